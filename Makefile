@@ -1,0 +1,40 @@
+# Two commands: `make run` serves the dashboard on the bundled default data; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+DB ?= data/cdof.duckdb
+
+.PHONY: run test db bench clean chromium
+
+$(VENV)/.run-deps: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.run-deps requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright's own browser download is not possible here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+db: $(VENV)/.run-deps
+	$(PY) -m metrics build-default --db $(DB)
+
+run: db
+	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+test: $(VENV)/.test-deps chromium
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.test-deps chromium
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) data/cdof.duckdb data/cdof.duckdb.wal .pytest_cache test-artifacts

@@ -1,0 +1,26 @@
+"""Entry point: sets up navigation only. Pages live in pages/ and call functions of metrics/.
+
+The page list is built per user: the Upload page is added only for uploaders (metrics.access), so an
+anonymous user has no route to it, by menu or by URL. The page checks again itself.
+"""
+import streamlit as st
+
+from pages.common import current_user_is_uploader, ensure_database, settings
+
+st.set_page_config(page_title=settings().app.title, page_icon=":bar_chart:", layout="wide")
+ensure_database()
+
+browse = [
+    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="scorecard",
+            default=True),
+    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("pages/compare.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
+    st.Page("pages/profile.py", title="Area profile", icon=":material/linear_scale:", url_path="profile"),
+    st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+]
+sections = {"Browse": browse}
+if current_user_is_uploader():
+    sections["Analysts"] = [
+        st.Page("pages/upload.py", title="Upload data", icon=":material/upload_file:", url_path="upload"),
+    ]
+st.navigation(sections).run()

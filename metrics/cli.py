@@ -1,0 +1,67 @@
+"""Command line: `python -m metrics <command>`.
+
+  build-default [--db PATH] [--force]   build the default database (demonstration + published figures)
+  export [--db PATH]                    every stored value as CSV on stdout, stable order, with its source
+  ingest FILE [--format ...] [--dry-run] [--db PATH]   validate and load a file (exit 0 committed, 2 rejected)
+  history [--db PATH]                   the revisions, newest first
+  rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
+
+The database defaults to data/cdof.duckdb; $CDOF_DB overrides it.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from metrics.paths import database_path
+
+
+def _cmd_build_default(args) -> int:
+    from metrics.build import build_database
+
+    path = database_path(args.db)
+    if path.exists() and not args.force:
+        print(f"{path} exists; use --force to rebuild it", file=sys.stderr)
+        return 0
+    build_database(path, log=lambda m: print(m, file=sys.stderr))
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from metrics.store import Store
+
+    path = database_path(args.db)
+    if not path.exists():
+        print(f"{path} does not exist; run `python -m metrics build-default` first", file=sys.stderr)
+        return 1
+    with Store(path, read_only=True) as store:
+        store.export_rows().to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build-default", help="build the default database if absent")
+    p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the file exists")
+    p.set_defaults(func=_cmd_build_default)
+
+    p = sub.add_parser("export", help="every stored value as CSV on stdout")
+    p.add_argument("--db", help="database file")
+    p.set_defaults(func=_cmd_export)
+
+    try:
+        from metrics.ingest.cli import add_commands
+    except ImportError:  # ingestion not installed in this checkout
+        pass
+    else:
+        add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)

@@ -1,0 +1,49 @@
+"""App settings from config/settings.yaml, validated."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from metrics.paths import CONFIG_DIR
+
+
+class AppSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = "Combating Drugs Outcomes Dashboard"
+    default_area: str = "E06000060"
+    compare_focus_areas: list[str] = ["E06000060", "E10000025", "E10000034"]
+    cache_ttl_seconds: int = Field(600, ge=0)
+
+
+class UploadSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_upload_mb: int = Field(50, ge=1, le=2000)
+    uploader_emails: list[str] = []
+    role_claim: str = "roles"
+    uploader_role: str = "cdp.uploader"
+    local_mode: bool = False
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    app: AppSettings = AppSettings()
+    upload: UploadSettings = UploadSettings()
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or CONFIG_DIR / "settings.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise ValueError(f"{path}: field {field!r}: {err['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,617 @@
+"""The DuckDB store. All SQL of the project lives in this module.
+
+Tables
+- meta: schema version and build facts.
+- areas, periods: reference data for joins and ordering.
+- revisions: one row per build, upload or rollback (who, when, file, SHA-256, row counts).
+- observations: the current value of each metric x area x period x breakdown, with its source and the
+  revision that wrote it. observation_history keeps every version ever written (a tombstone when a
+  rollback removes a cell), so any revision can be undone and the history shows what changed when.
+- indicator_values: what the pages read. Rebuilt per metric from observations after every write by
+  metrics.derive: filled-in limits, aggregated footprints, comparisons with England, region and goal, trends.
+
+Threading (DuckDB 2.0): one connection per process; every query takes its own cursor and fetches fully.
+Writes are serialised by a process-wide lock and run in one transaction each.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import duckdb
+import pandas as pd
+
+from metrics.periods import parse_period
+
+SCHEMA_VERSION = 1
+
+# The canonical columns of one stored value. Ingestion produces frames with exactly these columns.
+OBS_KEY = ["metric_key", "area_code", "period", "breakdown"]
+OBS_VALUE_COLUMNS = [
+    "value", "lower95", "upper95", "lower998", "upper998", "count", "denominator", "value_note", "source", "is_demo",
+]
+OBS_COLUMNS = OBS_KEY + OBS_VALUE_COLUMNS
+# Columns whose change makes a row "changed" in a preview (is_demo flips when real data replaces demo).
+COMPARED_COLUMNS = OBS_VALUE_COLUMNS
+
+DERIVED_EXTRA = [
+    "level", "region_code", "period_kind", "period_sortable", "start_year", "revision_id", "is_aggregate",
+    "aggregation_note", "england_value", "region_value", "compared_to_england", "compared_to_region",
+    "compared_to_goal", "recent_trend",
+]
+
+DEFAULT_BREAKDOWN = "Total"
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+
+CREATE TABLE IF NOT EXISTS areas (
+    area_code VARCHAR PRIMARY KEY,
+    area_name VARCHAR NOT NULL,
+    level VARCHAR NOT NULL CHECK (level IN ('england', 'region', 'utla', 'cdp')),
+    region_code VARCHAR,
+    members VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS periods (
+    period VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL CHECK (kind IN ('financial_year', 'calendar_year', 'quarter', 'rolling_12_months',
+                                          'three_year_pooled')),
+    start_date DATE NOT NULL,
+    end_date DATE NOT NULL,
+    sortable INTEGER NOT NULL,
+    start_year INTEGER NOT NULL,
+    CHECK (end_date >= start_date)
+);
+
+CREATE TABLE IF NOT EXISTS revisions (
+    revision_id INTEGER PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    author VARCHAR NOT NULL,
+    action VARCHAR NOT NULL CHECK (action IN ('build', 'upload', 'rollback')),
+    file_name VARCHAR,
+    sha256 VARCHAR,
+    file_format VARCHAR,
+    rows_new INTEGER NOT NULL DEFAULT 0,
+    rows_changed INTEGER NOT NULL DEFAULT 0,
+    rows_unchanged INTEGER NOT NULL DEFAULT 0,
+    rows_removed INTEGER NOT NULL DEFAULT 0,
+    rolls_back INTEGER,
+    note VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS observations (
+    metric_key VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL DEFAULT '{DEFAULT_BREAKDOWN}',
+    value DOUBLE,
+    lower95 DOUBLE,
+    upper95 DOUBLE,
+    lower998 DOUBLE,
+    upper998 DOUBLE,
+    count DOUBLE CHECK (count IS NULL OR count >= 0),
+    denominator DOUBLE CHECK (denominator IS NULL OR denominator > 0),
+    value_note VARCHAR,
+    source VARCHAR NOT NULL,
+    is_demo BOOLEAN NOT NULL,
+    revision_id INTEGER NOT NULL,
+    PRIMARY KEY (metric_key, area_code, period, breakdown),
+    CHECK (lower95 IS NULL OR upper95 IS NULL OR lower95 <= upper95),
+    CHECK (lower998 IS NULL OR upper998 IS NULL OR lower998 <= upper998)
+);
+
+CREATE TABLE IF NOT EXISTS observation_history (
+    metric_key VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    value DOUBLE,
+    lower95 DOUBLE,
+    upper95 DOUBLE,
+    lower998 DOUBLE,
+    upper998 DOUBLE,
+    count DOUBLE,
+    denominator DOUBLE,
+    value_note VARCHAR,
+    source VARCHAR,
+    is_demo BOOLEAN,
+    revision_id INTEGER NOT NULL,
+    is_deleted BOOLEAN NOT NULL DEFAULT false,
+    PRIMARY KEY (metric_key, area_code, period, breakdown, revision_id)
+);
+
+CREATE TABLE IF NOT EXISTS indicator_values (
+    metric_key VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    value DOUBLE,
+    lower95 DOUBLE,
+    upper95 DOUBLE,
+    lower998 DOUBLE,
+    upper998 DOUBLE,
+    count DOUBLE,
+    denominator DOUBLE,
+    value_note VARCHAR,
+    source VARCHAR,
+    is_demo BOOLEAN,
+    level VARCHAR NOT NULL,
+    region_code VARCHAR,
+    period_kind VARCHAR NOT NULL,
+    period_sortable INTEGER NOT NULL,
+    start_year INTEGER NOT NULL,
+    revision_id INTEGER,
+    is_aggregate BOOLEAN NOT NULL,
+    aggregation_note VARCHAR,
+    england_value DOUBLE,
+    region_value DOUBLE,
+    compared_to_england VARCHAR NOT NULL,
+    compared_to_region VARCHAR NOT NULL,
+    compared_to_goal VARCHAR NOT NULL,
+    recent_trend VARCHAR NOT NULL,
+    PRIMARY KEY (metric_key, area_code, period, breakdown)
+);
+"""
+
+# Migrations from version N to N+1, applied in order on open. Version 1 is the first schema.
+_MIGRATIONS: dict[int, list[str]] = {}
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    author: str
+    action: str  # build | upload | rollback
+    file_name: str | None = None
+    sha256: str | None = None
+    file_format: str | None = None
+    note: str | None = None
+    rolls_back: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    new: int
+    changed: int
+    unchanged: int
+    removed: int = 0
+
+
+def periods_frame(labels: Iterable[str]) -> pd.DataFrame:
+    """The periods table rows for some period labels (each must parse; ingestion checks them first)."""
+    parsed = [parse_period(label) for label in labels]
+    return pd.DataFrame({
+        "period": [p.label for p in parsed], "kind": [p.kind for p in parsed],
+        "start_date": [p.start_date for p in parsed], "end_date": [p.end_date for p in parsed],
+        "sortable": [p.sortable for p in parsed], "start_year": [p.start_year for p in parsed],
+    })
+
+
+def sha256_of(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database in some containers
+        return "unknown"
+
+
+class Store:
+    """One DuckDB file. Thread-safe: a cursor per query, writes serialised."""
+
+    def __init__(self, path: Path | str, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(
+                f"cannot open {self.path}: {exc}. Another process (the dashboard or an ingest) may hold it."
+            ) from None
+        self._write_lock = threading.Lock()
+        if not read_only:
+            self._ensure_schema()
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, list(params) if params is not None else None).df()
+        finally:
+            cur.close()
+
+    def _scalar(self, sql: str, params: Iterable | None = None):
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(sql, list(params) if params is not None else None).fetchall()
+            return row[0][0] if row else None
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One writer at a time; everything inside commits together or not at all."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only")
+        with self._write_lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                cur.close()
+                raise
+            cur.execute("COMMIT")
+            cur.close()
+
+    def _ensure_schema(self) -> None:
+        with self.transaction() as cur:
+            cur.execute(_SCHEMA)
+            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+            version = int(row[0][0]) if row else None
+            if version is None:
+                cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                return
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this code ({SCHEMA_VERSION}); "
+                    "update the dashboard"
+                )
+            while version < SCHEMA_VERSION:
+                for statement in _MIGRATIONS[version]:
+                    cur.execute(statement)
+                version += 1
+                cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+
+    # ------------------------------------------------------------------ meta and reference data
+    def schema_version(self) -> int:
+        return int(self._scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+
+    def get_meta(self, key: str) -> str | None:
+        return self._scalar("SELECT value FROM meta WHERE key = ?", [key])
+
+    def set_meta(self, cur, key: str, value: str) -> None:
+        cur.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value]
+        )
+
+    def replace_areas(self, cur, areas: pd.DataFrame) -> None:
+        """areas: area_code, area_name, level, region_code, members (comma-separated)."""
+        cur.execute("DELETE FROM areas")
+        cur.register("_areas", areas)
+        cur.execute("INSERT INTO areas BY NAME SELECT * FROM _areas")
+        cur.unregister("_areas")
+
+    def upsert_periods(self, cur, periods: pd.DataFrame) -> None:
+        """periods: period, kind, start_date, end_date, sortable, start_year."""
+        cur.register("_periods", periods)
+        cur.execute("INSERT INTO periods BY NAME SELECT * FROM _periods ON CONFLICT (period) DO NOTHING")
+        cur.unregister("_periods")
+
+    def areas(self) -> pd.DataFrame:
+        return self._query("SELECT * FROM areas ORDER BY level, area_name")
+
+    # ------------------------------------------------------------------ writing values
+    def _new_revision(self, cur, info: RevisionInfo) -> int:
+        rid = cur.execute("SELECT coalesce(max(revision_id), 0) + 1 FROM revisions").fetchall()[0][0]
+        cur.execute(
+            "INSERT INTO revisions (revision_id, created_at, author, action, file_name, sha256, file_format, "
+            "rolls_back, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [rid, datetime.now(timezone.utc).replace(tzinfo=None), info.author, info.action, info.file_name,
+             info.sha256, info.file_format, info.rolls_back, info.note],
+        )
+        return int(rid)
+
+    _DIFF_SQL = """
+        SELECT n.*, o.metric_key IS NULL AS is_new,
+               o.metric_key IS NOT NULL AND ({changed}) AS is_changed
+        FROM {incoming} n
+        LEFT JOIN observations o USING (metric_key, area_code, period, breakdown)
+    """
+
+    @staticmethod
+    def _changed_predicate() -> str:
+        return " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in COMPARED_COLUMNS)
+
+    def preview(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Each incoming row with its current stored values (old_*) and status new / changed / unchanged."""
+        olds = ", ".join(f"o.{c} AS old_{c}" for c in OBS_VALUE_COLUMNS)
+        cur = self._con.cursor()
+        try:
+            cur.register("_incoming", rows[OBS_COLUMNS])
+            out = cur.execute(
+                f"""SELECT n.*, {olds},
+                       CASE WHEN o.metric_key IS NULL THEN 'new'
+                            WHEN {self._changed_predicate()} THEN 'changed' ELSE 'unchanged' END AS status
+                    FROM _incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown)
+                    ORDER BY n.metric_key, n.area_code, n.period, n.breakdown"""
+            ).df()
+            cur.unregister("_incoming")
+            return out
+        finally:
+            cur.close()
+
+    def write_observations(self, rows: pd.DataFrame, info: RevisionInfo, rederive) -> tuple[int, ChangeSummary]:
+        """Write rows as one new revision, in one transaction, and rebuild the derived values.
+
+        `rederive(cur, metric_keys)` rebuilds indicator_values for the touched metrics inside the same
+        transaction, so readers see either the old state or the new one, never a mixture.
+        """
+        rows = rows[OBS_COLUMNS]
+        periods = periods_frame(rows["period"].unique())
+        with self.transaction() as cur:
+            rid = self._new_revision(cur, info)
+            self.upsert_periods(cur, periods)
+            cur.register("_incoming", rows)
+            cur.execute(
+                f"""CREATE TEMP TABLE _diff AS
+                    SELECT n.*, o.metric_key IS NULL AS is_new,
+                           (o.metric_key IS NOT NULL AND ({self._changed_predicate()})) AS is_changed
+                    FROM _incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown)"""
+            )
+            cur.unregister("_incoming")
+            counts = cur.execute(
+                "SELECT count(*) FILTER (is_new), count(*) FILTER (is_changed), "
+                "count(*) FILTER (NOT is_new AND NOT is_changed) FROM _diff"
+            ).fetchall()[0]
+            summary = ChangeSummary(new=int(counts[0]), changed=int(counts[1]), unchanged=int(counts[2]))
+            cols = ", ".join(OBS_COLUMNS)
+            cur.execute(
+                f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
+                f"SELECT {cols}, ?, false FROM _diff WHERE is_new OR is_changed", [rid]
+            )
+            updates = ", ".join(f"{c} = excluded.{c}" for c in OBS_VALUE_COLUMNS + ["revision_id"])
+            cur.execute(
+                f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _diff "
+                f"WHERE is_new OR is_changed ON CONFLICT (metric_key, area_code, period, breakdown) "
+                f"DO UPDATE SET {updates}", [rid]
+            )
+            touched = [r[0] for r in cur.execute(
+                "SELECT DISTINCT metric_key FROM _diff WHERE is_new OR is_changed ORDER BY 1").fetchall()]
+            cur.execute("DROP TABLE _diff")
+            cur.execute(
+                "UPDATE revisions SET rows_new = ?, rows_changed = ?, rows_unchanged = ? WHERE revision_id = ?",
+                [summary.new, summary.changed, summary.unchanged, rid],
+            )
+            if touched:
+                rederive(cur, touched)
+        return rid, summary
+
+    def rollback_revision(self, revision_id: int, author: str, rederive) -> tuple[int, ChangeSummary, int]:
+        """Undo one revision as a new revision.
+
+        Each cell the revision wrote goes back to its version before that revision (or is removed if it did
+        not exist), unless a later revision has changed it since: those cells are kept and counted as
+        conflicts. Returns (new revision id, summary, conflicts).
+        """
+        with self.transaction() as cur:
+            exists = cur.execute(
+                "SELECT action FROM revisions WHERE revision_id = ?", [revision_id]).fetchall()
+            if not exists:
+                raise StoreError(f"revision {revision_id} does not exist")
+            if exists[0][0] == "build":
+                raise StoreError(f"revision {revision_id} is the initial build; rebuild the database instead")
+            rid = self._new_revision(cur, RevisionInfo(author=author, action="rollback", rolls_back=revision_id,
+                                                       note=f"rollback of revision {revision_id}"))
+            key = "metric_key, area_code, period, breakdown"
+            cur.execute(
+                f"""CREATE TEMP TABLE _undo AS
+                WITH written AS (
+                    SELECT {key} FROM observation_history WHERE revision_id = ?
+                ), still_current AS (
+                    SELECT w.* FROM written w
+                    JOIN observations o USING ({key})
+                    WHERE o.revision_id = ?
+                ), prior AS (
+                    SELECT h.*, row_number() OVER (PARTITION BY h.metric_key, h.area_code, h.period, h.breakdown
+                                                   ORDER BY h.revision_id DESC) AS rn
+                    FROM observation_history h JOIN still_current s USING ({key})
+                    WHERE h.revision_id < ?
+                )
+                SELECT s.metric_key, s.area_code, s.period, s.breakdown,
+                       p.value, p.lower95, p.upper95, p.lower998, p.upper998, p.count, p.denominator,
+                       p.value_note, p.source, p.is_demo,
+                       (p.metric_key IS NULL OR p.is_deleted) AS remove
+                FROM still_current s LEFT JOIN (SELECT * FROM prior WHERE rn = 1) p USING ({key})""",
+                [revision_id, revision_id, revision_id],
+            )
+            written = cur.execute(
+                "SELECT count(*) FROM observation_history WHERE revision_id = ?", [revision_id]).fetchall()[0][0]
+            restored, removed = cur.execute(
+                "SELECT count(*) FILTER (NOT remove), count(*) FILTER (remove) FROM _undo").fetchall()[0]
+            conflicts = int(written) - int(restored) - int(removed)
+            cols = ", ".join(OBS_COLUMNS)
+            cur.execute(
+                f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
+                f"SELECT {cols}, ?, remove FROM _undo", [rid]
+            )
+            cur.execute(
+                f"DELETE FROM observations o USING _undo u WHERE u.remove AND o.metric_key = u.metric_key "
+                f"AND o.area_code = u.area_code AND o.period = u.period AND o.breakdown = u.breakdown"
+            )
+            updates = ", ".join(f"{c} = excluded.{c}" for c in OBS_VALUE_COLUMNS + ["revision_id"])
+            cur.execute(
+                f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _undo WHERE NOT remove "
+                f"ON CONFLICT ({key}) DO UPDATE SET {updates}", [rid]
+            )
+            touched = [r[0] for r in cur.execute("SELECT DISTINCT metric_key FROM _undo ORDER BY 1").fetchall()]
+            cur.execute("DROP TABLE _undo")
+            summary = ChangeSummary(new=0, changed=int(restored), unchanged=conflicts, removed=int(removed))
+            cur.execute(
+                "UPDATE revisions SET rows_changed = ?, rows_removed = ?, rows_unchanged = ? WHERE revision_id = ?",
+                [summary.changed, summary.removed, conflicts, rid],
+            )
+            if touched:
+                rederive(cur, touched)
+        return rid, summary, conflicts
+
+    # ------------------------------------------------------------------ derived values (used by metrics.derive)
+    @staticmethod
+    def read_observations_for_derive(cur, metric_keys: list[str]) -> pd.DataFrame:
+        return cur.execute(
+            """SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable,
+                      p.start_year
+               FROM observations o
+               JOIN areas a USING (area_code)
+               JOIN periods p USING (period)
+               WHERE o.metric_key IN (SELECT unnest(?::VARCHAR[]))""",
+            [metric_keys],
+        ).df()
+
+    @staticmethod
+    def replace_derived(cur, metric_keys: list[str], derived: pd.DataFrame) -> None:
+        cur.execute("DELETE FROM indicator_values WHERE metric_key IN (SELECT unnest(?::VARCHAR[]))", [metric_keys])
+        if len(derived):
+            cur.register("_derived", derived)
+            cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _derived")
+            cur.unregister("_derived")
+
+    # ------------------------------------------------------------------ reading: revisions and export
+    def revisions(self) -> pd.DataFrame:
+        return self._query("SELECT * FROM revisions ORDER BY revision_id DESC")
+
+    def cell_history(self, metric_key: str, area_code: str, period: str, breakdown: str = DEFAULT_BREAKDOWN):
+        return self._query(
+            """SELECT h.*, r.created_at, r.author, r.action, r.file_name
+               FROM observation_history h JOIN revisions r USING (revision_id)
+               WHERE metric_key = ? AND area_code = ? AND period = ? AND breakdown = ?
+               ORDER BY revision_id""",
+            [metric_key, area_code, period, breakdown],
+        )
+
+    def export_rows(self) -> pd.DataFrame:
+        """Every stored value, in a stable order, with its source and revision."""
+        return self._query(
+            """SELECT o.metric_key, o.area_code, a.area_name, o.period, o.breakdown, o.value, o.lower95, o.upper95,
+                      o.lower998, o.upper998, o.count, o.denominator, o.value_note, o.source, o.is_demo,
+                      o.revision_id
+               FROM observations o JOIN areas a USING (area_code) JOIN periods p USING (period)
+               ORDER BY o.metric_key, o.area_code, p.sortable, o.period, o.breakdown"""
+        )
+
+    def count_observations(self) -> int:
+        return int(self._scalar("SELECT count(*) FROM observations"))
+
+    def export_fingerprint(self) -> str:
+        """A SHA-256 of the full export: equal before and after means the store is unchanged."""
+        csv_text = self.export_rows().to_csv(index=False)
+        return hashlib.sha256(csv_text.encode()).hexdigest()
+
+    # ------------------------------------------------------------------ reading: what the pages show
+    _VALUE_COLUMNS = """v.metric_key, v.area_code, a.area_name, v.level, v.region_code, v.period, v.breakdown,
+        v.period_kind, v.period_sortable, v.value, v.lower95, v.upper95, v.lower998, v.upper998, v.count,
+        v.denominator, v.value_note, v.source, v.is_demo, v.is_aggregate, v.aggregation_note, v.england_value,
+        v.region_value, v.compared_to_england, v.compared_to_region, v.compared_to_goal, v.recent_trend,
+        v.revision_id"""
+
+    def latest_for_area(self, area_code: str, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """For each metric, the area's row in the latest period that has any value for the area."""
+        return self._query(
+            f"""SELECT {self._VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.area_code = ? AND v.breakdown = ?
+                QUALIFY row_number() OVER (PARTITION BY v.metric_key ORDER BY v.period_sortable DESC) = 1""",
+            [area_code, breakdown],
+        )
+
+    def latest_for_areas(self, area_codes: list[str], breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        return self._query(
+            f"""SELECT {self._VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                QUALIFY row_number() OVER (PARTITION BY v.metric_key, v.area_code
+                                           ORDER BY v.period_sortable DESC) = 1""",
+            [area_codes, breakdown],
+        )
+
+    def series(self, metric_key: str, area_codes: list[str], breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """Every period of one metric for some areas, oldest first."""
+        return self._query(
+            f"""SELECT {self._VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.metric_key = ? AND v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                ORDER BY v.area_code, v.period_sortable""",
+            [metric_key, area_codes, breakdown],
+        )
+
+    def sparklines(self, area_code: str, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """metric_key, period, value for one area across all metrics (for small trend lines)."""
+        return self._query(
+            """SELECT metric_key, period, period_sortable, value FROM indicator_values
+               WHERE area_code = ? AND breakdown = ? ORDER BY metric_key, period_sortable""",
+            [area_code, breakdown],
+        )
+
+    def values_for_period(self, metric_key: str, period: str, area_codes: list[str] | None = None,
+                          level: str | None = None, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """One metric in one period, for listed areas or all areas of a level."""
+        return self._query(
+            f"""SELECT {self._VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.metric_key = ? AND v.period = ? AND v.breakdown = ?
+                  AND (?::VARCHAR[] IS NULL OR v.area_code IN (SELECT unnest(?::VARCHAR[])))
+                  AND (?::VARCHAR IS NULL OR v.level = ?)
+                ORDER BY a.area_name""",
+            [metric_key, period, breakdown, area_codes, area_codes, level, level],
+        )
+
+    def latest_level_values(self, level: str = "utla", breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """metric_key, period, area_code, value for every area of a level in each metric's latest period
+        (for spine charts and quintiles)."""
+        return self._query(
+            """WITH latest AS (
+                   SELECT metric_key, max(period_sortable) AS s FROM indicator_values
+                   WHERE level = ? AND breakdown = ? AND value IS NOT NULL GROUP BY metric_key)
+               SELECT v.metric_key, v.period, v.area_code, v.value
+               FROM indicator_values v JOIN latest l ON v.metric_key = l.metric_key AND v.period_sortable = l.s
+               WHERE v.level = ? AND v.breakdown = ?""",
+            [level, breakdown, level, breakdown],
+        )
+
+    def periods_for_metric(self, metric_key: str) -> pd.DataFrame:
+        return self._query(
+            """SELECT DISTINCT v.period, v.period_sortable, v.period_kind FROM indicator_values v
+               WHERE v.metric_key = ? ORDER BY v.period_sortable DESC""",
+            [metric_key],
+        )
+
+    def breakdowns_for_metric(self, metric_key: str) -> list[str]:
+        df = self._query("SELECT DISTINCT breakdown FROM indicator_values WHERE metric_key = ? ORDER BY 1",
+                         [metric_key])
+        return df["breakdown"].tolist()
+
+    def demo_share(self) -> float:
+        """Fraction of stored values that are demonstration data (0 when empty)."""
+        v = self._scalar("SELECT avg(CASE WHEN is_demo THEN 1.0 ELSE 0.0 END) FROM observations")
+        return float(v) if v is not None else 0.0
+
+    def data_as_of(self) -> datetime | None:
+        return self._scalar("SELECT max(created_at) FROM revisions")
