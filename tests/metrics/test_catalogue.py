@@ -1,0 +1,107 @@
+"""The indicator catalogue: the real config loads, and a broken entry stops start-up with a precise message."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from metrics.catalogue import CatalogueError, load_catalogue
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+def test_real_catalogue_has_the_framework():
+    cat = load_catalogue()
+    tiers = [i.tier for i in cat.indicators]
+    assert tiers.count("headline") == 11
+    assert tiers.count("supporting") == 18
+    assert {o.key for o in cat.outcomes} == {
+        "reduce_drug_use", "reduce_drug_crime", "reduce_deaths_harm", "reduce_supply",
+        "treatment_engagement", "recovery_outcomes"}
+    by_key = cat.by_key()
+    coc = by_key["continuity_of_care"]
+    assert coc.polarity == "higher_is_better" and coc.unit == "%" and coc.fingertips_id == 92544
+    assert coc.target.value == 75
+    assert by_key["drug_misuse_deaths"].value_type == "dsr"
+    assert by_key["county_lines_closed"].published_locally is False
+    # every outcome has exactly two headline metrics except "reduce drug use"/"crime"/... as in seed 004
+    headline_by_outcome = {}
+    for i in cat.indicators:
+        if i.tier == "headline":
+            headline_by_outcome.setdefault(i.outcome, []).append(i.key)
+    assert len(headline_by_outcome["recovery_outcomes"]) == 1
+    assert sum(len(v) for v in headline_by_outcome.values()) == 11
+
+
+def test_ordered_puts_headline_first_within_outcome():
+    cat = load_catalogue()
+    ordered = cat.ordered()
+    first_of_recovery = next(i for i in ordered if i.outcome == "recovery_outcomes")
+    assert first_of_recovery.tier == "headline"
+
+
+def _broken_copy(tmp_path, mutate) -> Path:
+    data = yaml.safe_load((CONFIG / "indicators.yaml").read_text())
+    mutate(data["indicators"])
+    path = tmp_path / "indicators.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_missing_polarity_names_file_entry_and_field(tmp_path):
+    path = _broken_copy(tmp_path, lambda inds: inds[1].pop("polarity"))
+    with pytest.raises(CatalogueError) as exc:
+        load_catalogue(path, local_path=tmp_path / "none.yaml")
+    msg = str(exc.value)
+    assert str(path) in msg and "'ocu_prevalence'" in msg and "'polarity' is missing" in msg
+
+
+def test_unknown_unit_names_the_field_and_allowed_values(tmp_path):
+    def bad(inds):
+        inds[0]["unit"] = "percent"
+    path = _broken_copy(tmp_path, bad)
+    with pytest.raises(CatalogueError) as exc:
+        load_catalogue(path, local_path=tmp_path / "none.yaml")
+    msg = str(exc.value)
+    assert "'drug_use_last_year'" in msg and "'unit'" in msg and "'percent'" in msg and "'%'" in msg
+
+
+def test_duplicate_key_is_refused(tmp_path):
+    def dup(inds):
+        inds.append(dict(inds[0]))
+    path = _broken_copy(tmp_path, dup)
+    with pytest.raises(CatalogueError) as exc:
+        load_catalogue(path, local_path=tmp_path / "none.yaml")
+    msg = str(exc.value)
+    assert "'drug_use_last_year'" in msg and "field 'key' duplicates" in msg
+
+
+def test_multiplier_must_match_unit(tmp_path):
+    def bad(inds):
+        inds[1]["multiplier"] = 100000
+    path = _broken_copy(tmp_path, bad)
+    with pytest.raises(CatalogueError, match="ocu_prevalence.*multiplier 100000 does not match unit"):
+        load_catalogue(path, local_path=tmp_path / "none.yaml")
+
+
+def test_unknown_outcome_is_refused(tmp_path):
+    def bad(inds):
+        inds[0]["outcome"] = "reduce_everything"
+    path = _broken_copy(tmp_path, bad)
+    with pytest.raises(CatalogueError, match="field 'outcome' has 'reduce_everything'"):
+        load_catalogue(path, local_path=tmp_path / "none.yaml")
+
+
+def test_invalid_yaml_names_the_file(tmp_path):
+    path = tmp_path / "indicators.yaml"
+    path.write_text("outcomes: [\n")
+    with pytest.raises(CatalogueError, match="not valid YAML"):
+        load_catalogue(path, local_path=tmp_path / "none.yaml")
+
+
+def test_local_measures_need_their_areas(tmp_path):
+    local = yaml.safe_load((CONFIG / "local_metrics.yaml").read_text())
+    local["indicators"][0].pop("areas")
+    path = tmp_path / "local.yaml"
+    path.write_text(yaml.safe_dump(local))
+    with pytest.raises(CatalogueError, match="naloxone_coverage_opiate.*must list the `areas`"):
+        load_catalogue(CONFIG / "indicators.yaml", local_path=path)

@@ -1,0 +1,167 @@
+"""The store on a real temporary DuckDB file: schema, revisions, preview, rollback, constraints, threads."""
+import threading
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics.areas import load_geography
+from metrics.build import areas_frame
+from metrics.catalogue import load_catalogue
+from metrics.derive import make_rederive
+from metrics.store import OBS_COLUMNS, SCHEMA_VERSION, RevisionInfo, Store, StoreError
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = Store(tmp_path / "t.duckdb")
+    with s.transaction() as cur:
+        s.replace_areas(cur, areas_frame(load_geography()))
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def rederive():
+    return make_rederive(load_catalogue(), load_geography())
+
+
+def rows(values, metric="continuity_of_care", period="2022/23", source="test file"):
+    out = []
+    for area, (count, den) in values.items():
+        out.append({"metric_key": metric, "area_code": area, "period": period, "breakdown": "Total",
+                    "value": count / den * 100, "lower95": np.nan, "upper95": np.nan, "lower998": np.nan,
+                    "upper998": np.nan, "count": float(count), "denominator": float(den), "value_note": None,
+                    "source": source, "is_demo": False})
+    return pd.DataFrame(out, columns=OBS_COLUMNS)
+
+
+def upload(author="analyst"):
+    return RevisionInfo(author=author, action="upload", file_name="f.csv", sha256="0" * 64, file_format="template")
+
+
+def test_schema_version_is_stored_and_a_newer_file_is_refused(tmp_path):
+    path = tmp_path / "v.duckdb"
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(StoreError, match="schema version 99, newer than this code"):
+        Store(path)
+
+
+def test_write_derives_comparisons_and_records_a_revision(store, rederive):
+    rid, summary = store.write_observations(
+        rows({"E92000001": (4000, 10000), "E10000034": (300, 500), "E06000019": (10, 100)}), upload(), rederive)
+    assert (summary.new, summary.changed, summary.unchanged) == (3, 0, 0)
+    rev = store.revisions().iloc[0]
+    assert rev.revision_id == rid and rev.author == "analyst" and rev.rows_new == 3
+    v = store.latest_for_area("E10000034").set_index("metric_key").loc["continuity_of_care"]
+    assert v.value == pytest.approx(60.0)
+    assert v.lower95 < 60 < v.upper95  # limits filled with Wilson from count and denominator
+    assert v.england_value == pytest.approx(40.0)
+    assert v.compared_to_england == "Better"  # higher is better, CI entirely above England
+    assert v.compared_to_goal == "Red"  # 60% misses the 75% target and the CI excludes it
+    # the joint CDP footprint is aggregated from its two members: (300 + 10) / (500 + 100)
+    fp = store.latest_for_area("CDP0001").set_index("metric_key").loc["continuity_of_care"]
+    assert fp.value == pytest.approx(310 / 600 * 100)
+    assert fp.is_aggregate and "2 of 2" in fp.aggregation_note
+
+
+def test_preview_classifies_new_changed_unchanged(store, rederive):
+    store.write_observations(rows({"E92000001": (4000, 10000), "E10000034": (300, 500)}), upload(), rederive)
+    incoming = rows({"E92000001": (4000, 10000), "E10000034": (310, 500), "E10000025": (50, 100)})
+    prev = store.preview(incoming).set_index("area_code")
+    assert prev.loc["E92000001", "status"] == "unchanged"
+    assert prev.loc["E10000034", "status"] == "changed"
+    assert prev.loc["E10000034", "old_count"] == 300 and prev.loc["E10000034", "count"] == 310
+    assert prev.loc["E10000025", "status"] == "new"
+
+
+def test_rollback_restores_earlier_values_exactly(store, rederive):
+    store.write_observations(rows({"E92000001": (4000, 10000), "E10000034": (300, 500)}), upload(), rederive)
+    before = store.export_rows().drop(columns="revision_id")
+    rid, _ = store.write_observations(
+        rows({"E10000034": (320, 500), "E10000025": (50, 100)}), upload(), rederive)
+    assert len(store.export_rows()) == 3
+    _, summary, conflicts = store.rollback_revision(rid, "analyst", rederive)
+    assert (summary.changed, summary.removed, conflicts) == (1, 1, 0)
+    after = store.export_rows().drop(columns="revision_id")
+    pd.testing.assert_frame_equal(before, after)
+    actions = store.revisions()["action"].tolist()
+    assert actions[0] == "rollback"
+    # the derived table follows: Oxfordshire is gone, Worcestershire is back to 60%
+    assert store.latest_for_area("E10000025").empty
+    assert store.latest_for_area("E10000034").iloc[0].value == pytest.approx(60.0)
+
+
+def test_rollback_keeps_cells_changed_by_a_later_revision(store, rederive):
+    r1, _ = store.write_observations(rows({"E10000034": (300, 500)}), upload(), rederive)
+    r2, _ = store.write_observations(rows({"E10000034": (320, 500)}), upload(), rederive)
+    _, summary, conflicts = store.rollback_revision(r1, "analyst", rederive)
+    assert conflicts == 1 and summary.removed == 0
+    assert store.export_rows().iloc[0]["count"] == 320
+
+
+def test_rollback_of_unknown_or_build_revision_is_refused(store, rederive):
+    with pytest.raises(StoreError, match="does not exist"):
+        store.rollback_revision(42, "analyst", rederive)
+    store.write_observations(rows({"E10000034": (300, 500)}),
+                             RevisionInfo(author="build", action="build"), rederive)
+    with pytest.raises(StoreError, match="initial build"):
+        store.rollback_revision(1, "analyst", rederive)
+
+
+def test_failed_write_leaves_store_exactly_as_before(store, rederive):
+    store.write_observations(rows({"E10000034": (300, 500)}), upload(), rederive)
+    fingerprint = store.export_fingerprint()
+    n_revisions = len(store.revisions())
+    bad = rows({"E10000025": (50, 100)})
+    bad.loc[0, "count"] = -1  # violates CHECK (count >= 0)
+    with pytest.raises(duckdb.ConstraintException):
+        store.write_observations(bad, upload(), rederive)
+    assert store.export_fingerprint() == fingerprint
+    assert len(store.revisions()) == n_revisions
+
+
+def test_missing_value_stays_missing_with_its_note(store, rederive):
+    df = rows({"E10000034": (300, 500)})
+    df.loc[0, ["value", "count", "denominator"]] = np.nan
+    df.loc[0, "value_note"] = "Value suppressed for disclosure control due to small count"
+    store.write_observations(df, upload(), rederive)
+    v = store.latest_for_area("E10000034").iloc[0]
+    assert np.isnan(v.value) and v.value_note.startswith("Value suppressed")
+    assert v.compared_to_england == "Not compared" and v.recent_trend == "Cannot be calculated"
+
+
+def test_readers_are_served_from_other_threads_during_writes(store, rederive):
+    store.write_observations(rows({"E92000001": (4000, 10000)}), upload(), rederive)
+    errors, reads = [], []
+
+    def reader():
+        try:
+            for _ in range(30):
+                reads.append(len(store.series("continuity_of_care", ["E92000001"])))
+        except Exception as exc:  # pragma: no cover - a failure is recorded and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for n in range(5):
+        store.write_observations(rows({"E10000034": (300 + n, 500)}), upload(), rederive)
+    for t in threads:
+        t.join()
+    assert errors == [] and len(reads) == 90 and set(reads) == {1}
+
+
+def test_constraints_reject_impossible_rows(store):
+    with pytest.raises(duckdb.ConstraintException):
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO periods VALUES ('x', 'fortnight', DATE '2020-01-01', DATE '2020-01-14', 1, 2020)")
+    with pytest.raises(duckdb.ConstraintException):
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO observations (metric_key, area_code, period, breakdown, value, lower95, upper95,"
+                        " source, is_demo, revision_id) VALUES ('m', 'a', 'p', 'Total', 1, 5, 2, 's', false, 1)")
