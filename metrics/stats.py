@@ -492,26 +492,38 @@ def compare_goal(value: Any, lower: Any, upper: Any, goal: Any, polarity: Any):
 # --------------------------------------------------------------------------------------------------------------
 
 _T = np.arange(1.0, 6.0)
-# _DROP[j] keeps every point except j (leave-one-out masks for the sign-stability rule)
-_DROP = 1.0 - np.eye(5)
+
+
+def _rowsum(x: np.ndarray) -> np.ndarray:
+    """Sum over the last axis (length 5) in a fixed order, so a window sums the same alone or in a batch."""
+    return (((x[..., 0] + x[..., 1]) + x[..., 2]) + x[..., 3]) + x[..., 4]
+
+
+def _loo_sums(x: np.ndarray) -> np.ndarray:
+    """(..., 5) -> (..., 5): column j is the sum of the other four columns (leave-one-out), in a fixed order."""
+    cols = [x[..., k] for k in range(5)]
+    out = []
+    for j in range(5):
+        keep = [cols[k] for k in range(5) if k != j]
+        out.append(((keep[0] + keep[1]) + keep[2]) + keep[3])
+    return np.stack(out, axis=-1)
 
 
 def _chi2_trend_core(o: np.ndarray, d: np.ndarray):
     """Chi-squared test for trend in proportions over t = 1..5 (rows of (m, 5) arrays).
 
     chi2 = N (N sum O_t t - sum O sum n_t t)^2 / (sum O (N - sum O) (N sum n_t t^2 - (sum n_t t)^2)), N = sum n.
-    Returns chi2, the slope sign (sign of N sum O_t t - sum O sum n_t t) and the sign with each point dropped.
+    Returns chi2, the slope sign (sign of N sum O_t t - sum O sum n_t t) and the sign with each point dropped
+    (the same numerator over the 4 remaining points at their original t).
     """
     t = _T
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        n_tot = d.sum(axis=-1)
-        so = o.sum(axis=-1)
-        num = n_tot * (o * t).sum(axis=-1) - so * (d * t).sum(axis=-1)
-        den = so * (n_tot - so) * (n_tot * (d * t * t).sum(axis=-1) - (d * t).sum(axis=-1) ** 2)
+        ot, dt, dtt = o * t, d * t, d * t * t
+        n_tot, so = _rowsum(d), _rowsum(o)
+        num = n_tot * _rowsum(ot) - so * _rowsum(dt)
+        den = so * (n_tot - so) * (n_tot * _rowsum(dtt) - _rowsum(dt) ** 2)
         chi = np.where(den > 0, n_tot * num * num / den, np.nan)
-        o4 = o[..., None, :] * _DROP
-        d4 = d[..., None, :] * _DROP
-        num4 = d4.sum(axis=-1) * (o4 * t).sum(axis=-1) - o4.sum(axis=-1) * (d4 * t).sum(axis=-1)
+        num4 = _loo_sums(d) * _loo_sums(ot) - _loo_sums(o) * _loo_sums(dt)
     return chi, np.sign(num), np.sign(num4)
 
 
@@ -519,22 +531,21 @@ def _wls_trend_core(y: np.ndarray, lo: np.ndarray, hi: np.ndarray):
     """Weighted least squares of value on t = 1..5, weights 1/se^2, se = (UCL95 - LCL95)/3.92.
 
     beta = (S1 Syt - St Sy)/(S1 Stt - St^2), Var(beta) = S1/(S1 Stt - St^2), chi2 = beta^2 / Var(beta).
-    Returns chi2, the slope sign and the sign with each point dropped.
+    Returns chi2, the slope sign and the sign with each point dropped (the 4 others at their original t).
     """
     t = _T
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         se = (hi - lo) / CI95_WIDTH_IN_SE
         w = 1.0 / (se * se)
-        s1, st, stt = w.sum(-1), (w * t).sum(-1), (w * t * t).sum(-1)
-        sy, syt = (w * y).sum(-1), (w * y * t).sum(-1)
+        wt, wy = w * t, w * y
+        wtt, wyt = wt * t, wy * t
+        s1, st, stt, sy, syt = _rowsum(w), _rowsum(wt), _rowsum(wtt), _rowsum(wy), _rowsum(wyt)
         det = s1 * stt - st * st
         num = s1 * syt - st * sy
         beta = num / det
         var = s1 / det
         chi = beta * beta / var
-        w4 = w[..., None, :] * _DROP
-        y4 = y[..., None, :]
-        num4 = w4.sum(-1) * (w4 * y4 * t).sum(-1) - (w4 * t).sum(-1) * (w4 * y4).sum(-1)
+        num4 = _loo_sums(w) * _loo_sums(wyt) - _loo_sums(wt) * _loo_sums(wy)
     return chi, np.sign(num), np.sign(num4)
 
 
@@ -659,7 +670,8 @@ def trend_for_frame(df: pd.DataFrame) -> pd.Series:
     with np.errstate(invalid="ignore"):
         valid = ((pos >= 4) & (codes_s >= 0) & np.all(np.diff(wy, axis=1) == 1, axis=1)
                  & (wk[:, 4] > 0) & np.all(wk == wk[:, 4:5], axis=1))
-    cols = {c: window(_floats(df[c])[order], np.nan) for c in ("value", "lower95", "upper95", "count", "denominator")}
+    cols = {c: np.ascontiguousarray(window(_floats(df[c])[order], np.nan))
+            for c in ("value", "lower95", "upper95", "count", "denominator")}
     labels = _trend_from_windows(cols["value"], cols["lower95"], cols["upper95"], cols["count"],
                                  cols["denominator"], valid, is_prop_s, pol_s)
     out = np.empty(n, dtype=object)

@@ -324,7 +324,7 @@ def test_compare_inclusive_missing_self_and_polarity():
 
 def test_compare_two_level():
     bench = 100.0
-    assert S.compare_two_level(80, 70, 90, 60, 99, bench, "lower_is_better") == "Better (95%)"
+    assert S.compare_two_level(80, 70, 90, 60, 101, bench, "lower_is_better") == "Better (95%)"
     assert S.compare_two_level(80, 70, 90, 65, 95, bench, "lower_is_better") == "Better (99.8%)"
     assert S.compare_two_level(120, 110, 130, 105, 140, bench, "lower_is_better") == "Worse (99.8%)"
     assert S.compare_two_level(120, 110, 130, 95, 140, bench, "lower_is_better") == "Worse (95%)"

@@ -1,0 +1,65 @@
+"""`make bench` / `python -m bench [--quick] [--only queries,pages,memory,ingest,build] [--dataset ...]`.
+
+Writes bench/results.json and prints a table. Not part of `make test`: it takes minutes and needs a quiet
+machine to mean much; every figure sits beside a baseline measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import datasets
+from bench.results import print_table, write_json
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", default="build,queries,ingest,pages,memory")
+    parser.add_argument("--dataset", default="default,national")
+    parser.add_argument("--runs", type=int, default=50, help="runs per query (at least 50 for the record)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs and rows, for a smoke check")
+    parser.add_argument("--out", default=str(HERE / "results.json"))
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    runs = 5 if args.quick else args.runs
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        if "build" in only:
+            from bench import build
+
+            results += build.measure()
+        for kind in args.dataset.split(","):
+            started = time.perf_counter()
+            db, facts = datasets.build(kind, tmp, log=lambda m: print(m, file=sys.stderr))
+            print(f"{kind}: {facts.get('rows'):,} values built in {time.perf_counter() - started:.1f} s",
+                  file=sys.stderr)
+            if "queries" in only:
+                from bench import queries
+
+                results += queries.measure(db, kind, runs=runs)
+            if "ingest" in only:
+                from bench import ingest
+
+                results += ingest.measure(db, kind, rows=10_000 if args.quick else 100_000)
+            if "pages" in only:
+                from bench import pages
+
+                results += pages.measure_render(db, kind, repeats=1 if args.quick else 3)
+            if "memory" in only and kind == "national" or ("memory" in only and args.dataset == kind == "default"):
+                from bench import pages
+
+                results += pages.measure_memory(db, kind)
+    print_table(results)
+    write_json(results, Path(args.out))
+    print(f"\nwrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Time from navigation to all charts drawn in headless Chromium, per page, cold and warm, against a bare
+Streamlit page with one Plotly chart served the same way; and the server's memory with 1 and 10 sessions."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bench.browser import chromium, rss_mb, streamlit_server, wait_for_page
+from bench.results import Result, median
+
+PAGES = {
+    "scorecard": "/scorecard?area=E06000060",
+    "trends": "/trends?area=E06000060&metric=continuity_of_care",
+    "compare": "/compare?metric=continuity_of_care",
+    "profile": "/profile?area=E06000060",
+    "definitions": "/definitions",
+}
+
+
+def _time_navigation(context, url: str) -> float:
+    page = context.new_page()
+    try:
+        started = time.perf_counter()
+        page.goto(url)
+        wait_for_page(page)
+        return (time.perf_counter() - started) * 1000
+    finally:
+        page.close()
+
+
+def measure_render(db: Path, dataset: str, repeats: int = 3) -> list[Result]:
+    env = {"CDOF_DB": str(db)}
+    results = []
+    with chromium() as context:
+        with streamlit_server("bench/bare_app.py") as (base, _):
+            bare_cold = _time_navigation(context, base + "/")
+            bare_warm = median([_time_navigation(context, base + "/") for _ in range(repeats)])
+        for name, path in PAGES.items():
+            with streamlit_server("app.py", env=env) as (base, _):
+                cold = _time_navigation(context, base + path)
+                warm = median([_time_navigation(context, base + path) for _ in range(repeats)])
+            results.append(Result(f"page cold {name}", cold, bare_cold, "ms", dataset, target_ratio=1.5))
+            results.append(Result(f"page warm {name}", warm, bare_warm, "ms", dataset, target_ratio=1.5))
+    return results
+
+
+def measure_memory(db: Path, dataset: str) -> list[Result]:
+    """Peak server memory with 1 and with 10 concurrent sessions, beside the bare app with the same load."""
+    env = {"CDOF_DB": str(db)}
+    results = []
+    for sessions in (1, 10):
+        peaks = {}
+        for label, script, path in (("bare", "bench/bare_app.py", "/"),
+                                    ("dashboard", "app.py", PAGES["scorecard"])):
+            with streamlit_server(script, env=env) as (base, proc), chromium() as context:
+                pages = [context.new_page() for _ in range(sessions)]
+                for p in pages:
+                    p.goto(base + path)
+                for p in pages:
+                    wait_for_page(p, timeout_ms=180_000)
+                # each session also opens a second page, as a board member would
+                if label == "dashboard":
+                    for p in pages:
+                        p.goto(base + PAGES["compare"])
+                    for p in pages:
+                        wait_for_page(p, timeout_ms=180_000)
+                peaks[label] = rss_mb(proc.pid)[1]
+        results.append(Result(f"server peak memory, {sessions} session(s)", peaks["dashboard"], peaks["bare"],
+                              "MB", dataset, target_value=500.0 if sessions == 10 else None))
+    return results
