@@ -5,9 +5,15 @@ anonymous user has no route to it, by menu or by URL. The page checks again itse
 """
 import streamlit as st
 
+from metrics.catalogue import CatalogueError, default_catalogue
 from pages.common import current_user_is_uploader, ensure_database, settings
 
 st.set_page_config(page_title=settings().app.title, page_icon=":bar_chart:", layout="wide")
+try:
+    default_catalogue()
+except CatalogueError as exc:  # a bad catalogue stops start-up, saying which file, entry and field
+    st.error(f"The indicator catalogue is invalid, so the dashboard cannot start.\n\n{exc}")
+    st.stop()
 ensure_database()
 
 browse = [

@@ -63,5 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from metrics.catalogue import CatalogueError, default_catalogue
+
     args = build_parser().parse_args(argv)
+    try:
+        default_catalogue()  # a bad catalogue stops every command with the file, entry and field
+    except CatalogueError as exc:
+        print(f"error: the indicator catalogue is invalid: {exc}", file=sys.stderr)
+        return 1
     return int(args.func(args) or 0)

@@ -105,3 +105,17 @@ def test_local_measures_need_their_areas(tmp_path):
     path.write_text(yaml.safe_dump(local))
     with pytest.raises(CatalogueError, match="naloxone_coverage_opiate.*must list the `areas`"):
         load_catalogue(CONFIG / "indicators.yaml", local_path=path)
+
+
+def test_cli_refuses_to_start_with_a_broken_catalogue(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path = _broken_copy(tmp_path, lambda inds: inds[2].pop("polarity"))
+    env = {**os.environ, "CDOF_CATALOGUE": str(path)}
+    out = subprocess.run([sys.executable, "-m", "metrics", "export", "--db", str(tmp_path / "none.duckdb")],
+                         cwd=CONFIG.parent, env=env, capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "'homelessness_drug_need'" in out.stderr and "'polarity' is missing" in out.stderr
+    assert str(path) in out.stderr
