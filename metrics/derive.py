@@ -37,59 +37,77 @@ def _metric_attributes(catalogue: Catalogue) -> pd.DataFrame:
 
 
 def _aggregate_footprints(obs: pd.DataFrame, geography: Geography, attrs: pd.DataFrame) -> pd.DataFrame:
-    """Rows for CDP footprints, and for regions missing from the store, aggregated from member authorities."""
-    groups: list[tuple[str, str, list[str]]] = []  # (code, region_code, members)
-    for fp in geography.footprints():
-        groups.append((fp.code, fp.region_code, list(fp.members)))
+    """Rows for CDP footprints, and for regions missing from the store, aggregated from member authorities.
+
+    Vectorised: sums of the counts and denominators of the members that have both (only counts for a count),
+    then value and limits recomputed with the metric's method by stats.limits_for_frame, exactly as
+    stats.aggregate does for one cell. A DSR is never aggregated (it needs age-specific counts).
+    """
     utla = obs[obs["level"] == "utla"]
     if utla.empty:
         return pd.DataFrame()
-    present_regions = set(zip(obs.loc[obs["level"] == "region", "metric_key"],
-                              obs.loc[obs["level"] == "region", "period"],
-                              obs.loc[obs["level"] == "region", "breakdown"]))
-    for region in geography.regions():
-        members = [a.code for a in geography.utlas() if a.region_code == region.code]
-        groups.append((region.code, ENGLAND_CODE, members))
+    groups = [(fp.code, fp.region_code, m) for fp in geography.footprints() for m in fp.members]
+    groups += [(a.region_code, ENGLAND_CODE, a.code) for a in geography.utlas()]
+    membership = pd.DataFrame(groups, columns=["group_code", "group_region", "area_code"])
+    n_members = membership.groupby("group_code").size().rename("n_members")
+    cell = ["metric_key", "period", "breakdown"]
 
-    by_metric = attrs.set_index("metric_key")
-    out = []
-    utla = utla.set_index("area_code")
-    for code, region_code, members in groups:
-        is_region = geography.get(code).level == "region"
-        part = utla[utla.index.isin(members)].reset_index()
-        if part.empty:
+    rows = utla.merge(membership, on="area_code")
+    # Regions the store already has are not replaced by an aggregate.
+    present = obs.loc[obs["level"] == "region", cell + ["area_code"]].rename(columns={"area_code": "group_code"})
+    if not present.empty:
+        rows = rows.merge(present.assign(_present=True), on=cell + ["group_code"], how="left")
+        rows = rows[rows["_present"].isna()].drop(columns="_present")
+    if rows.empty:
+        return pd.DataFrame()
+    is_count = rows["value_type"] == "count"
+    rows["usable"] = rows["count"].notna() & (is_count | rows["denominator"].notna())
+    rows["count_used"] = rows["count"].where(rows["usable"])
+    rows["den_used"] = rows["denominator"].where(rows["usable"] & ~is_count)
+    keys = ["group_code"] + cell
+    agg = rows.groupby(keys, sort=False).agg(
+        group_region=("group_region", "first"), period_kind=("period_kind", "first"),
+        period_sortable=("period_sortable", "first"), start_year=("start_year", "first"),
+        revision_id=("revision_id", "max"), is_demo=("is_demo", "any"),
+        count=("count_used", lambda c: c.sum(min_count=1)), denominator=("den_used", lambda d: d.sum(min_count=1)),
+        used=("usable", "sum"), sources=("source", lambda x: "; ".join(sorted(set(x.dropna())))),
+        present_members=("area_code", lambda x: ",".join(sorted(x[rows.loc[x.index, "usable"]]))),
+    ).reset_index()
+    agg = agg.join(n_members, on="group_code").merge(attrs, on="metric_key", how="left")
+
+    refused = np.where(agg["value_type"] == "dsr", "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE,
+                       np.where(agg["used"] == 0, "Not aggregated: no member area has the counts needed", None))
+    ok = pd.isna(refused)
+    agg.loc[~ok, ["count", "denominator"]] = np.nan
+    agg.loc[agg["value_type"] == "count", "denominator"] = np.nan
+    for col in ("value", "lower95", "upper95", "lower998", "upper998"):
+        agg[col] = np.nan
+    filled = stats.limits_for_frame(agg)
+    for col in ("value", "lower95", "upper95", "lower998", "upper998"):
+        agg[col] = filled[col].where(ok).to_numpy()
+
+    notes = []
+    for used, total, present, members_of, refusal in zip(
+            agg["used"], agg["n_members"], agg["present_members"], agg["group_code"], refused):
+        if refusal is not None:
+            notes.append(refusal)
             continue
-        for (metric, period, breakdown), cell in part.groupby(["metric_key", "period", "breakdown"], sort=False):
-            if is_region and (metric, period, breakdown) in present_regions:
-                continue
-            a = by_metric.loc[metric]
-            first = cell.iloc[0]
-            base = {
-                "metric_key": metric, "area_code": code, "period": period, "breakdown": breakdown,
-                "level": geography.get(code).level, "region_code": region_code,
-                "period_kind": first["period_kind"], "period_sortable": first["period_sortable"],
-                "start_year": first["start_year"], "is_aggregate": True, "revision_id": int(cell["revision_id"].max()),
-                "is_demo": bool(cell["is_demo"].any()),
-                "source": "Aggregated by the dashboard from: " + "; ".join(sorted(set(cell["source"].dropna()))),
-            }
-            missing_members = sorted(set(members) - set(cell["area_code"]))
-            res = stats.aggregate(cell["count"].to_numpy(float), cell["denominator"].to_numpy(float),
-                                  a["value_type"], multiplier=a["multiplier"])
-            names = [geography.get(m).name for m in missing_members]
-            if res.refused_reason:
-                note = f"Not aggregated: {res.refused_reason}"
-                vals = dict(value=np.nan, lower95=np.nan, upper95=np.nan, lower998=np.nan, upper998=np.nan,
-                            count=np.nan, denominator=np.nan)
-            else:
-                used = res.members_used
-                note = f"Aggregated from {used} of {len(members)} member areas"
-                if res.members_missing or missing_members:
-                    note += " (members without counts or values are left out: " + \
-                        ", ".join(names) + ")" if names else " (some members had no counts)"
-                vals = dict(value=res.value, lower95=res.lower95, upper95=res.upper95, lower998=res.lower998,
-                            upper998=res.upper998, count=res.count, denominator=res.denominator)
-            out.append({**base, **vals, "value_note": None, "aggregation_note": note})
-    return pd.DataFrame(out)
+        note = f"Aggregated from {int(used)} of {int(total)} member areas"
+        if used < total:
+            have = set(present.split(",")) if present else set()
+            missing = [geography.get(m).name for m in membership.loc[membership.group_code == members_of, "area_code"]
+                       if m not in have]
+            note += "; left out for want of counts: " + ", ".join(missing)
+        notes.append(note)
+    agg["aggregation_note"] = notes
+    agg["source"] = "Aggregated by the dashboard from: " + agg["sources"]
+    agg["area_code"] = agg["group_code"]
+    agg["region_code"] = agg["group_region"]
+    agg["level"] = agg["area_code"].map(lambda c: geography.get(c).level)
+    agg["is_aggregate"] = True
+    agg["value_note"] = None
+    return agg.drop(columns=["group_code", "group_region", "used", "sources", "present_members", "n_members"]
+                    + list(attrs.columns.drop("metric_key")))
 
 
 def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) -> pd.DataFrame:

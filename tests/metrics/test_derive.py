@@ -1,0 +1,106 @@
+"""metrics.derive on small frames: aggregation of footprints and regions, comparisons, goal, trend."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics import stats
+from metrics.areas import load_geography
+from metrics.catalogue import load_catalogue
+from metrics.derive import derive_frame
+from metrics.periods import parse_period
+
+GEO = load_geography()
+CAT = load_catalogue()
+
+
+def obs(rows):
+    out = []
+    for metric, area, period, value, count, den in rows:
+        p = parse_period(period)
+        a = GEO.get(area)
+        out.append({"metric_key": metric, "area_code": area, "period": period, "breakdown": "Total",
+                    "value": value, "lower95": np.nan, "upper95": np.nan, "lower998": np.nan, "upper998": np.nan,
+                    "count": count, "denominator": den, "value_note": None, "source": f"file {area}",
+                    "is_demo": False, "revision_id": 1, "level": a.level, "region_code": a.region_code,
+                    "period_kind": p.kind, "period_sortable": p.sortable, "start_year": p.start_year})
+    return pd.DataFrame(out)
+
+
+def by_area(frame, metric):
+    return frame[frame.metric_key == metric].set_index("area_code")
+
+
+def test_footprint_aggregates_members_with_the_metric_method():
+    d = derive_frame(obs([
+        ("continuity_of_care", "E06000019", "2022/23", np.nan, 30.0, 100.0),
+        ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
+    ]), CAT, GEO)
+    fp = by_area(d, "continuity_of_care").loc["CDP0001"]
+    expected = stats.aggregate([30, 250], [100, 480], "proportion", multiplier=100)
+    assert fp.value == pytest.approx(expected.value)
+    assert (fp.lower95, fp.upper95) == pytest.approx((expected.lower95, expected.upper95))
+    assert fp.is_aggregate and fp.aggregation_note == "Aggregated from 2 of 2 member areas"
+    assert "file E06000019" in fp.source and "file E10000034" in fp.source
+
+
+def test_member_without_counts_is_named_in_the_note():
+    d = derive_frame(obs([
+        ("continuity_of_care", "E06000019", "2022/23", 30.0, np.nan, np.nan),
+        ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
+    ]), CAT, GEO)
+    fp = by_area(d, "continuity_of_care").loc["CDP0001"]
+    assert fp.value == pytest.approx(250 / 480 * 100)
+    assert "1 of 2" in fp.aggregation_note and "Herefordshire" in fp.aggregation_note
+
+
+def test_dsr_is_never_aggregated():
+    d = derive_frame(obs([
+        ("drug_misuse_deaths", "E06000019", "2020 - 22", 5.0, 20.0, 190000.0),
+        ("drug_misuse_deaths", "E10000034", "2020 - 22", 4.0, 60.0, 600000.0),
+    ]), CAT, GEO)
+    fp = by_area(d, "drug_misuse_deaths").loc["CDP0001"]
+    assert np.isnan(fp.value) and fp.aggregation_note.startswith("Not aggregated")
+    assert "age-specific" in fp.aggregation_note
+
+
+def test_missing_region_is_aggregated_but_a_stored_region_is_kept():
+    rows = [("treatment_progress", a.code, "2022/23", np.nan, 40.0, 100.0)
+            for a in GEO.utlas() if a.region_code in ("E12000001", "E12000002")]
+    rows.append(("treatment_progress", "E12000002", "2022/23", 47.0, np.nan, np.nan))
+    d = by_area(derive_frame(obs(rows), CAT, GEO), "treatment_progress")
+    assert d.loc["E12000001"].is_aggregate and d.loc["E12000001"].value == pytest.approx(40.0)
+    assert not d.loc["E12000002"].is_aggregate and d.loc["E12000002"].value == 47.0
+
+
+def test_comparisons_with_england_region_and_goal():
+    d = by_area(derive_frame(obs([
+        ("continuity_of_care", "E92000001", "2022/23", np.nan, 4000.0, 10000.0),
+        ("continuity_of_care", "E12000005", "2022/23", np.nan, 500.0, 1000.0),
+        ("continuity_of_care", "E10000034", "2022/23", np.nan, 395.0, 500.0),
+        ("continuity_of_care", "E06000019", "2022/23", np.nan, 20.0, 100.0),
+    ]), CAT, GEO), "continuity_of_care")
+    assert d.loc["E92000001"].compared_to_england == "Not compared"  # never compared with itself
+    assert d.loc["E10000034"].compared_to_england == "Better"
+    assert d.loc["E10000034"].compared_to_region == "Better"
+    assert d.loc["E06000019"].compared_to_england == "Worse"
+    # 79% against the 75% target: meets it
+    assert d.loc["E10000034"].compared_to_goal == "Green"
+    assert d.loc["E06000019"].compared_to_goal == "Red"
+
+
+def test_counts_are_not_compared_with_england():
+    d = by_area(derive_frame(obs([
+        ("numbers_in_treatment", "E92000001", "2022/23", np.nan, 290000.0, np.nan),
+        ("numbers_in_treatment", "E10000034", "2022/23", np.nan, 2006.0, np.nan),
+    ]), CAT, GEO), "numbers_in_treatment")
+    assert d.loc["E10000034"].value == 2006.0
+    assert d.loc["E10000034"].compared_to_england == "Not compared"
+
+
+def test_trend_needs_five_annual_points():
+    years = ["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"]
+    rows = [("treatment_progress", "E10000034", y, np.nan, 300.0 + 60 * n, 1000.0) for n, y in enumerate(years)]
+    d = derive_frame(obs(rows), CAT, GEO)
+    d = d[(d.area_code == "E10000034")].set_index("period")
+    assert d.loc["2022/23", "recent_trend"] == "Increasing and getting better"
+    assert d.loc["2021/22", "recent_trend"] == "Cannot be calculated"
