@@ -491,7 +491,9 @@ class Store:
         cur.execute("DELETE FROM indicator_values WHERE metric_key IN (SELECT unnest(?::VARCHAR[]))", [metric_keys])
         if len(derived):
             cur.register("_derived", derived)
-            cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _derived")
+            # Clustered by area: DuckDB's zone maps then skip most row groups for the per-area page queries.
+            cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _derived "
+                        "ORDER BY area_code, metric_key, breakdown, period_sortable")
             cur.unregister("_derived")
 
     # ------------------------------------------------------------------ reading: revisions and export
@@ -615,3 +617,46 @@ class Store:
 
     def data_as_of(self) -> datetime | None:
         return self._scalar("SELECT max(created_at) FROM revisions")
+
+    # ---- ingestion support (metrics/ingest): previews computed in DuckDB, so a million-row upload is cheap
+    def preview_counts(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """metric_key, area_code, status (new / changed / unchanged), rows: the preview, grouped."""
+        cur = self._con.cursor()
+        try:
+            cur.register("_incoming", rows[OBS_COLUMNS])
+            out = cur.execute(
+                f"""SELECT n.metric_key, n.area_code,
+                       CASE WHEN o.metric_key IS NULL THEN 'new'
+                            WHEN {self._changed_predicate()} THEN 'changed' ELSE 'unchanged' END AS status,
+                       count(*) AS rows
+                    FROM _incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown)
+                    GROUP BY ALL ORDER BY 1, 2, 3"""
+            ).df()
+            cur.unregister("_incoming")
+            return out
+        finally:
+            cur.close()
+
+    def preview_changes(self, rows: pd.DataFrame, limit: int = 2000) -> pd.DataFrame:
+        """Changed rows first, then new ones, old -> new (at most `limit` rows)."""
+        olds = ", ".join(f"o.{c} AS old_{c}" for c in OBS_VALUE_COLUMNS)
+        cur = self._con.cursor()
+        try:
+            cur.register("_incoming", rows[OBS_COLUMNS])
+            out = cur.execute(
+                f"""SELECT * FROM (
+                       SELECT n.*, {olds},
+                           CASE WHEN o.metric_key IS NULL THEN 'new'
+                                WHEN {self._changed_predicate()} THEN 'changed' ELSE 'unchanged' END AS status
+                       FROM _incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown))
+                    WHERE status <> 'unchanged'
+                    ORDER BY status = 'new', metric_key, area_code, period, breakdown LIMIT ?""", [limit]
+            ).df()
+            cur.unregister("_incoming")
+            return out
+        finally:
+            cur.close()
+
+    def count_from_source(self, source: str) -> int:
+        """How many stored values carry one source label (tests use it to see whole-or-nothing commits)."""
+        return int(self._scalar("SELECT count(*) FROM observations WHERE source = ?", [source]))
