@@ -47,6 +47,8 @@ def main(argv=None) -> int:
                 from bench import ingest
 
                 results += ingest.measure(db, kind, rows=10_000 if args.quick else 100_000)
+                if kind == "national" and not args.quick:
+                    results += ingest.measure_million_memory(db, kind)
             if "pages" in only:
                 from bench import pages
 

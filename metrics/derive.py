@@ -65,14 +65,15 @@ def _aggregate_footprints(obs: pd.DataFrame, geography: Geography, attrs: pd.Dat
     rows["count_used"] = rows["count"].where(rows["usable"])
     rows["den_used"] = rows["denominator"].where(rows["usable"] & ~is_count)
     keys = ["group_code"] + cell
-    agg = rows.groupby(keys, sort=False).agg(
+    grouped = rows.groupby(keys, sort=False)
+    agg = grouped.agg(
         group_region=("group_region", "first"), period_kind=("period_kind", "first"),
         period_sortable=("period_sortable", "first"), start_year=("start_year", "first"),
-        revision_id=("revision_id", "max"), is_demo=("is_demo", "any"),
-        count=("count_used", lambda c: c.sum(min_count=1)), denominator=("den_used", lambda d: d.sum(min_count=1)),
-        used=("usable", "sum"), sources=("source", lambda x: "; ".join(sorted(set(x.dropna())))),
-        present_members=("area_code", lambda x: ",".join(sorted(x[rows.loc[x.index, "usable"]]))),
-    ).reset_index()
+        revision_id=("revision_id", "max"), is_demo=("is_demo", "any"), used=("usable", "sum"),
+        source_first=("source", "first"), source_n=("source", "nunique"),
+    )
+    agg[["count", "denominator"]] = grouped[["count_used", "den_used"]].sum(min_count=1)
+    agg = agg.reset_index()
     agg = agg.join(n_members, on="group_code").merge(attrs, on="metric_key", how="left")
 
     refused = np.where(agg["value_type"] == "dsr", "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE,
@@ -86,27 +87,27 @@ def _aggregate_footprints(obs: pd.DataFrame, geography: Geography, attrs: pd.Dat
     for col in ("value", "lower95", "upper95", "lower998", "upper998"):
         agg[col] = filled[col].where(ok).to_numpy()
 
-    notes = []
-    for used, total, present, members_of, refusal in zip(
-            agg["used"], agg["n_members"], agg["present_members"], agg["group_code"], refused):
-        if refusal is not None:
-            notes.append(refusal)
-            continue
-        note = f"Aggregated from {int(used)} of {int(total)} member areas"
-        if used < total:
-            have = set(present.split(",")) if present else set()
-            missing = [geography.get(m).name for m in membership.loc[membership.group_code == members_of, "area_code"]
-                       if m not in have]
-            note += "; left out for want of counts: " + ", ".join(missing)
-        notes.append(note)
+    notes = np.where(ok, "Aggregated from " + agg["used"].astype(int).astype(str) + " of "
+                     + agg["n_members"].astype(int).astype(str) + " member areas", refused).astype(object)
+    # Name the members left out (rare: only where some member lacks counts).
+    for i in np.flatnonzero(ok & (agg["used"] < agg["n_members"]).to_numpy()):
+        g = agg.iloc[i]
+        part = rows[(rows["group_code"] == g["group_code"]) & (rows["metric_key"] == g["metric_key"])
+                    & (rows["period"] == g["period"]) & (rows["breakdown"] == g["breakdown"]) & rows["usable"]]
+        have = set(part["area_code"])
+        missing = [geography.get(m).name for m in membership.loc[membership.group_code == g["group_code"], "area_code"]
+                   if m not in have]
+        notes[i] += "; left out for want of counts: " + ", ".join(missing)
     agg["aggregation_note"] = notes
-    agg["source"] = "Aggregated by the dashboard from: " + agg["sources"]
+    agg["source"] = np.where(agg["source_n"] == 1, "Aggregated by the dashboard from: " + agg["source_first"],
+                             "Aggregated by the dashboard from " + agg["source_n"].astype(str)
+                             + " sources, including: " + agg["source_first"])
     agg["area_code"] = agg["group_code"]
     agg["region_code"] = agg["group_region"]
     agg["level"] = agg["area_code"].map(lambda c: geography.get(c).level)
     agg["is_aggregate"] = True
     agg["value_note"] = None
-    return agg.drop(columns=["group_code", "group_region", "used", "sources", "present_members", "n_members"]
+    return agg.drop(columns=["group_code", "group_region", "used", "source_first", "source_n", "n_members"]
                     + list(attrs.columns.drop("metric_key")))
 
 

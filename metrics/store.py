@@ -123,8 +123,9 @@ CREATE TABLE IF NOT EXISTS observation_history (
     source VARCHAR,
     is_demo BOOLEAN,
     revision_id INTEGER NOT NULL,
-    is_deleted BOOLEAN NOT NULL DEFAULT false,
-    PRIMARY KEY (metric_key, area_code, period, breakdown, revision_id)
+    is_deleted BOOLEAN NOT NULL DEFAULT false
+    -- (metric_key, area_code, period, breakdown, revision_id) is unique by construction: one revision writes a
+    -- cell once. No index: an ART index over an append-only history would cost every upload for no reader.
 );
 
 CREATE TABLE IF NOT EXISTS indicator_values (
@@ -155,8 +156,9 @@ CREATE TABLE IF NOT EXISTS indicator_values (
     compared_to_england VARCHAR NOT NULL,
     compared_to_region VARCHAR NOT NULL,
     compared_to_goal VARCHAR NOT NULL,
-    recent_trend VARCHAR NOT NULL,
-    PRIMARY KEY (metric_key, area_code, period, breakdown)
+    recent_trend VARCHAR NOT NULL
+    -- One row per observation or aggregate, rebuilt wholesale per metric by metrics.derive (which is tested to
+    -- produce unique keys); no index, so that rebuilding a metric does not pay for index maintenance.
 );
 """
 
@@ -221,7 +223,10 @@ class Store:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            # A larger WAL before automatic checkpoints: an upload's commit then appends to the write-ahead log
+            # (durable) instead of rewriting the file; DuckDB checkpoints later, or on close.
+            config = {} if read_only else {"checkpoint_threshold": "256MB"}
+            self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             raise StoreError(
                 f"cannot open {self.path}: {exc}. Another process (the dashboard or an ingest) may hold it."

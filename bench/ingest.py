@@ -1,0 +1,106 @@
+"""Upload throughput: validation and commit of a template CSV, against DuckDB's own read_csv and INSERT of the
+same file (same run, same machine); and the peak memory of a million-row ingest in its own process."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from bench.datasets import NATIONAL_SCALE
+from bench.results import Result
+from metrics import demo
+from metrics.areas import default_geography
+from metrics.catalogue import default_catalogue
+from metrics.ingest.pipeline import commit, prepare
+from metrics.store import OBS_COLUMNS, Store
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_COLUMNS = [c for c in OBS_COLUMNS if c != "is_demo"]
+
+
+def template_file(path: Path, rows: int) -> Path:
+    """A valid template CSV of `rows` rows: national-scale values for locally published metrics, re-sourced."""
+    cat = default_catalogue()
+    local = [i for i in cat.indicators if i.published_locally and i.tier != "local"]
+    frame = demo.generate(cat.model_copy(update={"indicators": tuple(local)}), default_geography(),
+                          scale=NATIONAL_SCALE)
+    while len(frame) < rows:  # a million rows: more breakdowns of the same values
+        extra = frame.copy()
+        extra["breakdown"] = extra["breakdown"] + f" (copy {len(frame) // len(extra)})"
+        frame = pd.concat([frame, extra], ignore_index=True)
+    frame = frame.head(rows).copy()
+    frame["source"] = "Benchmark upload"
+    frame[TEMPLATE_COLUMNS].to_csv(path, index=False)
+    return path
+
+
+def _raw_duckdb_load(db: Path, csv: Path) -> float:
+    con = duckdb.connect(str(db))
+    started = time.perf_counter()
+    con.execute("""CREATE TABLE raw_upload (metric_key VARCHAR, area_code VARCHAR, period VARCHAR,
+                   breakdown VARCHAR, value DOUBLE, lower95 DOUBLE, upper95 DOUBLE, lower998 DOUBLE,
+                   upper998 DOUBLE, count DOUBLE, denominator DOUBLE, value_note VARCHAR, source VARCHAR,
+                   PRIMARY KEY (metric_key, area_code, period, breakdown))""")
+    con.execute(f"INSERT INTO raw_upload SELECT * FROM read_csv('{csv}', header=true)")
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def measure(db: Path, dataset: str, rows: int = 100_000) -> list[Result]:
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        csv = template_file(tmp / "upload.csv", rows)
+        shutil.copy(db, tmp / "raw.duckdb")
+        raw = _raw_duckdb_load(tmp / "raw.duckdb", csv)
+        shutil.copy(db, tmp / "work.duckdb")
+        with Store(tmp / "work.duckdb") as store:
+            started = time.perf_counter()
+            prepared = prepare(csv)
+            validated = time.perf_counter() - started
+            if not prepared.ok:
+                raise RuntimeError(f"benchmark file rejected: {prepared.errors.head()}")
+            rid, summary = commit(store, prepared, author="bench")
+            total = time.perf_counter() - started
+        results.append(Result(f"ingest {rows:,} template rows: validate + commit", total, raw, "s", dataset,
+                              target_ratio=3.0,
+                              note=f"validate {validated:.2f} s, commit+derive {total - validated:.2f} s; "
+                                   f"{rows / total:,.0f} rows/s; baseline DuckDB read_csv + INSERT"))
+        results.append(Result(f"ingest {rows:,} template rows: validate only", validated, raw, "s", dataset))
+    return results
+
+
+def measure_million_memory(db: Path, dataset: str) -> list[Result]:
+    """Peak RSS of `python -m metrics ingest` on a million rows, in its own process, beside the peak of a
+    process that only imports the same libraries and reads the CSV with DuckDB."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        csv = template_file(tmp / "million.csv", 1_000_000)
+        shutil.copy(db, tmp / "work.duckdb")
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", "import resource, sys; from metrics.cli import main;"
+             f"rc = main(['ingest', '{csv}', '--db', '{tmp / 'work.duckdb'}']);"
+             "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)"],
+            cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise RuntimeError(f"million-row ingest failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+        peak_kb = int(proc.stderr.split("PEAK_KB")[-1].split()[0])
+        baseline = subprocess.run(
+            [sys.executable, "-c", "import resource, duckdb, pandas, metrics.ingest.pipeline;"
+             f"duckdb.sql(\"SELECT * FROM read_csv('{csv}')\").df();"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
+            cwd=ROOT, capture_output=True, text=True, check=True)
+    peak_mb = peak_kb / 1024  # ru_maxrss is in KB on Linux
+    base_mb = int(baseline.stdout.strip()) / 1024
+    return [Result("ingest 1,000,000 template rows: peak memory", peak_mb, base_mb, "MB", dataset,
+                   target_value=1024.0,
+                   note=f"took {elapsed:.1f} s; baseline: a process reading the same CSV into pandas with DuckDB")]
