@@ -96,3 +96,17 @@ def test_build_is_deterministic(tmp_path, built_db):
     with Store(path, read_only=True) as a, Store(built_db, read_only=True) as b:
         cols = [c for c in a.export_rows().columns if c != "revision_id"]
         pd.testing.assert_frame_equal(a.export_rows()[cols], b.export_rows()[cols])
+
+
+def test_derived_values_have_one_row_per_cell(built_db):
+    import duckdb
+
+    con = duckdb.connect(str(built_db), read_only=True)
+    try:
+        dupes = con.execute("""SELECT count(*) FROM (SELECT metric_key, area_code, period, breakdown
+                               FROM indicator_values GROUP BY ALL HAVING count(*) > 1)""").fetchall()[0][0]
+        footprint = con.execute("SELECT count(*) FROM indicator_values WHERE area_code = 'CDP0001'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert dupes == 0
+    assert footprint > 100  # the joint CDP footprint is aggregated for every locally published metric
