@@ -1,6 +1,7 @@
 """App settings from config/settings.yaml, validated."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,8 +34,17 @@ class Settings(BaseModel):
     upload: UploadSettings = UploadSettings()
 
 
+SETTINGS_ENV = "CDOF_SETTINGS"
+
+
+def settings_path() -> Path:
+    """config/settings.yaml, or the file named by $CDOF_SETTINGS (tests run an uploader and an anonymous server)."""
+    env = os.environ.get(SETTINGS_ENV)
+    return Path(env) if env else CONFIG_DIR / "settings.yaml"
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    path = path or CONFIG_DIR / "settings.yaml"
+    path = path or settings_path()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     try:
         return Settings.model_validate(data)

@@ -1,0 +1,133 @@
+"""`python -m metrics ingest | history | rollback` (added to metrics/cli.py's parser by add_commands).
+
+  ingest FILE [--format auto|template|fingertips|ndtms] [--dry-run] [--db PATH] [--author NAME]
+      prints the problems table, then the summary (new / changed / unchanged); exit 0 when committed (or a
+      clean dry run), 2 when rejected (the store is untouched), 1 when the database can't be opened.
+  history [--db PATH]        the revisions, newest first
+  rollback REVISION [--db PATH] [--author NAME]
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from metrics.paths import database_path
+
+EXIT_OK, EXIT_FAIL, EXIT_REJECTED = 0, 1, 2
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _open_store(args):
+    from metrics.store import Store, StoreError
+
+    path = database_path(args.db)
+    if not path.exists():
+        _err(f"{path} does not exist; run `python -m metrics build-default` first")
+        return None
+    try:
+        return Store(path)
+    except StoreError as exc:
+        _err(str(exc))
+        return None
+
+
+def print_problems(problems: pd.DataFrame, out=None) -> None:
+    out = out or sys.stdout
+    if problems.empty:
+        print("No problems found.", file=out)
+        return
+    n_err = int((problems["severity"] == "error").sum())
+    n_warn = len(problems) - n_err
+    print(f"Problems: {n_err} error(s), {n_warn} warning(s)", file=out)
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 160, "display.width", 250):
+        print(problems.astype(object).fillna("").to_string(index=False), file=out)
+
+
+def _cmd_ingest(args) -> int:
+    from metrics.ingest.pipeline import commit, prepare, preview
+    from metrics.store import current_user
+
+    path = Path(args.file)
+    if not path.exists():
+        _err(f"{path} does not exist")
+        return EXIT_FAIL
+    _err(f"validating {path} ...")
+    prepared = prepare(path, fmt=args.format, progress=lambda stage, frac: _err(f"  {stage}"))
+    print(f"File: {prepared.file_name}  format: {prepared.file_format or 'unknown'}  rows: {len(prepared.rows):,}"
+          f"  sha256: {prepared.sha256}")
+    print_problems(prepared.problems)
+    if not prepared.ok:
+        print("Rejected: nothing was written." if not prepared.errors.empty else
+              "Rejected: the file has no rows to load; nothing was written.")
+        return EXIT_REJECTED
+    store = _open_store(args)
+    if store is None:
+        return EXIT_FAIL
+    with store:
+        summary, _ = preview(store, prepared)
+        print(f"Summary: {summary.new:,} new, {summary.changed:,} changed, {summary.unchanged:,} unchanged")
+        if args.dry_run:
+            print("Dry run: nothing was written.")
+            return EXIT_OK
+        _err("committing ...")
+        rid, summary = commit(store, prepared, author=args.author or current_user())
+        _err("committed")
+    print(f"Committed revision {rid}: {summary.new:,} new, {summary.changed:,} changed, "
+          f"{summary.unchanged:,} unchanged")
+    return EXIT_OK
+
+
+def _cmd_history(args) -> int:
+    store = _open_store(args)
+    if store is None:
+        return EXIT_FAIL
+    with store:
+        rev = store.revisions()
+    cols = ["revision_id", "created_at", "author", "action", "file_name", "file_format", "rows_new",
+            "rows_changed", "rows_unchanged", "rows_removed", "rolls_back", "note"]
+    with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_colwidth", 60):
+        print(rev[cols].astype(object).fillna("").to_string(index=False))
+    return EXIT_OK
+
+
+def _cmd_rollback(args) -> int:
+    from metrics.ingest.pipeline import rollback
+    from metrics.store import StoreError, current_user
+
+    store = _open_store(args)
+    if store is None:
+        return EXIT_FAIL
+    with store:
+        try:
+            rid, summary, conflicts = rollback(store, args.revision, args.author or current_user())
+        except StoreError as exc:
+            _err(str(exc))
+            return EXIT_REJECTED
+    print(f"Rolled back revision {args.revision} as revision {rid}: {summary.changed:,} restored, "
+          f"{summary.removed:,} removed, {conflicts:,} kept because a later revision changed them")
+    return EXIT_OK
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("ingest", help="validate and load a file (exit 0 committed, 2 rejected)")
+    p.add_argument("file")
+    p.add_argument("--format", default="auto", choices=["auto", "template", "fingertips", "ndtms"])
+    p.add_argument("--dry-run", action="store_true", help="validate and preview only")
+    p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")
+    p.add_argument("--author", help="name recorded on the revision (default: the login name)")
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("history", help="the revisions, newest first")
+    p.add_argument("--db", help="database file")
+    p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("rollback", help="undo a revision (recorded as a new revision)")
+    p.add_argument("revision", type=int)
+    p.add_argument("--db", help="database file")
+    p.add_argument("--author", help="name recorded on the revision")
+    p.set_defaults(func=_cmd_rollback)

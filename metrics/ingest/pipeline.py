@@ -1,0 +1,170 @@
+"""Upload pipeline: read -> validate (every problem at once) -> preview -> commit (one transaction) -> rollback.
+
+    prepared = prepare(path, file_name="my.csv")           # never touches the store
+    prepared.problems                                        # DataFrame: severity, file, row, column, value, message
+    summary, by_area = preview(store, prepared)              # new / changed / unchanged, per metric and area
+    rid, summary = commit(store, prepared, author="me")      # refuses while there are errors
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from metrics.areas import Geography, default_geography
+from metrics.catalogue import Catalogue, default_catalogue
+from metrics.derive import make_rederive
+from metrics.ingest import formats
+from metrics.ingest.problems import ERROR, ProblemLog
+from metrics.ingest.validate import store_frame, validate_rows
+from metrics.store import OBS_COLUMNS, ChangeSummary, RevisionInfo, Store, sha256_of
+
+Progress = Callable[[str, float | None], None]
+
+FINGERTIPS_NAMES = {"metric_key": "Indicator ID", "area_code": "Area Code", "period": "Time period",
+                    "value": "Value", "lower95": "Lower CI 95.0 limit", "upper95": "Upper CI 95.0 limit",
+                    "lower998": "Lower CI 99.8 limit", "upper998": "Upper CI 99.8 limit", "count": "Count",
+                    "denominator": "Denominator"}
+NDTMS_NAMES = {"area_code": "Area", "period": "ReportingPeriod", "value": "(derived value)",
+               "count": "(summed count)", "denominator": "(summed denominator)"}
+
+
+class IngestRejected(Exception):
+    pass
+
+
+@dataclass
+class Prepared:
+    file_name: str
+    file_format: str | None
+    sha256: str
+    rows: pd.DataFrame  # OBS_COLUMNS, ready for Store.write_observations
+    problems: pd.DataFrame
+    encoding: str | None = None
+    rows_read: int = 0
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return self.errors.empty and not self.rows.empty
+
+    @property
+    def source_labels(self) -> list[str]:
+        return sorted(self.rows["source"].unique().tolist()) if not self.rows.empty else []
+
+
+def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
+            catalogue: Catalogue | None = None, geography: Geography | None = None,
+            progress: Progress | None = None) -> Prepared:
+    """Read and validate a file; never touches the store."""
+    import time
+
+    path = Path(path)
+    file_name = file_name or path.name
+    catalogue = catalogue or default_catalogue()
+    geography = geography or default_geography()
+    log = ProblemLog(file_name)
+    say = progress or (lambda stage, frac: None)
+    t0 = time.perf_counter()
+    sha = sha256_of(path)
+    rows = pd.DataFrame(columns=OBS_COLUMNS)
+    detected, encoding, read = None, None, 0
+    try:
+        say("Checking the file's encoding and format", 0.05)
+        is_xlsx = path.suffix.lower() in (".xlsx", ".xlsm") or _is_zip(path)
+        if is_xlsx:
+            if path.stat().st_size == 0:
+                log.add(None, None, None, "the file is empty; expected a header row and at least one data row")
+                raise formats.FileUnreadable
+            detected = "template"
+            if fmt not in ("auto", "template"):
+                log.add(None, None, None, f"an Excel workbook can only be the template format, not {fmt!r}; "
+                        "Fingertips and NDTMS files are CSV")
+                raise formats.FileUnreadable
+        else:
+            encoding = formats.sniff_encoding(path, log)
+            header = formats.read_header(path, encoding)
+            if not [h for h in header if h.strip()]:
+                log.add(None, None, None, "the file is empty; expected a header row and at least one data row")
+                raise formats.FileUnreadable
+            detected = formats.detect_format(header)
+            if fmt != "auto":
+                detected = fmt
+            elif detected is None:
+                log.add(1, None, ", ".join(header[:8])[:200],
+                        "cannot tell the file's format from its columns; expected the template (metric_key, "
+                        "area_code, period, value ...), a Fingertips download (Indicator ID, Area Code, Time "
+                        "period ...) or an NDTMS ViewIt export (ReportingPeriod, Area ...)")
+                raise formats.FileUnreadable
+        say(f"Reading the file as {detected}", 0.15)
+        if detected == "template" and is_xlsx:
+            res = formats.read_template_xlsx(path, file_name, log, progress)
+        elif detected == "template":
+            res = formats.read_template_csv(path, file_name, log, encoding, progress)
+        elif detected == "fingertips":
+            res = formats.read_fingertips(path, file_name, log, encoding, catalogue, progress)
+        elif detected == "ndtms":
+            res = formats.read_ndtms(path, file_name, log, encoding, geography, progress=progress)
+        else:
+            log.add(None, None, None, f"unknown format {fmt!r}; expected auto, template, fingertips or ndtms")
+            raise formats.FileUnreadable
+        read = len(res.rows)
+        t1 = time.perf_counter()
+        say(f"Checking {read:,} rows", 0.55)
+        names = FINGERTIPS_NAMES if detected == "fingertips" else NDTMS_NAMES if detected == "ndtms" else None
+        checked = validate_rows(res.rows, log, catalogue, geography, names)
+        rows = store_frame(checked)
+        timings = {"read_s": t1 - t0, "validate_s": time.perf_counter() - t1}
+    except formats.FileUnreadable:
+        timings = {}
+    log.finish()
+    say("Checked", 0.9)
+    return Prepared(file_name, detected, sha, rows, log.frame(), encoding, read, timings)
+
+
+def _is_zip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"PK\x03\x04"
+
+
+def preview(store: Store, prepared: Prepared) -> tuple[ChangeSummary, pd.DataFrame]:
+    """Totals and counts of new / changed / unchanged rows per metric and area (computed in DuckDB)."""
+    by_area = store.preview_counts(prepared.rows)
+    totals = by_area.groupby("status")["rows"].sum() if not by_area.empty else pd.Series(dtype=int)
+    summary = ChangeSummary(new=int(totals.get("new", 0)), changed=int(totals.get("changed", 0)),
+                            unchanged=int(totals.get("unchanged", 0)))
+    table = (by_area.pivot_table(index=["metric_key", "area_code"], columns="status", values="rows",
+                                 aggfunc="sum", fill_value=0).reset_index() if not by_area.empty
+             else pd.DataFrame(columns=["metric_key", "area_code"]))
+    for c in ("new", "changed", "unchanged"):
+        if c not in table:
+            table[c] = 0
+    table.columns.name = None
+    return summary, table[["metric_key", "area_code", "new", "changed", "unchanged"]]
+
+
+def changed_rows(store: Store, prepared: Prepared, limit: int = 2000) -> pd.DataFrame:
+    """The changed and new rows, old -> new, for showing (at most `limit`)."""
+    return store.preview_changes(prepared.rows, limit)
+
+
+def commit(store: Store, prepared: Prepared, author: str, rederive=None, catalogue: Catalogue | None = None,
+           geography: Geography | None = None, note: str | None = None) -> tuple[int, ChangeSummary]:
+    """Write the rows as one revision in one transaction; refuses a file with errors."""
+    if not prepared.ok:
+        raise IngestRejected(f"{prepared.file_name} has {len(prepared.errors)} problems; nothing was written")
+    rederive = rederive or make_rederive(catalogue or default_catalogue(), geography or default_geography())
+    info = RevisionInfo(author=author, action="upload", file_name=prepared.file_name, sha256=prepared.sha256,
+                        file_format=prepared.file_format, note=note)
+    return store.write_observations(prepared.rows, info, rederive)
+
+
+def rollback(store: Store, revision_id: int, author: str, rederive=None) -> tuple[int, ChangeSummary, int]:
+    rederive = rederive or make_rederive(default_catalogue(), default_geography())
+    return store.rollback_revision(revision_id, author, rederive)

@@ -1,0 +1,202 @@
+"""Meaning checks on canonical rows, for every format, vectorised (a million rows is a few seconds).
+
+Returns the rows ready to store (area codes resolved, period labels normalised, is_demo false) and logs every
+problem: unknown metric; unknown, retired or wrongly-levelled area; unparseable or Excel-mangled period; value
+outside its unit's range; limits that don't contain the value or are reversed; negative count; denominator not
+above 0; count over denominator for a proportion; duplicate rows.
+"""
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from metrics.areas import Geography
+from metrics.catalogue import Catalogue
+from metrics.ingest.formats import _excel_date_period
+from metrics.ingest.problems import ERROR, WARNING, ProblemLog
+from metrics.periods import PeriodError, parse_period
+from metrics.store import OBS_COLUMNS, OBS_KEY
+
+LEVEL_WORDS = {"england": "England", "region": "a region", "utla": "an upper-tier local authority",
+               "cdp": "a CDP footprint"}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geography: Geography,
+                  column_names: dict[str, str] | None = None) -> pd.DataFrame:
+    names = column_names or {}
+
+    def cname(c: str) -> str:
+        return names.get(c, c)
+
+    rows = rows.reset_index(drop=True)
+    r = rows["_row"].to_numpy()
+    bad = np.zeros(len(rows), dtype=bool)  # rows whose later checks can't run
+    inds = catalogue.by_key()
+
+    # ---- metric
+    metric = rows["metric_key"]
+    known = metric.isin(list(inds)).to_numpy()
+    if (~known).any():
+        keys = list(inds)
+
+        def unknown_metric(v):
+            near = difflib.get_close_matches(str(v), keys, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            return f"unknown metric; {hint}expected a metric_key from the catalogue (see the Definitions page)"
+
+        log.add_rows(r[~known], cname("metric_key"), metric[~known], unknown_metric, rule="unknown metric")
+        bad |= ~known
+
+    # ---- area
+    codes = rows["area_code"].str.strip().str.upper()
+    resolved = {}
+    for code in codes.unique():
+        resolved[code] = geography.resolve_code(code)
+    current = codes.map(resolved)
+    unknown = current.isna().to_numpy()
+    if unknown.any():
+        def unknown_area(v):
+            code = str(v).strip().upper()
+            near = geography.suggest(code)
+            hint = f"; did you mean {near.code} {near.name}?" if near else ""
+            if code in geography.retired:
+                return (f"retired area code (the former {geography.retired[code]}){hint} Expected a current "
+                        "ONS code")
+            if not code:
+                return "the area code is empty; expected an ONS code like E06000060"
+            return f"unknown area code{hint} Expected an ONS code of England, a region or an upper-tier authority"
+
+        log.add_rows(r[unknown], cname("area_code"), rows["area_code"][unknown], unknown_area, rule="unknown area")
+        bad |= unknown
+    legacy = (~unknown) & (current != codes).to_numpy()
+    if legacy.any():
+        log.add_rows(r[legacy], cname("area_code"), codes[legacy],
+                     lambda v: f"old code of {geography.get(resolved[v]).name}; stored under the current code "
+                     f"{resolved[v]}", WARNING, rule="legacy code")
+    rows["area_code"] = current.where(current.notna(), codes)
+
+    # ---- period (one parse per distinct label)
+    labels = {}
+    messages = {}
+    for p in rows["period"].unique():
+        try:
+            labels[p] = parse_period(p).label
+        except PeriodError as exc:
+            messages[p] = _excel_date_period(p) or str(exc)
+    badp = rows["period"].isin(list(messages)).to_numpy()
+    if badp.any():
+        log.add_rows(r[badp], cname("period"), rows["period"][badp], lambda v: messages[v], rule="period")
+        bad |= badp
+    rows["period"] = rows["period"].map(labels).where(~badp, rows["period"])
+
+    # ---- area level the metric is published at
+    level_of = {c: geography.get(c).level for c in rows.loc[~unknown, "area_code"].unique()}
+    level = rows["area_code"].map(level_of)
+    ok = known & ~unknown
+    pairs = pd.DataFrame({"m": metric, "l": level})[ok].drop_duplicates()
+    for m, lv in pairs.itertuples(index=False):
+        ind = inds[m]
+        mask = ok & (metric == m).to_numpy() & (level == lv).to_numpy()
+        if lv == "cdp":
+            log.add_rows(r[mask], cname("area_code"), rows["area_code"][mask],
+                         "a CDP footprint: the dashboard computes footprint values from their member authorities; "
+                         "upload the authorities' values instead", rule="cdp")
+            bad |= mask
+        elif lv not in ind.levels:
+            log.add_rows(r[mask], cname("area_code"), rows["area_code"][mask],
+                         f"{m} is published for {ind.geography_words}; a value for {LEVEL_WORDS[lv]} would invent "
+                         "a local figure the source never published. Expected "
+                         + " or ".join(LEVEL_WORDS[x] for x in ind.levels), rule=f"level {m}")
+            bad |= mask
+        elif ind.areas and lv == "utla":
+            off = mask & ~rows["area_code"].isin(list(ind.areas)).to_numpy()
+            if off.any():
+                log.add_rows(r[off], cname("area_code"), rows["area_code"][off],
+                             f"{m} is a local measure of {', '.join(ind.areas)}; check the area", WARNING,
+                             rule=f"local {m}")
+
+    # ---- numbers
+    unit = metric.map({k: i.unit for k, i in inds.items()})
+    vtype = metric.map({k: i.value_type for k, i in inds.items()})
+    v = rows["value"].to_numpy(float)
+    is_pct = (unit == "%").to_numpy()
+    for c in ("value", "lower95", "upper95", "lower998", "upper998"):
+        x = rows[c].to_numpy(float)
+        over = known & is_pct & (x > 100)
+        if over.any():
+            log.add_rows(r[over], cname(c), x[over], f"a percentage over 100; expected 0 to 100 for a '%' metric",
+                         rule="pct over")
+        neg = known & (x < 0)
+        if neg.any():
+            log.add_rows(r[neg], cname(c), x[neg], "negative; a percentage, rate or count can't be below 0",
+                         rule="negative")
+    for lo_c, hi_c in (("lower95", "upper95"), ("lower998", "upper998")):
+        lo, hi = rows[lo_c].to_numpy(float), rows[hi_c].to_numpy(float)
+        rev = lo > hi
+        if rev.any():
+            log.add_rows(r[rev], cname(lo_c), lo[rev], lambda x, hc=hi_c: f"the lower limit is above the upper "
+                         f"limit ({cname(hc)}); expected lower <= upper", rule=f"reversed {lo_c}")
+        tol = 1e-9 * np.maximum(1.0, np.abs(v))
+        outside = ~rev & ((lo > v + tol) | (hi < v - tol))
+        if outside.any():
+            idx = np.flatnonzero(outside)
+            log.add_rows(r[idx], cname("value"), v[idx],
+                         iter_messages([f"the limits {_fmt(lo[i])} to {_fmt(hi[i])} ({cname(lo_c)}/{cname(hi_c)}) "
+                                        f"don't contain the value {_fmt(v[i])}; expected lower <= value <= upper"
+                                        for i in idx]), rule=f"outside {lo_c}")
+    cnt, den = rows["count"].to_numpy(float), rows["denominator"].to_numpy(float)
+    neg = cnt < 0
+    if neg.any():
+        log.add_rows(r[neg], cname("count"), cnt[neg], "a negative count; a count can't be below 0",
+                     rule="negative count")
+    bad_den = den <= 0
+    if bad_den.any():
+        log.add_rows(r[bad_den], cname("denominator"), den[bad_den], "a denominator must be above 0",
+                     rule="denominator")
+    over = (vtype == "proportion").to_numpy() & (cnt > den)
+    if over.any():
+        idx = np.flatnonzero(over)
+        log.add_rows(r[idx], cname("count"), cnt[idx],
+                     iter_messages([f"count {_fmt(cnt[i])} is greater than the denominator {_fmt(den[i])}; a "
+                                    "proportion's count can't exceed its denominator" for i in idx]),
+                     rule="count over denominator")
+    empty = np.isnan(v) & np.isnan(cnt) & rows["value_note"].isna().to_numpy()
+    if empty.any():
+        log.add_rows(r[empty], cname("value"), [""] * int(empty.sum()), "no value, count or value note; the row "
+                     "will be stored as a missing value", WARNING, rule="empty value")
+
+    # ---- duplicates within the file (after codes and periods are normalised)
+    dup = rows.duplicated(OBS_KEY, keep=False).to_numpy()
+    if dup.any():
+        firsts = rows.loc[dup].groupby(OBS_KEY, sort=False)["_row"].transform("min").to_numpy()
+        later = r[dup] != firsts
+        rr, ff = r[dup][later], firsts[later]
+        vals = (rows.loc[dup, "metric_key"] + " / " + rows.loc[dup, "area_code"] + " / " + rows.loc[dup, "period"]
+                + " / " + rows.loc[dup, "breakdown"]).to_numpy()[later]
+        log.add_rows(rr, "metric_key/area_code/period/breakdown", vals,
+                     iter_messages([f"a duplicate of row {f}: the same metric, area, period and breakdown may "
+                                    "appear once in a file" for f in ff]), rule="duplicate")
+
+    rows["is_demo"] = False
+    return rows
+
+
+class iter_messages:  # noqa: N801 - used like a function by ProblemLog.add_rows
+    """A message function that returns prepared messages in order (one per logged row)."""
+
+    def __init__(self, messages: list[str]):
+        self._it = iter(messages)
+        self.__name__ = "prepared"
+
+    def __call__(self, _value) -> str:
+        return next(self._it)
+
+
+def store_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[OBS_COLUMNS].reset_index(drop=True)

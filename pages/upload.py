@@ -1,0 +1,158 @@
+"""Upload data (analysts only): choose a file -> see every problem -> see what will change -> commit -> undo.
+
+app.py adds this page only for uploaders; the page checks again and stops for anyone else.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from metrics.access import sign_in_configured, uploader_name
+from metrics.ingest.pipeline import changed_rows, commit, prepare, preview, rollback
+from metrics.ingest.template import template_csv, template_xlsx
+from pages.common import current_user_is_uploader, settings, store
+
+
+def _secrets_configured() -> bool:
+    try:
+        return sign_in_configured(st.secrets)
+    except Exception:
+        return False
+
+
+def _user() -> dict:
+    try:
+        return dict(st.user.to_dict())
+    except Exception:
+        return {}
+
+
+def _clear_caches() -> None:
+    try:
+        from pages.common import clear_caches
+    except ImportError:
+        st.cache_data.clear()
+    else:
+        clear_caches()
+
+
+st.title("Upload data")
+
+if not current_user_is_uploader():
+    st.error("You need to be signed in as an uploader to load data. Ask the dashboard's administrator to add you.")
+    if _secrets_configured() and not _user().get("is_logged_in"):
+        st.button("Sign in", on_click=st.login, key="sign_in")
+    st.stop()
+
+user = _user()
+if user.get("is_logged_in"):
+    st.caption(f"Signed in as {user.get('email') or user.get('name')}")
+    st.button("Sign out", on_click=st.logout, key="sign_out")
+elif settings().upload.local_mode:
+    st.caption("Local mode: anyone using this copy of the dashboard may upload (upload.local_mode in "
+               "config/settings.yaml).")
+
+st.markdown(
+    "Load a **Fingertips download**, an **NDTMS ViewIt export** or the dashboard's **template** (CSV or Excel). "
+    "Every problem is listed before anything is written; you see what will change and then commit. Every commit "
+    "is a revision you can undo below."
+)
+c1, c2 = st.columns(2)
+c1.download_button("Blank template (CSV)", template_csv(), "upload_template.csv", "text/csv")
+c2.download_button("Blank template (Excel)", template_xlsx(), "upload_template.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+fmt = st.selectbox("Format", ["auto", "template", "fingertips", "ndtms"], key="upload_format",
+                   format_func=lambda f: {"auto": "Detect automatically", "template": "Dashboard template",
+                                          "fingertips": "Fingertips download", "ndtms": "NDTMS ViewIt export"}[f])
+max_mb = settings().upload.max_upload_mb
+uploaded = st.file_uploader(f"File (CSV or .xlsx, up to {max_mb} MB)", type=["csv", "xlsx"], key="upload_file",
+                            max_upload_size=max_mb)
+
+if uploaded is not None:
+    data = uploaded.getvalue()
+    key = (uploaded.name, len(data), hash(data), fmt)
+    if st.session_state.get("prepared_key") != key:
+        st.session_state.pop("committed", None)
+        with st.status(f"Checking {uploaded.name} ...", expanded=True) as status:
+            bar = st.progress(0.0)
+
+            def progress(stage: str, frac: float | None) -> None:
+                status.update(label=stage)
+                if frac is not None:
+                    bar.progress(min(1.0, frac))
+
+            fd, tmp = tempfile.mkstemp(suffix=Path(uploaded.name).suffix.lower() or ".csv")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                prepared = prepare(tmp, file_name=uploaded.name, fmt=fmt, progress=progress)
+            finally:
+                os.unlink(tmp)
+            bar.progress(1.0)
+            status.update(label=f"Checked {uploaded.name}", state="complete", expanded=False)
+        st.session_state["prepared"] = prepared
+        st.session_state["prepared_key"] = key
+    prepared = st.session_state["prepared"]
+
+    st.subheader("Problems")
+    problems = prepared.problems
+    n_err = int((problems["severity"] == "error").sum())
+    st.write(f"**{prepared.file_name}** read as **{prepared.file_format or 'unknown format'}**: "
+             f"{len(prepared.rows):,} rows, {n_err} error(s), {len(problems) - n_err} warning(s).")
+    if problems.empty:
+        st.success("No problems found.")
+    else:
+        st.dataframe(problems, hide_index=True, width="stretch", key="problems_table")
+        st.download_button("Download problems (CSV)", problems.to_csv(index=False).encode("utf-8"),
+                           f"problems_{Path(prepared.file_name).stem}.csv", "text/csv", key="problems_csv")
+    if not prepared.ok:
+        st.error("Nothing will be written. Fix the errors listed above and upload the file again.")
+    elif st.session_state.get("committed") != key:
+        st.subheader("What will change")
+        s = store()
+        summary, by_area = preview(s, prepared)
+        m1, m2, m3 = st.columns(3)
+        m1.metric("New", f"{summary.new:,}")
+        m2.metric("Changed", f"{summary.changed:,}")
+        m3.metric("Unchanged", f"{summary.unchanged:,}")
+        st.dataframe(by_area, hide_index=True, width="stretch", key="preview_by_area")
+        changes = changed_rows(s, prepared, limit=1000)
+        if not changes.empty:
+            st.caption("New and changed rows (old -> new), first 1,000:")
+            show = ["status", "metric_key", "area_code", "period", "breakdown", "old_value", "value", "old_lower95",
+                    "lower95", "old_upper95", "upper95", "old_count", "count", "old_denominator", "denominator",
+                    "source"]
+            st.dataframe(changes[show], hide_index=True, width="stretch", key="preview_changes")
+        if st.button(f"Commit {len(prepared.rows):,} rows", type="primary", key="commit"):
+            with st.spinner("Committing in one transaction ..."):
+                rid, written = commit(s, prepared, author=uploader_name(settings().upload, user))
+            _clear_caches()
+            st.session_state["committed"] = key
+            st.session_state["last_commit"] = (rid, written)
+    if st.session_state.get("committed") == key and "last_commit" in st.session_state:
+        rid, written = st.session_state["last_commit"]
+        st.success(f"Committed as revision {rid}: {written.new:,} new, {written.changed:,} changed, "
+                   f"{written.unchanged:,} unchanged.")
+
+st.subheader("Revisions")
+revs = store().revisions()
+st.dataframe(revs[["revision_id", "created_at", "author", "action", "file_name", "file_format", "rows_new",
+                   "rows_changed", "rows_unchanged", "rows_removed", "rolls_back", "note"]],
+             hide_index=True, width="stretch", key="revisions_table")
+undoable = revs.loc[revs["action"] != "build", "revision_id"].tolist()
+if undoable:
+    r1, r2 = st.columns([3, 1])
+    target = r1.selectbox("Undo a revision", undoable, key="rollback_target",
+                          format_func=lambda r: f"Revision {r}: " + str(
+                              revs.set_index("revision_id").loc[r, "file_name"] or
+                              revs.set_index("revision_id").loc[r, "note"] or ""))
+    if r2.button("Roll back", key="rollback"):
+        new_rid, summary, conflicts = rollback(store(), int(target), uploader_name(settings().upload, user))
+        _clear_caches()
+        st.success(f"Rolled back revision {target} as revision {new_rid}: {summary.changed:,} restored, "
+                   f"{summary.removed:,} removed" + (f", {conflicts:,} kept (changed later)" if conflicts else ""))
+        st.rerun()
