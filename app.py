@@ -6,6 +6,7 @@ anonymous user has no route to it, by menu or by URL. The page checks again itse
 import streamlit as st
 
 from metrics.catalogue import CatalogueError, default_catalogue
+from metrics.access import sign_in_configured
 from pages.common import current_user_is_uploader, ensure_database, settings
 
 st.set_page_config(page_title=settings().app.title, page_icon=":bar_chart:", layout="wide")
@@ -29,4 +30,16 @@ if current_user_is_uploader():
     sections["Analysts"] = [
         st.Page("pages/upload.py", title="Upload data", icon=":material/upload_file:", url_path="upload"),
     ]
-st.navigation(sections).run()
+page = st.navigation(sections)
+try:
+    sign_in_available = sign_in_configured(st.secrets)
+except Exception:  # no secrets file at all
+    sign_in_available = False
+if sign_in_available:  # analysts sign in here; the Upload page then appears for uploaders
+    with st.sidebar:
+        if st.user.is_logged_in:
+            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name')}")
+            st.button("Sign out", on_click=st.logout, key="app_sign_out")
+        else:
+            st.button("Sign in (analysts)", on_click=st.login, key="app_sign_in")
+page.run()

@@ -181,8 +181,11 @@ def make_rederive(catalogue: Catalogue, geography: Geography):
     """The callback the store runs inside a write transaction to rebuild indicator_values."""
 
     def rederive(cur, metric_keys: list[str]) -> None:
-        obs = Store.read_observations_for_derive(cur, metric_keys)
-        derived = derive_frame(obs, catalogue, geography)
-        Store.replace_derived(cur, metric_keys, derived)
+        # One metric at a time: everything derived (comparisons, aggregates, trends) stays within a metric,
+        # and a million-row upload then never holds more than one metric's rows in memory.
+        for key in metric_keys:
+            obs = Store.read_observations_for_derive(cur, [key])
+            derived = derive_frame(obs, catalogue, geography)
+            Store.replace_derived(cur, [key], derived)
 
     return rederive
