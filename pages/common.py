@@ -4,8 +4,10 @@ Pages stay thin: they call these helpers and functions of metrics/, and draw.
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from metrics import presentation
 from metrics.access import is_uploader, sign_in_configured
 from metrics.areas import default_geography
 from metrics.build import ensure_default_database
@@ -13,6 +15,25 @@ from metrics.catalogue import default_catalogue
 from metrics.paths import database_path
 from metrics.settings import default_settings
 from metrics.store import Store
+
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Streamlit decides per process whether the app uses the legacy `pages/` directory (it exists here because
+    the page files live in pages/) until app.py first calls st.navigation. A first visit to a deep link such as
+    /scorecard?area=E10000025 after a server start would then run the page file on its own, with a menu listing
+    every file in pages/ (common, upload, ...). Flip the flag and rerun, so app.py runs and builds the real menu."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:  # pragma: no cover - a Streamlit without this internal
+        return
+    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_pages_mode()
 
 
 def settings():
@@ -54,3 +75,235 @@ def current_user_is_uploader() -> bool:
     except Exception:
         configured = False
     return is_uploader(settings().upload, _user_mapping(), configured)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Cached queries. Arguments named with a leading underscore are not hashed: the store is one per process.
+# `clear_caches()` empties them all; the upload page calls it after a commit.
+# ----------------------------------------------------------------------------------------------------------------
+_TTL = settings().app.cache_ttl_seconds
+
+
+@st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
+def _latest_for_area(_store, area_code: str) -> pd.DataFrame:
+    return _store.latest_for_area(area_code)
+
+
+@st.cache_data(ttl=_TTL, max_entries=128, show_spinner=False)
+def _latest_for_areas(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _store.latest_for_areas(list(area_codes))
+
+
+@st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
+def _series(_store, metric_key: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _store.series(metric_key, list(area_codes))
+
+
+@st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
+def _sparklines(_store, area_code: str) -> pd.DataFrame:
+    return _store.sparklines(area_code)
+
+
+@st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
+def _values_for_period(_store, metric_key: str, period: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _store.values_for_period(metric_key, period, list(area_codes))
+
+
+@st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
+def _latest_level_values(_store, level: str) -> pd.DataFrame:
+    return _store.latest_level_values(level)
+
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _periods_for_metric(_store, metric_key: str) -> list[str]:
+    return _store.periods_for_metric(metric_key)["period"].tolist()
+
+
+@st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
+def _data_as_of(_store):
+    return _store.data_as_of()
+
+
+_CACHED = (_latest_for_area, _latest_for_areas, _series, _sparklines, _values_for_period, _latest_level_values,
+           _periods_for_metric, _data_as_of)
+
+
+def clear_caches() -> None:
+    """Forget every cached query result (call after an upload or rollback commits)."""
+    for fn in _CACHED:
+        fn.clear()
+
+
+def latest_for_area(area_code: str) -> pd.DataFrame:
+    return _latest_for_area(store(), area_code)
+
+
+def latest_for_areas(area_codes) -> pd.DataFrame:
+    return _latest_for_areas(store(), tuple(area_codes))
+
+
+def series(metric_key: str, area_codes) -> pd.DataFrame:
+    return _series(store(), metric_key, tuple(area_codes))
+
+
+def sparklines(area_code: str) -> pd.DataFrame:
+    return _sparklines(store(), area_code)
+
+
+def values_for_period(metric_key: str, period: str, area_codes) -> pd.DataFrame:
+    return _values_for_period(store(), metric_key, period, tuple(area_codes))
+
+
+def latest_level_values(level: str = "utla") -> pd.DataFrame:
+    return _latest_level_values(store(), level)
+
+
+def periods_for_metric(metric_key: str) -> list[str]:
+    """Periods with values for the metric, latest first."""
+    return _periods_for_metric(store(), metric_key)
+
+
+def data_as_of():
+    return _data_as_of(store())
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Selections kept in the URL.
+#
+# Streamlit's `bind="query-params"` writes a selectbox's *displayed label* to the URL, so an area would appear as
+# "?area=Oxfordshire+—+South+East". Area and metric pickers show names but must put codes in the URL
+# (/scorecard?area=E10000025, /definitions?metric=continuity_of_care), so they sync st.query_params themselves:
+# the URL seeds the widget when the page opens, and every run writes the current choice back. The choice is also
+# remembered in the session so it carries from page to page. Widgets whose label is their value (benchmark,
+# sort order, period) use `bind="query-params"` directly.
+# ----------------------------------------------------------------------------------------------------------------
+
+def _remembered(param: str):
+    return st.session_state.get(f"_keep_{param}")
+
+
+def url_selectbox(label: str, options: list, param: str, default, format_func=str, **kwargs):
+    """A selectbox whose value (not its label) is kept in the URL query parameter `param`."""
+    wkey = f"_w_{param}"
+    if wkey not in st.session_state:
+        wanted = st.query_params.get(param)
+        if wanted not in options:
+            wanted = _remembered(param)
+        st.session_state[wkey] = wanted if wanted in options else default
+    elif st.session_state[wkey] not in options:
+        st.session_state[wkey] = default
+    value = st.selectbox(label, options, key=wkey, format_func=format_func, **kwargs)
+    st.session_state[f"_keep_{param}"] = value
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
+    return value
+
+
+def url_multiselect(label: str, options: list, param: str, default: list, format_func=str, **kwargs) -> list:
+    """A multiselect whose values are kept in the URL as repeated `param` entries."""
+    wkey = f"_w_{param}"
+    if wkey not in st.session_state:
+        wanted = [v for v in st.query_params.get_all(param) if v in options]
+        if not wanted:
+            wanted = [v for v in (_remembered(param) or []) if v in options]
+        st.session_state[wkey] = wanted or [v for v in default if v in options]
+    value = st.multiselect(label, options, key=wkey, format_func=format_func, **kwargs)
+    st.session_state[f"_keep_{param}"] = list(value)
+    if st.query_params.get_all(param) != list(value):
+        st.query_params[param] = list(value)
+    return list(value)
+
+
+def area_label(code: str) -> str:
+    return presentation.area_label(code, geography())
+
+
+def area_picker(label: str = "Area (type to search)", param: str = "area", help: str | None = None) -> str:
+    geo = geography()
+    default = settings().app.default_area
+    return url_selectbox(label, presentation.area_options(geo), param, default, format_func=area_label,
+                         help=help or "England, the regions, every upper-tier local authority (shown with its "
+                                      "region) and the CDP footprints. Type a name to search.")
+
+
+def areas_picker(label: str = "Areas (type to search)", param: str = "areas",
+                 default: list[str] | None = None) -> list[str]:
+    default = default if default is not None else list(settings().app.compare_focus_areas)
+    return url_multiselect(label, presentation.area_options(geography()), param, default, format_func=area_label)
+
+
+def metric_label(key: str) -> str:
+    ind = catalogue().get(key)
+    return f"{ind.short_name} ({ind.unit}) — {catalogue().outcome_name(ind.outcome)}"
+
+
+def metric_picker(label: str = "Indicator (type to search)", param: str = "metric", keys: list[str] | None = None,
+                  default: str | None = None) -> str:
+    keys = keys or [i.key for i in catalogue().ordered()]
+    default = default if default in keys else keys[0]
+    return url_selectbox(label, keys, param, default, format_func=metric_label)
+
+
+def benchmark_picker(area_code: str, key: str = "benchmark") -> str:
+    """"England" or "Region" (the region only means something for authorities and footprints)."""
+    level = geography().get(area_code).level
+    if level not in ("utla", "cdp"):
+        st.caption("Benchmark: England")
+        return "England"
+    return st.radio("Compare with", ["England", "Region"], key=key, bind="query-params", horizontal=True,
+                    help="Significantly better or worse than this benchmark, using the 95% confidence interval")
+
+
+def period_picker(periods: list[str], key: str = "period", label: str = "Period") -> str | None:
+    """Periods latest first; the latest is the default."""
+    if not periods:
+        return None
+    return st.selectbox(label, periods, index=0, key=key, bind="query-params",
+                        help="Defaults to the latest period with data")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Banners, links, downloads
+# ----------------------------------------------------------------------------------------------------------------
+
+def demo_banner(shown: pd.DataFrame | None) -> None:
+    """A warning when any row shown on the page is demonstration data."""
+    if shown is None or shown.empty or "is_demo" not in shown:
+        return
+    if shown["is_demo"].fillna(False).astype(bool).any():
+        st.warning(
+            "**Demonstration data.** Some figures on this page are generated for demonstration and are not real. "
+            "Only rows whose source says *Published* are real published figures. Replace them by uploading "
+            "real data.", icon=":material/science:")
+
+
+def data_date_caption() -> None:
+    when = data_as_of()
+    if when is not None:
+        st.caption(f"Data as of {when:%d %B %Y, %H:%M} (latest change to the dashboard's data).")
+
+
+def definition_link(metric_key: str, label: str = "Definition and source") -> None:
+    """A link to the metric's entry on the Definitions page."""
+    st.markdown(f":material/menu_book: [{label}](definitions?metric={metric_key})")
+
+
+def downloads(df: pd.DataFrame, name: str, title: str, key: str) -> None:
+    """CSV and Excel downloads of `df` (what is shown), headed by source and data-date notes; formulas
+    neutralised. CSV: leading "# ..." lines (read with pandas.read_csv(f, comment="#")); Excel: a notes sheet."""
+    if df is None or df.empty:
+        return
+    notes = presentation.download_notes(
+        title, df["source"] if "source" in df else [], data_as_of(),
+        bool(df["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in df else False)
+    c1, c2 = st.columns(2)
+    c1.download_button("Download CSV", presentation.to_csv_bytes(df, notes), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    c2.download_button("Download Excel", presentation.to_excel_bytes(df, notes), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
+
+
+def page_header(title: str, intro: str) -> None:
+    st.title(title)
+    st.caption(intro)

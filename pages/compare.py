@@ -1,0 +1,88 @@
+"""Compare areas: one indicator in one period for several areas, against England; then their trends."""
+import streamlit as st
+
+from metrics import presentation as pr
+from metrics.areas import ENGLAND_CODE
+from pages import common
+
+cat = common.catalogue()
+geo = common.geography()
+
+common.page_header(
+    "Compare areas",
+    "One indicator for several areas in one period, with 95% confidence intervals and England as the reference "
+    "line. Bars are coloured by the comparison with England and labelled in words.")
+
+c1, c2, c3 = st.columns([3, 1.4, 1.4])
+with c1:
+    metric_key = common.metric_picker(default="continuity_of_care")
+ind = cat.get(metric_key)
+periods = common.periods_for_metric(metric_key)
+with c2:
+    period = common.period_picker(periods)
+with c3:
+    sort_by = st.radio("Sort bars by", ["Value", "Name"], horizontal=True, key="sort", bind="query-params")
+codes = common.areas_picker()
+
+st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))
+common.definition_link(metric_key)
+
+if not ind.published_locally:
+    st.info(f"{ind.short_name} is not published for local areas: it is published for {ind.geography_words}. "
+            "There is nothing to compare between areas; England's values are below and on Trends.",
+            icon=":material/info:")
+    eng_rows = common.series(metric_key, [ENGLAND_CODE])
+    common.demo_banner(eng_rows)
+    st.dataframe(pr.series_table(eng_rows, ind), hide_index=True, width="stretch")
+    st.stop()
+if period is None:
+    st.info(f"No data for {ind.short_name} yet." + (" This local measure has no data uploaded yet."
+                                                     if ind.tier == "local" else ""), icon=":material/info:")
+    st.stop()
+if not codes:
+    st.info("Choose one or more areas above.", icon=":material/info:")
+    st.stop()
+
+rows = common.values_for_period(metric_key, period, list(codes) + [ENGLAND_CODE])
+eng = rows[rows["area_code"] == ENGLAND_CODE]
+england_value = eng["value"].iloc[0] if not eng.empty else None
+bars = rows[rows["area_code"].isin(codes) & (rows["area_code"] != ENGLAND_CODE)]
+common.demo_banner(rows)
+
+missing = [geo.get(c).name for c in codes if c not in set(bars["area_code"]) and c != ENGLAND_CODE]
+if missing:
+    st.info(f"No data in {period} for: {', '.join(missing)}.", icon=":material/info:")
+
+if bars.empty:
+    st.info(f"None of the chosen areas has a value for {ind.short_name} in {period}.", icon=":material/info:")
+else:
+    fig = pr.compare_bar_figure(bars, ind, england_value, period, sort_by)
+    st.plotly_chart(fig, width="stretch", key="compare_bars")
+    desc = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} ({r.compared_to_england})"
+                     for r in bars.itertuples())
+    eng_txt = pr.format_value(england_value, ind.unit) if england_value is not None else "no value"
+    st.caption(f"Chart: horizontal bar chart of {ind.short_name} in {period}, sorted by {sort_by.lower()}, with "
+               f"95% confidence intervals; the dashed line is England ({eng_txt}). {desc}.")
+    suppressed = bars[bars["value"].isna()]
+    if not suppressed.empty:
+        st.caption("Suppressed or missing: " + "; ".join(
+            f"{r.area_name}: {r.value_note or 'no value'}" for r in suppressed.itertuples()))
+
+# ------------------------------------------------------------------------------------------------- small multiples
+st.markdown("##### Trends of the same areas")
+series = common.series(metric_key, list(codes) + [ENGLAND_CODE])
+if series[series["area_code"] != ENGLAND_CODE].empty:
+    st.info("No values over time for the chosen areas.", icon=":material/info:")
+else:
+    order = series.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
+    st.plotly_chart(pr.small_multiples_figure(series, ind, codes, order), width="stretch", key="compare_multiples")
+    st.caption(f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} to "
+               f"{order[-1]}, each with England's line dashed for reference.")
+
+# ------------------------------------------------------------------------------------------------------- the table
+st.markdown(f"##### The data ({period})")
+table = pr.series_table(rows.sort_values("area_name"), ind)
+st.dataframe(table.style.map(pr.comparison_style, subset=["Compared with England"]), hide_index=True,
+             width="stretch")
+common.downloads(pr.export_frame(rows.sort_values("area_name"), ind), f"compare_{metric_key}_{period}".replace(
+    "/", "-").replace(" ", ""), f"Compare areas: {ind.name}, {period}", "compare")

@@ -1,0 +1,82 @@
+"""Definitions: every catalogue entry, searchable; /definitions?metric=KEY shows one."""
+import streamlit as st
+
+from metrics import presentation as pr
+from pages import common
+
+cat = common.catalogue()
+geo = common.geography()
+
+FREQUENCY = {"annual": "Annual", "quarterly": "Quarterly", "rolling_12_months": "Rolling 12 months",
+             "three_year_pooled": "Three years pooled", "biennial": "Every two years", "periodic": "Periodic"}
+PERIOD_KIND = {"financial_year": "Financial year (April to March)", "calendar_year": "Calendar year",
+               "quarter": "Quarter", "rolling_12_months": "Rolling 12 months",
+               "three_year_pooled": "Three calendar years pooled"}
+
+
+def show(ind) -> None:
+    st.markdown(f"**{ind.name}**")
+    fields = {
+        "Short name": ind.short_name,
+        "Key (for links and uploads)": f"`{ind.key}`",
+        "Outcome": cat.outcome_name(ind.outcome),
+        "Tier": ind.tier.capitalize() + (" (a local measure of this partnership)" if ind.tier == "local" else ""),
+        "Definition": ind.definition,
+        "Unit": pr.unit_words(ind.unit),
+        "Polarity": pr.POLARITY_WORDS[ind.polarity],
+        "Confidence interval method": pr.CI_WORDS[ind.ci_method],
+        "Compared with England": "Yes" if ind.benchmarkable else "No (counts of different sizes are not compared)",
+        "Source": ind.source,
+        "Geography": "Published for " + ind.geography_words,
+        "Frequency": FREQUENCY.get(ind.frequency, ind.frequency),
+        "Period": PERIOD_KIND.get(ind.period_kind, ind.period_kind),
+        "Fingertips indicator ID": (f"[{ind.fingertips_id}](https://fingertips.phe.org.uk/search/{ind.fingertips_id})"
+                                    if ind.fingertips_id else "None"),
+        "Targets": "; ".join(t.label + (f" (value {t.value:g}" + (f", by {t.by:%d %B %Y}" if t.by else "") + ")")
+                             + (f", source: {t.source}" if t.source else "") for t in ind.targets) or "None",
+    }
+    if ind.areas:
+        fields["Used by"] = ", ".join(geo.get(a).name if a in geo.areas else a for a in ind.areas)
+    if ind.status_note:
+        fields["Status of this entry"] = ind.status_note
+    st.markdown("\n".join(f"- **{k}:** {v}" for k, v in fields.items()))
+    st.markdown(f"[Trends](trends?metric={ind.key}) · [Compare areas](compare?metric={ind.key}) · "
+                f"[Link to this definition](definitions?metric={ind.key})")
+
+
+common.page_header(
+    "Definitions",
+    "What each indicator measures, its unit, which direction is better, how its confidence interval is "
+    "calculated, where it comes from and for which areas it is published.")
+
+wanted = st.query_params.get("metric")
+if wanted:
+    if wanted in cat.by_key():
+        ind = cat.get(wanted)
+        st.subheader(ind.short_name)
+        show(ind)
+        st.markdown("[Show all definitions](definitions)")
+        st.stop()
+    st.warning(f"No indicator has the key {wanted!r}; all definitions are listed below.")
+
+query = st.text_input("Search the definitions", key="q", bind="query-params",
+                      placeholder="e.g. treatment, deaths, per 100,000, Fingertips ID")
+terms = query.lower().split()
+matched = []
+for ind in cat.ordered():
+    text = " ".join([ind.key, ind.name, ind.short_name, ind.definition, ind.source, ind.unit,
+                     cat.outcome_name(ind.outcome), str(ind.fingertips_id or "")]).lower()
+    if all(t in text for t in terms):
+        matched.append(ind)
+
+st.caption(f"{len(matched)} of {len(cat.indicators)} indicators" + (f" match “{query}”." if query else "."))
+if not matched:
+    st.info("No indicator matches the search. Try fewer or shorter words.", icon=":material/info:")
+for outcome in cat.outcomes:
+    part = [i for i in matched if i.outcome == outcome.key]
+    if not part:
+        continue
+    st.markdown(f"#### {outcome.name}")
+    for ind in part:
+        with st.expander(f"{ind.short_name} · {ind.unit} · {ind.tier}", expanded=len(matched) <= 3):
+            show(ind)

@@ -1,0 +1,84 @@
+"""Area profile: Fingertips-style spine charts of one area against the range of England's authorities."""
+import pandas as pd
+import streamlit as st
+
+from metrics import presentation as pr
+from metrics import stats
+from metrics.areas import ENGLAND_CODE
+from pages import common
+
+cat = common.catalogue()
+geo = common.geography()
+
+common.page_header(
+    "Area profile",
+    "Each indicator's latest value for the area placed on the range of all upper-tier local authorities in "
+    "England: the grey bar runs from the worst authority (left) to the best (right), the darker middle part "
+    "from the 25th to the 75th percentile. England is the black centre line; the circle is the area, coloured "
+    "by its comparison with England; the hollow diamond is the region.")
+
+area_code = common.area_picker()
+area = geo.get(area_code)
+region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
+region = region if region is not None and region.level == "region" else None
+
+level_values = common.latest_level_values("utla")
+area_latest = common.latest_for_area(area_code)
+england = common.latest_for_area(ENGLAND_CODE)
+region_latest = common.latest_for_area(region.code) if region is not None else None
+# The profile compares like with like: each metric in the latest period of the authorities; the area's row in
+# that period may not be its own latest, so look it up in the series where needed.
+spine = pr.spine_rows(cat.ordered(), level_values, area_latest, england, region_latest, stats.spine_stats)
+
+st.subheader(pr.area_label(area_code, geo))
+if spine.empty:
+    st.info("No indicator has values for local authorities yet, so there is no range to draw.",
+            icon=":material/info:")
+    st.stop()
+common.demo_banner(spine)
+common.data_date_caption()
+if area.level in ("england", "region"):
+    st.info(f"{area.name} is shown against the range of the local authorities; its value is the circle.",
+            icon=":material/info:")
+
+shown = []
+for outcome in cat.outcomes:
+    part = spine[spine["outcome"] == outcome.key]
+    if part.empty:
+        continue
+    st.markdown(f"#### {outcome.name}")
+    fig = pr.spine_figure(part, area.name, region.name if region is not None else None,
+                          f"{outcome.name}: {area.name} on England's range")
+    st.plotly_chart(fig, width="stretch", key=f"spine_{outcome.key}")
+    no_value = part[part["area_value"].isna()]
+    words = "; ".join(f"{r.Indicator} {pr.format_value(r.area_value, r.unit, r.value_note)} ({r.comparison})"
+                      for r in part.itertuples() if pd.notna(r.area_value))
+    st.caption(f"Chart: spine chart of {len(part)} indicators for {area.name}. {words or 'No values for the area'}."
+               + (" No value for the area: " + ", ".join(no_value["Indicator"]) + "." if not no_value.empty else ""))
+    links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
+    st.caption(f":material/menu_book: Definition and source: {links}")
+    shown.append(part)
+
+nat = [i for i in cat.ordered() if not i.published_locally and i.tier != "local"]
+if nat:
+    st.caption("Not in the profile (not published for local authorities): "
+               + "; ".join(f"{i.short_name} ({i.geography_words})" for i in nat) + ".")
+
+with st.expander("The numbers behind the spine charts"):
+    allrows = pd.concat(shown)
+    table = pd.DataFrame({
+        "Indicator": allrows["Indicator"], "Period": allrows["Period"],
+        area.name: [pr.value_with_note(v, u, n) for v, u, n in
+                    zip(allrows["area_value"], allrows["unit"], allrows["value_note"])],
+        "Compared with England": allrows["comparison"],
+        "England": [pr.format_value(v, u) for v, u in zip(allrows["england_value"], allrows["unit"])],
+        "Region": [pr.format_value(v, u) if pd.notna(v) else "" for v, u in
+                   zip(allrows["region_value"], allrows["unit"])],
+        "Worst": [pr.format_value(v, u) for v, u in zip(allrows["worst"], allrows["unit"])],
+        "25th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q25"], allrows["unit"])],
+        "75th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q75"], allrows["unit"])],
+        "Best": [pr.format_value(v, u) for v, u in zip(allrows["best"], allrows["unit"])],
+        "Authorities": allrows["n"],
+    })
+    st.dataframe(table.style.map(pr.comparison_style, subset=["Compared with England"]), hide_index=True,
+                 width="stretch")

@@ -1,0 +1,109 @@
+"""Area scorecard (home): every metric of one area under the six outcomes, then a tartan rug of several areas."""
+import streamlit as st
+
+from metrics import presentation as pr
+from metrics.areas import ENGLAND_CODE
+from pages import common
+
+cat = common.catalogue()
+geo = common.geography()
+
+common.page_header(
+    "Area scorecard",
+    "Every indicator for one area, grouped by the six outcomes of the Combating Drugs Outcomes Framework, "
+    "headline indicators first: the latest period, the value with its 95% confidence interval, England and "
+    "the region, the comparison with the benchmark and the recent trend.")
+
+c1, c2 = st.columns([3, 2])
+with c1:
+    area_code = common.area_picker()
+with c2:
+    benchmark = common.benchmark_picker(area_code)
+
+area = geo.get(area_code)
+region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
+latest = common.latest_for_area(area_code)
+england = common.latest_for_area(ENGLAND_CODE)
+region_latest = common.latest_for_area(region.code) if region is not None and region.level == "region" else None
+
+indicators = [i for i in cat.ordered() if i.tier != "local" or area_code in i.areas]
+rows = pr.scorecard_rows(indicators, area_code, area.level, latest, england, region_latest,
+                         common.sparklines(area_code), benchmark)
+
+st.subheader(pr.area_label(area_code, geo))
+if area.level == "cdp":
+    members = ", ".join(geo.get(m).name for m in area.members)
+    st.caption(f"CDP footprint made of {members}. Values are aggregated by the dashboard from the members' "
+               "counts where the method allows it.")
+common.demo_banner(rows)
+common.data_date_caption()
+
+if latest.empty:
+    st.info(f"No data for {area.name} yet. Indicators published only for England or regions show England's "
+            "value below; local figures appear here once they are uploaded.", icon=":material/info:")
+
+compare_col = f"Compared with {benchmark}"
+st.caption(
+    f"How to read: **{compare_col}** says whether the area is significantly better, similar or worse than "
+    f"{'England' if benchmark == 'England' else 'its region'} (95% confidence interval). Colours: "
+    + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in ("Better", "Similar", "Worse", "Lower", "Higher"))
+    + ". Lower / Higher are used where neither direction is better. *Trend* is each indicator's values over all "
+      "periods; *Recent trend* is the significance test over the last five periods. Values without a "
+      "confidence interval (some published figures) are *Not compared*; see the note.")
+
+column_config = {
+    "key": None, "is_demo": None, "Unit": None,
+    "Indicator": st.column_config.TextColumn("Indicator", width="medium", pinned=True),
+    "Tier": st.column_config.TextColumn("Tier", width="small"),
+    "Value": st.column_config.TextColumn("Value", help="Latest value with its unit"),
+    "95% CI": st.column_config.TextColumn("95% CI", help="95% confidence interval"),
+    "Trend": st.column_config.LineChartColumn("Trend (all periods)", width="small"),
+    "Note": st.column_config.TextColumn("Note", width="large"),
+    "Source": st.column_config.TextColumn("Source", width="medium"),
+}
+shown_cols = ["key", "Indicator", "Tier", "Period", "Value", "95% CI", "Count", "England", "Region", compare_col,
+              "Recent trend", "Target", "Trend", "Note", "Source", "is_demo", "Unit"]
+if area.level not in ("utla", "cdp"):
+    shown_cols.remove("Region")
+if area_code == ENGLAND_CODE:
+    shown_cols.remove("England")
+if not any(i.target for i in indicators):
+    shown_cols.remove("Target")
+
+for outcome in cat.outcomes:
+    part = rows[[cat.get(k).outcome == outcome.key for k in rows["key"]]][shown_cols]
+    if part.empty:
+        continue
+    st.markdown(f"#### {outcome.name}")
+    styled = part.style.map(pr.comparison_style, subset=[compare_col])
+    if "Target" in part:
+        styled = styled.map(pr.goal_style, subset=["Target"])
+    st.dataframe(styled, hide_index=True, width="stretch", column_config=column_config,
+                 height=min(38 + 35 * len(part), 600))
+    links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
+    st.caption(f":material/menu_book: Definition and source: {links}")
+
+common.downloads(rows.drop(columns=["Trend"]).assign(area_code=area_code, area_name=area.name).rename(
+    columns={"Source": "source"}), f"scorecard_{area_code}", f"Area scorecard: {area.name}", "scorecard")
+
+# ---------------------------------------------------------------------------------------------------- tartan rug
+st.divider()
+st.subheader("Several areas at once")
+st.caption("Each cell: the latest value and how it compares with England (95% confidence interval). Colours "
+           "repeat the words. Indicators published only nationally are left out.")
+codes = common.areas_picker("Areas for the overview (type to search)", param="rug")
+if not codes:
+    st.info("Choose one or more areas to compare them side by side.")
+else:
+    rug_latest = common.latest_for_areas(list(codes) + [ENGLAND_CODE])
+    rug = pr.tartan_frame(cat.ordered(), rug_latest, codes, geo)
+    if rug.empty:
+        st.info("No data for these areas.")
+    else:
+        common.demo_banner(rug_latest)
+        area_cols = [c for c in rug.columns if c not in ("key", "Indicator", "Period", "England")]
+        st.dataframe(rug.style.map(lambda v: pr.comparison_style(str(v).split(" · ")[-1]), subset=area_cols),
+                     hide_index=True, width="stretch", column_config={"key": None},
+                     height=min(38 + 35 * len(rug), 700))
+        st.caption("Alt text: a table with one row per indicator and one column per chosen area; each cell gives "
+                   "the area's latest value and the words Better, Similar, Worse, Lower, Higher or Not compared.")

@@ -1,0 +1,81 @@
+"""Trends: one indicator for one area against England (and optionally the region) over all periods."""
+import pandas as pd
+import streamlit as st
+
+from metrics import presentation as pr
+from metrics.areas import ENGLAND_CODE
+from pages import common
+
+cat = common.catalogue()
+geo = common.geography()
+
+common.page_header(
+    "Trends",
+    "One indicator over time for an area, against England and, if you wish, the region. Error bars show the "
+    "95% confidence interval; hover over a point for its value, interval, count, denominator, note and source.")
+
+c1, c2, c3 = st.columns([3, 3, 1.4])
+with c1:
+    metric_key = common.metric_picker(default="continuity_of_care")
+with c2:
+    area_code = common.area_picker()
+with c3:
+    show_region = st.checkbox("Show the region", value=True, key="region", bind="query-params")
+
+ind = cat.get(metric_key)
+area = geo.get(area_code)
+region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
+codes = [area_code]
+if area_code != ENGLAND_CODE:
+    codes.append(ENGLAND_CODE)
+if show_region and region is not None and region.level == "region":
+    codes.append(region.code)
+
+rows = common.series(metric_key, codes)
+area_rows = rows[rows["area_code"] == area_code]
+st.subheader(f"{ind.short_name} ({ind.unit}): {area.name}")
+common.definition_link(metric_key)
+common.demo_banner(rows)
+
+published_here = area.level in ind.levels or (area.level == "cdp" and ind.published_locally)
+if rows.empty:
+    st.info(f"No data for {ind.short_name} yet, for {area.name} or England."
+            + (" This local measure has no data uploaded yet." if ind.tier == "local" else ""),
+            icon=":material/info:")
+    st.stop()
+if area_rows.empty:
+    if not published_here:
+        st.info(f"{ind.short_name} is not published for {area.name}: it is published for {ind.geography_words}. "
+                "England's values are shown instead.", icon=":material/info:")
+    elif ind.tier == "local":
+        st.info(f"No data uploaded yet for {area.name} for this local measure.", icon=":material/info:")
+    else:
+        st.info(f"No data for {area.name} for this indicator; England's values are shown.", icon=":material/info:")
+
+order_codes = [c for c in codes if not rows[rows["area_code"] == c].empty]
+period_order = (rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist())
+fig = pr.trend_figure(rows, ind, order_codes, period_order)
+st.plotly_chart(fig, width="stretch", key="trend_chart")
+
+last = rows.sort_values("period_sortable").groupby("area_code").tail(1)
+described = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} in {r.period}"
+                      for r in last.itertuples())
+target = f" A dashed green line marks the target ({ind.target.label})." if ind.target else ""
+st.caption(f"Chart: line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
+           f"{', '.join(rows.drop_duplicates('area_code')['area_name'])}, with 95% confidence intervals as error "
+           f"bars. Latest values: {described}.{target} Suppressed or missing values leave a gap.")
+
+st.markdown("##### The data in the chart")
+table = pr.series_table(rows.sort_values(["area_code", "period_sortable"]), ind)
+# The chosen area first, then England, then the region.
+rank = {c: n for n, c in enumerate(codes)}
+table = table.assign(_r=[rank.get(c, 9) for c in rows.sort_values(["area_code", "period_sortable"])["area_code"]])
+table = table.sort_values(["_r"], kind="stable").drop(columns="_r")
+st.dataframe(table.style.map(pr.comparison_style, subset=["Compared with England"]), hide_index=True,
+             width="stretch", height=min(38 + 35 * len(table), 560))
+notes = [n for n in area_rows["value_note"].dropna().unique() if isinstance(n, str)]
+if notes:
+    st.caption("Notes for " + area.name + ": " + " · ".join(notes))
+
+export = pr.export_frame(rows.sort_values(["area_code", "period_sortable"]), ind)
+common.downloads(export, f"trend_{metric_key}_{area_code}", f"Trend: {ind.name}, {area.name}", "trend")

@@ -1,0 +1,182 @@
+import io
+import math
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics import presentation as pr
+from metrics import stats
+from metrics.areas import default_geography
+from metrics.catalogue import default_catalogue
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return default_catalogue()
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("=SUM(A1:A2)", "'=SUM(A1:A2)"), ("+44 1234", "'+44 1234"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Oxfordshire", "Oxfordshire"), ("", ""), ("a=b", "a=b"),
+    (-3.5, -3.5), (7, 7), (None, None),
+])
+def test_neutralise_cell(cell, expected):
+    assert pr.neutralise_cell(cell) == expected
+
+
+def test_neutralise_formulas_leaves_numbers_alone():
+    df = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "ok"], "value": [-1.5, 2.0], "=col": ["@a", None]})
+    out = pr.neutralise_formulas(df)
+    assert out["name"].tolist() == ["'=HYPERLINK(\"x\")", "ok"]
+    assert out["value"].tolist() == [-1.5, 2.0]
+    assert list(out.columns) == ["name", "value", "'=col"]
+    assert out["'=col"].iloc[0] == "'@a"
+
+
+def test_csv_has_notes_parses_and_is_neutralised():
+    df = pd.DataFrame({"area": ["=cmd|' /C calc'!A0", "Has # hash"], "value": [1.25, np.nan],
+                       "source": ["Published: x", "DEMONSTRATION"], "is_demo": [False, True]})
+    notes = pr.download_notes("T", df["source"], datetime(2025, 1, 2, 3, 4), True)
+    data = pr.to_csv_bytes(df, notes)
+    text = data.decode()
+    assert text.startswith("# Title: T\n# Source: DEMONSTRATION; Published: x\n# Data as of: 2025-01-02 03:04")
+    assert "# WARNING: contains DEMONSTRATION data" in text
+    back = pd.read_csv(io.BytesIO(data), comment="#")
+    assert back["area"].tolist() == ["'=cmd|' /C calc'!A0", "Has # hash"]
+    assert back["value"].iloc[0] == 1.25 and math.isnan(back["value"].iloc[1])
+    assert len(back) == 2
+
+
+def test_excel_has_data_and_notes_sheets():
+    df = pd.DataFrame({"area": ["-1+2", "B"], "value": [1.0, 2.0]})
+    data = pr.to_excel_bytes(df, ["Source: s", "=bad note"])
+    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
+    assert sheets["data"]["area"].tolist() == ["'-1+2", "B"]
+    assert sheets["notes"]["notes"].tolist() == ["Source: s", "'=bad note"]
+
+
+@pytest.mark.parametrize("value, unit, note, expected", [
+    (51.7, "%", None, "51.7%"), (42.61, "%", None, "42.6%"), (25.17, "%", None, "25.2%"),
+    (15.98, "per 1,000", None, "16.0 per 1,000"), (3656.0, "count", None, "3,656"),
+    (np.nan, "%", "Value suppressed for disclosure control", "Suppressed"), (None, "%", None, "No value"),
+    (0.0, "%", None, "0.0%"),
+])
+def test_format_value(value, unit, note, expected):
+    assert pr.format_value(value, unit, note) == expected
+
+
+def test_suppressed_never_zero_and_keeps_note():
+    assert pr.value_with_note(np.nan, "%", "small count") == "Suppressed: small count"
+    assert pr.format_ci(np.nan, 2, "%") == ""
+    assert pr.format_ci(1.04, 2.06, "%") == "1.0% to 2.1%"
+
+
+def test_area_labels_and_order():
+    geo = default_geography()
+    assert pr.area_label("E06000060", geo) == "Buckinghamshire — South East"
+    assert pr.area_label("E92000001", geo) == "England — country"
+    opts = pr.area_options(geo)
+    assert opts[0] == "E92000001" and len(opts) == len(geo.areas)
+    assert all(geo.get(c).level == "region" for c in opts[1:10])
+    utlas = [c for c in opts if geo.get(c).level == "utla"]
+    regions = [geo.region_of(c).name for c in utlas]
+    assert regions == sorted(regions)  # grouped by region
+
+
+def test_comparison_style_and_goal_words(cat):
+    assert "#0072B2" in pr.comparison_style("Better")
+    assert "#D55E00" in pr.comparison_style("Worse")
+    assert pr.comparison_style("No data") == ""
+    assert pr.comparison_style(None) == ""
+    coc = cat.get("continuity_of_care")
+    assert pr.goal_words("Red", coc) == "Misses target (National target 75% by end of 2023)"
+    assert pr.goal_words("Green", coc).startswith("Meets target")
+    assert pr.goal_words("Red", cat.get("ocu_prevalence")) == ""
+    # Every comparison word has a colour and a symbol; the palette has no red/green pair.
+    for w in ("Better", "Similar", "Worse", "Lower", "Higher", stats.NOT_COMPARED):
+        assert w in pr.COMPARISON_COLOURS and w in pr.COMPARISON_SYMBOL
+
+
+def _rows(**kw):
+    base = dict(metric_key="continuity_of_care", area_code="E10000034", area_name="Worcestershire",
+                period="2022/23", period_sortable=2022, value=51.7, lower95=np.nan, upper95=np.nan, count=np.nan,
+                denominator=np.nan, value_note="note", source="Published: s", is_demo=False,
+                compared_to_england="Not compared", recent_trend="Cannot be calculated", england_value=42.61,
+                region_value=np.nan, compared_to_region="Not compared", compared_to_goal="Red",
+                aggregation_note=None, level="utla")
+    base.update(kw)
+    return base
+
+
+def test_scorecard_rows_published_not_local_and_local(cat):
+    inds = [cat.get("continuity_of_care"), cat.get("drug_use_last_year"), cat.get("naloxone_coverage_opiate")]
+    latest = pd.DataFrame([_rows()])
+    england = pd.DataFrame([_rows(metric_key="drug_use_last_year", area_code="E92000001", area_name="England",
+                                  value=8.9, value_note=None, period="2023/24", is_demo=True,
+                                  source="DEMONSTRATION DATA")])
+    sparks = pd.DataFrame({"metric_key": ["continuity_of_care"] * 2, "value": [25.2, 51.7]})
+    out = pr.scorecard_rows(inds, "E10000034", "utla", latest, england, None, sparks).set_index("key")
+    assert out.loc["continuity_of_care", "Value"] == "51.7%"
+    assert out.loc["continuity_of_care", "England"] == "42.6%"
+    assert out.loc["continuity_of_care", "Compared with England"] == "Not compared"
+    assert out.loc["continuity_of_care", "Note"] == "note"
+    assert out.loc["continuity_of_care", "Trend"] == [25.2, 51.7]
+    assert out.loc["drug_use_last_year", "Value"] == "—"
+    assert out.loc["drug_use_last_year", "England"] == "8.9%"
+    assert "England and Wales only" in out.loc["drug_use_last_year", "Note"]
+    assert out.loc["drug_use_last_year", "Source"] == "Demonstration data (not real)"
+    assert out.loc["naloxone_coverage_opiate", "Note"].startswith("No data uploaded yet")
+
+
+def test_series_table_and_export(cat):
+    ind = cat.get("continuity_of_care")
+    rows = pd.DataFrame([_rows(), _rows(period="2023/24", value=np.nan, value_note="Value suppressed")])
+    t = pr.series_table(rows, ind)
+    assert t["Value"].tolist() == ["51.7%", "Suppressed: Value suppressed"]
+    assert t["England"].tolist() == ["42.6%", "42.6%"]
+    e = pr.export_frame(rows, ind)
+    assert e["value_shown"].tolist() == ["51.7%", "Suppressed"]
+    assert {"source", "is_demo", "unit", "metric_name"} <= set(e.columns)
+
+
+def test_trend_figure_has_error_bars_target_and_hover(cat):
+    ind = cat.get("continuity_of_care")
+    rows = pd.DataFrame([_rows(lower95=48.0, upper95=55.0), _rows(area_code="E92000001", area_name="England",
+                                                                   value=42.61, lower95=42.0, upper95=43.2)])
+    fig = pr.trend_figure(rows, ind, ["E10000034", "E92000001"], ["2022/23"])
+    assert [t.name for t in fig.data] == ["Worcestershire", "England"]
+    assert fig.data[0].error_y.array[0] == pytest.approx(3.3)
+    assert fig.data[0].customdata[0][0] == "51.7%"
+    assert "Denominator" in fig.data[0].hovertemplate and "Source" in fig.data[0].hovertemplate
+    assert fig.layout.shapes[0].y0 == 75
+
+
+def test_compare_bar_figure_colours_and_sort(cat):
+    ind = cat.get("continuity_of_care")
+    rows = pd.DataFrame([_rows(area_name="B", value=60, lower95=55, upper95=65, compared_to_england="Better"),
+                         _rows(area_name="A", value=30, lower95=25, upper95=35, compared_to_england="Worse")])
+    fig = pr.compare_bar_figure(rows, ind, 45.0, "2022/23", "Value")
+    by_name = {t.name: t for t in fig.data}
+    assert by_name["Better"].marker.color == pr.COMPARISON_COLOURS["Better"]
+    assert by_name["Worse"].text[0] == "30.0% · Worse"
+    assert list(fig.layout.yaxis.categoryarray) == ["A", "B"]
+    assert fig.layout.shapes[0].x0 == 45.0
+    fig = pr.compare_bar_figure(rows, ind, 45.0, "2022/23", "Name")
+    assert list(fig.layout.yaxis.categoryarray) == ["B", "A"]
+
+
+def test_spine_rows_orientation(cat):
+    ind = cat.get("ocu_prevalence")  # lower is better: worst (highest) on the left
+    lv = pd.DataFrame({"metric_key": "ocu_prevalence", "period": "2023/24", "area_code": list("abcde"),
+                       "value": [2.0, 4.0, 6.0, 8.0, 10.0]})
+    area = pd.DataFrame([_rows(metric_key="ocu_prevalence", period="2023/24", value=4.0,
+                               compared_to_england="Better")])
+    eng = pd.DataFrame([_rows(metric_key="ocu_prevalence", period="2023/24", value=6.0)])
+    sp = pr.spine_rows([ind], lv, area, eng, None, stats.spine_stats).iloc[0]
+    assert sp["worst"] == 10 and sp["best"] == 2
+    assert sp["p_worst"] == pytest.approx(-1) and sp["p_best"] == pytest.approx(1)
+    assert sp["p_area"] == pytest.approx(0.5)  # better than England -> right of centre
+    fig = pr.spine_figure(pd.DataFrame([sp]), "X", None, "t")
+    assert any(t.name == "X: Better" for t in fig.data)

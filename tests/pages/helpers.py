@@ -1,0 +1,48 @@
+"""Helpers for the AppTest page tests."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+TIMEOUT = 30
+
+
+def run_page(name: str, **params) -> AppTest:
+    at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=TIMEOUT)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def all_text(at: AppTest) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "title", "subheader", "header"):
+        parts += [str(e.value) for e in at.get(kind)]
+    return "\n".join(parts)
+
+
+def frames(at: AppTest) -> list[pd.DataFrame]:
+    return [d.value.data if hasattr(d.value, "data") else d.value for d in at.dataframe]
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def download(at: AppTest, read, label: str) -> bytes:
+    buttons = [b for b in at.get("download_button") if b.label == label]
+    assert buttons, f"no download button {label!r}"
+    return read(buttons[0])
+
+
+def read_csv_download(data: bytes) -> tuple[list[str], pd.DataFrame]:
+    text = data.decode("utf-8")
+    notes = [line for line in text.splitlines() if line.startswith("#")]
+    return notes, pd.read_csv(io.StringIO(text), comment="#")

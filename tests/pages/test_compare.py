@@ -1,0 +1,69 @@
+import pytest
+
+from tests.pages.helpers import all_text, download, frames, plotly_specs, read_csv_download, run_page
+
+pytestmark = pytest.mark.usefixtures("built_db")
+
+
+def _bars(spec):
+    return [t for t in spec["data"] if t["type"] == "bar"]
+
+
+def test_three_focus_areas_preselected_with_england_line():
+    at = run_page("compare")
+    assert at.multiselect[0].value == ["E06000060", "E10000025", "E10000034"]
+    assert at.selectbox(key="period").value == "2023/24"  # the latest period is the default
+    bars_spec, multiples = plotly_specs(at)
+    names = sorted(n for t in _bars(bars_spec) for n in t["y"])
+    assert names == ["Buckinghamshire", "Oxfordshire", "Worcestershire"]
+    # Each bar trace is one comparison word, coloured by it, and the bar labels repeat the word.
+    for t in _bars(bars_spec):
+        assert t["name"] in {"Better", "Similar", "Worse", "Not compared"}
+        assert all(text.endswith(t["name"]) for text in t["text"])
+    shapes = bars_spec["layout"]["shapes"]
+    assert any(s["type"] == "line" and s["x0"] == s["x1"] for s in shapes)  # the England reference line
+    assert any("England" in a["text"] for a in bars_spec["layout"]["annotations"])
+    # Small multiples: one panel per area, each with England's line.
+    assert [a["text"] for a in multiples["layout"]["annotations"]][:3] == \
+        ["Buckinghamshire", "Oxfordshire", "Worcestershire"]
+    assert "Definition and source" in all_text(at)
+
+
+def test_sort_by_name_and_by_value():
+    at = run_page("compare", metric="ocu_prevalence")
+    order = plotly_specs(at)[0]["layout"]["yaxis"]["categoryarray"]
+    values = {n: v for t in _bars(plotly_specs(at)[0]) for n, v in zip(t["y"], t["x"])}
+    assert [values[n] for n in order] == sorted(values[n] for n in order)
+    at.radio(key="sort").set_value("Name").run()
+    order = plotly_specs(at)[0]["layout"]["yaxis"]["categoryarray"]
+    assert order == sorted(order, reverse=True)  # top of the chart (last category) is A
+
+
+def test_other_period_and_area():
+    at = run_page("compare", metric="continuity_of_care", period="2022/23")
+    table = frames(at)[0]
+    worcs = table[table["Area"] == "Worcestershire"].iloc[0]
+    assert worcs["Value"] == "51.7%" and worcs["England"] == "42.6%"
+    at.multiselect[0].select("E08000025").run()  # Birmingham
+    names = sorted(n for t in _bars(plotly_specs(at)[0]) for n in t["y"])
+    assert "Birmingham" in names and len(names) == 4
+
+
+def test_metric_not_published_locally():
+    at = run_page("compare", metric="drug_use_last_year")
+    assert any("not published for local areas" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+    assert set(frames(at)[0]["Area"]) == {"England"}
+
+
+def test_local_measure_without_data():
+    at = run_page("compare", metric="naloxone_coverage_opiate")
+    assert any("no data uploaded yet" in i.value.lower() for i in at.info)
+
+
+def test_download_rows_match_the_table(captured_downloads):
+    at = run_page("compare", metric="continuity_of_care")
+    notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
+    assert sorted(df["area_name"]) == ["Buckinghamshire", "England", "Oxfordshire", "Worcestershire"]
+    assert set(df["period"]) == {"2023/24"}
+    assert any(n.startswith("# Data as of:") for n in notes)

@@ -1,0 +1,104 @@
+import pandas as pd
+import pytest
+
+from tests.pages.helpers import all_text, download, frames, read_csv_download, run_page
+
+pytestmark = pytest.mark.usefixtures("built_db")
+
+
+def _scorecard(at) -> pd.DataFrame:
+    # The per-outcome tables (they have a "Compared with ..." column and an Indicator column), stacked.
+    parts = [f for f in frames(at) if "Indicator" in f.columns and "Value" in f.columns]
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_default_area_is_buckinghamshire_grouped_by_outcome():
+    at = run_page("scorecard")
+    assert at.selectbox[0].value == "E06000060"
+    assert at.query_params["area"] in ("E06000060", ["E06000060"])
+    text = all_text(at)
+    assert "Buckinghamshire — South East" in text
+    for outcome in ("Reduce drug use", "Reduce drug-related crime", "Increase engagement in treatment",
+                    "Improve recovery outcomes"):
+        assert outcome in text
+    table = _scorecard(at)
+    # Buckinghamshire's own local measures are listed, others' are not.
+    assert "Naloxone coverage (opiate treatment)" in set(table["Indicator"])
+    assert "DRR / ATR completions" not in set(table["Indicator"])
+    nalox = table[table["key"] == "naloxone_coverage_opiate"].iloc[0]
+    assert "No data uploaded yet" in nalox["Note"]
+    assert nalox["Value"] == "—"
+    # Headline first within an outcome.
+    first = table.iloc[0]
+    assert first["Tier"] == "Headline"
+    # A demonstration banner.
+    assert any("Demonstration data" in w.value for w in at.warning)
+
+
+def test_values_carry_units_and_comparison_words():
+    table = _scorecard(run_page("scorecard"))
+    ocu = table[table["key"] == "ocu_prevalence"].iloc[0]
+    assert ocu["Value"].endswith("per 1,000")
+    assert " to " in ocu["95% CI"]
+    assert ocu["Compared with England"] in {"Better", "Similar", "Worse"}
+    assert len(list(ocu["Trend"])) >= 3
+    coc = table[table["key"] == "continuity_of_care"].iloc[0]
+    assert coc["Value"].endswith("%")
+    assert "National target 75% by end of 2023" in coc["Target"]
+    assert coc["Target"].startswith(("Meets target", "Misses target"))
+
+
+def test_metric_not_published_locally_shows_england_not_a_local_value():
+    table = _scorecard(run_page("scorecard"))
+    row = table[table["key"] == "drug_use_last_year"].iloc[0]
+    assert row["Value"] == "—"
+    assert "England and Wales only" in row["Note"]
+    assert row["England"].endswith("%") and row["England"] != ""
+    assert row["Compared with England"] == "Not compared"
+
+
+def test_selecting_oxfordshire_changes_the_content():
+    at = run_page("scorecard")
+    before = _scorecard(at).set_index("key")["Value"]
+    at.selectbox[0].select("E10000025").run()
+    assert not at.exception
+    assert at.query_params["area"] in ("E10000025", ["E10000025"])
+    assert "Oxfordshire — South East" in all_text(at)
+    after = _scorecard(at)
+    assert "Naloxone coverage (opiate treatment)" not in set(after["Indicator"])  # Buckinghamshire's own measure
+    after = after.set_index("key")["Value"]
+    assert before["ocu_prevalence"] != after["ocu_prevalence"]
+
+
+def test_area_from_url_and_region_benchmark():
+    at = run_page("scorecard", area="E10000025", benchmark="Region")
+    assert at.selectbox[0].value == "E10000025"
+    table = _scorecard(at)
+    assert "Compared with Region" in table.columns
+    assert "Oxfordshire" in all_text(at)
+
+
+def test_tartan_rug_has_the_three_focus_areas_with_words():
+    at = run_page("scorecard")
+    rug = [f for f in frames(at) if "Oxfordshire" in f.columns][0]
+    for name in ("Buckinghamshire", "Oxfordshire", "Worcestershire", "England"):
+        assert name in rug.columns
+    cell = rug.loc[rug["key"] == "ocu_prevalence", "Oxfordshire"].iloc[0]
+    assert "per 1,000" in cell and cell.split(" · ")[-1] in {"Better", "Similar", "Worse", "Not compared"}
+
+
+def test_england_scorecard_has_no_england_column_and_still_renders():
+    at = run_page("scorecard", area="E92000001")
+    table = _scorecard(at)
+    assert "England" not in table.columns
+    assert table.loc[table["key"] == "drug_use_last_year", "Value"].iloc[0].endswith("%")
+
+
+def test_download_csv_has_notes_and_rows(captured_downloads):
+    at = run_page("scorecard")
+    notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
+    assert any(n.startswith("# Source:") for n in notes)
+    assert any(n.startswith("# Data as of:") for n in notes)
+    assert any("DEMONSTRATION" in n for n in notes)
+    assert len(df) == len(_scorecard(at))
+    assert "ocu_prevalence" in set(df["key"])

@@ -1,0 +1,82 @@
+import io
+
+import pandas as pd
+import pytest
+
+from tests.pages.helpers import all_text, download, frames, plotly_specs, read_csv_download, run_page
+
+pytestmark = pytest.mark.usefixtures("built_db")
+
+
+def _row(table, area, period):
+    return table[(table["Area"] == area) & (table["Period"] == period)].iloc[0]
+
+
+def test_worcestershire_continuity_of_care_published_figures():
+    at = run_page("trends", metric="continuity_of_care", area="E10000034")
+    table = frames(at)[0]
+    r = _row(table, "Worcestershire", "2022/23")
+    assert r["Value"] == "51.7%" and r["England"] == "42.6%"
+    assert r["Compared with England"] == "Not compared"
+    assert "significantly better than England" in r["Note"]
+    assert "Published" in r["Source"]
+    r = _row(table, "Worcestershire", "2021/22")
+    assert r["Value"] == "25.2%" and r["England"] == "37.4%"
+    assert _row(table, "England", "2022/23")["Value"] == "42.6%"
+    # The chart: Worcestershire, England and the region, with the target line.
+    spec = plotly_specs(at)[0]
+    names = [t["name"] for t in spec["data"]]
+    assert names[:2] == ["Worcestershire", "England"] and "West Midlands" in names
+    worcs = spec["data"][0]
+    assert round(worcs["y"][worcs["x"].index("2022/23")], 1) == 51.7
+    assert any("Target" in (a.get("text") or "") for a in spec["layout"].get("annotations", []))
+    assert "Definition and source" in all_text(at)
+
+
+def test_region_can_be_hidden():
+    at = run_page("trends", metric="continuity_of_care", area="E10000034")
+    at.checkbox(key="region").uncheck().run()
+    names = [t["name"] for t in plotly_specs(at)[0]["data"]]
+    assert names == ["Worcestershire", "England"]
+
+
+def test_metric_not_published_locally_says_so_and_shows_england():
+    at = run_page("trends", metric="drug_use_last_year", area="E06000060")
+    assert any("not published for Buckinghamshire" in i.value and "England and Wales only" in i.value
+               for i in at.info)
+    table = frames(at)[0]
+    assert set(table["Area"]) == {"England"}
+
+
+def test_local_measure_without_data():
+    at = run_page("trends", metric="naloxone_coverage_opiate", area="E06000060")
+    assert any("no data uploaded yet" in i.value.lower() for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_suppressed_values_show_suppressed_not_zero(built_db):
+    from metrics.store import Store
+
+    with Store(built_db, read_only=True) as s:
+        df = s._query("SELECT metric_key, area_code FROM indicator_values WHERE value IS NULL "
+                      "AND value_note LIKE 'Value suppressed%' AND level = 'utla' LIMIT 1")
+    metric, area = df.iloc[0]
+    at = run_page("trends", metric=metric, area=area)
+    table = frames(at)[0]
+    shown = table[table["Value"].str.startswith("Suppressed")]
+    assert not shown.empty
+    assert "small count" in shown["Value"].iloc[0]
+
+
+def test_downloads_are_what_is_shown_with_sources(captured_downloads):
+    at = run_page("trends", metric="continuity_of_care", area="E10000034")
+    notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
+    assert any(n.startswith("# Source:") and "Published" in n for n in notes)
+    assert len(df) == len(frames(at)[0])
+    r = df[(df["area_code"] == "E10000034") & (df["period"] == "2022/23")].iloc[0]
+    assert r["value"] == pytest.approx(51.7) and r["value_shown"] == "51.7%" and not r["is_demo"]
+    xlsx = download(at, captured_downloads, "Download Excel")
+    sheets = pd.read_excel(io.BytesIO(xlsx), sheet_name=None)
+    assert set(sheets) == {"data", "notes"}
+    assert len(sheets["data"]) == len(df)
+    assert sheets["notes"]["notes"].str.startswith("Source:").any()
