@@ -16,6 +16,7 @@ Writes are serialised by a process-wide lock and run in one transaction each.
 from __future__ import annotations
 
 import getpass
+import os
 import hashlib
 import threading
 from contextlib import contextmanager
@@ -225,7 +226,11 @@ class Store:
         try:
             # A larger WAL before automatic checkpoints: an upload's commit then appends to the write-ahead log
             # (durable) instead of rewriting the file; DuckDB checkpoints later, or on close.
-            config = {} if read_only else {"checkpoint_threshold": "256MB"}
+            # DuckDB's own memory is capped (it spills to disk beyond it) so the dashboard's server stays small;
+            # CDOF_DUCKDB_MEMORY overrides. Below about 300MB a million-row commit cannot pin its index blocks.
+            config = {"memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")}
+            if not read_only:
+                config["checkpoint_threshold"] = "256MB"
             self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             raise StoreError(
