@@ -18,8 +18,12 @@ except CatalogueError as exc:  # a bad catalogue stops start-up, saying which fi
 ensure_database()
 
 browse = [
-    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="scorecard",
+    # The home page is served at "/". Streamlit gives a default page no path of its own, so a hidden twin at
+    # /scorecard keeps shared links such as /scorecard?area=E10000025 working.
+    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="home",
             default=True),
+    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="scorecard",
+            visibility="hidden"),
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/compare.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
     st.Page("pages/profile.py", title="Area profile", icon=":material/linear_scale:", url_path="profile"),

@@ -325,16 +325,18 @@ def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: 
             }
         else:
             if ind.tier == "local":
-                note = "No data uploaded yet for this local measure"
+                note, value_words = "No data uploaded yet for this local measure", "No data uploaded yet"
             elif not level_ok:
                 note = f"Not published for this area: published for {ind.geography_words}".replace(
                     "; England shown", "")
+                value_words = "Not published locally"
             else:
-                note = "No data for this area"
+                note, value_words = "No data for this area", "No data"
             e = eng.loc[ind.key] if ind.key in eng.index else None
             g = reg.loc[ind.key] if ind.key in reg.index else None
             row = {
-                **base, "Period": e["period"] if e is not None else "", "Value": "—", "95% CI": "", "Count": "",
+                **base, "Period": e["period"] if e is not None else "", "Value": value_words, "95% CI": "",
+                "Count": "",
                 "England": value_with_note(e["value"], ind.unit, e["value_note"]) if e is not None else "",
                 "Region": format_value(g["value"], ind.unit) if g is not None and area_level in ("utla", "cdp")
                 else "",

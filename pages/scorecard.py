@@ -61,8 +61,9 @@ column_config = {
     "Note": st.column_config.TextColumn("Note", width="large"),
     "Source": st.column_config.TextColumn("Source", width="medium"),
 }
-shown_cols = ["key", "Indicator", "Tier", "Period", "Value", "95% CI", "Count", "England", "Region", compare_col,
-              "Recent trend", "Target", "Trend", "Note", "Source", "is_demo", "Unit"]
+# The answer a board member looks for first (value, verdict, direction) sits left, visible at 1280 px.
+shown_cols = ["key", "Indicator", "Period", "Value", compare_col, "Recent trend", "England", "Region", "95% CI",
+              "Target", "Count", "Trend", "Tier", "Note", "Source", "is_demo", "Unit"]
 if area.level not in ("utla", "cdp"):
     shown_cols.remove("Region")
 if area_code == ENGLAND_CODE:

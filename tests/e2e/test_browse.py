@@ -21,6 +21,7 @@ def _open(page, server, path):
 def test_scorecard_by_url_shows_oxfordshire(page, server):
     _open(page, server, "scorecard?area=E10000025")
     page.get_by_text("Oxfordshire — South East").first.wait_for()
+    assert page.get_by_text("Page not found").count() == 0  # a shared /scorecard link is a real page
     assert "area=E10000025" in page.url
     assert page.get_by_text("Demonstration data.").first.is_visible()
     screenshot(page, "scorecard_oxfordshire")
@@ -68,6 +69,7 @@ def test_screenshots(page, server, path, name):
     if path.startswith(("trends", "compare", "profile")):
         page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg")
     assert not page.locator("[data-testid=stException]").count()
+    assert page.get_by_text("Page not found").count() == 0
     screenshot(page, name)
     charts = page.get_by_test_id("stPlotlyChart")
     if charts.count():

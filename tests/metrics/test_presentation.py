@@ -123,7 +123,7 @@ def test_scorecard_rows_published_not_local_and_local(cat):
     assert out.loc["continuity_of_care", "Compared with England"] == "Not compared"
     assert out.loc["continuity_of_care", "Note"] == "note"
     assert out.loc["continuity_of_care", "Trend"] == [25.2, 51.7]
-    assert out.loc["drug_use_last_year", "Value"] == "—"
+    assert out.loc["drug_use_last_year", "Value"] == "Not published locally"
     assert out.loc["drug_use_last_year", "England"] == "8.9%"
     assert "England and Wales only" in out.loc["drug_use_last_year", "Note"]
     assert out.loc["drug_use_last_year", "Source"] == "Demonstration data (not real)"

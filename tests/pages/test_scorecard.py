@@ -27,7 +27,7 @@ def test_default_area_is_buckinghamshire_grouped_by_outcome():
     assert "DRR / ATR completions" not in set(table["Indicator"])
     nalox = table[table["key"] == "naloxone_coverage_opiate"].iloc[0]
     assert "No data uploaded yet" in nalox["Note"]
-    assert nalox["Value"] == "—"
+    assert nalox["Value"] == "No data uploaded yet"
     # Headline first within an outcome.
     first = table.iloc[0]
     assert first["Tier"] == "Headline"
@@ -51,7 +51,7 @@ def test_values_carry_units_and_comparison_words():
 def test_metric_not_published_locally_shows_england_not_a_local_value():
     table = _scorecard(run_page("scorecard"))
     row = table[table["key"] == "drug_use_last_year"].iloc[0]
-    assert row["Value"] == "—"
+    assert row["Value"] == "Not published locally"
     assert "England and Wales only" in row["Note"]
     assert row["England"].endswith("%") and row["England"] != ""
     assert row["Compared with England"] == "Not compared"
