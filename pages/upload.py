@@ -128,11 +128,16 @@ if uploaded is not None:
                     "source"]
             st.dataframe(changes[show], hide_index=True, width="stretch", key="preview_changes")
         if st.button(f"Commit {len(prepared.rows):,} rows", type="primary", key="commit"):
-            with st.spinner("Committing in one transaction ..."):
-                rid, written = commit(s, prepared, author=uploader_name(settings().upload, user))
-            _clear_caches()
-            st.session_state["committed"] = key
-            st.session_state["last_commit"] = (rid, written)
+            try:
+                with st.spinner("Committing in one transaction ..."):
+                    rid, written = commit(s, prepared, author=uploader_name(settings().upload, user))
+            except Exception as exc:  # the transaction rolled back: the store is exactly as before
+                st.error(f"Nothing was written: the commit failed and was rolled back ({exc}). "
+                         "The stored data is unchanged; try again, or report this message.")
+            else:
+                _clear_caches()
+                st.session_state["committed"] = key
+                st.session_state["last_commit"] = (rid, written)
     if st.session_state.get("committed") == key and "last_commit" in st.session_state:
         rid, written = st.session_state["last_commit"]
         st.success(f"Committed as revision {rid}: {written.new:,} new, {written.changed:,} changed, "
@@ -151,8 +156,15 @@ if undoable:
                               revs.set_index("revision_id").loc[r, "file_name"] or
                               revs.set_index("revision_id").loc[r, "note"] or ""))
     if r2.button("Roll back", key="rollback"):
-        new_rid, summary, conflicts = rollback(store(), int(target), uploader_name(settings().upload, user))
-        _clear_caches()
-        st.success(f"Rolled back revision {target} as revision {new_rid}: {summary.changed:,} restored, "
-                   f"{summary.removed:,} removed" + (f", {conflicts:,} kept (changed later)" if conflicts else ""))
-        st.rerun()
+        try:
+            new_rid, summary, conflicts = rollback(store(), int(target), uploader_name(settings().upload, user))
+        except Exception as exc:
+            st.error(f"Nothing was rolled back ({exc}). The stored data is unchanged.")
+        else:
+            _clear_caches()
+            st.session_state["rollback_message"] = (
+                f"Rolled back revision {target} as revision {new_rid}: {summary.changed:,} restored, "
+                f"{summary.removed:,} removed" + (f", {conflicts:,} kept (changed later)" if conflicts else ""))
+            st.rerun()
+if "rollback_message" in st.session_state:
+    st.success(st.session_state.pop("rollback_message"))
