@@ -226,9 +226,12 @@ class Store:
         try:
             # A larger WAL before automatic checkpoints: an upload's commit then appends to the write-ahead log
             # (durable) instead of rewriting the file; DuckDB checkpoints later, or on close.
-            # DuckDB's own memory is capped (it spills to disk beyond it) so the dashboard's server stays small;
-            # CDOF_DUCKDB_MEMORY overrides. Below about 300MB a million-row commit cannot pin its index blocks.
-            config = {"memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")}
+            # CDOF_DUCKDB_MEMORY caps DuckDB's own memory (it spills to disk beyond it). Not capped by default:
+            # a cap of 512MB made a million-row upload over the national dataset run out of memory in its
+            # upsert (the transaction rolled back cleanly, but the upload failed).
+            config = {}
+            if os.environ.get("CDOF_DUCKDB_MEMORY"):
+                config["memory_limit"] = os.environ["CDOF_DUCKDB_MEMORY"]
             if not read_only:
                 config["checkpoint_threshold"] = "256MB"
             self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
