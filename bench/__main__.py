@@ -39,6 +39,10 @@ def main(argv=None) -> int:
             db, facts = datasets.build(kind, tmp, log=lambda m: print(m, file=sys.stderr))
             print(f"{kind}: {facts.get('rows'):,} values built in {time.perf_counter() - started:.1f} s",
                   file=sys.stderr)
+            if "build" in only:
+                from bench import build
+
+                results += build.measure_derive(db, kind)
             if "queries" in only:
                 from bench import queries
 

@@ -27,3 +27,31 @@ def measure(dataset: str = "default") -> list[Result]:
         raw = time.perf_counter() - started
     return [Result("build default database (generate, derive, write)", built, raw, "s", dataset,
                    note="baseline: DuckDB read_csv into a table of the same values")]
+
+
+def measure_derive(db: Path, dataset: str) -> list[Result]:
+    """Issue 3: limits, aggregation, comparisons and trends for every stored value, per 100,000 rows, beside
+    pandas merely sorting the same frame by series and period (a floor for any per-series computation)."""
+    import duckdb as _duckdb
+
+    from metrics.areas import default_geography
+    from metrics.catalogue import default_catalogue
+    from metrics.derive import derive_frame
+
+    con = _duckdb.connect(str(db), read_only=True)
+    cur = con.cursor()
+    keys = [r[0] for r in cur.execute("SELECT DISTINCT metric_key FROM observations").fetchall()]
+    obs = Store.read_observations_for_derive(cur, keys)
+    con.close()
+    cat, geo = default_catalogue(), default_geography()
+    derive_frame(obs.head(1000), cat, geo)  # warm imports
+    started = time.perf_counter()
+    derive_frame(obs, cat, geo)
+    derived = time.perf_counter() - started
+    started = time.perf_counter()
+    obs.sort_values(["metric_key", "area_code", "breakdown", "period_sortable"])
+    sort = time.perf_counter() - started
+    per = 100_000 / len(obs)
+    return [Result(f"derive limits, comparisons, trends per 100,000 rows ({len(obs):,} rows)", derived * per,
+                   sort * per, "s", dataset, target_value=1.0,
+                   note="baseline: pandas sorting the same rows by series and period")]
