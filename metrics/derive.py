@@ -52,12 +52,17 @@ def _aggregate_footprints(obs: pd.DataFrame, geography: Geography, attrs: pd.Dat
     n_members = membership.groupby("group_code").size().rename("n_members")
     cell = ["metric_key", "period", "breakdown"]
 
-    rows = utla.merge(membership, on="area_code")
-    # Regions the store already has are not replaced by an aggregate.
-    present = obs.loc[obs["level"] == "region", cell + ["area_code"]].rename(columns={"area_code": "group_code"})
-    if not present.empty:
-        rows = rows.merge(present.assign(_present=True), on=cell + ["group_code"], how="left")
-        rows = rows[rows["_present"].isna()].drop(columns="_present")
+    footprint_members = membership[membership["group_code"].isin([fp.code for fp in geography.footprints()])]
+    parts = [utla.merge(footprint_members, on="area_code")]
+    # Regions: only the (cell, region) pairs the store lacks; a stored region is never replaced by an aggregate.
+    needed = utla[cell + ["region_code"]].drop_duplicates()
+    present = obs.loc[obs["level"] == "region", cell + ["area_code"]].rename(columns={"area_code": "region_code"})
+    missing = needed.merge(present.assign(_present=True), on=cell + ["region_code"], how="left")
+    missing = missing.loc[missing["_present"].isna(), cell + ["region_code"]]
+    if not missing.empty:
+        parts.append(utla.merge(missing, on=cell + ["region_code"])
+                     .assign(group_code=lambda f: f["region_code"], group_region=ENGLAND_CODE))
+    rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
         return pd.DataFrame()
     is_count = rows["value_type"] == "count"
