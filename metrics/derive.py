@@ -182,15 +182,31 @@ _DERIVED_COLUMNS = OBS_KEY + [
 ]
 
 
+BATCH_ROWS = 150_000
+
+
 def make_rederive(catalogue: Catalogue, geography: Geography):
     """The callback the store runs inside a write transaction to rebuild indicator_values."""
 
     def rederive(cur, metric_keys: list[str]) -> None:
-        # One metric at a time: everything derived (comparisons, aggregates, trends) stays within a metric,
-        # and a million-row upload then never holds more than one metric's rows in memory.
+        # Metrics in batches of up to BATCH_ROWS stored values: everything derived (comparisons, aggregates,
+        # trends) stays within a metric, so batching is free to split anywhere between metrics. Batches bound
+        # the memory of a million-row upload; grouping small metrics amortises derive_frame's fixed cost.
+        sizes = Store.observation_counts(cur, metric_keys)
+        batch: list[str] = []
+        rows = 0
         for key in metric_keys:
-            obs = Store.read_observations_for_derive(cur, [key])
-            derived = derive_frame(obs, catalogue, geography)
-            Store.replace_derived(cur, [key], derived)
+            n = sizes.get(key, 0)
+            if batch and rows + n > BATCH_ROWS:
+                _rederive_batch(cur, batch)
+                batch, rows = [], 0
+            batch.append(key)
+            rows += n
+        if batch:
+            _rederive_batch(cur, batch)
+
+    def _rederive_batch(cur, keys: list[str]) -> None:
+        obs = Store.read_observations_for_derive(cur, keys)
+        Store.replace_derived(cur, keys, derive_frame(obs, catalogue, geography))
 
     return rederive

@@ -500,6 +500,13 @@ class Store:
         ).df()
 
     @staticmethod
+    def observation_counts(cur, metric_keys: list[str]) -> dict[str, int]:
+        rows = cur.execute(
+            "SELECT metric_key, count(*) FROM observations WHERE metric_key IN (SELECT unnest(?::VARCHAR[])) "
+            "GROUP BY metric_key", [metric_keys]).fetchall()
+        return {k: int(n) for k, n in rows}
+
+    @staticmethod
     def replace_derived(cur, metric_keys: list[str], derived: pd.DataFrame) -> None:
         cur.execute("DELETE FROM indicator_values WHERE metric_key IN (SELECT unnest(?::VARCHAR[]))", [metric_keys])
         if len(derived):
