@@ -226,12 +226,10 @@ class Store:
         try:
             # A larger WAL before automatic checkpoints: an upload's commit then appends to the write-ahead log
             # (durable) instead of rewriting the file; DuckDB checkpoints later, or on close.
-            # CDOF_DUCKDB_MEMORY caps DuckDB's own memory (it spills to disk beyond it). Not capped by default:
-            # a cap of 512MB made a million-row upload over the national dataset run out of memory in its
-            # upsert (the transaction rolled back cleanly, but the upload failed).
-            config = {}
-            if os.environ.get("CDOF_DUCKDB_MEMORY"):
-                config["memory_limit"] = os.environ["CDOF_DUCKDB_MEMORY"]
+            # DuckDB's own memory is capped (it spills to disk beyond the cap) so that one big upload cannot take
+            # the machine; CDOF_DUCKDB_MEMORY overrides. A million-row upload over the national dataset commits
+            # at 600MB (measured); 400MB is too little for its derive step.
+            config = {"memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "1GB")}
             if not read_only:
                 config["checkpoint_threshold"] = "256MB"
             self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
@@ -401,11 +399,15 @@ class Store:
                 f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
                 f"SELECT {cols}, ?, false FROM _diff WHERE is_new OR is_changed", [rid]
             )
-            updates = ", ".join(f"{c} = excluded.{c}" for c in OBS_VALUE_COLUMNS + ["revision_id"])
+            # Delete the changed cells and insert the new versions: DuckDB's INSERT ... ON CONFLICT DO UPDATE
+            # needs far more memory on a million rows (it ran out at a 512MB cap where this does not).
+            cur.execute(
+                "DELETE FROM observations o USING _diff d WHERE d.is_changed AND o.metric_key = d.metric_key "
+                "AND o.area_code = d.area_code AND o.period = d.period AND o.breakdown = d.breakdown"
+            )
             cur.execute(
                 f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _diff "
-                f"WHERE is_new OR is_changed ON CONFLICT (metric_key, area_code, period, breakdown) "
-                f"DO UPDATE SET {updates}", [rid]
+                f"WHERE is_new OR is_changed", [rid]
             )
             touched = [r[0] for r in cur.execute(
                 "SELECT DISTINCT metric_key FROM _diff WHERE is_new OR is_changed ORDER BY 1").fetchall()]
@@ -467,13 +469,11 @@ class Store:
                 f"SELECT {cols}, ?, remove FROM _undo", [rid]
             )
             cur.execute(
-                f"DELETE FROM observations o USING _undo u WHERE u.remove AND o.metric_key = u.metric_key "
-                f"AND o.area_code = u.area_code AND o.period = u.period AND o.breakdown = u.breakdown"
+                "DELETE FROM observations o USING _undo u WHERE o.metric_key = u.metric_key "
+                "AND o.area_code = u.area_code AND o.period = u.period AND o.breakdown = u.breakdown"
             )
-            updates = ", ".join(f"{c} = excluded.{c}" for c in OBS_VALUE_COLUMNS + ["revision_id"])
             cur.execute(
-                f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _undo WHERE NOT remove "
-                f"ON CONFLICT ({key}) DO UPDATE SET {updates}", [rid]
+                f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _undo WHERE NOT remove", [rid]
             )
             touched = [r[0] for r in cur.execute("SELECT DISTINCT metric_key FROM _undo ORDER BY 1").fetchall()]
             cur.execute("DROP TABLE _undo")

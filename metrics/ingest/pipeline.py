@@ -125,7 +125,28 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
         timings = {}
     log.finish()
     say("Checked", 0.9)
-    return Prepared(file_name, detected, sha, rows, log.frame(), encoding, read, timings)
+    prepared = Prepared(file_name, detected, sha, rows, log.frame(), encoding, read, timings)
+    release_free_memory()  # reading a big file leaves freed chunks the commit would otherwise sit on top of
+    return prepared
+
+
+def release_free_memory() -> None:
+    """Hand memory freed by reading and validating back to the operating system (glibc only; else a no-op).
+
+    A million-row file is read in chunks; without this the process keeps the chunks' freed memory, and the
+    commit's DuckDB buffers come on top of it.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError, ImportError):
+        pass
 
 
 def _is_zip(path: Path) -> bool:
