@@ -24,14 +24,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(script: str, env: dict | None = None, timeout: float = 60):
-    """Run `streamlit run script` until the block ends; yields (base_url, process)."""
+def streamlit_server(script: str, env: dict | None = None, timeout: float = 60, log=None):
+    """Run `streamlit run script` on a free loopback port until the block ends; yields (base_url, process).
+
+    Used by the benchmarks and the browser tests alike. `log`, a binary file, receives the server's output
+    (otherwise discarded); a server that does not answer /_stcore/health in time raises with its last output.
+    """
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    out = log if log is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
+                            stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
@@ -43,7 +48,12 @@ def streamlit_server(script: str, env: dict | None = None, timeout: float = 60):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit server for {script} did not start")
+                tail = ""
+                if log is not None:
+                    log.flush()
+                    log.seek(0)
+                    tail = log.read().decode(errors="replace")[-3000:]
+                raise RuntimeError(f"streamlit server for {script} did not start:\n{tail}")
             time.sleep(0.2)
         yield base, proc
     finally:

@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.browser import streamlit_server
 from metrics.build import build_database
 
-from .conftest import REPO, _free_port
+from .conftest import REPO
 
 pytestmark = pytest.mark.browser
 SAMPLE = REPO / "tests/fixtures/fingertips/unmet_opiates.csv"
@@ -24,35 +22,9 @@ IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 @contextlib.contextmanager
 def _server(db: Path, settings: Path):
-    port = _free_port()
-    env = {**os.environ, "CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                log.seek(0)
-                pytest.fail("streamlit did not start:\n" + log.read().decode(errors="replace")[-3000:])
-            time.sleep(0.3)
+    with tempfile.TemporaryFile() as log, streamlit_server(
+            "app.py", env={"CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}, log=log) as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
