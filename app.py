@@ -6,8 +6,7 @@ anonymous user has no route to it, by menu or by URL. The page checks again itse
 import streamlit as st
 
 from metrics.catalogue import CatalogueError, default_catalogue
-from metrics.access import sign_in_configured
-from pages.common import current_user_is_uploader, ensure_database, settings
+from pages.common import current_user_is_uploader, ensure_database, settings, sign_in_available
 
 st.set_page_config(page_title=settings().app.title, page_icon=":bar_chart:", layout="wide")
 try:
@@ -35,11 +34,7 @@ if current_user_is_uploader():
         st.Page("pages/upload.py", title="Upload data", icon=":material/upload_file:", url_path="upload"),
     ]
 page = st.navigation(sections)
-try:
-    sign_in_available = sign_in_configured(st.secrets)
-except Exception:  # no secrets file at all
-    sign_in_available = False
-if sign_in_available:  # analysts sign in here; the Upload page then appears for uploaders
+if sign_in_available():  # analysts sign in here; the Upload page then appears for uploaders
     with st.sidebar:
         if st.user.is_logged_in:
             st.caption(f"Signed in as {st.user.get('email') or st.user.get('name')}")

@@ -61,20 +61,24 @@ def store() -> Store:
     return Store(ensure_database())
 
 
-def _user_mapping() -> dict:
+def signed_in_user() -> dict:
+    """The user's identity claims ({} when nobody is signed in or sign-in is not set up)."""
     try:
         return dict(st.user.to_dict())
     except Exception:
         return {}
 
 
-def current_user_is_uploader() -> bool:
+def sign_in_available() -> bool:
+    """True when OIDC sign-in is configured in .streamlit/secrets.toml."""
     try:
-        secrets = st.secrets
-        configured = sign_in_configured(secrets)
-    except Exception:
-        configured = False
-    return is_uploader(settings().upload, _user_mapping(), configured)
+        return sign_in_configured(st.secrets)
+    except Exception:  # no secrets file at all
+        return False
+
+
+def current_user_is_uploader() -> bool:
+    return is_uploader(settings().upload, signed_in_user(), sign_in_available())
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -10,44 +10,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from metrics.access import sign_in_configured, uploader_name
+from metrics.access import uploader_name
 from metrics.ingest.pipeline import changed_rows, commit, prepare, preview, rollback
 from metrics.ingest.template import template_csv, template_xlsx
-from pages.common import current_user_is_uploader, settings, store
-
-
-def _secrets_configured() -> bool:
-    try:
-        return sign_in_configured(st.secrets)
-    except Exception:
-        return False
-
-
-def _user() -> dict:
-    try:
-        return dict(st.user.to_dict())
-    except Exception:
-        return {}
-
-
-def _clear_caches() -> None:
-    try:
-        from pages.common import clear_caches
-    except ImportError:
-        st.cache_data.clear()
-    else:
-        clear_caches()
+from pages.common import (clear_caches, current_user_is_uploader, settings, sign_in_available,
+                          signed_in_user, store)
 
 
 st.title("Upload data")
 
 if not current_user_is_uploader():
     st.error("You need to be signed in as an uploader to load data. Ask the dashboard's administrator to add you.")
-    if _secrets_configured() and not _user().get("is_logged_in"):
+    if sign_in_available() and not signed_in_user().get("is_logged_in"):
         st.button("Sign in", on_click=st.login, key="sign_in")
     st.stop()
 
-user = _user()
+user = signed_in_user()
 if user.get("is_logged_in"):
     st.caption(f"Signed in as {user.get('email') or user.get('name')}")
     st.button("Sign out", on_click=st.logout, key="sign_out")
@@ -135,7 +113,7 @@ if uploaded is not None:
                 st.error(f"Nothing was written: the commit failed and was rolled back ({exc}). "
                          "The stored data is unchanged; try again, or report this message.")
             else:
-                _clear_caches()
+                clear_caches()
                 st.session_state["committed"] = key
                 st.session_state["last_commit"] = (rid, written)
     if st.session_state.get("committed") == key and "last_commit" in st.session_state:
@@ -161,7 +139,7 @@ if undoable:
         except Exception as exc:
             st.error(f"Nothing was rolled back ({exc}). The stored data is unchanged.")
         else:
-            _clear_caches()
+            clear_caches()
             st.session_state["rollback_message"] = (
                 f"Rolled back revision {target} as revision {new_rid}: {summary.changed:,} restored, "
                 f"{summary.removed:,} removed" + (f", {conflicts:,} kept (changed later)" if conflicts else ""))
