@@ -382,14 +382,19 @@ FT_AREA_TYPES_HELD = {"england", "country", "region", "county & ua", "county", "
                       "upper tier local authorities (4/21-3/23)", "upper tier local authorities (post 4/23)"}
 
 
-def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, catalogue: Catalogue,
-                    progress=None) -> ReadResult:
+def _read_text_csv(path: Path, encoding: str, log: ProblemLog) -> pd.DataFrame:
+    """A whole CSV as text cells (nothing turned into numbers or NaN yet); malformed files are reported."""
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
-                          skip_blank_lines=False, index_col=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
+                           skip_blank_lines=False, index_col=False)
     except pd.errors.ParserError as exc:
         log.add(None, None, None, f"the CSV is malformed ({exc})")
         raise FileUnreadable from None
+
+
+def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, catalogue: Catalogue,
+                    progress=None) -> ReadResult:
+    raw = _read_text_csv(path, encoding, log)
     cols = {_norm(c): c for c in raw.columns}
     missing = [FT_COLUMNS[c] for c in FT_REQUIRED if c not in cols]
     if missing:
@@ -479,12 +484,7 @@ def load_ndtms_mapping(path: Path = NDTMS_MAPPING) -> dict:
 def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geography, mapping: dict | None = None,
                progress=None) -> ReadResult:
     mapping = mapping or load_ndtms_mapping()
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
-                          skip_blank_lines=False, index_col=False)
-    except pd.errors.ParserError as exc:
-        log.add(None, None, None, f"the CSV is malformed ({exc})")
-        raise FileUnreadable from None
+    raw = _read_text_csv(path, encoding, log)
     cols = {c.strip().lower(): c for c in raw.columns}
 
     def find(names: list[str]) -> str | None:
