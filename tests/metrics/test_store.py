@@ -52,6 +52,49 @@ def test_schema_version_is_stored_and_a_newer_file_is_refused(tmp_path):
         Store(path)
 
 
+def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
+    """Version 1 had a PRIMARY KEY on observations; opening such a file rebuilds the table without it."""
+    from metrics import store as store_module
+
+    path = tmp_path / "v1.duckdb"
+    v1_observations = "CREATE TABLE observations " + store_module._OBSERVATIONS_DDL.replace(
+        "revision_id INTEGER NOT NULL,", "revision_id INTEGER NOT NULL, PRIMARY KEY (metric_key, area_code, "
+        "period, breakdown),", 1)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute(v1_observations)
+    con.execute("INSERT INTO observations VALUES ('m', 'E92000001', '2022/23', 'Total', 40, 39, 41, NULL, NULL, "
+                "4000, 10000, NULL, 'a source', false, 1)")
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION == 2
+        kinds = s._query("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'observations'")
+        assert "PRIMARY KEY" not in set(kinds["constraint_type"])
+        kept = s._query("SELECT metric_key, count, source FROM observations")
+        assert kept.to_dict("records") == [{"metric_key": "m", "count": 4000.0, "source": "a source"}]
+
+
+def test_rows_repeating_a_key_are_refused_and_nothing_is_written(store, rederive):
+    store.write_observations(rows({"E10000034": (300, 500)}), upload(), rederive)
+    fingerprint = store.export_fingerprint()
+    twice = pd.concat([rows({"E10000025": (50, 100)}), rows({"E10000025": (60, 100)})], ignore_index=True)
+    with pytest.raises(StoreError, match="repeat a metric, area, period and breakdown"):
+        store.write_observations(twice, upload(), rederive)
+    assert store.export_fingerprint() == fingerprint and len(store.revisions()) == 1
+
+
+def test_keys_stay_unique_through_rewrites_and_rollbacks(store, rederive):
+    r1, _ = store.write_observations(rows({"E10000034": (300, 500), "E10000025": (50, 100)}), upload(), rederive)
+    store.write_observations(rows({"E10000034": (310, 500), "E06000060": (7, 70)}), upload(), rederive)
+    store.write_observations(rows({"E10000034": (310, 500)}), upload(), rederive)  # unchanged
+    store.rollback_revision(r1, "analyst", rederive)
+    exported = store.export_rows()
+    assert not exported.duplicated(["metric_key", "area_code", "period", "breakdown"]).any()
+    derived = store._query("SELECT metric_key, area_code, period, breakdown FROM indicator_values")
+    assert not derived.duplicated().any()
+
+
 def test_write_derives_comparisons_and_records_a_revision(store, rederive):
     rid, summary = store.write_observations(
         rows({"E92000001": (4000, 10000), "E10000034": (300, 500), "E06000019": (10, 100)}), upload(), rederive)
