@@ -57,6 +57,15 @@ class ProblemLog:
             msg = message(v) if callable(message) else message
             self.items.append(Problem(self.file_name, int(r), column, _text(v), msg, severity))
 
+    def mark(self) -> tuple[int, dict]:
+        """A point to return to with reset_to (for a read that is abandoned and repeated another way)."""
+        return len(self.items), dict(self._counts)
+
+    def reset_to(self, mark: tuple[int, dict]) -> None:
+        n, counts = mark
+        del self.items[n:]
+        self._counts = dict(counts)
+
     def finish(self) -> None:
         """Add the '... and N more' rows for rules that overflowed."""
         for (column, rule, severity), n in self._counts.items():

@@ -91,3 +91,55 @@ def test_ndtms_identical_total_rows_are_kept_once(tmp_path):
     r = p.rows[(p.rows.metric_key == "numbers_in_treatment") & (p.rows.period == "2021/22")]
     assert r.value.tolist() == [1465]
     assert _warnings(p).message.str.contains("are the same total").any()
+
+
+TRICKY_NUMBERS = ["1.5", " 1.5 ", "1e3", "+1", ".5", "5.", "-0", "\t8", "inf", "", "nan", "1,5", "1.5%", "  ",
+                  "0x10", "NA", "=1+2", "@x", "1_000"]
+
+
+@pytest.mark.parametrize("cell", TRICKY_NUMBERS)
+def test_typed_and_text_template_reads_agree(tmp_path, cell):
+    """The fast read (numbers parsed by the CSV reader) either gives exactly the rows and problems of the text
+    read (every cell as text, then pd.to_numeric) or gives way to it."""
+    import numpy as np
+    import pandas as pd
+
+    from metrics.ingest import formats
+    from metrics.ingest.problems import ProblemLog
+
+    path = tmp_path / "t.csv"
+    path.write_text(csv_text(GOOD) + f'unmet_need_ocu,E10000025,2019/20,Total,"{cell}",,,,,3,10,,\n\n')
+    header = formats.read_header(path, "utf-8")
+    results = {}
+    for typed in (True, False):
+        log = ProblemLog("t.csv")
+        mapping = formats._template_columns(header, log, lambda i: False)
+        try:
+            rows = formats._template_rows(path, "utf-8", mapping, log, "src", None, numbers_typed=typed)
+        except ValueError:
+            assert typed, "the text read never fails on a cell"
+            continue
+        results[typed] = (rows, log.frame())
+    assert False in results
+    if True in results:
+        pd.testing.assert_frame_equal(results[True][0], results[False][0])
+        pd.testing.assert_frame_equal(results[True][1], results[False][1])
+        assert np.signbit(results[True][0]["value"].fillna(1)).sum() == 0
+    else:
+        assert cell.strip() not in ("1.5", "1e3", "+1", ".5", "5.", "-0", "8", "inf")
+
+
+def test_a_bad_number_late_in_a_big_file_is_reported_once(tmp_path):
+    """The typed read gives way part-way through; the problems of its first chunks are not logged twice."""
+    from metrics.ingest import formats
+
+    lines = [f"unmet_need_ocu,E10000025,{2000 + i % 20}/{(i % 20 + 1) % 100:02d},B{i},5,,,,,,,,\n"
+             for i in range(formats.CHUNK_ROWS + 10)]
+    lines[3] = "unmet_need_ocu,E10000025,2019/20,=bad,5,,,,,,,,\n"  # a text-cell problem in chunk 1
+    lines[-1] = "unmet_need_ocu,E10000025,2019/20,Blast,five,,,,,,,,\n"  # not a number in the last chunk
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + "".join(lines))
+    p = prepare(path)
+    errors = p.errors
+    assert len(errors[errors.message.str.contains("formula or spreadsheet injection")]) == 1
+    assert errors[errors.message.str.startswith("not a number")]["row"].tolist() == [formats.CHUNK_ROWS + 11]
