@@ -148,6 +148,29 @@ def _check_value_type(value_type: Any, allow_missing: bool = False) -> np.ndarra
     return vt
 
 
+def _vocabulary_codes(x: Any, vocabulary: Sequence[str], check, **check_kw) -> np.ndarray:
+    """Per row, the index of x's value in `vocabulary` (-1 for a missing value) as an int8 array.
+
+    Hashes each distinct value once (pd.factorize) instead of comparing strings row by row. Any value outside the
+    vocabulary (or a missing one, unless `check` allows it) is handed to `check` (_check_polarity /
+    _check_value_type), which raises the same ValueError as it does for the whole column.
+    """
+    if isinstance(x, (pd.Series, pd.Index)):
+        shape, flat = (len(x),), x
+    else:
+        arr = np.asarray(x, dtype=object)
+        shape, flat = arr.shape, arr.ravel()
+    codes, uniques = pd.factorize(flat, use_na_sentinel=True)
+    index = {v: i for i, v in enumerate(vocabulary)}
+    lookup = np.array([index.get(u, -2) if isinstance(u, str) else -2 for u in uniques] + [-1], dtype=np.int8)
+    out = lookup[codes].reshape(shape)  # code -1 (missing) picks the trailing -1
+    if (out == -2).any() or (codes < 0).any():
+        check(x, **check_kw)  # raises for any value it refuses; a missing value it allows stays -1
+    if (out == -2).any():  # pragma: no cover - check() accepted a value outside the vocabulary
+        raise AssertionError("value outside the vocabulary passed its check")
+    return out
+
+
 def z_for(confidence: float) -> float:
     """Two-sided normal quantile for a confidence level: 0.95 -> Z95, 0.998 -> Z998, else scipy's norm.ppf.
 
@@ -178,12 +201,29 @@ def _alpha_for(confidence: float) -> float:
 
 def _error_masks(count: np.ndarray, denominator: np.ndarray, value_type: np.ndarray):
     """Boolean masks (negative count, bad denominator, count above denominator) - NaN never flags."""
-    uses_denominator = value_type != "count"
+    return _error_flags(count, denominator, value_type != "count", value_type == "proportion")
+
+
+def _error_flags(count: np.ndarray, denominator: np.ndarray, uses_denominator, is_proportion):
+    """_error_masks given, per row, whether the value type uses a denominator and whether it is a proportion."""
     with np.errstate(invalid="ignore"):
         negative = count < 0
         bad_den = uses_denominator & (denominator <= 0) & ~negative
-        over = (value_type == "proportion") & (count > denominator) & ~negative & ~bad_den
+        over = is_proportion & (count > denominator) & ~negative & ~bad_den
     return negative, bad_den, over
+
+
+def _error_messages(c: np.ndarray, d: np.ndarray, negative, bad_den, over) -> np.ndarray:
+    """row_errors' messages (or None) for 1-D counts and denominators and their _error_flags."""
+    out = np.full(c.shape, None, dtype=object)
+    for i in np.flatnonzero(negative):
+        out[i] = f"count is negative ({_fmt(c[i])}); a count cannot be below 0"
+    for i in np.flatnonzero(bad_den):
+        out[i] = f"denominator is {_fmt(d[i])}; a denominator must be above 0"
+    for i in np.flatnonzero(over):
+        out[i] = (f"count ({_fmt(c[i])}) is greater than the denominator ({_fmt(d[i])}); "
+                  "a proportion cannot be above 1")
+    return out
 
 
 def row_errors(count: Any, denominator: Any, value_type: Any) -> np.ndarray:
@@ -204,16 +244,7 @@ def row_errors(count: Any, denominator: Any, value_type: Any) -> np.ndarray:
     vt = np.atleast_1d(_check_value_type(value_type, allow_missing=True))
     c, d, vt = np.broadcast_arrays(c, d, vt)
     c, d, vt = c.ravel(), d.ravel(), vt.ravel()
-    negative, bad_den, over = _error_masks(c, d, vt)
-    out = np.full(c.shape, None, dtype=object)
-    for i in np.flatnonzero(negative):
-        out[i] = f"count is negative ({_fmt(c[i])}); a count cannot be below 0"
-    for i in np.flatnonzero(bad_den):
-        out[i] = f"denominator is {_fmt(d[i])}; a denominator must be above 0"
-    for i in np.flatnonzero(over):
-        out[i] = (f"count ({_fmt(c[i])}) is greater than the denominator ({_fmt(d[i])}); "
-                  "a proportion cannot be above 1")
-    return out
+    return _error_messages(c, d, *_error_masks(c, d, vt))
 
 
 def _raise_if_error(count: Any, denominator: Any, value_type: str) -> None:
@@ -395,26 +426,39 @@ _BY_POLARITY = {
 }
 
 
-def _words(pol: np.ndarray, low: bool) -> np.ndarray:
-    idx = 0 if low else 1
-    out = np.empty(pol.shape, dtype=object)
-    for p, words in _BY_POLARITY.items():
-        out[pol == p] = words[idx]
-    return out
+#: the verdicts of a comparison; _compare_codes answers with indices into this
+COMPARE_LABELS = ("Similar", "Better", "Worse", "Lower", "Higher", NOT_COMPARED)
+_COMPARE_LABELS = np.array(COMPARE_LABELS, dtype=object)
+# by polarity code (index into POLARITIES): the verdict's code when significantly lower / higher
+_LOW_CODE = np.array([COMPARE_LABELS.index(_BY_POLARITY[p][0]) for p in POLARITIES], dtype=np.int8)
+_HIGH_CODE = np.array([COMPARE_LABELS.index(_BY_POLARITY[p][1]) for p in POLARITIES], dtype=np.int8)
 
 
-def _compare_arrays(v, lo, hi, b, pol, is_bench):
+def _compare_codes(v, lo, hi, b, pol_code, is_bench):
+    """`compare` on float arrays and polarity codes (indices into POLARITIES): verdict codes (indices into
+    COMPARE_LABELS), and the significantly-lower and significantly-higher masks."""
     with np.errstate(invalid="ignore"):
         missing = np.isnan(v) | np.isnan(lo) | np.isnan(hi) | np.isnan(b) | is_bench
         below = hi < b
         above = lo > b
-    out = np.full(v.shape, "Similar", dtype=object)
-    out = np.where(below, _words(pol, True), out)
-    out = np.where(above, _words(pol, False), out)
-    return np.where(missing, NOT_COMPARED, out).astype(object), below & ~missing, above & ~missing
+    out = np.where(above, _HIGH_CODE[pol_code], np.where(below, _LOW_CODE[pol_code], np.int8(0)))
+    out = np.where(missing, np.int8(COMPARE_LABELS.index(NOT_COMPARED)), out).astype(np.int8)
+    return out, below & ~missing, above & ~missing
+
+
+def _compare_arrays(v, lo, hi, b, pol_code, is_bench):
+    codes, below, above = _compare_codes(v, lo, hi, b, pol_code, is_bench)
+    return _labels(_COMPARE_LABELS, codes), below, above
+
+
+def _labels(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """table[codes] as an object array of the codes' shape (0-d included)."""
+    return table[np.atleast_1d(codes)].reshape(np.shape(codes))
 
 
 def _bench_mask(is_benchmark_area: Any) -> np.ndarray:
+    if isinstance(is_benchmark_area, np.ndarray) and is_benchmark_area.dtype == bool:
+        return is_benchmark_area
     m = _objects(is_benchmark_area)
     return pd.Series(m.ravel(), dtype=object).fillna(False).astype(bool).to_numpy().reshape(m.shape)
 
@@ -429,7 +473,7 @@ def compare(value: Any, lower: Any, upper: Any, benchmark: Any, polarity: Any, i
     `is_benchmark_area=True` (or a boolean per row) for the benchmark's own row(s) to get "Not compared".
     An unknown polarity raises ValueError. Scalar inputs return a str, otherwise an object array.
     """
-    pol = _check_polarity(polarity)
+    pol = _vocabulary_codes(polarity, POLARITIES, _check_polarity)
     scalar = _is_scalar(value, lower, upper, benchmark, polarity, is_benchmark_area)
     v, lo, hi, b, pol, bench = np.broadcast_arrays(
         _floats(value), _floats(lower), _floats(upper), _floats(benchmark), pol, _bench_mask(is_benchmark_area))
@@ -446,7 +490,7 @@ def compare_two_level(value: Any, lower95: Any, upper95: Any, lower998: Any, upp
     otherwise "(95%)". All four limits, the value and the benchmark are needed, else "Not compared" (fill missing
     99.8% limits first with `limits_for_frame` when counts are known).
     """
-    pol = _check_polarity(polarity)
+    pol = _vocabulary_codes(polarity, POLARITIES, _check_polarity)
     scalar = _is_scalar(value, lower95, upper95, lower998, upper998, benchmark, polarity, is_benchmark_area)
     v, l95, u95, l998, u998, b, pol, bench = np.broadcast_arrays(
         _floats(value), _floats(lower95), _floats(upper95), _floats(lower998), _floats(upper998),
@@ -474,17 +518,27 @@ def compare_goal(value: Any, lower: Any, upper: Any, goal: Any, polarity: Any):
       * no goal, no value, or polarity "no_polarity" -> "Not compared".
     An unknown polarity raises ValueError.
     """
-    pol = _check_polarity(polarity)
+    pol = _vocabulary_codes(polarity, POLARITIES, _check_polarity)
     scalar = _is_scalar(value, lower, upper, goal, polarity)
     v, lo, hi, g, pol = np.broadcast_arrays(_floats(value), _floats(lower), _floats(upper), _floats(goal), pol)
+    out = _labels(_GOAL_LABELS, _goal_codes(v, lo, hi, g, pol))
+    return str(out.item()) if scalar else out
+
+
+#: the verdicts of compare_goal; _goal_codes answers with indices into this
+GOAL_LABELS = ("Green", "Amber", "Red", NOT_COMPARED)
+_GOAL_LABELS = np.array(GOAL_LABELS, dtype=object)
+
+
+def _goal_codes(v, lo, hi, g, pol_code) -> np.ndarray:
+    """`compare_goal` on float arrays and polarity codes (indices into POLARITIES): indices into GOAL_LABELS."""
     with np.errstate(invalid="ignore"):
-        meets = np.where(pol == "higher_is_better", v >= g, v <= g)
+        meets = np.where(pol_code == POLARITIES.index("higher_is_better"), v >= g, v <= g)
         has_ci = ~np.isnan(lo) & ~np.isnan(hi)
         goal_in_ci = has_ci & (lo <= g) & (g <= hi)
-    out = np.where(meets, "Green", np.where(goal_in_ci, "Amber", "Red")).astype(object)
-    not_compared = np.isnan(v) | np.isnan(g) | (pol == "no_polarity")
-    out = np.where(not_compared, NOT_COMPARED, out).astype(object)
-    return str(out.item()) if scalar else out
+    out = np.where(meets, np.int8(0), np.where(goal_in_ci, np.int8(1), np.int8(2)))
+    not_compared = np.isnan(v) | np.isnan(g) | (pol_code == POLARITIES.index("no_polarity"))
+    return np.where(not_compared, np.int8(3), out).astype(np.int8)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -558,8 +612,12 @@ _TREND_WORDS = {
 }
 
 
+_TREND_LABELS = np.array(TREND_LABELS, dtype=object)
+
+
 def _trend_from_windows(y, lo, hi, o, d, valid, is_prop, pol_code) -> np.ndarray:
-    """Trend labels for (m, 5) windows oldest -> newest that already passed the period checks (`valid`).
+    """Trend codes (indices into TREND_LABELS) for (m, 5) windows oldest -> newest that already passed the
+    period checks (`valid`).
 
     Shared by `recent_trend` (one window) and `trend_for_frame` (one window per row), so both always agree.
     """
@@ -570,19 +628,22 @@ def _trend_from_windows(y, lo, hi, o, d, valid, is_prop, pol_code) -> np.ndarray
         has_ci = np.all(np.isfinite(lo), -1) & np.all(np.isfinite(hi), -1) & np.all(hi > lo, -1)
     use_chi = valid & has_counts
     use_wls = valid & ~has_counts & has_ci
-    chi_c, sign_c, loo_c = _chi2_trend_core(o, d)
-    chi_w, sign_w, loo_w = _wls_trend_core(y, lo, hi)
-    chi = np.where(use_chi, chi_c, chi_w)
-    sign = np.where(use_chi, sign_c, sign_w)
-    loo = np.where(use_chi[..., None], loo_c, loo_w)
+    # Each statistic only on the windows that use it (row by row, so a window's result does not depend on which
+    # others are computed with it).
+    chi = np.full(use_chi.shape, np.nan)
+    sign = np.zeros(use_chi.shape)
+    loo = np.zeros(use_chi.shape + (5,))
+    for use, core, args in ((use_chi, _chi2_trend_core, (o, d)), (use_wls, _wls_trend_core, (y, lo, hi))):
+        if use.any():
+            chi[use], sign[use], loo[use] = core(*(a[use] for a in args))
     stable = (sign != 0) & np.all(loo == sign[..., None], axis=-1)
     with np.errstate(invalid="ignore"):
         significant = (chi > CHI2_TREND_THRESHOLD) & stable
-    out = np.full(y.shape[:-1], CANNOT_BE_CALCULATED, dtype=object)
+    out = np.full(y.shape[:-1], TREND_LABELS.index(CANNOT_BE_CALCULATED), dtype=np.int8)
     computed = use_chi | use_wls
-    out[computed] = NO_SIGNIFICANT_CHANGE
+    out[computed] = TREND_LABELS.index(NO_SIGNIFICANT_CHANGE)
     for (pc, direction), label in _TREND_WORDS.items():
-        out[computed & significant & (pol_code == pc) & (sign == direction)] = label
+        out[computed & significant & (pol_code == pc) & (sign == direction)] = TREND_LABELS.index(label)
     return out
 
 
@@ -624,7 +685,7 @@ def recent_trend(points: Sequence[Mapping[str, Any]] | pd.DataFrame, value_type:
     row = {k: np.array([[_get(p, k) for p in last]]) for k in ("value", "lower", "upper", "count", "denominator")}
     out = _trend_from_windows(row["value"], row["lower"], row["upper"], row["count"], row["denominator"],
                               np.array([True]), np.array([vt == "proportion"]), np.array([pc]))
-    return str(out[0])
+    return TREND_LABELS[out[0]]
 
 
 _TREND_COLUMNS = ("series_id", "start_year", "period_kind", "value", "lower95", "upper95", "count",
@@ -647,16 +708,31 @@ def trend_for_frame(df: pd.DataFrame) -> pd.Series:
     n = len(df)
     if n == 0:
         return pd.Series([], index=df.index, dtype=object, name="recent_trend")
-    vt = _check_value_type(df["value_type"])
-    pol = _check_polarity(df["polarity"])
-    codes = pd.factorize(df["series_id"], use_na_sentinel=True)[0]
-    year = _floats(df["start_year"])
-    order = np.lexsort((year, codes))  # stable: ties keep their original order
-    codes_s = codes[order]
+    vt_code = _vocabulary_codes(df["value_type"], VALUE_TYPES, _check_value_type)
+    pol_code = _vocabulary_codes(df["polarity"], POLARITIES, _check_polarity)
+    series = pd.factorize(df["series_id"], use_na_sentinel=True)[0]
+    kind_codes, kind_uniques = pd.factorize(df["period_kind"], use_na_sentinel=True)
+    kind = np.array([_KIND_CODE.get(k, 0) for k in kind_uniques] + [0], dtype=np.int64)[kind_codes]
+    codes = _trend_codes(series, _floats(df["start_year"]), kind, _floats(df["value"]), _floats(df["lower95"]),
+                         _floats(df["upper95"]), _floats(df["count"]), _floats(df["denominator"]),
+                         vt_code == VALUE_TYPES.index("proportion"), pol_code)
+    out = _TREND_LABELS[codes]
+    return pd.Series(out, index=df.index, name="recent_trend")
+
+
+def _trend_codes(series: np.ndarray, year: np.ndarray, kind: np.ndarray, value: np.ndarray, lower95: np.ndarray,
+                 upper95: np.ndarray, count: np.ndarray, denominator: np.ndarray, is_prop: np.ndarray,
+                 pol_code: np.ndarray) -> np.ndarray:
+    """trend_for_frame on arrays: per row, the trend code (index into TREND_LABELS) of its window.
+
+    `series` holds integer series codes (negative for none), `kind` 1 for financial_year, 2 for calendar_year,
+    0 for any other period kind; `is_prop` and `pol_code` (index into POLARITIES) are per row.
+    """
+    n = len(series)
+    order = np.lexsort((year, series))  # stable: ties keep their original order
+    codes_s = series[order]
     year_s = year[order]
-    kind_s = df["period_kind"].map(_KIND_CODE).fillna(0).to_numpy(dtype=np.int64)[order]
-    is_prop_s = (vt == "proportion")[order]
-    pol_s = pd.Series(pol, dtype=object).map(_POLARITY_CODE).to_numpy(dtype=np.int64)[order]
+    kind_s = kind[order]
 
     idx = np.arange(n)
     starts = np.r_[True, codes_s[1:] != codes_s[:-1]]
@@ -670,13 +746,17 @@ def trend_for_frame(df: pd.DataFrame) -> pd.Series:
     with np.errstate(invalid="ignore"):
         valid = ((pos >= 4) & (codes_s >= 0) & np.all(np.diff(wy, axis=1) == 1, axis=1)
                  & (wk[:, 4] > 0) & np.all(wk == wk[:, 4:5], axis=1))
-    cols = {c: np.ascontiguousarray(window(_floats(df[c])[order], np.nan))
-            for c in ("value", "lower95", "upper95", "count", "denominator")}
-    labels = _trend_from_windows(cols["value"], cols["lower95"], cols["upper95"], cols["count"],
-                                 cols["denominator"], valid, is_prop_s, pol_s)
-    out = np.empty(n, dtype=object)
+    # Only the rows whose window passed the period checks are judged (each row's statistics depend on its own
+    # window alone); every other row cannot be calculated.
+    rows = np.flatnonzero(valid)
+    order_v = order[rows]
+    cols = [window(a[order], np.nan)[rows] for a in (value, lower95, upper95, count, denominator)]
+    labels = np.full(n, TREND_LABELS.index(CANNOT_BE_CALCULATED), dtype=np.int8)
+    labels[rows] = _trend_from_windows(*cols, np.ones(len(rows), dtype=bool), is_prop[order_v],
+                                       pol_code[order_v].astype(np.int64))
+    out = np.empty(n, dtype=np.int8)
     out[order] = labels
-    return pd.Series(out, index=df.index, name="recent_trend")
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -884,7 +964,8 @@ def limits_for_frame(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("value_type", "multiplier", "count", "denominator"):
         if c not in df.columns:
             raise KeyError(f"limits_for_frame needs column {c}")
-    vt = _check_value_type(df["value_type"], allow_missing=True) if n_rows else np.empty(0, dtype=object)
+    vt_code = (_vocabulary_codes(df["value_type"], VALUE_TYPES, _check_value_type, allow_missing=True) if n_rows
+               else np.empty(0, dtype=np.int8))
     mult = _floats(df["multiplier"]).astype(float)
     o = _floats(df["count"]).astype(float)
     d = _floats(df["denominator"]).astype(float)
@@ -893,11 +974,23 @@ def limits_for_frame(df: pd.DataFrame) -> pd.DataFrame:
         return _floats(df[name]).astype(float).copy() if name in df.columns else np.full(n_rows, np.nan)
 
     out = {name: col(name) for name in ("value", "lower95", "upper95", "lower998", "upper998")}
-    errors = row_errors(o, d, vt) if n_rows else np.empty(0, dtype=object)
-    ok = pd.isna(pd.Series(errors, dtype=object)).to_numpy() if n_rows else np.empty(0, dtype=bool)
+    errors = _fill_limits(out, vt_code, mult, o, d)
+    result = pd.DataFrame(out, index=idx)
+    result["error"] = pd.Series(errors, index=idx, dtype=object)
+    return result
+
+
+def _fill_limits(out: dict[str, np.ndarray], vt_code: np.ndarray, mult: np.ndarray, o: np.ndarray,
+                 d: np.ndarray) -> np.ndarray:
+    """limits_for_frame on arrays: fills `out`'s float arrays (value, lower95, upper95, lower998, upper998) in
+    place and returns the row errors (object array, None for none). `vt_code` indexes VALUE_TYPES (-1 missing)."""
+    negative, bad_den, over = _error_flags(o, d, vt_code != VALUE_TYPES.index("count"),
+                                           vt_code == VALUE_TYPES.index("proportion"))
+    errors = _error_messages(o, d, negative, bad_den, over)
+    ok = ~(negative | bad_den | over)
 
     for value_type in ("proportion", "crude_rate", "count"):
-        rows = ok & (vt == value_type) & ~np.isnan(o)
+        rows = ok & (vt_code == VALUE_TYPES.index(value_type)) & ~np.isnan(o)
         if value_type != "count":
             rows &= ~np.isnan(d) & ~np.isnan(mult)
         if not rows.any():
@@ -918,7 +1011,4 @@ def limits_for_frame(df: pd.DataFrame) -> pd.DataFrame:
                 vfill = np.isnan(current)
                 current[vfill] = value[vfill]
                 out["value"][rows] = current
-
-    result = pd.DataFrame(out, index=idx)
-    result["error"] = pd.Series(errors, index=idx, dtype=object)
-    return result
+    return errors
