@@ -120,13 +120,15 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
         names = FINGERTIPS_NAMES if detected == "fingertips" else NDTMS_NAMES if detected == "ndtms" else None
         checked = validate_rows(res.rows, log, catalogue, geography, names)
         rows = store_frame(checked)
+        del res, checked  # before release_free_memory below: only the compact rows stay
         timings = {"read_s": t1 - t0, "validate_s": time.perf_counter() - t1}
     except formats.FileUnreadable:
         timings = {}
     log.finish()
     say("Checked", 0.9)
     prepared = Prepared(file_name, detected, sha, rows, log.frame(), encoding, read, timings)
-    release_free_memory()  # reading a big file leaves freed chunks the commit would otherwise sit on top of
+    if read > formats.CHUNK_ROWS:  # a file read in several chunks leaves freed memory the commit would sit on
+        release_free_memory()
     return prepared
 
 
