@@ -41,12 +41,13 @@ def template_file(path: Path, rows: int) -> Path:
 
 
 def _raw_duckdb_load(db: Path, csv: Path) -> float:
+    """DuckDB alone: read the CSV and insert it into a table like `observations` (no index, as the store's table
+    has none since schema 2), committed."""
     con = duckdb.connect(str(db))
     started = time.perf_counter()
     con.execute("""CREATE TABLE raw_upload (metric_key VARCHAR, area_code VARCHAR, period VARCHAR,
                    breakdown VARCHAR, value DOUBLE, lower95 DOUBLE, upper95 DOUBLE, lower998 DOUBLE,
-                   upper998 DOUBLE, count DOUBLE, denominator DOUBLE, value_note VARCHAR, source VARCHAR,
-                   PRIMARY KEY (metric_key, area_code, period, breakdown))""")
+                   upper998 DOUBLE, count DOUBLE, denominator DOUBLE, value_note VARCHAR, source VARCHAR)""")
     con.execute(f"INSERT INTO raw_upload SELECT * FROM read_csv('{csv}', header=true)")
     elapsed = time.perf_counter() - started
     con.close()
