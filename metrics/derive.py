@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
@@ -36,49 +37,208 @@ def _metric_attributes(catalogue: Catalogue) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _aggregate_footprints(obs: pd.DataFrame, geography: Geography, attrs: pd.DataFrame) -> pd.DataFrame:
+_MISSING = object()
+
+
+class _Keys:
+    """Integer codes for the string keys of the rows being derived, so that grouping and the benchmark look-ups
+    hash a few hundred distinct strings once instead of comparing strings on every row.
+
+    A missing key gets a code of its own (as pandas' merge matches a missing key with a missing key); `cell_nan`
+    marks rows with a missing cell key (metric, period, breakdown), which a groupby would drop. Area and region
+    codes share one space (`area_index`), extended with the footprint and region codes of the geography.
+    """
+
+    def __init__(self, obs: pd.DataFrame, geography: Geography):
+        self.metric, metric_u = pd.factorize(obs["metric_key"], use_na_sentinel=False)
+        period, period_u = pd.factorize(obs["period"], use_na_sentinel=False)
+        self.breakdown, breakdown_u = pd.factorize(obs["breakdown"], use_na_sentinel=False)
+        self.metric_uniques = metric_u
+        raw = (self.metric.astype(np.int64) * len(period_u) + period) * len(breakdown_u) + self.breakdown
+        self.cell, cell_u = pd.factorize(raw)
+        self.n_cells = len(cell_u)
+        self.cell_nan = (np.asarray(pd.isna(metric_u), dtype=bool)[self.metric]
+                         | np.asarray(pd.isna(period_u), dtype=bool)[period]
+                         | np.asarray(pd.isna(breakdown_u), dtype=bool)[self.breakdown])
+        self.metric_nan = np.asarray(pd.isna(metric_u), dtype=bool)
+        self.breakdown_nan = np.asarray(pd.isna(breakdown_u), dtype=bool)
+        # "|" inside a metric key or area code could make two series share a "metric|area|breakdown" id.
+        self.pipe_in_keys = any("|" in str(u) for u in metric_u)
+
+        area, area_u = pd.factorize(obs["area_code"], use_na_sentinel=False)
+        self.area_index: dict = {}
+        # a missing area code of a row has a code of its own (a missing region code has -1: it matches nothing)
+        self.area = np.array([self.area_code(u) if pd.notna(u) else self.area_index.setdefault(_MISSING, len(
+            self.area_index)) for u in area_u], dtype=np.int64)[area]
+        self.pipe_in_keys |= any("|" in str(u) for u in area_u)
+        region, region_u = pd.factorize(obs["region_code"], use_na_sentinel=True)
+        self.region = np.array([self.area_code(u) for u in region_u] + [-1], dtype=np.int64)[region]
+        for fp in geography.footprints():
+            for code in [fp.code, fp.region_code, *fp.members]:
+                self.area_code(code)
+        for a in geography.utlas():
+            self.area_code(a.code)
+            self.area_code(a.region_code)
+        self.area_code(ENGLAND_CODE)
+
+        level, level_u = pd.factorize(obs["level"], use_na_sentinel=True)
+        level_u = np.append(np.asarray(level_u, dtype=object), None)
+        self.level = {name: (level_u == name)[level] for name in ("utla", "region", "england", "cdp")}
+
+    def area_code(self, code) -> int:
+        """The code of an area (or region) code in the shared space; -1 for a missing one."""
+        if pd.isna(code):
+            return -1
+        return self.area_index.setdefault(code, len(self.area_index))
+
+    @property
+    def n_areas(self) -> int:
+        return len(self.area_index)
+
+
+def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of a left join on integer keys, in pandas' merge order: each left row in order, with its
+    matching right rows in their order, or with -1 when none matches. Returns (left positions, right positions);
+    left positions are 0..len(left)-1 when the right keys are unique (the usual case: observation keys are)."""
+    index = pd.Index(right)
+    if index.is_unique:
+        return np.arange(len(left)), index.get_indexer(left)
+    order = np.argsort(right, kind="stable")
+    sorted_right = right[order]
+    lo = np.searchsorted(sorted_right, left, "left")
+    n = np.searchsorted(sorted_right, left, "right") - lo
+    reps = np.maximum(n, 1)
+    left_pos = np.repeat(np.arange(len(left)), reps)
+    offset = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
+    matched = np.repeat(n > 0, reps)
+    right_pos = np.full(len(left_pos), -1, dtype=np.int64)
+    right_pos[matched] = order[(np.repeat(lo, reps) + offset)[matched]]
+    return left_pos, right_pos
+
+
+def _inner_join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of an inner join on integer keys, in pandas' merge order."""
+    left_pos, right_pos = _join(left, right)
+    keep = right_pos >= 0
+    return left_pos[keep], right_pos[keep]
+
+
+def _first_valid(values, gid: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, the position of its first row with a value (pandas' groupby "first"), -1 for none."""
+    ok = ~pd.isna(values)
+    pos = np.flatnonzero(ok)
+    first = np.full(n_groups, -1, dtype=np.int64)
+    groups, at = np.unique(gid[pos], return_index=True)
+    first[groups] = pos[at]
+    return first
+
+
+def _take(values, positions: np.ndarray):
+    """values[positions] as a pandas array of the same kind, missing where a position is -1."""
+    return pd.api.extensions.take(pd.array(values, copy=False) if not isinstance(values, np.ndarray) else values,
+                                  positions, allow_fill=True)
+
+
+def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, geography: Geography,
+                          attrs: pd.DataFrame):
     """Rows for CDP footprints, and for regions missing from the store, aggregated from member authorities.
 
     Vectorised: sums of the counts and denominators of the members that have both (only counts for a count),
     then value and limits recomputed with the metric's method by stats.limits_for_frame, exactly as
     stats.aggregate does for one cell. A DSR is never aggregated (it needs age-specific counts).
+    Returns the rows and, per row, the obs row it took its keys from (or None when there is nothing to add).
     """
-    utla = obs[obs["level"] == "utla"]
-    if utla.empty:
-        return pd.DataFrame()
-    groups = [(fp.code, fp.region_code, m) for fp in geography.footprints() for m in fp.members]
+    utla = np.flatnonzero(keys.level["utla"])
+    if len(utla) == 0:
+        return None, None
+    footprints = geography.footprints()
+    groups = [(fp.code, fp.region_code, m) for fp in footprints for m in fp.members]
+    n_footprint_rows = len(groups)
     groups += [(a.region_code, ENGLAND_CODE, a.code) for a in geography.utlas()]
-    membership = pd.DataFrame(groups, columns=["group_code", "group_region", "area_code"])
-    n_members = membership.groupby("group_code").size().rename("n_members")
-    cell = ["metric_key", "period", "breakdown"]
+    group_codes = list(dict.fromkeys(g for g, _, _ in groups if g is not None))
+    group_of = {g: i for i, g in enumerate(group_codes)}
+    members: dict[str, list[str]] = {g: [] for g in group_codes}
+    for g, _, m in groups:
+        if g is not None:
+            members[g].append(m)
+    region_of_group = {}
+    for g, r, _ in groups:
+        if g is not None and r is not None:
+            region_of_group.setdefault(g, r)
 
-    footprint_members = membership[membership["group_code"].isin([fp.code for fp in geography.footprints()])]
-    parts = [utla.merge(footprint_members, on="area_code")]
+    # Footprints: the utla rows of each footprint's members (merge order: utla rows, then membership order).
+    fp_members = [(g, m) for g, _, m in groups[:n_footprint_rows] if g is not None]
+    right_area = np.array([keys.area_code(m) for _, m in fp_members], dtype=np.int64)
+    right_group = np.array([group_of[g] for g, _ in fp_members], dtype=np.int64)
+    left_pos, right_pos = _inner_join(keys.area[utla], right_area)
+    src = [utla[left_pos]]
+    grp = [right_group[right_pos]]
     # Regions: only the (cell, region) pairs the store lacks; a stored region is never replaced by an aggregate.
-    needed = utla[cell + ["region_code"]].drop_duplicates()
-    present = obs.loc[obs["level"] == "region", cell + ["area_code"]].rename(columns={"area_code": "region_code"})
-    missing = needed.merge(present.assign(_present=True), on=cell + ["region_code"], how="left")
-    missing = missing.loc[missing["_present"].isna(), cell + ["region_code"]]
-    if not missing.empty:
-        parts.append(utla.merge(missing, on=cell + ["region_code"])
-                     .assign(group_code=lambda f: f["region_code"], group_region=ENGLAND_CODE))
-    rows = pd.concat(parts, ignore_index=True)
-    if rows.empty:
-        return pd.DataFrame()
-    is_count = rows["value_type"] == "count"
-    rows["usable"] = rows["count"].notna() & (is_count | rows["denominator"].notna())
-    rows["count_used"] = rows["count"].where(rows["usable"])
-    rows["den_used"] = rows["denominator"].where(rows["usable"] & ~is_count)
-    keys = ["group_code"] + cell
-    grouped = rows.groupby(keys, sort=False)
-    agg = grouped.agg(
-        group_region=("group_region", "first"), period_kind=("period_kind", "first"),
-        period_sortable=("period_sortable", "first"), start_year=("start_year", "first"),
-        revision_id=("revision_id", "max"), is_demo=("is_demo", "any"), used=("usable", "sum"),
-        source_first=("source", "first"), source_n=("source", "nunique"),
-    )
-    agg[["count", "denominator"]] = grouped[["count_used", "den_used"]].sum(min_count=1)
-    agg = agg.reset_index()
+    regions = np.flatnonzero(keys.level["region"])
+    n_areas = keys.n_areas
+    present = pd.Index(keys.cell[regions].astype(np.int64) * n_areas + keys.area[regions])
+    utla_region = keys.region[utla]
+    needed = keys.cell[utla].astype(np.int64) * n_areas + utla_region
+    missing = (utla_region >= 0) & ~pd.Index(needed).isin(present)
+    if missing.any():
+        area_to_group = np.full(n_areas, -1, dtype=np.int64)
+        for g, i in group_of.items():
+            area_to_group[keys.area_code(g)] = i
+        area_codes = list(keys.area_index)
+        for code in np.unique(utla_region[missing]):
+            if area_to_group[code] < 0:  # a region the geography has no members for: a group of its own
+                group_of[area_codes[code]] = area_to_group[code] = len(group_codes)
+                group_codes.append(area_codes[code])
+                region_of_group[area_codes[code]] = ENGLAND_CODE
+        src.append(utla[missing])
+        grp.append(area_to_group[utla_region[missing]])
+    src = np.concatenate(src)
+    grp = np.concatenate(grp)
+    keep = ~keys.cell_nan[src] & (grp >= 0)  # a groupby drops missing keys
+    src, grp = src[keep], grp[keep]
+    if len(src) == 0:
+        return None, None
+
+    gid, gkeys = pd.factorize(grp * keys.n_cells + keys.cell[src])  # groupby(sort=False): order of appearance
+    n_groups = len(gkeys)
+    first = np.unique(gid, return_index=True)[1]  # each group's first row
+    is_count = vt_code[src] == stats.VALUE_TYPES.index("count")
+    count = obs["count"].to_numpy(dtype=float, na_value=np.nan)[src]
+    den = obs["denominator"].to_numpy(dtype=float, na_value=np.nan)[src]
+    usable = ~np.isnan(count) & (is_count | ~np.isnan(den))
+    numbers = pd.DataFrame({
+        "revision_id": obs["revision_id"].array.take(src), "is_demo": obs["is_demo"].array.take(src),
+        "used": usable, "count": np.where(usable, count, np.nan),
+        "denominator": np.where(usable & ~is_count, den, np.nan),
+    })
+    grouped = numbers.groupby(gid, sort=True)
+    sums = grouped[["count", "denominator"]].sum(min_count=1)
+
+    def first_of(column: str):
+        values = obs[column].array.take(src)
+        return _take(values, _first_valid(values, gid, n_groups))
+
+    source = obs["source"].array.take(src)
+    source_codes, source_u = pd.factorize(source, use_na_sentinel=True)
+    has = source_codes >= 0
+    pairs = np.unique(gid[has].astype(np.int64) * (len(source_u) + 1) + source_codes[has])
+    group_index = grp[first]
+    group_code = [group_codes[i] for i in group_index]
+    agg = pd.DataFrame({
+        "group_code": pd.array(group_code, dtype=_STR_DTYPE),
+        "metric_key": obs["metric_key"].array.take(src[first]),
+        "period": obs["period"].array.take(src[first]),
+        "breakdown": obs["breakdown"].array.take(src[first]),
+        "group_region": pd.array([region_of_group.get(g) for g in group_code], dtype=_STR_DTYPE),
+        "period_kind": first_of("period_kind"), "period_sortable": first_of("period_sortable"),
+        "start_year": first_of("start_year"),
+        "revision_id": grouped["revision_id"].max().to_numpy(), "is_demo": grouped["is_demo"].any().to_numpy(),
+        "used": grouped["used"].sum().to_numpy(),
+        "source_first": _take(source, _first_valid(source, gid, n_groups)),
+        "source_n": np.bincount(pairs // (len(source_u) + 1), minlength=n_groups),
+        "count": sums["count"].to_numpy(), "denominator": sums["denominator"].to_numpy(),
+    })
+    n_members = pd.Series({g: len(m) for g, m in members.items()}, name="n_members", dtype=np.int64)
     agg = agg.join(n_members, on="group_code").merge(attrs, on="metric_key", how="left")
 
     refused = np.where(agg["value_type"] == "dsr", "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE,
@@ -95,25 +255,41 @@ def _aggregate_footprints(obs: pd.DataFrame, geography: Geography, attrs: pd.Dat
     notes = np.where(ok, "Aggregated from " + agg["used"].astype(int).astype(str) + " of "
                      + agg["n_members"].astype(int).astype(str) + " member areas", refused).astype(object)
     # Name the members left out (rare: only where some member lacks counts).
-    for i in np.flatnonzero(ok & (agg["used"] < agg["n_members"]).to_numpy()):
-        g = agg.iloc[i]
-        part = rows[(rows["group_code"] == g["group_code"]) & (rows["metric_key"] == g["metric_key"])
-                    & (rows["period"] == g["period"]) & (rows["breakdown"] == g["breakdown"]) & rows["usable"]]
-        have = set(part["area_code"])
-        missing = [geography.get(m).name for m in membership.loc[membership.group_code == g["group_code"], "area_code"]
-                   if m not in have]
-        notes[i] += "; left out for want of counts: " + ", ".join(missing)
+    short = np.flatnonzero(ok & (agg["used"] < agg["n_members"]).to_numpy())
+    if len(short):
+        area_codes = obs["area_code"].to_numpy(dtype=object)
+        for i in short:
+            have = set(area_codes[src[(gid == i) & usable]])
+            left_out = [geography.get(m).name for m in members[group_code[i]] if m not in have]
+            notes[i] += "; left out for want of counts: " + ", ".join(left_out)
     agg["aggregation_note"] = notes
     agg["source"] = np.where(agg["source_n"] == 1, "Aggregated by the dashboard from: " + agg["source_first"],
                              "Aggregated by the dashboard from " + agg["source_n"].astype(str)
                              + " sources, including: " + agg["source_first"])
     agg["area_code"] = agg["group_code"]
     agg["region_code"] = agg["group_region"]
-    agg["level"] = agg["area_code"].map(lambda c: geography.get(c).level)
+    levels = {g: geography.get(g).level for g in set(group_code)}
+    agg["level"] = agg["area_code"].map(levels.__getitem__)
     agg["is_aggregate"] = True
     agg["value_note"] = None
-    return agg.drop(columns=["group_code", "group_region", "used", "source_first", "source_n", "n_members"]
-                    + list(attrs.columns.drop("metric_key")))
+    agg = agg.drop(columns=["group_code", "group_region", "used", "source_first", "source_n", "n_members"]
+                   + list(attrs.columns.drop("metric_key")))
+    return agg, src[first]
+
+
+def _label_column(codes: np.ndarray, labels: tuple[str, ...]):
+    """labels[codes] as the column pandas would make of those strings (decoded by Arrow when it stores strings
+    in Arrow, instead of converting a million Python strings)."""
+    if _ARROW_STRINGS:
+        decoded = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int8()),
+                                                 pa.array(labels, type=pa.large_string())).cast(pa.large_string())
+        return pd.array(decoded, dtype=_STR_DTYPE)
+    return np.array(labels, dtype=object)[codes]
+
+
+_STR_DTYPE = pd.Series(["x"]).dtype
+_ARROW_STRINGS = (isinstance(_STR_DTYPE, pd.StringDtype) and _STR_DTYPE.storage == "pyarrow"
+                  and pd.api.types.is_string_dtype(_STR_DTYPE))
 
 
 def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) -> pd.DataFrame:
@@ -121,51 +297,118 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     if obs.empty:
         return pd.DataFrame()
     attrs = _metric_attributes(catalogue)
-    obs = obs.copy()
+    obs = obs.reset_index(drop=True)
     obs["is_aggregate"] = False
     obs["aggregation_note"] = None
+    keys = _Keys(obs, geography)
+
+    # The metric's attributes per row, through the metric codes (index -1: a metric not in the catalogue).
+    at = pd.Index(attrs["metric_key"]).get_indexer(keys.metric_uniques)
+
+    def per_metric(values: np.ndarray, missing) -> np.ndarray:
+        return np.append(values, missing)[at]
+
+    # (checked as limits_for_frame and compare check them row by row: the same errors for the same metrics)
+    vt_m = stats._vocabulary_codes(per_metric(attrs["value_type"].to_numpy(dtype=object), np.nan),
+                                   stats.VALUE_TYPES, stats._check_value_type, allow_missing=True)
+    pol_m = stats._vocabulary_codes(per_metric(attrs["polarity"].to_numpy(dtype=object), np.nan),
+                                    stats.POLARITIES, stats._check_polarity)
+    mult_m = per_metric(attrs["multiplier"].to_numpy(dtype=float), np.nan)
+    goal_m = per_metric(attrs["goal"].to_numpy(dtype=float), np.nan)
+    comparable_m = per_metric(attrs["benchmarkable"].astype(bool).to_numpy(), True)
+    vt = vt_m[keys.metric]
 
     # 1. Fill value and limits from counts where the file gave none.
-    obs = obs.merge(attrs, on="metric_key", how="left")
-    filled = stats.limits_for_frame(obs)
-    for col in ("value", "lower95", "upper95", "lower998", "upper998"):
-        obs[col] = filled[col].to_numpy()
-    bad = filled["error"].notna().to_numpy()
+    limits = {c: obs[c].to_numpy(dtype=float, na_value=np.nan, copy=True)
+              for c in ("value", "lower95", "upper95", "lower998", "upper998")}
+    errors = stats._fill_limits(limits, vt, mult_m[keys.metric],
+                                obs["count"].to_numpy(dtype=float, na_value=np.nan),
+                                obs["denominator"].to_numpy(dtype=float, na_value=np.nan))
+    for col, values in limits.items():
+        obs[col] = values
+    bad = pd.notna(errors)
     if bad.any():
         obs.loc[bad, "value_note"] = [
             f"{n}; {e}" if isinstance(n, str) and n else e
-            for n, e in zip(obs.loc[bad, "value_note"], filled.loc[bad, "error"])
+            for n, e in zip(obs.loc[bad, "value_note"], errors[bad])
         ]
 
     # 2. Aggregated footprints and missing regions.
-    agg = _aggregate_footprints(obs, geography, attrs)
-    if not agg.empty:
-        agg = agg.merge(attrs, on="metric_key", how="left")
+    agg, agg_src = _aggregate_footprints(obs, keys, vt, geography, attrs)
+    metric, cell, breakdown = keys.metric, keys.cell, keys.breakdown
+    area, region = keys.area, keys.region
+    is_region, is_england_level = keys.level["region"], keys.level["england"]
+    has_region = keys.level["utla"] | keys.level["cdp"]
+    if agg is not None:
         obs = pd.concat([obs, agg], ignore_index=True)
+        metric = np.concatenate([metric, metric[agg_src]])
+        cell = np.concatenate([cell, cell[agg_src]])
+        breakdown = np.concatenate([breakdown, breakdown[agg_src]])
+        area = np.concatenate([area, [keys.area_code(c) for c in agg["area_code"]]]).astype(np.int64)
+        region = np.concatenate([region, [keys.area_code(c) for c in agg["region_code"].astype(object)]]
+                                ).astype(np.int64)
+        agg_level = agg["level"].to_numpy(dtype=object)
+        is_region = np.concatenate([is_region, agg_level == "region"])
+        is_england_level = np.concatenate([is_england_level, agg_level == "england"])
+        has_region = np.concatenate([has_region, (agg_level == "utla") | (agg_level == "cdp")])
 
-    # 3. Comparisons with England, region and goal.
-    cell = ["metric_key", "period", "breakdown"]
-    england = obs.loc[obs["area_code"] == ENGLAND_CODE, cell + ["value"]].rename(columns={"value": "england_value"})
-    obs = obs.merge(england, on=cell, how="left")
-    regions = obs.loc[obs["level"] == "region", cell + ["area_code", "value"]].rename(
-        columns={"area_code": "region_code", "value": "region_value"})
-    obs = obs.merge(regions, on=cell + ["region_code"], how="left")
-    obs.loc[obs["level"].isin(["england", "region"]), "region_value"] = np.nan
+    # 3. Comparisons with England, region and goal (left joins on integer cell and area codes).
+    value = obs["value"].to_numpy(dtype=float, na_value=np.nan)
+    england_code = keys.area_code(ENGLAND_CODE)
+    is_england = area == england_code
+    england_rows = np.flatnonzero(is_england)
+    england_values = value[england_rows]
+    rows, match = _join(cell, cell[england_rows])
+    if len(rows) != len(obs):  # duplicate keys: rows repeat as pandas' merge repeats them
+        obs = obs.take(rows).reset_index(drop=True)
+        metric, cell, breakdown, area, region = metric[rows], cell[rows], breakdown[rows], area[rows], region[rows]
+        is_region, is_england_level, has_region = is_region[rows], is_england_level[rows], has_region[rows]
+        is_england, value = is_england[rows], value[rows]
+    england_value = np.append(england_values, np.nan)[match]  # -1 (no match) picks the NaN
+    n_areas = keys.n_areas
+    region_rows = np.flatnonzero(is_region)
+    region_values = value[region_rows]
+    left = np.where(region >= 0, cell.astype(np.int64) * n_areas + region, -1)
+    rows, match = _join(left, cell[region_rows].astype(np.int64) * n_areas + area[region_rows])
+    if len(rows) != len(obs):
+        obs = obs.take(rows).reset_index(drop=True)
+        metric, cell, breakdown, area, region = metric[rows], cell[rows], breakdown[rows], area[rows], region[rows]
+        is_region, is_england_level, has_region = is_region[rows], is_england_level[rows], has_region[rows]
+        is_england, value, england_value = is_england[rows], value[rows], england_value[rows]
+    region_value = np.append(region_values, np.nan)[match]
+    region_value[is_region | is_england_level] = np.nan
 
-    comparable = obs["benchmarkable"].astype(bool).to_numpy()
-    is_england = (obs["area_code"] == ENGLAND_CODE).to_numpy()
-    vs_england = stats.compare(obs["value"], obs["lower95"], obs["upper95"], obs["england_value"],
-                               obs["polarity"], is_benchmark_area=is_england)
-    obs["compared_to_england"] = np.where(comparable, vs_england, NOT_COMPARED)
-    has_region = obs["level"].isin(["utla", "cdp"]).to_numpy()
-    vs_region = stats.compare(obs["value"], obs["lower95"], obs["upper95"], obs["region_value"], obs["polarity"])
-    obs["compared_to_region"] = np.where(comparable & has_region, vs_region, NOT_COMPARED)
-    obs["compared_to_goal"] = stats.compare_goal(obs["value"], obs["lower95"], obs["upper95"], obs["goal"],
-                                                 obs["polarity"])
+    m = metric
+    pol = pol_m[m]
+    lower = obs["lower95"].to_numpy(dtype=float, na_value=np.nan)
+    upper = obs["upper95"].to_numpy(dtype=float, na_value=np.nan)
+    comparable = comparable_m[m]
+    not_compared = np.int8(stats.COMPARE_LABELS.index(NOT_COMPARED))
+    vs_england, _, _ = stats._compare_codes(value, lower, upper, england_value, pol, is_england)
+    vs_region, _, _ = stats._compare_codes(value, lower, upper, region_value, pol, np.zeros(len(obs), dtype=bool))
+    vs_goal = stats._goal_codes(value, lower, upper, goal_m[m], pol)
 
     # 4. Recent trend of the five periods ending at each row.
-    obs["series_id"] = obs["metric_key"] + "|" + obs["area_code"] + "|" + obs["breakdown"]
-    obs["recent_trend"] = stats.trend_for_frame(obs).to_numpy()
+    if keys.pipe_in_keys:  # ids as strings, exactly as "metric|area|breakdown" would group them
+        series = pd.factorize(obs["metric_key"] + "|" + obs["area_code"] + "|" + obs["breakdown"])[0]
+    else:
+        series = (m.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown
+        series[keys.metric_nan[m] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
+    kind_codes, kind_u = pd.factorize(obs["period_kind"], use_na_sentinel=True)
+    kind = np.array([stats._KIND_CODE.get(k, 0) for k in kind_u] + [0], dtype=np.int64)[kind_codes]
+    trend = stats._trend_codes(series, obs["start_year"].to_numpy(dtype=float, na_value=np.nan), kind, value,
+                               lower, upper, obs["count"].to_numpy(dtype=float, na_value=np.nan),
+                               obs["denominator"].to_numpy(dtype=float, na_value=np.nan),
+                               vt_m[m] == stats.VALUE_TYPES.index("proportion"), pol)
+
+    obs["england_value"] = england_value
+    obs["region_value"] = region_value
+    obs["compared_to_england"] = _label_column(np.where(comparable, vs_england, not_compared),
+                                               stats.COMPARE_LABELS)
+    obs["compared_to_region"] = _label_column(np.where(comparable & has_region, vs_region, not_compared),
+                                              stats.COMPARE_LABELS)
+    obs["compared_to_goal"] = _label_column(vs_goal, stats.GOAL_LABELS)
+    obs["recent_trend"] = _label_column(trend, stats.TREND_LABELS)
 
     keep = [c for c in _DERIVED_COLUMNS if c in obs.columns]
     out = obs[keep].copy()
