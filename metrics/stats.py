@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats as _sps
 
 __all__ = [
@@ -734,23 +733,21 @@ def _trend_codes(series: np.ndarray, year: np.ndarray, kind: np.ndarray, value: 
     year_s = year[order]
     kind_s = kind[order]
 
-    idx = np.arange(n)
-    starts = np.r_[True, codes_s[1:] != codes_s[:-1]]
-    pos = idx - np.maximum.accumulate(np.where(starts, idx, 0))
-
-    def window(a: np.ndarray, fill) -> np.ndarray:
-        return sliding_window_view(np.concatenate([np.full(4, fill, dtype=a.dtype), a]), 5)
-
-    wy = window(year_s, np.nan)
-    wk = window(kind_s, 0)
+    # A row's window is itself and the 4 rows before it in the sorted order. It passes the period checks when
+    # all 5 rows are of its series (not missing), of one annual kind, with start years one apart: that is, when
+    # the row and the 3 before it each follow their predecessor by such a step.
     with np.errstate(invalid="ignore"):
-        valid = ((pos >= 4) & (codes_s >= 0) & np.all(np.diff(wy, axis=1) == 1, axis=1)
-                 & (wk[:, 4] > 0) & np.all(wk == wk[:, 4:5], axis=1))
+        step = np.zeros(n, dtype=bool)
+        step[1:] = ((codes_s[1:] == codes_s[:-1]) & (year_s[1:] - year_s[:-1] == 1) & (kind_s[1:] == kind_s[:-1]))
+    valid = np.zeros(n, dtype=bool)
+    if n >= 5:
+        valid[4:] = (step[4:] & step[3:-1] & step[2:-2] & step[1:-3] & (codes_s[4:] >= 0) & (kind_s[4:] > 0))
     # Only the rows whose window passed the period checks are judged (each row's statistics depend on its own
     # window alone); every other row cannot be calculated.
     rows = np.flatnonzero(valid)
     order_v = order[rows]
-    cols = [window(a[order], np.nan)[rows] for a in (value, lower95, upper95, count, denominator)]
+    at = order[rows[:, None] + np.arange(-4, 1)]  # (m, 5) original row numbers of each window, oldest first
+    cols = [a[at] for a in (value, lower95, upper95, count, denominator)]
     labels = np.full(n, TREND_LABELS.index(CANNOT_BE_CALCULATED), dtype=np.int8)
     labels[rows] = _trend_from_windows(*cols, np.ones(len(rows), dtype=bool), is_prop[order_v],
                                        pol_code[order_v].astype(np.int64))
@@ -988,6 +985,9 @@ def _fill_limits(out: dict[str, np.ndarray], vt_code: np.ndarray, mult: np.ndarr
                                            vt_code == VALUE_TYPES.index("proportion"))
     errors = _error_messages(o, d, negative, bad_den, over)
     ok = ~(negative | bad_den | over)
+    # Only rows with something missing are computed (each row's figures depend on that row alone).
+    ok &= (np.isnan(out["value"]) | (np.isnan(out["lower95"]) & np.isnan(out["upper95"]))
+           | (np.isnan(out["lower998"]) & np.isnan(out["upper998"])))
 
     for value_type in ("proportion", "crude_rate", "count"):
         rows = ok & (vt_code == VALUE_TYPES.index(value_type)) & ~np.isnan(o)
