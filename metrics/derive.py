@@ -257,9 +257,9 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, g
     # Name the members left out (rare: only where some member lacks counts).
     short = np.flatnonzero(ok & (agg["used"] < agg["n_members"]).to_numpy())
     if len(short):
-        area_codes = obs["area_code"].to_numpy(dtype=object)
+        area_codes = np.asarray(obs["area_code"].array.take(src), dtype=object)
         for i in short:
-            have = set(area_codes[src[(gid == i) & usable]])
+            have = set(area_codes[(gid == i) & usable])
             left_out = [geography.get(m).name for m in members[group_code[i]] if m not in have]
             notes[i] += "; left out for want of counts: " + ", ".join(left_out)
     agg["aggregation_note"] = notes
@@ -411,7 +411,7 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     obs["recent_trend"] = _label_column(trend, stats.TREND_LABELS)
 
     keep = [c for c in _DERIVED_COLUMNS if c in obs.columns]
-    out = obs[keep].copy()
+    out = obs[keep]  # (no copy: every column is the frame's own or new)
     out["is_demo"] = out["is_demo"].fillna(False).astype(bool)
     out["is_aggregate"] = out["is_aggregate"].astype(bool)
     return out
