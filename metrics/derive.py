@@ -139,8 +139,8 @@ def _take(values, positions: np.ndarray):
                                   positions, allow_fill=True)
 
 
-def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, geography: Geography,
-                          attrs: pd.DataFrame):
+def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, mult: np.ndarray,
+                          geography: Geography):
     """Rows for CDP footprints, and for regions missing from the store, aggregated from member authorities.
 
     Vectorised: sums of the counts and denominators of the members that have both (only counts for a count),
@@ -206,13 +206,19 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, g
     count = obs["count"].to_numpy(dtype=float, na_value=np.nan)[src]
     den = obs["denominator"].to_numpy(dtype=float, na_value=np.nan)[src]
     usable = ~np.isnan(count) & (is_count | ~np.isnan(den))
-    numbers = pd.DataFrame({
-        "revision_id": obs["revision_id"].array.take(src), "is_demo": obs["is_demo"].array.take(src),
-        "used": usable, "count": np.where(usable, count, np.nan),
-        "denominator": np.where(usable & ~is_count, den, np.nan),
-    })
-    grouped = numbers.groupby(gid, sort=True)
-    sums = grouped[["count", "denominator"]].sum(min_count=1)
+    grouped = pd.DataFrame({"count": np.where(usable, count, np.nan),
+                            "denominator": np.where(usable & ~is_count, den, np.nan)}).groupby(gid, sort=True)
+    sums = grouped.sum(min_count=1)  # pandas' (compensated) sums, row order as before: the same floats
+    revision = obs["revision_id"].array.take(src)
+    demo = obs["is_demo"].array.take(src)
+    if revision.dtype == np.int32 and demo.dtype == bool:
+        revision_max = np.full(n_groups, np.iinfo(np.int32).min, dtype=np.int32)
+        np.maximum.at(revision_max, gid, np.asarray(revision))
+        any_demo = np.bincount(gid[np.asarray(demo)], minlength=n_groups) > 0
+    else:
+        other = pd.DataFrame({"revision_id": revision, "is_demo": demo}).groupby(gid, sort=True)
+        revision_max, any_demo = other["revision_id"].max().to_numpy(), other["is_demo"].any().to_numpy()
+    used = np.bincount(gid[usable], minlength=n_groups)
 
     def first_of(column: str):
         values = obs[column].array.take(src)
@@ -222,58 +228,53 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, g
     source_codes, source_u = pd.factorize(source, use_na_sentinel=True)
     has = source_codes >= 0
     pairs = np.unique(gid[has].astype(np.int64) * (len(source_u) + 1) + source_codes[has])
-    group_index = grp[first]
-    group_code = [group_codes[i] for i in group_index]
-    agg = pd.DataFrame({
-        "group_code": pd.array(group_code, dtype=_STR_DTYPE),
-        "metric_key": obs["metric_key"].array.take(src[first]),
-        "period": obs["period"].array.take(src[first]),
-        "breakdown": obs["breakdown"].array.take(src[first]),
-        "group_region": pd.array([region_of_group.get(g) for g in group_code], dtype=_STR_DTYPE),
-        "period_kind": first_of("period_kind"), "period_sortable": first_of("period_sortable"),
-        "start_year": first_of("start_year"),
-        "revision_id": grouped["revision_id"].max().to_numpy(), "is_demo": grouped["is_demo"].any().to_numpy(),
-        "used": grouped["used"].sum().to_numpy(),
-        "source_first": _take(source, _first_valid(source, gid, n_groups)),
-        "source_n": np.bincount(pairs // (len(source_u) + 1), minlength=n_groups),
-        "count": sums["count"].to_numpy(), "denominator": sums["denominator"].to_numpy(),
-    })
-    n_members = pd.Series({g: len(m) for g, m in members.items()}, name="n_members", dtype=np.int64)
-    agg = agg.join(n_members, on="group_code").merge(attrs, on="metric_key", how="left")
+    source_n = np.bincount(pairs // (len(source_u) + 1), minlength=n_groups)
+    source_first = np.asarray(_take(source, _first_valid(source, gid, n_groups)), dtype=object)
+    group_code = [group_codes[i] for i in grp[first]]
+    n_members = pd.Series([len(members[g]) if g in members else np.nan for g in group_code])
+    n_members = n_members.astype(int).to_numpy()  # (a region without members fails here, as it always has)
 
-    refused = np.where(agg["value_type"] == "dsr", "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE,
-                       np.where(agg["used"] == 0, "Not aggregated: no member area has the counts needed", None))
+    # Value and limits from the pooled counts with the metric's method; refused for a DSR or without counts.
+    group_vt = vt_code[src[first]]
+    refused = np.where(group_vt == stats.VALUE_TYPES.index("dsr"), "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE,
+                       np.where(used == 0, "Not aggregated: no member area has the counts needed", None))
     ok = pd.isna(refused)
-    agg.loc[~ok, ["count", "denominator"]] = np.nan
-    agg.loc[agg["value_type"] == "count", "denominator"] = np.nan
-    for col in ("value", "lower95", "upper95", "lower998", "upper998"):
-        agg[col] = np.nan
-    filled = stats.limits_for_frame(agg)
-    for col in ("value", "lower95", "upper95", "lower998", "upper998"):
-        agg[col] = filled[col].where(ok).to_numpy()
+    total = np.where(ok, sums["count"].to_numpy(), np.nan)
+    total_den = np.where(ok & (group_vt != stats.VALUE_TYPES.index("count")), sums["denominator"].to_numpy(),
+                         np.nan)
+    limits = {c: np.full(n_groups, np.nan) for c in ("value", "lower95", "upper95", "lower998", "upper998")}
+    stats._fill_limits(limits, group_vt, mult[src[first]], total, total_den)
+    for c in limits:
+        limits[c][~ok] = np.nan
 
-    notes = np.where(ok, "Aggregated from " + agg["used"].astype(int).astype(str) + " of "
-                     + agg["n_members"].astype(int).astype(str) + " member areas", refused).astype(object)
+    notes = np.array([f"Aggregated from {u} of {m} member areas" if good else r
+                      for u, m, good, r in zip(used.tolist(), n_members.tolist(), ok, refused)], dtype=object)
     # Name the members left out (rare: only where some member lacks counts).
-    short = np.flatnonzero(ok & (agg["used"] < agg["n_members"]).to_numpy())
+    short = np.flatnonzero(ok & (used < n_members))
     if len(short):
         area_codes = np.asarray(obs["area_code"].array.take(src), dtype=object)
         for i in short:
             have = set(area_codes[(gid == i) & usable])
             left_out = [geography.get(m).name for m in members[group_code[i]] if m not in have]
             notes[i] += "; left out for want of counts: " + ", ".join(left_out)
-    agg["aggregation_note"] = notes
-    agg["source"] = np.where(agg["source_n"] == 1, "Aggregated by the dashboard from: " + agg["source_first"],
-                             "Aggregated by the dashboard from " + agg["source_n"].astype(str)
-                             + " sources, including: " + agg["source_first"])
-    agg["area_code"] = agg["group_code"]
-    agg["region_code"] = agg["group_region"]
+    source_text = np.array([
+        np.nan if pd.isna(f) else f"Aggregated by the dashboard from: {f}" if n == 1
+        else f"Aggregated by the dashboard from {n} sources, including: {f}"
+        for f, n in zip(source_first, source_n.tolist())], dtype=object)
     levels = {g: geography.get(g).level for g in set(group_code)}
-    agg["level"] = agg["area_code"].map(levels.__getitem__)
-    agg["is_aggregate"] = True
-    agg["value_note"] = None
-    agg = agg.drop(columns=["group_code", "group_region", "used", "source_first", "source_n", "n_members"]
-                   + list(attrs.columns.drop("metric_key")))
+    agg = pd.DataFrame({
+        "metric_key": obs["metric_key"].array.take(src[first]),
+        "period": obs["period"].array.take(src[first]),
+        "breakdown": obs["breakdown"].array.take(src[first]),
+        "period_kind": first_of("period_kind"), "period_sortable": first_of("period_sortable"),
+        "start_year": first_of("start_year"), "revision_id": revision_max, "is_demo": any_demo,
+        "count": total, "denominator": total_den, **limits,
+        "aggregation_note": notes, "source": source_text,
+        "area_code": pd.array(group_code, dtype=_STR_DTYPE),
+        "region_code": pd.array([region_of_group.get(g) for g in group_code], dtype=_STR_DTYPE),
+        "level": np.array([levels[g] for g in group_code], dtype=object),
+        "is_aggregate": np.ones(n_groups, dtype=bool), "value_note": np.full(n_groups, None, dtype=object),
+    })
     return agg, src[first]
 
 
@@ -334,7 +335,7 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         ]
 
     # 2. Aggregated footprints and missing regions.
-    agg, agg_src = _aggregate_footprints(obs, keys, vt, geography, attrs)
+    agg, agg_src = _aggregate_footprints(obs, keys, vt, mult_m[keys.metric], geography)
     metric, cell, breakdown = keys.metric, keys.cell, keys.breakdown
     area, region = keys.area, keys.region
     is_region, is_england_level = keys.level["region"], keys.level["england"]
