@@ -172,7 +172,7 @@ def _canonical_chunk(raw: pd.DataFrame, first_row: int, log: ProblemLog, default
                              "empty for a missing value; no % signs, commas or words)", rule="not a number")
             out[c] = num.to_numpy()
         else:
-            out[c] = s.to_numpy()
+            out[c] = s.array  # the Arrow strings as they are (a round trip through numpy objects is slow)
     for c in NUMERIC:
         if c not in out:
             out[c] = np.nan

@@ -27,6 +27,14 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _lookup(values: pd.Series, mapping: dict) -> pd.Series:
+    """values.map(mapping) (None where absent), through the distinct values: Series.map on Arrow-backed
+    strings builds a hash index of the whole column each call, several times slower on a big upload."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index)  # code -1 (missing) takes the trailing None
+
+
 def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geography: Geography,
                   column_names: dict[str, str] | None = None) -> pd.DataFrame:
     names = column_names or {}
@@ -58,7 +66,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
     resolved = {}
     for code in codes.unique():
         resolved[code] = geography.resolve_code(code)
-    current = codes.map(resolved)
+    current = _lookup(codes, resolved)
     unknown = current.isna().to_numpy()
     if unknown.any():
         def unknown_area(v):
@@ -93,11 +101,11 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
     if badp.any():
         log.add_rows(r[badp], cname("period"), rows["period"][badp], lambda v: messages[v], rule="period")
         bad |= badp
-    rows["period"] = rows["period"].map(labels).where(~badp, rows["period"])
+    rows["period"] = _lookup(rows["period"], labels).where(~badp, rows["period"])
 
     # ---- area level the metric is published at
     level_of = {c: geography.get(c).level for c in rows.loc[~unknown, "area_code"].unique()}
-    level = rows["area_code"].map(level_of)
+    level = _lookup(rows["area_code"], level_of)
     ok = known & ~unknown
     pairs = pd.DataFrame({"m": metric, "l": level})[ok].drop_duplicates()
     for m, lv in pairs.itertuples(index=False):
@@ -122,8 +130,8 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
                              rule=f"local {m}")
 
     # ---- numbers
-    unit = metric.map({k: i.unit for k, i in inds.items()})
-    vtype = metric.map({k: i.value_type for k, i in inds.items()})
+    unit = _lookup(metric, {k: i.unit for k, i in inds.items()})
+    vtype = _lookup(metric, {k: i.value_type for k, i in inds.items()})
     v = rows["value"].to_numpy(float)
     is_pct = (unit == "%").to_numpy()
     for c in ("value", "lower95", "upper95", "lower998", "upper998"):
