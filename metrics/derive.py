@@ -144,9 +144,10 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     """Rows for CDP footprints, and for regions missing from the store, aggregated from member authorities.
 
     Vectorised: sums of the counts and denominators of the members that have both (only counts for a count),
-    then value and limits recomputed with the metric's method by stats.limits_for_frame, exactly as
-    stats.aggregate does for one cell. A DSR is never aggregated (it needs age-specific counts).
-    Returns the rows and, per row, the obs row it took its keys from (or None when there is nothing to add).
+    then value and limits recomputed with the metric's method by stats._fill_limits (limits_for_frame's
+    computation), exactly as stats.aggregate does for one cell. A DSR is never aggregated (it needs age-specific
+    counts). Grouping is on integer codes (`keys`), in the order a groupby over the joined rows would give.
+    Returns the rows and, per row, the obs row it took its keys from (or (None, None) when there are none).
     """
     utla = np.flatnonzero(keys.level["utla"])
     if len(utla) == 0:
@@ -379,28 +380,27 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     region_value = np.append(region_values, np.nan)[match]
     region_value[is_region | is_england_level] = np.nan
 
-    m = metric
-    pol = pol_m[m]
+    pol = pol_m[metric]
     lower = obs["lower95"].to_numpy(dtype=float, na_value=np.nan)
     upper = obs["upper95"].to_numpy(dtype=float, na_value=np.nan)
-    comparable = comparable_m[m]
+    comparable = comparable_m[metric]
     not_compared = np.int8(stats.COMPARE_LABELS.index(NOT_COMPARED))
     vs_england, _, _ = stats._compare_codes(value, lower, upper, england_value, pol, is_england)
     vs_region, _, _ = stats._compare_codes(value, lower, upper, region_value, pol, np.zeros(len(obs), dtype=bool))
-    vs_goal = stats._goal_codes(value, lower, upper, goal_m[m], pol)
+    vs_goal = stats._goal_codes(value, lower, upper, goal_m[metric], pol)
 
     # 4. Recent trend of the five periods ending at each row.
     if keys.pipe_in_keys:  # ids as strings, exactly as "metric|area|breakdown" would group them
         series = pd.factorize(obs["metric_key"] + "|" + obs["area_code"] + "|" + obs["breakdown"])[0]
     else:
-        series = (m.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown
-        series[keys.metric_nan[m] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
+        series = (metric.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown
+        series[keys.metric_nan[metric] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
     kind_codes, kind_u = pd.factorize(obs["period_kind"], use_na_sentinel=True)
     kind = np.array([stats._KIND_CODE.get(k, 0) for k in kind_u] + [0], dtype=np.int64)[kind_codes]
     trend = stats._trend_codes(series, obs["start_year"].to_numpy(dtype=float, na_value=np.nan), kind, value,
                                lower, upper, obs["count"].to_numpy(dtype=float, na_value=np.nan),
                                obs["denominator"].to_numpy(dtype=float, na_value=np.nan),
-                               vt_m[m] == stats.VALUE_TYPES.index("proportion"), pol)
+                               vt_m[metric] == stats.VALUE_TYPES.index("proportion"), pol)
 
     obs["england_value"] = england_value
     obs["region_value"] = region_value

@@ -104,3 +104,33 @@ def test_trend_needs_five_annual_points():
     d = d[(d.area_code == "E10000034")].set_index("period")
     assert d.loc["2022/23", "recent_trend"] == "Increasing and getting better"
     assert d.loc["2021/22", "recent_trend"] == "Cannot be calculated"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_integer_joins_keep_pandas_merge_order(seed):
+    # derive joins on integer codes instead of merging frames; rows must come out as pandas' merge gives them
+    from metrics.derive import _inner_join, _join
+
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, 8, 40)
+    for right in (rng.permutation(10)[:6], rng.integers(0, 8, 12)):  # unique keys, then repeated keys
+        frames = pd.DataFrame({"k": left, "l": range(len(left))}), pd.DataFrame({"k": right, "r": range(len(right))})
+        for how, join in (("left", _join), ("inner", _inner_join)):
+            merged = frames[0].merge(frames[1], on="k", how=how)
+            l_pos, r_pos = join(left, right)
+            assert l_pos.tolist() == merged["l"].tolist()
+            assert [p if p >= 0 else None for p in r_pos] == [None if pd.isna(r) else int(r) for r in merged["r"]]
+
+
+def test_input_frame_is_left_as_it_was_and_labels_are_text_columns():
+    frame = obs([
+        ("continuity_of_care", "E92000001", "2022/23", np.nan, 4000.0, 10000.0),
+        ("continuity_of_care", "E06000019", "2022/23", np.nan, 30.0, 100.0),
+        ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
+    ])
+    before = frame.copy()
+    d = derive_frame(frame, CAT, GEO)
+    pd.testing.assert_frame_equal(frame, before)
+    text = pd.Series(["x"]).dtype
+    for col in ("compared_to_england", "compared_to_region", "compared_to_goal", "recent_trend"):
+        assert d[col].dtype == text and d[col].notna().all()

@@ -783,3 +783,10 @@ def test_stats_does_not_import_streamlit():
     assert res.returncode == 0, res.stderr
     source = (REPO / "metrics" / "stats.py").read_text()
     assert "import streamlit" not in source and "from streamlit" not in source
+
+
+def test_trend_for_frame_on_fewer_rows_than_a_window():
+    df = pd.DataFrame(dict(series_id=["a"] * 3, start_year=[2010, 2011, 2012], period_kind="calendar_year",
+                           value=[1.0, 2.0, 3.0], lower95=0.5, upper95=4.0, count=np.nan, denominator=np.nan,
+                           value_type="crude_rate", polarity="no_polarity"))
+    assert (S.trend_for_frame(df) == "Cannot be calculated").all()
