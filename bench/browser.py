@@ -79,11 +79,20 @@ def chromium():
 
 
 def wait_for_page(page, timeout_ms: int = 60_000) -> int:
-    """Wait until the script has finished and every Plotly chart on the page has drawn. Returns charts."""
+    """Wait until the script has finished, every element has loaded and every Plotly chart has drawn.
+    Returns the number of charts.
+
+    Streamlit loads the code of some elements (Plotly charts, dataframes, ...) on demand and shows a skeleton
+    (data-testid=stSkeleton) until it has; only then does the element's own test id appear. So "every chart has
+    drawn" alone is true while a chart is still a skeleton (no charts found), which is how the bare page with one
+    Plotly chart was timed before its chart existed. Waiting until no skeleton is left makes every page, the bare
+    one included, wait for the same thing: all of its elements drawn.
+    """
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout_ms)
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
-                 .every(c => c.querySelector('.main-svg'))""", timeout=timeout_ms)
+        """() => !document.querySelector('[data-testid=stApp] [data-testid=stSkeleton]')
+                 && [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+                    .every(c => c.querySelector('.main-svg'))""", timeout=timeout_ms)
     return page.locator("[data-testid=stPlotlyChart]").count()
 
 

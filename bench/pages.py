@@ -29,18 +29,25 @@ def _time_navigation(context, url: str) -> float:
 
 
 def measure_render(db: Path, dataset: str, repeats: int = 3) -> list[Result]:
+    """Each page beside the bare page, measured in the same time window: a fresh server for each (cold = the
+    first navigation after it starts), then `repeats` warm navigations taken in turn, bare then page, so a
+    change in the machine's load falls on both figures alike (the machine may be shared)."""
     env = {"CDOF_DB": str(db)}
     results = []
     with chromium() as context:
-        with streamlit_server("bench/bare_app.py") as (base, _):
-            bare_cold = _time_navigation(context, base + "/")
-            bare_warm = median([_time_navigation(context, base + "/") for _ in range(repeats)])
         for name, path in PAGES.items():
-            with streamlit_server("app.py", env=env) as (base, _):
+            with streamlit_server("bench/bare_app.py") as (bare, _), \
+                    streamlit_server("app.py", env=env) as (base, _):
+                bare_cold = _time_navigation(context, bare + "/")
                 cold = _time_navigation(context, base + path)
-                warm = median([_time_navigation(context, base + path) for _ in range(repeats)])
-            results.append(Result(f"page cold {name}", cold, bare_cold, "ms", dataset, target_ratio=1.5))
-            results.append(Result(f"page warm {name}", warm, bare_warm, "ms", dataset, target_ratio=1.5))
+                bare_warm, warm = [], []
+                for _ in range(repeats):
+                    bare_warm.append(_time_navigation(context, bare + "/"))
+                    warm.append(_time_navigation(context, base + path))
+            note = "baseline: bench/bare_app.py (one Plotly chart), measured alongside"
+            results.append(Result(f"page cold {name}", cold, bare_cold, "ms", dataset, target_ratio=1.5, note=note))
+            results.append(Result(f"page warm {name}", median(warm), median(bare_warm), "ms", dataset,
+                                  target_ratio=1.5, note=note))
     return results
 
 
