@@ -10,7 +10,6 @@ import streamlit as st
 from metrics import presentation
 from metrics.access import is_uploader, sign_in_configured
 from metrics.areas import default_geography
-from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
 from metrics.paths import database_path
 from metrics.settings import default_settings
@@ -51,7 +50,12 @@ def geography():
 @st.cache_resource(show_spinner="Building the default database ...")
 def ensure_database() -> str:
     path = database_path()
-    ensure_default_database(path, log=lambda m: None)
+    if not path.exists():
+        # Imported only when a build is needed: metrics.build pulls in the demo generator and the statistics
+        # engine (SciPy), seconds of imports that a server with a database never needs.
+        from metrics.build import ensure_default_database
+
+        ensure_default_database(path, log=lambda m: None)
     return str(path)
 
 
@@ -294,16 +298,24 @@ def definition_link(metric_key: str, label: str = "Definition and source") -> No
 
 def downloads(df: pd.DataFrame, name: str, title: str, key: str) -> None:
     """CSV and Excel downloads of `df` (what is shown), headed by source and data-date notes; formulas
-    neutralised. CSV: leading "# ..." lines (read with pandas.read_csv(f, comment="#")); Excel: a notes sheet."""
+    neutralised. CSV: leading "# ..." lines (read with pandas.read_csv(f, comment="#")); Excel: a notes sheet.
+
+    The files are built when a button is clicked, not on every run of the page (building the Excel file, and
+    importing openpyxl on a server's first run, cost more than the rest of a page's script)."""
     if df is None or df.empty:
         return
-    notes = presentation.download_notes(
-        title, df["source"] if "source" in df else [], data_as_of(),
-        bool(df["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in df else False)
+    df = df.copy()
+    when = data_as_of()
+
+    def notes() -> list[str]:
+        return presentation.download_notes(
+            title, df["source"] if "source" in df else [], when,
+            bool(df["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in df else False)
+
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", presentation.to_csv_bytes(df, notes), file_name=f"{name}.csv",
+    c1.download_button("Download CSV", lambda: presentation.to_csv_bytes(df, notes()), file_name=f"{name}.csv",
                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
-    c2.download_button("Download Excel", presentation.to_excel_bytes(df, notes), file_name=f"{name}.xlsx",
+    c2.download_button("Download Excel", lambda: presentation.to_excel_bytes(df, notes()), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
 

@@ -53,28 +53,30 @@ def _fresh_streamlit_caches():
 def captured_downloads(monkeypatch):
     """The bytes behind st.download_button in AppTest: returns a function mapping a DownloadButton to bytes.
 
-    AppTest keeps download data in an in-memory media store of a mock runtime that is dropped after each run;
-    this fixture records those stores so a test can read a button's file by its URL.
+    AppTest keeps download data in the media file manager of a mock runtime that is dropped after each run;
+    this fixture records those managers so a test can read a button's file: by its URL, or, for a button whose
+    file is built on click (a callable, `deferred_file_id`), by running that callable as a click would.
     """
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.testing.v1 import app_test
 
-    stores: list[MemoryMediaFileStorage] = []
+    managers: list[MediaFileManager] = []
 
-    class Recording(MemoryMediaFileStorage):
+    class Recording(MediaFileManager):
         def __init__(self, *a, **kw):
             super().__init__(*a, **kw)
-            stores.append(self)
+            managers.append(self)
 
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
+    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
 
     def read(button) -> bytes:
-        filename = button.proto.url.rsplit("/", 1)[-1]
-        for store in reversed(stores):
+        deferred = button.proto.deferred_file_id
+        for mgr in reversed(managers):
             try:
-                return bytes(store.get_file(filename).content)
+                url = mgr.execute_deferred(deferred) if deferred else button.proto.url
+                return bytes(mgr.read_file(url.rsplit("/", 1)[-1].split(".")[0]).content)
             except Exception:
                 continue
-        raise AssertionError(f"no stored file for {button.proto.url}")
+        raise AssertionError(f"no stored file for {button.proto.url or deferred}")
 
     return read
