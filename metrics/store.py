@@ -220,6 +220,22 @@ def periods_frame(labels: Iterable[str]) -> pd.DataFrame:
     })
 
 
+def _stream(frame: pd.DataFrame, rows_per_batch: int = 65_536):
+    """The frame as an Arrow stream for cursor.register. DuckDB keeps whatever is registered alive until the
+    transaction ends, so a commit that derives metric after metric would otherwise hold every batch's frame at
+    once (measured: +600 MB on a million-row upload); a consumed stream holds nothing."""
+    import pyarrow as pa
+
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+
+    def batches(frame=frame):
+        for start in range(0, len(frame), rows_per_batch):
+            yield from pa.Table.from_pandas(frame.iloc[start:start + rows_per_batch], schema=schema,
+                                            preserve_index=False).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
 def sha256_of(path: Path | str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -247,9 +263,9 @@ class Store:
             # A larger WAL before automatic checkpoints: an upload's commit then appends to the write-ahead log
             # (durable) instead of rewriting the file; DuckDB checkpoints later, or on close.
             # DuckDB's own memory is capped (it spills to disk beyond the cap) so that one big upload cannot take
-            # the machine; CDOF_DUCKDB_MEMORY overrides. A million-row upload over the national dataset commits
-            # at 600MB (measured); 400MB is too little for its derive step.
-            config = {"memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "1GB")}
+            # the machine; CDOF_DUCKDB_MEMORY overrides. A million-row upload over the national dataset, with the
+            # checkpoint on close, peaks at 876 MB for the whole process at 512MB, 1006 MB at 1GB (measured).
+            config = {"memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")}
             if not read_only:
                 config["checkpoint_threshold"] = "256MB"
             self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
@@ -515,15 +531,16 @@ class Store:
     # ------------------------------------------------------------------ derived values (used by metrics.derive)
     @staticmethod
     def read_observations_for_derive(cur, metric_keys: list[str]) -> pd.DataFrame:
-        return cur.execute(
+        # Through Arrow: the same frame as .df() (tested), 3-4x faster on 100k+ rows of text columns.
+        return cur.sql(
             """SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable,
                       p.start_year
                FROM observations o
                JOIN areas a USING (area_code)
                JOIN periods p USING (period)
                WHERE o.metric_key IN (SELECT unnest(?::VARCHAR[]))""",
-            [metric_keys],
-        ).df()
+            params=[metric_keys],
+        ).to_arrow_table().to_pandas()
 
     @staticmethod
     def observation_counts(cur, metric_keys: list[str]) -> dict[str, int]:
@@ -536,7 +553,7 @@ class Store:
     def replace_derived(cur, metric_keys: list[str], derived: pd.DataFrame) -> None:
         cur.execute("DELETE FROM indicator_values WHERE metric_key IN (SELECT unnest(?::VARCHAR[]))", [metric_keys])
         if len(derived):
-            cur.register("_derived", derived)
+            cur.register("_derived", _stream(derived))
             # Clustered by area: DuckDB's zone maps then skip most row groups for the per-area page queries.
             cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _derived "
                         "ORDER BY area_code, metric_key, breakdown, period_sortable")

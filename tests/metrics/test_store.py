@@ -208,3 +208,20 @@ def test_constraints_reject_impossible_rows(store):
         with store.transaction() as cur:
             cur.execute("INSERT INTO observations (metric_key, area_code, period, breakdown, value, lower95, upper95,"
                         " source, is_demo, revision_id) VALUES ('m', 'a', 'p', 'Total', 1, 5, 2, 's', false, 1)")
+
+
+def test_derived_frames_are_not_held_until_the_transaction_ends(store, rederive):
+    """DuckDB keeps a registered DataFrame alive until COMMIT; replace_derived streams it instead, so a commit
+    that derives many batches holds one batch at a time (a million-row upload: 1.25 GB -> 0.85 GB measured)."""
+    import gc
+    import weakref
+
+    store.write_observations(rows({"E92000001": (4000, 10000), "E10000034": (300, 500)}), upload(), rederive)
+    derived = store._query("SELECT * FROM indicator_values")
+    alive = weakref.ref(derived)
+    with store.transaction() as cur:
+        Store.replace_derived(cur, ["continuity_of_care"], derived)
+        del derived
+        gc.collect()
+        assert alive() is None
+        assert cur.execute("SELECT count(*) FROM indicator_values").fetchall()[0][0] == 2
