@@ -599,11 +599,26 @@ def spine_rows(indicators: Sequence[Indicator], level_values: pd.DataFrame, area
     return pd.DataFrame(rows)
 
 
-def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, title: str) -> go.Figure:
+def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, title: str,
+                 groups: dict[str, str] | None = None) -> go.Figure:
     """Fingertips-style spine chart: grey bands worst..q25, q25..q75, q75..best; England the centre line;
-    the area a circle coloured by comparison with England; the region a hollow diamond."""
-    df = spine.iloc[::-1].reset_index(drop=True)  # first metric at the top
+    the area a circle coloured by comparison with England; the region a hollow diamond.
+
+    groups (outcome key -> heading, in order): draw every outcome in one chart, each under a bold heading row,
+    instead of one chart per outcome (one chart draws much faster in the browser than several)."""
+    df = spine.reset_index(drop=True)
     labels = [f"{r.Indicator} ({r.Period})" for r in df.itertuples()]
+    order = list(labels)  # top to bottom
+    headings: list[str] = []
+    if groups:
+        present = [k for k in groups if (df["outcome"] == k).any()]
+        df = pd.concat([df[df["outcome"] == k] for k in present], ignore_index=True)
+        labels = [f"{r.Indicator} ({r.Period})" for r in df.itertuples()]
+        order = []
+        for k in present:
+            headings.append(f'<span style="font-size:15px;color:#1F2328"><b>{groups[k]}</b></span>')
+            order.append(headings[-1])
+            order += [lab for lab, o in zip(labels, df["outcome"]) if o == k]
     fig = go.Figure()
     # Plot the bands as three bars from -1..q25 etc. Positions already oriented: worse is negative.
     seg = [("p_worst", "p_q25", "#C7C7C7", "Worst to 25th percentile"),
@@ -615,6 +630,9 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
             y=labels, x=(df[hi].astype(float) - base).tolist(), base=base.tolist(), orientation="h",
             marker=dict(color=colour), name=name, showlegend=n < 2, hoverinfo="skip", width=0.55,
         ))
+    if headings:  # the heading rows hold no data: an invisible point each so the axis keeps their rows
+        fig.add_trace(go.Scatter(x=[0] * len(headings), y=headings, mode="markers", marker=dict(opacity=0),
+                                 showlegend=False, hoverinfo="skip", name="Outcome"))
     fmt = lambda v, u: format_value(v, u) if not _missing(v) else "no value"  # noqa: E731
     hover_area = [
         f"<b>{area_name}</b>: {format_value(r.area_value, r.unit, r.value_note)} ({r.comparison} than/as England)"
@@ -640,13 +658,16 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
             hovertext=[hover_area[i] for i in np.flatnonzero(m)], hoverinfo="text",
         ))
     fig.add_vline(x=0, line=dict(color=ENGLAND_LINE_COLOUR, width=2.5))
+    n_rows = len(order)
     fig.update_layout(
         title=dict(text=title, x=0, font=dict(size=15)), font=_FONT, plot_bgcolor="#FFFFFF",
-        barmode="overlay", height=170 + 42 * len(df), margin=dict(l=10, r=10, t=40, b=30),
-        legend=dict(orientation="h", yanchor="top", y=-0.08 - 0.5 / max(len(df), 1), x=0, font=dict(size=11)),
+        barmode="overlay", height=170 + 42 * n_rows, margin=dict(l=10, r=10, t=40, b=30),
+        legend=dict(orientation="h", yanchor="top", y=-0.08 - 0.5 / max(n_rows, 1), x=0, font=dict(size=11)),
     )
     fig.update_xaxes(range=[-1.08, 1.08], tickvals=[-1, 0, 1],
                      ticktext=["◀ Worst", "England", "Best ▶"],
                      showgrid=False, zeroline=False, fixedrange=True)
-    fig.update_yaxes(automargin=True, fixedrange=True)
+    # First row at the top: a category axis draws its first category at the bottom.
+    fig.update_yaxes(automargin=True, fixedrange=True, type="category", categoryorder="array",
+                     categoryarray=order[::-1])
     return fig

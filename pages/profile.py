@@ -41,44 +41,48 @@ if area.level in ("england", "region"):
     st.info(f"{area.name} is shown against the range of the local authorities; its value is the circle.",
             icon=":material/info:")
 
-shown = []
-for outcome in cat.outcomes:
-    part = spine[spine["outcome"] == outcome.key]
-    if part.empty:
-        continue
-    st.markdown(f"#### {outcome.name}")
-    fig = pr.spine_figure(part, area.name, region.name if region is not None else None,
-                          f"{outcome.name}: {area.name} on England's range")
-    st.plotly_chart(fig, width="stretch", key=f"spine_{outcome.key}")
-    no_value = part[part["area_value"].isna()]
-    words = "; ".join(f"{r.Indicator} {pr.format_value(r.area_value, r.unit, r.value_note)} ({r.comparison})"
-                      for r in part.itertuples() if pd.notna(r.area_value))
-    st.caption(f"Chart: spine chart of {len(part)} indicators for {area.name}. {words or 'No values for the area'}."
-               + (" No value for the area: " + ", ".join(no_value["Indicator"]) + "." if not no_value.empty else ""))
-    links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
-    st.caption(f":material/menu_book: Definition and source: {links}")
-    shown.append(part)
+# One chart for every outcome, each under its heading: one chart draws much faster than one per outcome.
+groups = {o.key: o.name for o in cat.outcomes if (spine["outcome"] == o.key).any()}
+allrows = pd.concat([spine[spine["outcome"] == k] for k in groups], ignore_index=True)
+fig = pr.spine_figure(allrows, area.name, region.name if region is not None else None,
+                      f"{area.name} on England's range, by outcome", groups=groups)
+alt = (f"Spine chart of {len(allrows)} indicators for {area.name} against the range of England's authorities, "
+       f"grouped by outcome; the words for each are below the chart.")
+st.plotly_chart(fig, width="stretch", key="spine", alt=alt)
+words = []
+for key, name in groups.items():
+    part = allrows[allrows["outcome"] == key]
+    said = "; ".join(f"{r.Indicator} {pr.format_value(r.area_value, r.unit, r.value_note)} ({r.comparison})"
+                     for r in part.itertuples() if pd.notna(r.area_value))
+    missing = part[part["area_value"].isna()]["Indicator"].tolist()
+    words.append(f"**{name}:** {said or 'no values for the area'}"
+                 + (f"; no value for the area: {', '.join(missing)}" if missing else "") + ".")
+st.caption(f"Chart: spine chart of {len(allrows)} indicators for {area.name}, by outcome.  \n" + "  \n".join(words))
+links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in allrows["key"])
+st.caption(f":material/menu_book: Definition and source: {links}")
 
 nat = [i for i in cat.ordered() if not i.published_locally and i.tier != "local"]
 if nat:
     st.caption("Not in the profile (not published for local authorities): "
                + "; ".join(f"{i.short_name} ({i.geography_words})" for i in nat) + ".")
 
-with st.expander("The numbers behind the spine charts"):
-    allrows = pd.concat(shown)
-    table = pd.DataFrame({
-        "Indicator": allrows["Indicator"], "Period": allrows["Period"],
-        area.name: [pr.value_with_note(v, u, n) for v, u, n in
-                    zip(allrows["area_value"], allrows["unit"], allrows["value_note"])],
-        "Compared with England": allrows["comparison"],
-        "England": [pr.format_value(v, u) for v, u in zip(allrows["england_value"], allrows["unit"])],
-        "Region": [pr.format_value(v, u) if pd.notna(v) else "" for v, u in
-                   zip(allrows["region_value"], allrows["unit"])],
-        "Worst": [pr.format_value(v, u) for v, u in zip(allrows["worst"], allrows["unit"])],
-        "25th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q25"], allrows["unit"])],
-        "75th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q75"], allrows["unit"])],
-        "Best": [pr.format_value(v, u) for v, u in zip(allrows["best"], allrows["unit"])],
-        "Authorities": allrows["n"],
-    })
-    st.dataframe(table.style.map(pr.comparison_style, subset=["Compared with England"]), hide_index=True,
-                 width="stretch")
+# Drawn only when opened: a table in a closed expander still costs the browser as much as an open one.
+numbers = st.expander("The numbers behind the spine chart", key="numbers", on_change="rerun")
+if numbers.open:
+    with numbers:
+        table = pd.DataFrame({
+            "Indicator": allrows["Indicator"], "Period": allrows["Period"],
+            area.name: [pr.value_with_note(v, u, n) for v, u, n in
+                        zip(allrows["area_value"], allrows["unit"], allrows["value_note"])],
+            "Compared with England": allrows["comparison"],
+            "England": [pr.format_value(v, u) for v, u in zip(allrows["england_value"], allrows["unit"])],
+            "Region": [pr.format_value(v, u) if pd.notna(v) else "" for v, u in
+                       zip(allrows["region_value"], allrows["unit"])],
+            "Worst": [pr.format_value(v, u) for v, u in zip(allrows["worst"], allrows["unit"])],
+            "25th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q25"], allrows["unit"])],
+            "75th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q75"], allrows["unit"])],
+            "Best": [pr.format_value(v, u) for v, u in zip(allrows["best"], allrows["unit"])],
+            "Authorities": allrows["n"],
+        })
+        st.dataframe(table.style.map(pr.comparison_style, subset=["Compared with England"]), hide_index=True,
+                     width="stretch")

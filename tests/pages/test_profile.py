@@ -5,29 +5,43 @@ from tests.pages.helpers import all_text, frames, plotly_specs, run_page
 pytestmark = pytest.mark.usefixtures("built_db")
 
 
-def test_spine_charts_grouped_by_outcome_with_england_centre():
+def _open_numbers(at):
+    """The table behind the chart is drawn only when its expander is opened, as a click would."""
+    at.session_state["numbers"] = True
+    at.run()
+    assert not at.exception
+    return frames(at)[0]
+
+
+def test_spine_chart_grouped_by_outcome_with_england_centre():
     at = run_page("profile")
-    specs = plotly_specs(at)
-    assert len(specs) >= 4  # one chart per outcome with local indicators
-    titles = [s["layout"]["title"]["text"] for s in specs]
-    assert any(t.startswith("Increase engagement in treatment") for t in titles)
-    for s in specs:
-        assert any(sh["x0"] == 0 and sh["x1"] == 0 for sh in s["layout"]["shapes"])  # England at the centre
-        markers = [t for t in s["data"] if t["type"] == "scatter"]
-        assert any(t["name"].startswith("Buckinghamshire: ") for t in markers)
-        assert any(t["name"] == "South East" for t in markers)
-        for t in markers:
-            assert all(-1.0001 <= x <= 1.0001 for x in t["x"])
-    table = frames(at)[0]
+    (spec,) = plotly_specs(at)  # one chart, every outcome under its heading
+    order = spec["layout"]["yaxis"]["categoryarray"][::-1]  # top to bottom
+    headings = [c for c in order if "<b>" in c]
+    assert len(headings) >= 4
+    assert any("Increase engagement in treatment" in h for h in headings)
+    # Each heading is followed by its own indicators, headline first under "Reduce drug use".
+    first = order.index(next(h for h in headings if "Reduce drug use" in h))
+    assert order[first + 1].startswith("OCU prevalence (15-64)")
+    assert any(sh["x0"] == 0 and sh["x1"] == 0 for sh in spec["layout"]["shapes"])  # England at the centre
+    markers = [t for t in spec["data"] if t["type"] == "scatter" and t.get("name") != "Outcome"]
+    assert any(t["name"].startswith("Buckinghamshire: ") for t in markers)
+    assert any(t["name"] == "South East" for t in markers)
+    for t in markers:
+        assert all(-1.0001 <= x <= 1.0001 for x in t["x"])
+        assert not any("<b>" in y for y in t["y"])  # no values on heading rows
+    text = all_text(at)
+    assert "Not in the profile" in text
+    assert "Reduce drug use:" in text and "OCU prevalence (15-64) " in text  # the chart in words
+    table = _open_numbers(at)
     ocu = table[table["Indicator"] == "OCU prevalence (15-64)"].iloc[0]
     assert ocu["Buckinghamshire"].endswith("per 1,000")
     assert ocu["Authorities"] == 153
-    assert "Not in the profile" in all_text(at)
 
 
 def test_profile_changes_with_area():
     at = run_page("profile")
-    before = frames(at)[0]["Buckinghamshire"].tolist()
+    before = _open_numbers(at)["Buckinghamshire"].tolist()
     at.selectbox[0].select("E10000034").run()
     table = frames(at)[0]
     assert "Worcestershire" in table.columns
