@@ -283,8 +283,7 @@ def _label_column(codes: np.ndarray, labels: tuple[str, ...]):
     """labels[codes] as the column pandas would make of those strings (decoded by Arrow when it stores strings
     in Arrow, instead of converting a million Python strings)."""
     if _ARROW_STRINGS:
-        decoded = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int8()),
-                                                 pa.array(labels, type=pa.large_string())).cast(pa.large_string())
+        decoded = pa.array(labels, type=pa.large_string()).take(pa.array(codes, type=pa.int8()))
         return pd.array(decoded, dtype=_STR_DTYPE)
     return np.array(labels, dtype=object)[codes]
 
