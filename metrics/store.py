@@ -220,20 +220,43 @@ def periods_frame(labels: Iterable[str]) -> pd.DataFrame:
     })
 
 
-def _stream(frame: pd.DataFrame, rows_per_batch: int = 65_536):
-    """The frame as an Arrow stream for cursor.register. DuckDB keeps whatever is registered alive until the
-    transaction ends, so a commit that derives metric after metric would otherwise hold every batch's frame at
-    once (measured: +600 MB on a million-row upload); a consumed stream holds nothing."""
+def _stream(frame: pd.DataFrame, rows_per_batch: int = 65_536, order=None):
+    """The frame as an Arrow stream for cursor.register, its rows in `order` (positions) if given. DuckDB keeps
+    whatever is registered alive until the transaction ends, so a commit that derives metric after metric would
+    otherwise hold every batch's frame at once (measured: +600 MB on a million-row upload); a consumed stream
+    holds nothing."""
     import pyarrow as pa
 
     schema = pa.Schema.from_pandas(frame, preserve_index=False)
 
-    def batches(frame=frame):
-        for start in range(0, len(frame), rows_per_batch):
-            yield from pa.Table.from_pandas(frame.iloc[start:start + rows_per_batch], schema=schema,
-                                            preserve_index=False).to_batches()
+    def batches(frame=frame, order=order):
+        if order is None:
+            for start in range(0, len(frame), rows_per_batch):
+                yield from pa.Table.from_pandas(frame.iloc[start:start + rows_per_batch], schema=schema,
+                                                preserve_index=False).to_batches()
+            return
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        del frame
+        for start in range(0, len(order), rows_per_batch):
+            yield from table.take(order[start:start + rows_per_batch]).to_batches()
 
     return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _sort_order(frame: pd.DataFrame, by: list[str]):
+    """Row positions that sort the frame by `by` as DuckDB's ORDER BY would (text by its bytes, missing last),
+    through integer ranks of each column's distinct values (a few hundred) instead of comparing strings."""
+    import numpy as np
+
+    keys = []
+    for column in reversed(by):  # np.lexsort: the last key is the primary one
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            keys.append(values.to_numpy(dtype=float, na_value=np.nan))  # NaN sorts last
+        else:
+            codes, uniques = pd.factorize(values, sort=True)
+            keys.append(np.where(codes < 0, len(uniques), codes))
+    return np.lexsort(keys)
 
 
 def sha256_of(path: Path | str) -> str:
@@ -553,10 +576,13 @@ class Store:
     def replace_derived(cur, metric_keys: list[str], derived: pd.DataFrame) -> None:
         cur.execute("DELETE FROM indicator_values WHERE metric_key IN (SELECT unnest(?::VARCHAR[]))", [metric_keys])
         if len(derived):
-            cur.register("_derived", _stream(derived))
-            # Clustered by area: DuckDB's zone maps then skip most row groups for the per-area page queries.
-            cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _derived "
-                        "ORDER BY area_code, metric_key, breakdown, period_sortable")
+            # Clustered by area: DuckDB's zone maps then skip most row groups for the per-area page queries. The
+            # rows arrive in the order ORDER BY area_code, metric_key, breakdown, period_sortable would give
+            # (tested), sorted here on integer ranks: DuckDB's sort of the whole payload took ~0.06 s per 100k
+            # rows more. The insert keeps the stream's order (preserve_insertion_order, DuckDB's default).
+            order = _sort_order(derived, ["area_code", "metric_key", "breakdown", "period_sortable"])
+            cur.register("_derived", _stream(derived, order=order))
+            cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _derived")
             cur.unregister("_derived")
 
     # ------------------------------------------------------------------ reading: revisions and export
