@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bench.browser import chromium, rss_mb, streamlit_server, wait_for_page
+from bench.browser import chromium, rss_mb, streamlit_server, wait_for_page, wait_until_drawn
 from bench.results import Result, median
 
 PAGES = {
@@ -22,8 +22,7 @@ def _time_navigation(context, url: str) -> float:
     try:
         started = time.perf_counter()
         page.goto(url)
-        wait_for_page(page)
-        return (time.perf_counter() - started) * 1000
+        return (wait_until_drawn(page) - started) * 1000
     finally:
         page.close()
 
