@@ -95,6 +95,20 @@ def comparison_style(word: Any) -> str:
     return f"background-color: {COMPARISON_COLOURS[key]}; color: {COMPARISON_TEXT[key]}"
 
 
+def comparison_word_colour(text: Any) -> str:
+    """The colour of a cell that starts with a comparison word ("Better", "Not compared (...)")."""
+    key = next((k for k in COMPARISON_COLOURS if isinstance(text, str) and text.startswith(k)), "Not compared")
+    return COMPARISON_COLOURS[key]
+
+
+def goal_colour(text: Any) -> str:
+    """The colour of a target-status cell ("Meets target (...)", "Misses target ..."); grey otherwise."""
+    for status, words in GOAL_WORDS.items():
+        if isinstance(text, str) and text.startswith(words) and status != "Not compared":
+            return GOAL_COLOURS[status]
+    return GOAL_COLOURS["Not compared"]
+
+
 def goal_style(word: Any) -> str:
     for status, words in GOAL_WORDS.items():
         if isinstance(word, str) and word.startswith(words) and status != "Not compared":

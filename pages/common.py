@@ -320,6 +320,20 @@ def downloads(df: pd.DataFrame, name: str, title: str, key: str) -> None:
                        key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
 
 
+def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_word_colour, **kwargs):
+    """Show `col`'s words as coloured labels (colour AND words): returns (frame, column config).
+
+    Each cell becomes a one-item list shown by st.column_config.MultiselectColumn with one colour per distinct
+    value. The browser draws this far faster than a pandas Styler, which also costs ~0.2 s to import on a
+    server's first run."""
+    out = df.copy()
+    options = list(dict.fromkeys(v for v in out[col] if isinstance(v, str) and v))
+    out[col] = [[v] if isinstance(v, str) and v else [] for v in out[col]]
+    config = st.column_config.MultiselectColumn(kwargs.pop("label", col), options=options,
+                                                color=[colour_of(o) for o in options] or None, **kwargs)
+    return out, config
+
+
 def page_header(title: str, intro: str) -> None:
     st.title(title)
     st.caption(intro)

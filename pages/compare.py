@@ -82,7 +82,7 @@ else:
 # ------------------------------------------------------------------------------------------------------- the table
 st.markdown(f"##### The data ({period})")
 table = pr.series_table(rows.sort_values("area_name"), ind)
-st.dataframe(table.style.map(pr.comparison_style, subset=["Compared with England"]), hide_index=True,
-             width="stretch")
+shown, words = common.pill_column(table, "Compared with England")
+st.dataframe(shown, hide_index=True, width="stretch", column_config={"Compared with England": words})
 common.downloads(pr.export_frame(rows.sort_values("area_name"), ind), f"compare_{metric_key}_{period}".replace(
     "/", "-").replace(" ", ""), f"Compare areas: {ind.name}, {period}", "compare")

@@ -84,5 +84,5 @@ if numbers.open:
             "Best": [pr.format_value(v, u) for v, u in zip(allrows["best"], allrows["unit"])],
             "Authorities": allrows["n"],
         })
-        st.dataframe(table.style.map(pr.comparison_style, subset=["Compared with England"]), hide_index=True,
-                     width="stretch")
+        shown, words = common.pill_column(table, "Compared with England")
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={"Compared with England": words})

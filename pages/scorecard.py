@@ -76,10 +76,11 @@ for outcome in cat.outcomes:
     if part.empty:
         continue
     st.markdown(f"#### {outcome.name}")
-    styled = part.style.map(pr.comparison_style, subset=[compare_col])
+    shown, words = common.pill_column(part, compare_col, help="Compared with the benchmark (95% interval)")
+    config = {**column_config, compare_col: words}
     if "Target" in part:
-        styled = styled.map(pr.goal_style, subset=["Target"])
-    st.dataframe(styled, hide_index=True, width="stretch", column_config=column_config,
+        shown, config["Target"] = common.pill_column(shown, "Target", pr.goal_colour)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config,
                  height=min(38 + 35 * len(part), 600))
     links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
     st.caption(f":material/menu_book: Definition and source: {links}")
@@ -103,8 +104,11 @@ else:
     else:
         common.demo_banner(rug_latest)
         area_cols = [c for c in rug.columns if c not in ("key", "Indicator", "Period", "England")]
-        st.dataframe(rug.style.map(lambda v: pr.comparison_style(str(v).split(" · ")[-1]), subset=area_cols),
-                     hide_index=True, width="stretch", column_config={"key": None},
+        rug_config = {"key": None}
+        for col in area_cols:
+            rug, rug_config[col] = common.pill_column(
+                rug, col, lambda v: pr.comparison_word_colour(v.split(" · ")[-1]))
+        st.dataframe(rug, hide_index=True, width="stretch", column_config=rug_config,
                      height=min(38 + 35 * len(rug), 700))
         st.caption("Alt text: a table with one row per indicator and one column per chosen area; each cell gives "
                    "the area's latest value and the words Better, Similar, Worse, Lower, Higher or Not compared.")

@@ -71,8 +71,9 @@ table = pr.series_table(rows.sort_values(["area_code", "period_sortable"]), ind)
 rank = {c: n for n, c in enumerate(codes)}
 table = table.assign(_r=[rank.get(c, 9) for c in rows.sort_values(["area_code", "period_sortable"])["area_code"]])
 table = table.sort_values(["_r"], kind="stable").drop(columns="_r")
-st.dataframe(table.style.map(pr.comparison_style, subset=["Compared with England"]), hide_index=True,
-             width="stretch", height=min(38 + 35 * len(table), 560))
+shown, words = common.pill_column(table, "Compared with England")
+st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
+             column_config={"Compared with England": words})
 notes = [n for n in area_rows["value_note"].dropna().unique() if isinstance(n, str)]
 if notes:
     st.caption("Notes for " + area.name + ": " + " · ".join(notes))

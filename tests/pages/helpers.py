@@ -28,8 +28,29 @@ def all_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def _words(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns shown as coloured labels (one-item lists, see pages.common.pill_column) back to their words."""
+    df = df.copy()
+    for col in df.columns:
+        vals = df[col].tolist()
+        if vals and all(hasattr(v, "__len__") and not isinstance(v, str) and len(v) <= 1
+                        and all(isinstance(x, str) for x in v) for v in vals):
+            df[col] = [v[0] if len(v) else "" for v in vals]
+    return df
+
+
 def frames(at: AppTest) -> list[pd.DataFrame]:
-    return [d.value.data if hasattr(d.value, "data") else d.value for d in at.dataframe]
+    """The dataframes on the page, with coloured-label cells read as their words."""
+    return [_words(d.value.data if hasattr(d.value, "data") else d.value) for d in at.dataframe]
+
+
+def colour_columns(at: AppTest, n: int = 0) -> dict[str, list[str]]:
+    """Columns of the n-th dataframe shown as coloured labels: {column: [colour per option]}."""
+    import json
+
+    config = json.loads(at.dataframe[n].proto.columns or "{}")
+    return {k: [o.get("color") for o in v.get("type_config", {}).get("options", [])]
+            for k, v in config.items() if v.get("type_config", {}).get("type") == "multiselect"}
 
 
 def plotly_specs(at: AppTest) -> list[dict]:

@@ -1,6 +1,7 @@
 import pytest
 
-from tests.pages.helpers import all_text, download, frames, plotly_specs, read_csv_download, run_page
+from metrics.presentation import COMPARISON_COLOURS
+from tests.pages.helpers import all_text, colour_columns, download, frames, plotly_specs, read_csv_download, run_page
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
@@ -44,6 +45,7 @@ def test_other_period_and_area():
     table = frames(at)[0]
     worcs = table[table["Area"] == "Worcestershire"].iloc[0]
     assert worcs["Value"] == "51.7%" and worcs["England"] == "42.6%"
+    assert set(colour_columns(at)["Compared with England"]) <= set(COMPARISON_COLOURS.values())
     at.multiselect[0].select("E08000025").run()  # Birmingham
     names = sorted(n for t in _bars(plotly_specs(at)[0]) for n in t["y"])
     assert "Birmingham" in names and len(names) == 4

@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from tests.pages.helpers import all_text, download, frames, read_csv_download, run_page
+from metrics import presentation as pr
+from tests.pages.helpers import all_text, colour_columns, download, frames, read_csv_download, run_page
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
@@ -46,6 +47,21 @@ def test_values_carry_units_and_comparison_words():
     assert coc["Value"].endswith("%")
     assert "National target 75% by end of 2023" in coc["Target"]
     assert coc["Target"].startswith(("Meets target", "Misses target"))
+
+
+def test_comparison_and_target_are_coloured_words():
+    at = run_page("scorecard")
+    table = _scorecard(at)
+    n = next(i for i, f in enumerate(frames(at)) if "continuity_of_care" in set(f.get("key", [])))
+    colours = colour_columns(at, n)
+    part = frames(at)[n]
+    # One colour per word shown, the comparison's own colour.
+    options = [w for w in dict.fromkeys(part["Compared with England"]) if w]
+    assert colours["Compared with England"] == [pr.comparison_word_colour(w) for w in options]
+    coc = table[table["key"] == "continuity_of_care"].iloc[0]
+    assert pr.goal_colour(coc["Target"]) in colours["Target"]
+    rug_n = next(i for i, f in enumerate(frames(at)) if "Oxfordshire" in f.columns)
+    assert set(colour_columns(at, rug_n)) == {"Buckinghamshire", "Oxfordshire", "Worcestershire"}
 
 
 def test_metric_not_published_locally_shows_england_not_a_local_value():

@@ -3,7 +3,8 @@ import io
 import pandas as pd
 import pytest
 
-from tests.pages.helpers import all_text, download, frames, plotly_specs, read_csv_download, run_page
+from metrics.presentation import COMPARISON_COLOURS
+from tests.pages.helpers import all_text, colour_columns, download, frames, plotly_specs, read_csv_download, run_page
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
@@ -18,6 +19,9 @@ def test_worcestershire_continuity_of_care_published_figures():
     r = _row(table, "Worcestershire", "2022/23")
     assert r["Value"] == "51.7%" and r["England"] == "42.6%"
     assert r["Compared with England"] == "Not compared"
+    # The comparison column is shown as coloured labels: the words, each in its comparison colour.
+    colours = colour_columns(at)["Compared with England"]
+    assert colours and set(colours) <= set(COMPARISON_COLOURS.values())
     assert "significantly better than England" in r["Note"]
     assert "Published" in r["Source"]
     r = _row(table, "Worcestershire", "2021/22")
