@@ -5,8 +5,9 @@ Tables
 - areas, periods: reference data for joins and ordering.
 - revisions: one row per build, upload or rollback (who, when, file, SHA-256, row counts).
 - observations: the current value of each metric x area x period x breakdown, with its source and the
-  revision that wrote it. observation_history keeps every version ever written (a tombstone when a
-  rollback removes a cell), so any revision can be undone and the history shows what changed when.
+  revision that wrote it. observation_history keeps every earlier version (superseded by a later write, and a
+  tombstone when a rollback removes a cell): the two together hold every version ever written, so any revision
+  can be undone and the history shows what changed when.
 - indicator_values: what the pages read. Rebuilt per metric from observations after every write by
   metrics.derive: filled-in limits, aggregated footprints, comparisons with England, region and goal, trends.
 
@@ -30,7 +31,7 @@ import pandas as pd
 
 from metrics.periods import parse_period
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The canonical columns of one stored value. Ingestion produces frames with exactly these columns.
 OBS_KEY = ["metric_key", "area_code", "period", "breakdown"]
@@ -128,8 +129,10 @@ CREATE TABLE IF NOT EXISTS observation_history (
     is_demo BOOLEAN,
     revision_id INTEGER NOT NULL,
     is_deleted BOOLEAN NOT NULL DEFAULT false
-    -- (metric_key, area_code, period, breakdown, revision_id) is unique by construction: one revision writes a
-    -- cell once. No index: an ART index over an append-only history would cost every upload for no reader.
+    -- The versions that are no longer current (since schema 3; the current one is in observations, so an upload
+    -- of new cells writes them once, not twice). (metric_key, area_code, period, breakdown, revision_id) is
+    -- unique by construction: one revision writes a cell once. No index: an ART index over an append-only
+    -- history would cost every upload for no reader.
 );
 
 CREATE TABLE IF NOT EXISTS indicator_values (
@@ -175,6 +178,11 @@ _MIGRATIONS: dict[int, list[str]] = {
         "CREATE TABLE observations " + _OBSERVATIONS_DDL,
         "INSERT INTO observations SELECT * FROM observations_v1",
         "DROP TABLE observations_v1"],
+    # 2 -> 3: observation_history keeps only versions that are no longer current; the current ones (also in
+    # observations, with the same revision) are dropped from it.
+    2: ["DELETE FROM observation_history h USING observations o WHERE NOT h.is_deleted "
+        "AND h.revision_id = o.revision_id AND h.metric_key = o.metric_key AND h.area_code = o.area_code "
+        "AND h.period = o.period AND h.breakdown = o.breakdown"],
 }
 
 # One write lock per database file in this process: two Store objects on the same file still write one at a time.
@@ -460,9 +468,11 @@ class Store:
             ).fetchall()[0]
             summary = ChangeSummary(new=int(counts[0]), changed=int(counts[1]), unchanged=int(counts[2]))
             cols = ", ".join(OBS_COLUMNS)
+            # The versions this revision replaces go to the history (new cells have none).
             cur.execute(
                 f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
-                f"SELECT {cols}, ?, false FROM _diff WHERE is_new OR is_changed", [rid]
+                f"SELECT {cols}, revision_id, false FROM observations "
+                f"SEMI JOIN (SELECT {', '.join(OBS_KEY)} FROM _diff WHERE is_changed) USING ({', '.join(OBS_KEY)})"
             )
             # Delete the changed cells and insert the new versions: DuckDB's INSERT ... ON CONFLICT DO UPDATE
             # needs far more memory on a million rows (it ran out at a 512MB cap where this does not).
@@ -504,12 +514,8 @@ class Store:
             key = "metric_key, area_code, period, breakdown"
             cur.execute(
                 f"""CREATE TEMP TABLE _undo AS
-                WITH written AS (
-                    SELECT {key} FROM observation_history WHERE revision_id = ?
-                ), still_current AS (
-                    SELECT w.* FROM written w
-                    JOIN observations o USING ({key})
-                    WHERE o.revision_id = ?
+                WITH still_current AS (
+                    SELECT {key} FROM observations WHERE revision_id = ?
                 ), prior AS (
                     SELECT h.*, row_number() OVER (PARTITION BY h.metric_key, h.area_code, h.period, h.breakdown
                                                    ORDER BY h.revision_id DESC) AS rn
@@ -521,17 +527,24 @@ class Store:
                        p.value_note, p.source, p.is_demo,
                        (p.metric_key IS NULL OR p.is_deleted) AS remove
                 FROM still_current s LEFT JOIN (SELECT * FROM prior WHERE rn = 1) p USING ({key})""",
-                [revision_id, revision_id, revision_id],
+                [revision_id, revision_id],
             )
             written = cur.execute(
-                "SELECT count(*) FROM observation_history WHERE revision_id = ?", [revision_id]).fetchall()[0][0]
+                "SELECT (SELECT count(*) FROM observation_history WHERE revision_id = ?) "
+                "+ (SELECT count(*) FROM observations WHERE revision_id = ?)", [revision_id, revision_id]
+            ).fetchall()[0][0]
             restored, removed = cur.execute(
                 "SELECT count(*) FILTER (NOT remove), count(*) FILTER (remove) FROM _undo").fetchall()[0]
             conflicts = int(written) - int(restored) - int(removed)
             cols = ", ".join(OBS_COLUMNS)
+            # The versions being undone become history; a removed cell also gets a tombstone.
             cur.execute(
                 f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
-                f"SELECT {cols}, ?, remove FROM _undo", [rid]
+                f"SELECT {cols}, revision_id, false FROM observations WHERE revision_id = ?", [revision_id]
+            )
+            cur.execute(
+                f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
+                f"SELECT {cols}, ?, true FROM _undo WHERE remove", [rid]
             )
             cur.execute(
                 "DELETE FROM observations o USING _undo u WHERE o.metric_key = u.metric_key "
@@ -591,11 +604,15 @@ class Store:
 
     def cell_history(self, metric_key: str, area_code: str, period: str, breakdown: str = DEFAULT_BREAKDOWN):
         return self._query(
-            """SELECT h.*, r.created_at, r.author, r.action, r.file_name
-               FROM observation_history h JOIN revisions r USING (revision_id)
-               WHERE metric_key = ? AND area_code = ? AND period = ? AND breakdown = ?
+            f"""SELECT h.*, r.created_at, r.author, r.action, r.file_name
+               FROM (SELECT * FROM observation_history
+                     WHERE metric_key = ? AND area_code = ? AND period = ? AND breakdown = ?
+                     UNION ALL
+                     SELECT {", ".join(OBS_COLUMNS)}, revision_id, false AS is_deleted FROM observations
+                     WHERE metric_key = ? AND area_code = ? AND period = ? AND breakdown = ?) h
+               JOIN revisions r USING (revision_id)
                ORDER BY revision_id""",
-            [metric_key, area_code, period, breakdown],
+            [metric_key, area_code, period, breakdown] * 2,
         )
 
     def export_rows(self) -> pd.DataFrame:

@@ -68,11 +68,67 @@ def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
                 "4000, 10000, NULL, 'a source', false, 1)")
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 2
+        assert s.schema_version() == SCHEMA_VERSION == 3
         kinds = s._query("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'observations'")
         assert "PRIMARY KEY" not in set(kinds["constraint_type"])
         kept = s._query("SELECT metric_key, count, source FROM observations")
         assert kept.to_dict("records") == [{"metric_key": "m", "count": 4000.0, "source": "a source"}]
+
+
+def _history(s):
+    return s._query("SELECT metric_key, area_code, period, breakdown, value, source, revision_id, is_deleted "
+                    "FROM observation_history ORDER BY ALL")
+
+
+def _versions(s, area, period="2022/23"):
+    h = s.cell_history("continuity_of_care", area, period)
+    return list(zip(h["revision_id"], [None if pd.isna(v) else round(v, 6) for v in h["value"]], h["is_deleted"],
+                    h["action"]))
+
+
+def test_cell_history_lists_every_version_across_uploads_and_rollbacks(store, rederive):
+    """observation_history holds the versions that are no longer current (schema 3); cell_history shows them
+    with the current one, as when the history held every version."""
+    r1, _ = store.write_observations(rows({"E10000034": (300, 500), "E06000001": (30, 90)}), upload(), rederive)
+    r2, _ = store.write_observations(rows({"E10000034": (320, 500), "E06000002": (10, 20)}), upload(), rederive)
+    assert len(_history(store)) == 1  # only the version r2 replaced
+    r3, _, _ = store.rollback_revision(r2, "analyst", rederive)
+    assert _versions(store, "E10000034") == [(r1, 60.0, False, "upload"), (r2, 64.0, False, "upload"),
+                                              (r3, 60.0, False, "rollback")]
+    assert _versions(store, "E06000002") == [(r2, 50.0, False, "upload"), (r3, None, True, "rollback")]
+    assert _versions(store, "E06000001") == [(r1, round(100 / 3, 6), False, "upload")]
+    r4, _, conflicts = store.rollback_revision(r3, "analyst", rederive)  # undo the undo
+    assert conflicts == 1  # (as before schema 3: the removed cell is not current, so it is not restored)
+    assert _versions(store, "E10000034")[-1] == (r4, 64.0, False, "rollback")
+    assert _versions(store, "E06000002")[-1] == (r3, None, True, "rollback")
+    current = store._query("SELECT area_code, value, revision_id FROM observations ORDER BY 1")
+    assert current.to_dict("list") == {"area_code": ["E06000001", "E10000034"], "value": [30 / 90 * 100, 64.0],
+                                       "revision_id": [r1, r4]}
+
+
+def test_version_2_file_keeps_only_earlier_versions_in_history(tmp_path, rederive):
+    """Schema 2 kept the current version in observation_history too; opening such a file drops those copies
+    and leaves cell_history and rollback as they were."""
+    path = tmp_path / "v2.duckdb"
+    with Store(path) as s:
+        with s.transaction() as cur:
+            s.replace_areas(cur, areas_frame(load_geography()))
+        s.write_observations(rows({"E10000034": (300, 500), "E06000001": (30, 90)}), upload(), rederive)
+        r2, _ = s.write_observations(rows({"E10000034": (320, 500)}), upload(), rederive)
+        r3, _, _ = s.rollback_revision(r2, "analyst", rederive)
+        history = _history(s)
+        versions = {a: _versions(s, a) for a in ("E10000034", "E06000001")}
+    con = duckdb.connect(str(path))  # as schema 2 stored it: every version, the current ones included
+    con.execute("INSERT INTO observation_history SELECT *, false FROM observations")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version() == 3
+        pd.testing.assert_frame_equal(_history(s), history)
+        assert {a: _versions(s, a) for a in versions} == versions
+        _, summary, conflicts = s.rollback_revision(r3, "analyst", rederive)
+        assert (summary.changed, conflicts) == (1, 0)
+        assert s._query("SELECT value FROM observations WHERE area_code = 'E10000034'")["value"].tolist() == [64.0]
 
 
 def test_rows_repeating_a_key_are_refused_and_nothing_is_written(store, rederive):
