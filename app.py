@@ -1,44 +1,39 @@
-"""Entry point: sets up navigation only. Pages live in pages/ and call functions of metrics/.
+"""Entry point: `streamlit run app.py` serves the dashboard (dashboard.py) as an st.App.
 
-The page list is built per user: the Upload page is added only for uploaders (metrics.access), so an
-anonymous user has no route to it, by menu or by URL. The page checks again itself.
+Its start-up hook does, once per server, what the first visitor's page would otherwise wait for (measured on a
+server's first visit: about 2 s more than a bare Streamlit page):
+
+* tells Streamlit not to treat the pages/ folder as an old-style page list. Until the dashboard's script has
+  called st.navigation once, Streamlit would run a deep link such as /compare as the file pages/compare.py, with a
+  menu of every file in pages/; pages/common.py then reruns (see _leave_legacy_pages_mode), so the first visit
+  ran twice and showed the wrong menu meanwhile;
+* imports the libraries the pages use (pandas, DuckDB, Plotly, SciPy via the statistics engine) and reads the
+  indicator catalogue and the areas.
+
+None of this may stop the server: a broken catalogue is reported by dashboard.py on the page, as before.
 """
+from contextlib import asynccontextmanager
+import logging
+
 import streamlit as st
 
-from metrics.catalogue import CatalogueError, default_catalogue
-from pages.common import current_user_is_uploader, ensure_database, settings, sign_in_available
 
-st.set_page_config(page_title=settings().app.title, page_icon=":bar_chart:", layout="wide")
-try:
-    default_catalogue()
-except CatalogueError as exc:  # a bad catalogue stops start-up, saying which file, entry and field
-    st.error(f"The indicator catalogue is invalid, so the dashboard cannot start.\n\n{exc}")
-    st.stop()
-ensure_database()
+@asynccontextmanager
+async def _start_up(app):
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
 
-browse = [
-    # The home page is served at "/". Streamlit gives a default page no path of its own, so a hidden twin at
-    # /scorecard keeps shared links such as /scorecard?area=E10000025 working.
-    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="home",
-            default=True),
-    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="scorecard",
-            visibility="hidden"),
-    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-    st.Page("pages/compare.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
-    st.Page("pages/profile.py", title="Area profile", icon=":material/linear_scale:", url_path="profile"),
-    st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
-]
-sections = {"Browse": browse}
-if current_user_is_uploader():
-    sections["Analysts"] = [
-        st.Page("pages/upload.py", title="Upload data", icon=":material/upload_file:", url_path="upload"),
-    ]
-page = st.navigation(sections)
-if sign_in_available():  # analysts sign in here; the Upload page then appears for uploaders
-    with st.sidebar:
-        if st.user.is_logged_in:
-            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name')}")
-            st.button("Sign out", on_click=st.logout, key="app_sign_out")
-        else:
-            st.button("Sign in (analysts)", on_click=st.login, key="app_sign_in")
-page.run()
+        PagesManager.uses_pages_directory = False
+        import pages.common  # noqa: F401  (pandas, DuckDB, Plotly, the store, presentation)
+        from metrics import stats  # noqa: F401  (SciPy, for the profile page's spine charts)
+        from metrics.areas import default_geography
+        from metrics.catalogue import default_catalogue
+
+        default_geography()
+        default_catalogue()
+    except Exception as exc:  # the page says what is wrong; the server must still start
+        logging.getLogger(__name__).warning("start-up preloading stopped: %s", exc)
+    yield
+
+
+app = st.App("dashboard.py", lifespan=_start_up)

@@ -19,9 +19,11 @@ from metrics.store import Store
 
 def _leave_legacy_pages_mode() -> None:
     """Streamlit decides per process whether the app uses the legacy `pages/` directory (it exists here because
-    the page files live in pages/) until app.py first calls st.navigation. A first visit to a deep link such as
-    /scorecard?area=E10000025 after a server start would then run the page file on its own, with a menu listing
-    every file in pages/ (common, upload, ...). Flip the flag and rerun, so app.py runs and builds the real menu."""
+    the page files live in pages/) until dashboard.py first calls st.navigation. A first visit to a deep link such
+    as /scorecard?area=E10000025 after a server start would then run the page file on its own, with a menu listing
+    every file in pages/ (common, upload, ...). app.py's start-up turns the flag off before any visit; should the
+    dashboard be started another way (`streamlit run dashboard.py`), flip it here and rerun, so dashboard.py runs
+    and builds the real menu."""
     try:
         from streamlit.runtime.pages_manager import PagesManager
         from streamlit.runtime.scriptrunner import get_script_run_ctx

@@ -1,4 +1,4 @@
-"""app.py: navigation per user, and a broken catalogue stopping start-up with a precise message."""
+"""dashboard.py (served by app.py): navigation per user, and a broken catalogue stopping start-up with a precise message."""
 from pathlib import Path
 
 import yaml
@@ -18,7 +18,7 @@ def test_broken_catalogue_stops_start_up_with_file_entry_and_field(tmp_path, mon
     monkeypatch.setenv("CDOF_DB", str(tmp_path / "never-built.duckdb"))
     default_catalogue.cache_clear()
     try:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30).run()
     finally:
         default_catalogue.cache_clear()
     assert not at.exception

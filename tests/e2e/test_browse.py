@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 def _open(page, server, path):
     page.goto(f"{server}/{path}")
-    # The navigation built by app.py (st.navigation) replaces the initial one once the script has run.
+    # The navigation built by dashboard.py (st.navigation) replaces the initial one once the script has run.
     page.get_by_test_id("stSidebarNav").get_by_text("Area profile").wait_for()
     wait_idle(page)
 

@@ -1,0 +1,45 @@
+"""The dashboard's script: sets up navigation only. Pages live in pages/ and call functions of metrics/.
+Served by app.py (`streamlit run app.py`), which loads what every first page needs when the server starts.
+
+The page list is built per user: the Upload page is added only for uploaders (metrics.access), so an
+anonymous user has no route to it, by menu or by URL. The page checks again itself.
+"""
+import streamlit as st
+
+from metrics.catalogue import CatalogueError, default_catalogue
+from pages.common import current_user_is_uploader, ensure_database, settings, sign_in_available
+
+st.set_page_config(page_title=settings().app.title, page_icon=":bar_chart:", layout="wide")
+try:
+    default_catalogue()
+except CatalogueError as exc:  # a bad catalogue stops start-up, saying which file, entry and field
+    st.error(f"The indicator catalogue is invalid, so the dashboard cannot start.\n\n{exc}")
+    st.stop()
+ensure_database()
+
+browse = [
+    # The home page is served at "/". Streamlit gives a default page no path of its own, so a hidden twin at
+    # /scorecard keeps shared links such as /scorecard?area=E10000025 working.
+    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="home",
+            default=True),
+    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="scorecard",
+            visibility="hidden"),
+    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("pages/compare.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
+    st.Page("pages/profile.py", title="Area profile", icon=":material/linear_scale:", url_path="profile"),
+    st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+]
+sections = {"Browse": browse}
+if current_user_is_uploader():
+    sections["Analysts"] = [
+        st.Page("pages/upload.py", title="Upload data", icon=":material/upload_file:", url_path="upload"),
+    ]
+page = st.navigation(sections)
+if sign_in_available():  # analysts sign in here; the Upload page then appears for uploaders
+    with st.sidebar:
+        if st.user.is_logged_in:
+            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name')}")
+            st.button("Sign out", on_click=st.logout, key="app_sign_out")
+        else:
+            st.button("Sign in (analysts)", on_click=st.login, key="app_sign_in")
+page.run()
