@@ -78,5 +78,10 @@ for outcome in cat.outcomes:
         continue
     st.markdown(f"#### {outcome.name}")
     for ind in part:
-        with st.expander(f"{ind.short_name} · {ind.unit} · {ind.tier}", expanded=len(matched) <= 3):
-            show(ind)
+        # The entry's text is written only when it is opened: closed expanders still cost the browser their
+        # contents, and there are dozens of entries.
+        entry = st.expander(f"{ind.short_name} · {ind.unit} · {ind.tier}", expanded=len(matched) <= 3,
+                            key=f"entry_{ind.key}", on_change="rerun")
+        if entry.open:
+            with entry:
+                show(ind)

@@ -37,3 +37,13 @@ def test_search_filters():
     at.text_input(key="q").input("zzzz nothing").run()
     assert len(at.expander) == 0
     assert any("No indicator matches" in i.value for i in at.info)
+
+
+def test_an_opened_entry_shows_its_definition():
+    at = run_page("definitions")
+    assert "Wilson score interval" not in all_text(at)  # entries are written when opened
+    at.session_state["entry_continuity_of_care"] = True
+    at.run()
+    assert not at.exception
+    text = all_text(at)
+    assert "Wilson score interval" in text and "National target 75% by end of 2023" in text
