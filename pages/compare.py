@@ -68,21 +68,30 @@ else:
         st.caption("Suppressed or missing: " + "; ".join(
             f"{r.area_name}: {r.value_note or 'no value'}" for r in suppressed.itertuples()))
 
+# Below the bars, one view at a time (a tab's content is built only when it is chosen, so the page draws one
+# chart and no table until asked; the choice is kept in the URL as ?view=...).
+TRENDS_VIEW, DATA_VIEW = "Trends of the same areas", "Data table and downloads"
+trends_tab, data_tab = st.tabs([TRENDS_VIEW, DATA_VIEW], key="view", bind="query-params")
+
 # ------------------------------------------------------------------------------------------------- small multiples
-st.markdown("##### Trends of the same areas")
-series = common.series(metric_key, list(codes) + [ENGLAND_CODE])
-if series[series["area_code"] != ENGLAND_CODE].empty:
-    st.info("No values over time for the chosen areas.", icon=":material/info:")
-else:
-    order = series.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
-    st.plotly_chart(pr.small_multiples_figure(series, ind, codes, order), width="stretch", key="compare_multiples")
-    st.caption(f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} to "
-               f"{order[-1]}, each with England's line dashed for reference.")
+if trends_tab.open:
+    with trends_tab:
+        series = common.series(metric_key, list(codes) + [ENGLAND_CODE])
+        if series[series["area_code"] != ENGLAND_CODE].empty:
+            st.info("No values over time for the chosen areas.", icon=":material/info:")
+        else:
+            order = series.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
+            st.plotly_chart(pr.small_multiples_figure(series, ind, codes, order), width="stretch",
+                            key="compare_multiples")
+            st.caption(f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} "
+                       f"to {order[-1]}, each with England's line dashed for reference.")
 
 # ------------------------------------------------------------------------------------------------------- the table
-st.markdown(f"##### The data ({period})")
-table = pr.series_table(rows.sort_values("area_name"), ind)
-shown, words = common.pill_column(table, "Compared with England")
-st.dataframe(shown, hide_index=True, width="stretch", column_config={"Compared with England": words})
-common.downloads(pr.export_frame(rows.sort_values("area_name"), ind), f"compare_{metric_key}_{period}".replace(
-    "/", "-").replace(" ", ""), f"Compare areas: {ind.name}, {period}", "compare")
+if data_tab.open:
+    with data_tab:
+        table = pr.series_table(rows.sort_values("area_name"), ind)
+        shown, words = common.pill_column(table, "Compared with England")
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={"Compared with England": words})
+        common.downloads(pr.export_frame(rows.sort_values("area_name"), ind),
+                         f"compare_{metric_key}_{period}".replace("/", "-").replace(" ", ""),
+                         f"Compare areas: {ind.name}, {period}", "compare")

@@ -65,18 +65,24 @@ st.caption(f"Chart: line chart of {ind.short_name} in {ind.unit} from {period_or
            f"{', '.join(rows.drop_duplicates('area_code')['area_name'])}, with 95% confidence intervals as error "
            f"bars. Latest values: {described}.{target} Suppressed or missing values leave a gap.")
 
-st.markdown("##### The data in the chart")
-table = pr.series_table(rows.sort_values(["area_code", "period_sortable"]), ind)
-# The chosen area first, then England, then the region.
-rank = {c: n for n, c in enumerate(codes)}
-table = table.assign(_r=[rank.get(c, 9) for c in rows.sort_values(["area_code", "period_sortable"])["area_code"]])
-table = table.sort_values(["_r"], kind="stable").drop(columns="_r")
-shown, words = common.pill_column(table, "Compared with England")
-st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
-             column_config={"Compared with England": words})
 notes = [n for n in area_rows["value_note"].dropna().unique() if isinstance(n, str)]
 if notes:
     st.caption("Notes for " + area.name + ": " + " · ".join(notes))
 
-export = pr.export_frame(rows.sort_values(["area_code", "period_sortable"]), ind)
-common.downloads(export, f"trend_{metric_key}_{area_code}", f"Trend: {ind.name}, {area.name}", "trend")
+# The table and the downloads are built when the expander is opened (kept in the URL as ?data=...): the browser
+# draws the page's chart alone first.
+data = st.expander("The data in the chart: table, CSV and Excel downloads", key="data", bind="query-params",
+                   icon=":material/table:")
+if data.open:
+    with data:
+        table = pr.series_table(rows.sort_values(["area_code", "period_sortable"]), ind)
+        # The chosen area first, then England, then the region.
+        rank = {c: n for n, c in enumerate(codes)}
+        table = table.assign(_r=[rank.get(c, 9) for c in
+                                 rows.sort_values(["area_code", "period_sortable"])["area_code"]])
+        table = table.sort_values(["_r"], kind="stable").drop(columns="_r")
+        shown, words = common.pill_column(table, "Compared with England")
+        st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
+                     column_config={"Compared with England": words})
+        export = pr.export_frame(rows.sort_values(["area_code", "period_sortable"]), ind)
+        common.downloads(export, f"trend_{metric_key}_{area_code}", f"Trend: {ind.name}, {area.name}", "trend")

@@ -67,3 +67,11 @@ def read_csv_download(data: bytes) -> tuple[list[str], pd.DataFrame]:
     text = data.decode("utf-8")
     notes = [line for line in text.splitlines() if line.startswith("#")]
     return notes, pd.read_csv(io.StringIO(text), comment="#")
+
+
+def open_part(at: AppTest, key: str, value=True) -> AppTest:
+    """Open a part built only when opened (an expander, or a tab given by its label), as a click would."""
+    at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -1,7 +1,10 @@
 import pytest
 
 from metrics.presentation import COMPARISON_COLOURS
-from tests.pages.helpers import all_text, colour_columns, download, frames, plotly_specs, read_csv_download, run_page
+from tests.pages.helpers import (all_text, colour_columns, download, frames, open_part, plotly_specs,
+                                 read_csv_download, run_page)
+
+DATA = "Data table and downloads"
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
@@ -42,7 +45,8 @@ def test_sort_by_name_and_by_value():
 
 def test_other_period_and_area():
     at = run_page("compare", metric="continuity_of_care", period="2022/23")
-    table = frames(at)[0]
+    assert not at.dataframe  # the table is in its own tab, built when chosen
+    table = frames(open_part(at, "view", DATA))[0]
     worcs = table[table["Area"] == "Worcestershire"].iloc[0]
     assert worcs["Value"] == "51.7%" and worcs["England"] == "42.6%"
     assert set(colour_columns(at)["Compared with England"]) <= set(COMPARISON_COLOURS.values())
@@ -64,7 +68,7 @@ def test_local_measure_without_data():
 
 
 def test_download_rows_match_the_table(captured_downloads):
-    at = run_page("compare", metric="continuity_of_care")
+    at = open_part(run_page("compare", metric="continuity_of_care"), "view", DATA)
     notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
     assert sorted(df["area_name"]) == ["Buckinghamshire", "England", "Oxfordshire", "Worcestershire"]
     assert set(df["period"]) == {"2023/24"}
