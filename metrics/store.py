@@ -30,8 +30,9 @@ import duckdb
 import pandas as pd
 
 from metrics.periods import parse_period
+from metrics.stats import COMPARE_LABELS, GOAL_LABELS, TREND_LABELS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The canonical columns of one stored value. Ingestion produces frames with exactly these columns.
 OBS_KEY = ["metric_key", "area_code", "period", "breakdown"]
@@ -50,7 +51,19 @@ DERIVED_EXTRA = [
 
 DEFAULT_BREAKDOWN = "Total"
 
-_SCHEMA = f"""
+def _enum(labels) -> str:
+    return "ENUM (" + ", ".join("'" + label.replace("'", "''") + "'" for label in labels) + ")"
+
+
+# The comparison and trend labels of indicator_values, stored as DuckDB ENUMs (one byte a row instead of a string:
+# a 100k-row upload's derived rows insert and commit ~0.05-0.1 s faster, measured) and read back as text by the
+# page queries. A new label in metrics.stats needs a migration that recreates the type (an insert of an unknown
+# label fails with a ConversionException, inside the write's transaction).
+_LABEL_TYPES = {"compare_label": COMPARE_LABELS, "goal_label": GOAL_LABELS, "trend_label": TREND_LABELS}
+_LABEL_COLUMNS = {"compared_to_england": "compare_label", "compared_to_region": "compare_label",
+                  "compared_to_goal": "goal_label", "recent_trend": "trend_label"}
+
+_SCHEMA = "".join(f"CREATE TYPE IF NOT EXISTS {name} AS {_enum(labels)};\n" for name, labels in _LABEL_TYPES.items()) + f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 
 CREATE TABLE IF NOT EXISTS areas (
@@ -160,10 +173,10 @@ CREATE TABLE IF NOT EXISTS indicator_values (
     aggregation_note VARCHAR,
     england_value DOUBLE,
     region_value DOUBLE,
-    compared_to_england VARCHAR NOT NULL,
-    compared_to_region VARCHAR NOT NULL,
-    compared_to_goal VARCHAR NOT NULL,
-    recent_trend VARCHAR NOT NULL
+    compared_to_england compare_label NOT NULL,
+    compared_to_region compare_label NOT NULL,
+    compared_to_goal goal_label NOT NULL,
+    recent_trend trend_label NOT NULL
     -- One row per observation or aggregate, rebuilt wholesale per metric by metrics.derive (which is tested to
     -- produce unique keys); no index, so that rebuilding a metric does not pay for index maintenance.
 );
@@ -183,6 +196,8 @@ _MIGRATIONS: dict[int, list[str]] = {
     2: ["DELETE FROM observation_history h USING observations o WHERE NOT h.is_deleted "
         "AND h.revision_id = o.revision_id AND h.metric_key = o.metric_key AND h.area_code = o.area_code "
         "AND h.period = o.period AND h.breakdown = o.breakdown"],
+    # 3 -> 4: the comparison and trend labels of indicator_values become ENUMs (the types are created by _SCHEMA).
+    3: [f"ALTER TABLE indicator_values ALTER {column} TYPE {kind}" for column, kind in _LABEL_COLUMNS.items()],
 }
 
 # One write lock per database file in this process: two Store objects on the same file still write one at a time.
@@ -259,7 +274,11 @@ def _sort_order(frame: pd.DataFrame, by: list[str]):
     keys = []
     for column in reversed(by):  # np.lexsort: the last key is the primary one
         values = frame[column]
-        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        if isinstance(values.dtype, pd.CategoricalDtype):  # by the categories' text, not their order
+            rank = np.argsort(np.argsort(values.cat.categories.astype(str).to_numpy(dtype=object)))
+            codes = values.cat.codes.to_numpy()
+            keys.append(np.where(codes < 0, len(rank), np.append(rank, 0)[codes]))
+        elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
             keys.append(values.to_numpy(dtype=float, na_value=np.nan))  # NaN sorts last
         else:
             codes, uniques = pd.factorize(values, sort=True)
@@ -637,7 +656,9 @@ class Store:
     _VALUE_COLUMNS = """v.metric_key, v.area_code, a.area_name, v.level, v.region_code, v.period, v.breakdown,
         v.period_kind, v.period_sortable, v.value, v.lower95, v.upper95, v.lower998, v.upper998, v.count,
         v.denominator, v.value_note, v.source, v.is_demo, v.is_aggregate, v.aggregation_note, v.england_value,
-        v.region_value, v.compared_to_england, v.compared_to_region, v.compared_to_goal, v.recent_trend,
+        v.region_value, v.compared_to_england::VARCHAR AS compared_to_england,
+        v.compared_to_region::VARCHAR AS compared_to_region, v.compared_to_goal::VARCHAR AS compared_to_goal,
+        v.recent_trend::VARCHAR AS recent_trend,
         v.revision_id"""
 
     def latest_for_area(self, area_code: str, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:

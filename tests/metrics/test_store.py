@@ -68,7 +68,7 @@ def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
                 "4000, 10000, NULL, 'a source', false, 1)")
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 3
+        assert s.schema_version() == SCHEMA_VERSION == 4
         kinds = s._query("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'observations'")
         assert "PRIMARY KEY" not in set(kinds["constraint_type"])
         kept = s._query("SELECT metric_key, count, source FROM observations")
@@ -123,7 +123,7 @@ def test_version_2_file_keeps_only_earlier_versions_in_history(tmp_path, rederiv
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == 3
+        assert s.schema_version() == SCHEMA_VERSION
         pd.testing.assert_frame_equal(_history(s), history)
         assert {a: _versions(s, a) for a in versions} == versions
         _, summary, conflicts = s.rollback_revision(r3, "analyst", rederive)
@@ -312,3 +312,34 @@ def test_derived_rows_are_stored_clustered_by_area(store, rederive):
     stored = store._query(f"SELECT {key} FROM indicator_values")  # storage order
     assert len(stored) > 6
     pd.testing.assert_frame_equal(stored, store._query(f"SELECT {key} FROM indicator_values ORDER BY {key}"))
+
+
+def test_comparison_labels_are_stored_as_enums_and_read_as_text(tmp_path, rederive):
+    """Schema 4 stores the comparison and trend labels as ENUMs; a version 3 file (VARCHAR) is converted on
+    open, and the page queries return the same text columns either way."""
+    from metrics import stats
+    from metrics.store import _LABEL_COLUMNS
+
+    path = tmp_path / "v3.duckdb"
+    with Store(path) as s:
+        with s.transaction() as cur:
+            s.replace_areas(cur, areas_frame(load_geography()))
+        s.write_observations(rows({"E92000001": (4000, 10000), "E10000034": (300, 500), "E06000001": (30, 90)}),
+                             upload(), rederive)
+        before = s.latest_for_areas(["E92000001", "E10000034", "E06000001"])
+        kinds = s._query("SELECT column_name, data_type FROM information_schema.columns "
+                         "WHERE table_name = 'indicator_values'").set_index("column_name")["data_type"]
+        assert all(kinds[c].startswith("ENUM") for c in _LABEL_COLUMNS)
+    for c in _LABEL_COLUMNS:
+        assert pd.api.types.is_string_dtype(before[c]) and not isinstance(before[c].dtype, pd.CategoricalDtype)
+    assert set(before["compared_to_england"]) <= set(stats.COMPARE_LABELS) and len(before) >= 3
+    con = duckdb.connect(str(path))  # as schema 3 stored them
+    for c in _LABEL_COLUMNS:
+        con.execute(f"ALTER TABLE indicator_values ALTER {c} TYPE VARCHAR")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        pd.testing.assert_frame_equal(s.latest_for_areas(["E92000001", "E10000034", "E06000001"]), before)
+        s.write_observations(rows({"E10000034": (320, 500)}), upload(), rederive)
+        assert len(s.latest_for_areas(["E10000034"])) == 1
