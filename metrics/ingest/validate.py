@@ -31,8 +31,13 @@ def _lookup(values: pd.Series, mapping: dict) -> pd.Series:
     """values.map(mapping) (None where absent), through the distinct values: Series.map on Arrow-backed
     strings builds a hash index of the whole column each call, several times slower on a big upload."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=values.index)  # code -1 (missing) takes the trailing None
+    mapped = [mapping.get(u) for u in uniques]
+    if (codes < 0).any():
+        mapped.append(None)  # code -1 (missing) takes this trailing None
+    # The column's type is inferred from the distinct results (the same type pandas infers from the whole column:
+    # Arrow strings for text) and expanded by take, instead of inferring and converting one object per row.
+    distinct = pd.Series(np.array(mapped, dtype=object))
+    return pd.Series(distinct.array.take(codes), index=values.index)
 
 
 def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geography: Geography,
