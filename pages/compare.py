@@ -68,14 +68,16 @@ else:
         st.caption("Suppressed or missing: " + "; ".join(
             f"{r.area_name}: {r.value_note or 'no value'}" for r in suppressed.itertuples()))
 
-# Below the bars, one view at a time (a tab's content is built only when it is chosen, so the page draws one
-# chart and no table until asked; the choice is kept in the URL as ?view=...).
-TRENDS_VIEW, DATA_VIEW = "Trends of the same areas", "Data table and downloads"
-trends_tab, data_tab = st.tabs([TRENDS_VIEW, DATA_VIEW], key="view", bind="query-params")
+# Below the bars, the trends of the same areas and the data, each built only when its expander is opened (kept in
+# the URL as ?trends= / ?data=): the page first draws the bars alone.
+trends_part = st.expander("Trends of the same areas (small multiples)", key="trends", bind="query-params",
+                          icon=":material/show_chart:")
+data_part = st.expander(f"Data table and downloads ({period})", key="data", bind="query-params",
+                        icon=":material/table:")
 
 # ------------------------------------------------------------------------------------------------- small multiples
-if trends_tab.open:
-    with trends_tab:
+if trends_part.open:
+    with trends_part:
         series = common.series(metric_key, list(codes) + [ENGLAND_CODE])
         if series[series["area_code"] != ENGLAND_CODE].empty:
             st.info("No values over time for the chosen areas.", icon=":material/info:")
@@ -87,8 +89,8 @@ if trends_tab.open:
                        f"to {order[-1]}, each with England's line dashed for reference.")
 
 # ------------------------------------------------------------------------------------------------------- the table
-if data_tab.open:
-    with data_tab:
+if data_part.open:
+    with data_part:
         table = pr.series_table(rows.sort_values("area_name"), ind)
         shown, words = common.pill_column(table, "Compared with England")
         st.dataframe(shown, hide_index=True, width="stretch", column_config={"Compared with England": words})

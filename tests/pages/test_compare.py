@@ -4,8 +4,6 @@ from metrics.presentation import COMPARISON_COLOURS
 from tests.pages.helpers import (all_text, colour_columns, download, frames, open_part, plotly_specs,
                                  read_csv_download, run_page)
 
-DATA = "Data table and downloads"
-
 pytestmark = pytest.mark.usefixtures("built_db")
 
 
@@ -15,6 +13,8 @@ def _bars(spec):
 
 def test_three_focus_areas_preselected_with_england_line():
     at = run_page("compare")
+    assert len(plotly_specs(at)) == 1  # the bars; the small multiples are drawn when their expander is opened
+    open_part(at, "trends")
     assert at.multiselect[0].value == ["E06000060", "E10000025", "E10000034"]
     assert at.selectbox(key="period").value == "2023/24"  # the latest period is the default
     bars_spec, multiples = plotly_specs(at)
@@ -45,8 +45,8 @@ def test_sort_by_name_and_by_value():
 
 def test_other_period_and_area():
     at = run_page("compare", metric="continuity_of_care", period="2022/23")
-    assert not at.dataframe  # the table is in its own tab, built when chosen
-    table = frames(open_part(at, "view", DATA))[0]
+    assert not at.dataframe  # the table is built when its expander is opened
+    table = frames(open_part(at, "data"))[0]
     worcs = table[table["Area"] == "Worcestershire"].iloc[0]
     assert worcs["Value"] == "51.7%" and worcs["England"] == "42.6%"
     assert set(colour_columns(at)["Compared with England"]) <= set(COMPARISON_COLOURS.values())
@@ -68,7 +68,7 @@ def test_local_measure_without_data():
 
 
 def test_download_rows_match_the_table(captured_downloads):
-    at = open_part(run_page("compare", metric="continuity_of_care"), "view", DATA)
+    at = open_part(run_page("compare", metric="continuity_of_care"), "data")
     notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
     assert sorted(df["area_name"]) == ["Buckinghamshire", "England", "Oxfordshire", "Worcestershire"]
     assert set(df["period"]) == {"2023/24"}
