@@ -22,7 +22,11 @@ def _time_navigation(context, url: str) -> float:
     try:
         started = time.perf_counter()
         page.goto(url)
-        return (wait_until_drawn(page) - started) * 1000
+        drawn = wait_until_drawn(page)
+        # A page that failed draws fast: never record its time (seen: an old build reading a newer database).
+        if page.locator("[data-testid=stException]").count():
+            raise RuntimeError(f"{url} shows an error; not timing it")
+        return (drawn - started) * 1000
     finally:
         page.close()
 
