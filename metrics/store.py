@@ -243,27 +243,19 @@ def periods_frame(labels: Iterable[str]) -> pd.DataFrame:
     })
 
 
-def _stream(frame: pd.DataFrame, rows_per_batch: int = 65_536, order=None):
-    """The frame as an Arrow stream for cursor.register, its rows in `order` (positions) if given. DuckDB keeps
-    whatever is registered alive until the transaction ends, so a commit that derives metric after metric would
-    otherwise hold every batch's frame at once (measured: +600 MB on a million-row upload); a consumed stream
-    holds nothing."""
+def _stream(frame: pd.DataFrame, order, rows_per_batch: int = 65_536):
+    """The frame's rows in `order` (positions) as an Arrow stream for cursor.register. DuckDB keeps whatever is
+    registered alive until the transaction ends, so a commit that derives metric after metric would otherwise hold
+    every batch's frame at once (measured: +600 MB on a million-row upload); a consumed stream holds nothing."""
     import pyarrow as pa
 
-    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
 
-    def batches(frame=frame, order=order):
-        if order is None:
-            for start in range(0, len(frame), rows_per_batch):
-                yield from pa.Table.from_pandas(frame.iloc[start:start + rows_per_batch], schema=schema,
-                                                preserve_index=False).to_batches()
-            return
-        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-        del frame
+    def batches(table=table):
         for start in range(0, len(order), rows_per_batch):
             yield from table.take(order[start:start + rows_per_batch]).to_batches()
 
-    return pa.RecordBatchReader.from_batches(schema, batches())
+    return pa.RecordBatchReader.from_batches(table.schema, batches())
 
 
 def _sort_order(frame: pd.DataFrame, by: list[str]):
@@ -613,7 +605,7 @@ class Store:
             # (tested), sorted here on integer ranks: DuckDB's sort of the whole payload took ~0.06 s per 100k
             # rows more. The insert keeps the stream's order (preserve_insertion_order, DuckDB's default).
             order = _sort_order(derived, ["area_code", "metric_key", "breakdown", "period_sortable"])
-            cur.register("_derived", _stream(derived, order=order))
+            cur.register("_derived", _stream(derived, order))
             cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _derived")
             cur.unregister("_derived")
 
