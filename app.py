@@ -24,8 +24,7 @@ async def _start_up(app):
         from streamlit.runtime.pages_manager import PagesManager
 
         PagesManager.uses_pages_directory = False
-        import pages.common  # noqa: F401  (pandas, DuckDB, Plotly, the store, presentation)
-        from metrics import stats  # noqa: F401  (SciPy, for the profile page's spine charts)
+        import pages.common  # noqa: F401  (pandas, DuckDB, Plotly, the store and through it SciPy, presentation)
         from metrics.areas import default_geography
         from metrics.catalogue import default_catalogue
 

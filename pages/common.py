@@ -10,6 +10,7 @@ import streamlit as st
 from metrics import presentation
 from metrics.access import is_uploader, sign_in_configured
 from metrics.areas import default_geography
+from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
 from metrics.paths import database_path
 from metrics.settings import default_settings
@@ -52,12 +53,7 @@ def geography():
 @st.cache_resource(show_spinner="Building the default database ...")
 def ensure_database() -> str:
     path = database_path()
-    if not path.exists():
-        # Imported only when a build is needed: metrics.build pulls in the demo generator and the statistics
-        # engine (SciPy), seconds of imports that a server with a database never needs.
-        from metrics.build import ensure_default_database
-
-        ensure_default_database(path, log=lambda m: None)
+    ensure_default_database(path, log=lambda m: None)
     return str(path)
 
 
