@@ -62,15 +62,12 @@ class _Keys:
                          | np.asarray(pd.isna(breakdown_u), dtype=bool)[self.breakdown])
         self.metric_nan = np.asarray(pd.isna(metric_u), dtype=bool)
         self.breakdown_nan = np.asarray(pd.isna(breakdown_u), dtype=bool)
-        # "|" inside a metric key or area code could make two series share a "metric|area|breakdown" id.
-        self.pipe_in_keys = any("|" in str(u) for u in metric_u)
 
         area, area_u = pd.factorize(obs["area_code"], use_na_sentinel=False)
         self.area_index: dict = {}
         # a missing area code of a row has a code of its own (a missing region code has -1: it matches nothing)
         self.area = np.array([self.area_code(u) if pd.notna(u) else self.area_index.setdefault(_MISSING, len(
             self.area_index)) for u in area_u], dtype=np.int64)[area]
-        self.pipe_in_keys |= any("|" in str(u) for u in area_u)
         region, region_u = pd.factorize(obs["region_code"], use_na_sentinel=True)
         self.region = np.array([self.area_code(u) for u in region_u] + [-1], dtype=np.int64)[region]
         for fp in geography.footprints():
@@ -389,11 +386,9 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     vs_goal = stats._goal_codes(value, lower, upper, goal_m[metric], pol)
 
     # 4. Recent trend of the five periods ending at each row.
-    if keys.pipe_in_keys:  # ids as strings, exactly as "metric|area|breakdown" would group them
-        series = pd.factorize(obs["metric_key"] + "|" + obs["area_code"] + "|" + obs["breakdown"])[0]
-    else:
-        series = (metric.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown
-        series[keys.metric_nan[metric] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
+    # A series is one (metric, area, breakdown); rows missing any of them belong to none.
+    series = (metric.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown
+    series[keys.metric_nan[metric] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
     kind_codes, kind_u = pd.factorize(obs["period_kind"], use_na_sentinel=True)
     kind = np.array([stats._KIND_CODE.get(k, 0) for k in kind_u] + [0], dtype=np.int64)[kind_codes]
     trend = stats._trend_codes(series, obs["start_year"].to_numpy(dtype=float, na_value=np.nan), kind, value,
