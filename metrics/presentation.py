@@ -628,6 +628,8 @@ def spine_rows(indicators: Sequence[Indicator], level_values: pd.DataFrame, area
     for ind in indicators:
         if not ind.published_locally or ind.tier == "local":
             continue
+        if not ind.benchmarkable:  # a count (people in treatment): England's total is no centre for an area's count
+            continue
         vals = by_metric.get(ind.key)
         if vals is None or vals.empty:
             continue

@@ -180,3 +180,24 @@ def test_spine_rows_orientation(cat):
     assert sp["p_area"] == pytest.approx(0.5)  # better than England -> right of centre
     fig = pr.spine_figure(pd.DataFrame([sp]), "X", None, "t")
     assert any(t.name == "X: Better" for t in fig.data)
+
+
+def test_spine_leaves_out_counts():
+    """A count (adults in treatment) has no England centre: England's total dwarfs every area's count."""
+    import numpy as np
+    import pandas as pd
+
+    from metrics import presentation, stats
+    from metrics.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    keys = ["numbers_in_treatment", "continuity_of_care"]
+    inds = [cat.get(k) for k in keys]
+    level = pd.DataFrame({"metric_key": np.repeat(keys, 10), "period": "2023/24",
+                          "value": np.r_[np.arange(100, 1100, 100), np.arange(30, 80, 5)].astype(float)})
+    row = lambda k, v: {"metric_key": k, "period": "2023/24", "value": v, "compared_to_england": "Similar",  # noqa: E731
+                        "value_note": None, "is_demo": False, "source": "s"}
+    area = pd.DataFrame([row("numbers_in_treatment", 300.0), row("continuity_of_care", 50.0)])
+    england = pd.DataFrame([row("numbers_in_treatment", 140000.0), row("continuity_of_care", 45.0)])
+    rows = presentation.spine_rows(inds, level, area, england, None, stats.spine_stats)
+    assert rows["key"].tolist() == ["continuity_of_care"]
