@@ -241,7 +241,7 @@ def read_template_csv(path: Path, file_name: str, log: ProblemLog, encoding: str
     default_source = f"Upload {file_name}"
     try:
         rows = _template_rows(path, encoding, mapping, log, default_source, progress, numbers_typed=True)
-    except (ValueError, pd.errors.ParserError):
+    except NumbersNotPlain:
         # Some cell is not a plain number (or a row is malformed): read every cell as text, which reports each
         # such cell with its row and column. Well-formed files skip this slower path.
         rows = None
@@ -261,34 +261,78 @@ def read_template_csv(path: Path, file_name: str, log: ProblemLog, encoding: str
 
 def _template_rows(path: Path, encoding: str, mapping: dict[int, str], log: ProblemLog, default_source: str,
                    progress, numbers_typed: bool) -> pd.DataFrame:
-    """The template's rows, read in chunks. With `numbers_typed`, the C parser reads the number columns as
-    floats directly (several times faster than text + pd.to_numeric) and raises ValueError at the first cell
-    that is not a plain number; it accepts exactly the numbers pd.to_numeric accepts on stripped text, so both
-    paths give the same rows (tests/ingest/test_accepted.py reads every accepted file both ways)."""
-    options = dict(dtype=str, keep_default_na=False, na_filter=False)
-    if numbers_typed:
-        names = pd.read_csv(path, nrows=0, encoding=encoding, index_col=False).columns
-        numeric = [names[i] for i, c in mapping.items() if c in NUMERIC]
-        options = dict(dtype={n: ("float64" if n in numeric else str) for n in names}, keep_default_na=False,
-                       na_values={n: [""] for n in numeric})
+    """The template's rows, read in chunks.
+
+    With `numbers_typed`, Arrow's CSV reader parses the number columns as floats (several times faster than text
+    + pd.to_numeric) and raises NumbersNotPlain at the first cell it cannot take as a plain finite number, or at
+    a row with the wrong number of cells; the caller then reads every cell as text, which reports each problem
+    with its row and column. Arrow parses numbers correctly rounded, like float(); non-finite results ("nan",
+    "inf", "1e400") give way to the text read, so both paths give the same rows (tests/ingest/test_accepted.py
+    reads every accepted file both ways).
+    """
     parts = []
     first = 2
-    reader = pd.read_csv(path, encoding=encoding, chunksize=CHUNK_ROWS, skip_blank_lines=False, header=0,
-                         on_bad_lines="error", index_col=False, **options)
     # Problems are logged per chunk; a typed read that fails part-way must not leave the first chunks' logs.
     mark = log.mark()
     try:
-        for chunk in _strict_chunks(reader):
-            chunk = chunk.iloc[:, sorted(mapping)]
-            chunk.columns = [mapping[i] for i in sorted(mapping)]
+        for chunk in (_arrow_chunks(path, encoding, mapping) if numbers_typed
+                      else _text_chunks(path, encoding, mapping)):
             parts.append(_canonical_chunk(chunk, first, log, default_source))
             first += len(chunk)
             if progress:
                 progress(f"read {first - 2:,} rows", None)
-    except (ValueError, pd.errors.ParserError):
+    except (NumbersNotPlain, pd.errors.ParserError):
         log.reset_to(mark)
         raise
     return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
+class NumbersNotPlain(ValueError):
+    """The fast read met a cell or row it cannot take as it is; read the file as text instead."""
+
+
+def _arrow_chunks(path: Path, encoding: str, mapping: dict[int, str]):
+    """Chunks of about 16 MB of the template's mapped columns, numbers as float64 and text as strings.
+
+    An empty line reads as a row of empty cells (dropped as blank by _canonical_chunk, still counted in the row
+    numbers, as the text read does). The header is skipped by position: columns are matched by `mapping`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    width = len(read_header(path, encoding))
+    names = [f"c{i}" for i in range(width)]
+    used = sorted(mapping)
+    types = {names[i]: pa.float64() if mapping[i] in NUMERIC else pa.string() for i in used}
+    numeric = [names[i] for i in used if mapping[i] in NUMERIC]
+    try:
+        reader = pacsv.open_csv(
+            path,
+            # UTF-8 with a byte-order mark: the mark is in the header, which is skipped
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24,
+                                           encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=[names[i] for i in used],
+                                                 null_values=[""], strings_can_be_null=False))
+        for batch in reader:
+            for c in numeric:
+                if pc.any(pc.invert(pc.is_finite(batch.column(c)))).as_py():
+                    raise NumbersNotPlain(f"a number in column {c} is not finite")
+            chunk = batch.to_pandas()
+            chunk.columns = [mapping[i] for i in used]
+            yield chunk
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise NumbersNotPlain(str(exc)) from None
+
+
+def _text_chunks(path: Path, encoding: str, mapping: dict[int, str]):
+    """Chunks of the template's mapped columns, every cell as text (pandas' C parser, strict about row length)."""
+    reader = pd.read_csv(path, encoding=encoding, chunksize=CHUNK_ROWS, skip_blank_lines=False, header=0,
+                         on_bad_lines="error", index_col=False, dtype=str, keep_default_na=False, na_filter=False)
+    for chunk in _strict_chunks(reader):
+        chunk = chunk.iloc[:, sorted(mapping)]
+        chunk.columns = [mapping[i] for i in sorted(mapping)]
+        yield chunk
 
 
 def _strict_chunks(reader):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from metrics.ingest.pipeline import commit, prepare
 from metrics.store import Store
@@ -94,7 +96,7 @@ def test_ndtms_identical_total_rows_are_kept_once(tmp_path):
 
 
 TRICKY_NUMBERS = ["1.5", " 1.5 ", "1e3", "+1", ".5", "5.", "-0", "\t8", "inf", "", "nan", "1,5", "1.5%", "  ",
-                  "0x10", "NA", "=1+2", "@x", "1_000"]
+                  "0x10", "NA", "=1+2", "@x", "1_000", "Infinity", "-inf", "NaN", "1e400", "0.1", "1.0000000000000002"]
 
 
 @pytest.mark.parametrize("cell", TRICKY_NUMBERS)
@@ -122,11 +124,44 @@ def test_typed_and_text_template_reads_agree(tmp_path, cell):
         results[typed] = (rows, log.frame())
     assert False in results
     if True in results:
-        pd.testing.assert_frame_equal(results[True][0], results[False][0])
+        pd.testing.assert_frame_equal(results[True][0], results[False][0], check_exact=True)
         pd.testing.assert_frame_equal(results[True][1], results[False][1])
         assert np.signbit(results[True][0]["value"].fillna(1)).sum() == 0
     else:
-        assert cell.strip() not in ("1.5", "1e3", "+1", ".5", "5.", "-0", "8", "inf")
+        assert cell.strip() not in ("1.5", "1e3", "+1", ".5", "5.", "-0", "8", "0.1", "1.0000000000000002")
+
+
+def _read_both_ways(path):
+    from metrics.ingest import formats
+    from metrics.ingest.problems import ProblemLog
+
+    header = formats.read_header(path, "utf-8")
+    out = []
+    for typed in (True, False):
+        log = ProblemLog(path.name)
+        mapping = formats._template_columns(header, log, lambda i: False)
+        out.append(formats._template_rows(path, "utf-8", mapping, log, "src", None, numbers_typed=typed))
+    return out
+
+
+_NUMBER_TEXT = st.one_of(
+    st.tuples(st.floats(min_value=0, max_value=1e12, allow_nan=False),
+              st.sampled_from(["{!r}", "{:.3f}", "{:.15g}", "{:.17g}", "{:e}", " {} "])
+              ).map(lambda t: t[1].format(t[0])),
+    st.decimals(min_value=0, max_value=10**9, allow_nan=False, places=6).map(str))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(numbers=st.lists(_NUMBER_TEXT, min_size=1, max_size=30))
+def test_fast_read_parses_numbers_exactly_as_the_text_read(tmp_path, numbers):
+    """Arrow's number parsing (the fast read) gives bit-for-bit the floats pd.to_numeric gives on the text."""
+    import pandas as pd
+
+    path = tmp_path / "n.csv"
+    path.write_text(HEADER + "".join(f"unmet_need_ocu,E10000025,2019/20,B{i},{x},,,,,,,,\n"
+                                     for i, x in enumerate(numbers)))
+    fast, text = _read_both_ways(path)
+    pd.testing.assert_frame_equal(fast, text, check_exact=True)
 
 
 def test_a_bad_number_late_in_a_big_file_is_reported_once(tmp_path):
@@ -143,3 +178,14 @@ def test_a_bad_number_late_in_a_big_file_is_reported_once(tmp_path):
     errors = p.errors
     assert len(errors[errors.message.str.contains("formula or spreadsheet injection")]) == 1
     assert errors[errors.message.str.startswith("not a number")]["row"].tolist() == [formats.CHUNK_ROWS + 11]
+
+
+def test_an_empty_line_keeps_the_row_numbers_of_the_rows_after_it(tmp_path):
+    """Row numbers are the spreadsheet's: an empty line counts as a row in both reads (and is not stored)."""
+    path = tmp_path / "gap.csv"
+    path.write_text(HEADER + "unmet_need_ocu,E10000025,2019/20,Total,40,,,,,,,,\n\n"
+                    "unmet_need_ocu,E10000025,2020/21,Total,140,,,,,,,,\n")
+    fast, text = _read_both_ways(path)
+    assert fast["_row"].tolist() == text["_row"].tolist() == [2, 4]
+    p = prepare(path)
+    assert p.errors["row"].tolist() == [4] and "over 100" in p.errors["message"].iloc[0]
