@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from bench.datasets import NATIONAL_SCALE
-from bench.results import Result
+from bench.results import Result, median
 from metrics import demo
 from metrics.areas import default_geography
 from metrics.catalogue import default_catalogue
@@ -54,28 +54,42 @@ def _raw_duckdb_load(db: Path, csv: Path) -> float:
     return elapsed
 
 
-def measure(db: Path, dataset: str, rows: int = 100_000) -> list[Result]:
-    results = []
+def _validate_and_commit(db: Path, csv: Path) -> tuple[float, float]:
+    """(seconds to validate, seconds to validate and commit) of the file into db, on a fresh Store."""
+    with Store(db) as store:
+        started = time.perf_counter()
+        prepared = prepare(csv)
+        validated = time.perf_counter() - started
+        if not prepared.ok:
+            raise RuntimeError(f"benchmark file rejected: {prepared.errors.head()}")
+        commit(store, prepared, author="bench")
+        return validated, time.perf_counter() - started
+
+
+def measure(db: Path, dataset: str, rows: int = 100_000, repeats: int = 5) -> list[Result]:
+    """Medians of `repeats` runs, each on a fresh copy of the database, taken in turn with the DuckDB-only load
+    (the machine's load changes from second to second; single runs of ~1 s varied by a third)."""
+    raw, validated, total = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         csv = template_file(tmp / "upload.csv", rows)
-        shutil.copy(db, tmp / "raw.duckdb")
-        raw = _raw_duckdb_load(tmp / "raw.duckdb", csv)
-        shutil.copy(db, tmp / "work.duckdb")
-        with Store(tmp / "work.duckdb") as store:
-            started = time.perf_counter()
-            prepared = prepare(csv)
-            validated = time.perf_counter() - started
-            if not prepared.ok:
-                raise RuntimeError(f"benchmark file rejected: {prepared.errors.head()}")
-            rid, summary = commit(store, prepared, author="bench")
-            total = time.perf_counter() - started
-        results.append(Result(f"ingest {rows:,} template rows: validate + commit", total, raw, "s", dataset,
-                              target_ratio=3.0,
-                              note=f"validate {validated:.2f} s, commit+derive {total - validated:.2f} s; "
-                                   f"{rows / total:,.0f} rows/s; baseline DuckDB read_csv + INSERT"))
-        results.append(Result(f"ingest {rows:,} template rows: validate only", validated, raw, "s", dataset))
-    return results
+        for _ in range(repeats):
+            shutil.copy(db, tmp / "raw.duckdb")
+            raw.append(_raw_duckdb_load(tmp / "raw.duckdb", csv))
+            shutil.copy(db, tmp / "work.duckdb")
+            v, t = _validate_and_commit(tmp / "work.duckdb", csv)
+            validated.append(v)
+            total.append(t)
+            for f in tmp.glob("*.duckdb*"):
+                f.unlink()
+    raw_s, validated_s, total_s = median(raw), median(validated), median(total)
+    runs = ", ".join(f"{t / r:.1f}" for t, r in zip(total, raw))
+    return [Result(f"ingest {rows:,} template rows: validate + commit", total_s, raw_s, "s", dataset,
+                   target_ratio=3.0,
+                   note=f"medians of {repeats} runs (ratios {runs}); validate {validated_s:.2f} s, commit+derive "
+                        f"{total_s - validated_s:.2f} s; {rows / total_s:,.0f} rows/s; baseline DuckDB read_csv + "
+                        "INSERT"),
+            Result(f"ingest {rows:,} template rows: validate only", validated_s, raw_s, "s", dataset)]
 
 
 # The child's own peak RSS. Not getrusage's ru_maxrss: on Linux that survives fork and exec, so a child of a

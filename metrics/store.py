@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from metrics.periods import parse_period
@@ -454,50 +455,51 @@ class Store:
         `rederive(cur, metric_keys)` rebuilds indicator_values for the touched metrics inside the same
         transaction, so readers see either the old state or the new one, never a mixture.
         """
-        rows = rows[OBS_COLUMNS]
+        rows = rows[OBS_COLUMNS].reset_index(drop=True)
         periods = periods_frame(rows["period"].unique())
         with self.transaction() as cur:
             rid = self._new_revision(cur, info)
             self.upsert_periods(cur, periods)
-            cur.register("_incoming", rows)
-            cur.execute(
-                f"""CREATE TEMP TABLE _diff AS
-                    SELECT n.*, o.metric_key IS NULL AS is_new,
-                           (o.metric_key IS NOT NULL AND ({self._changed_predicate()})) AS is_changed
-                    FROM _incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown)"""
-            )
-            cur.unregister("_incoming")
+            cur.register("_incoming", rows.assign(_position=np.arange(len(rows))))
             duplicates = cur.execute(
-                "SELECT metric_key, area_code, period, breakdown FROM _diff GROUP BY ALL HAVING count(*) > 1 LIMIT 3"
-            ).fetchall()
+                f"SELECT {', '.join(OBS_KEY)} FROM _incoming GROUP BY ALL HAVING count(*) > 1 LIMIT 3").fetchall()
             if duplicates:
                 raise StoreError("the rows to write repeat a metric, area, period and breakdown (e.g. "
                                  + "; ".join(" / ".join(d) for d in duplicates) + "); nothing was written")
-            counts = cur.execute(
-                "SELECT count(*) FILTER (is_new), count(*) FILTER (is_changed), "
-                "count(*) FILTER (NOT is_new AND NOT is_changed) FROM _diff"
-            ).fetchall()[0]
-            summary = ChangeSummary(new=int(counts[0]), changed=int(counts[1]), unchanged=int(counts[2]))
+            # Each incoming row's status, by its position: the rows are written from the frame itself, not
+            # through a temporary copy of the whole upload (the copy cost as much as the write).
+            status = cur.execute(
+                f"""SELECT n._position, o.metric_key IS NULL AS is_new,
+                           (o.metric_key IS NOT NULL AND ({self._changed_predicate()})) AS is_changed
+                    FROM _incoming n
+                    LEFT JOIN observations o USING (metric_key, area_code, period, breakdown)"""
+            ).fetchnumpy()
+            cur.unregister("_incoming")
+            is_new = np.zeros(len(rows), dtype=bool)
+            is_changed = np.zeros(len(rows), dtype=bool)
+            is_new[status["_position"][status["is_new"]]] = True
+            is_changed[status["_position"][status["is_changed"]]] = True
+            summary = ChangeSummary(new=int(is_new.sum()), changed=int(is_changed.sum()),
+                                    unchanged=int(len(rows) - is_new.sum() - is_changed.sum()))
             cols = ", ".join(OBS_COLUMNS)
-            # The versions this revision replaces go to the history (new cells have none).
-            cur.execute(
-                f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
-                f"SELECT {cols}, revision_id, false FROM observations "
-                f"SEMI JOIN (SELECT {', '.join(OBS_KEY)} FROM _diff WHERE is_changed) USING ({', '.join(OBS_KEY)})"
-            )
-            # Delete the changed cells and insert the new versions: DuckDB's INSERT ... ON CONFLICT DO UPDATE
-            # needs far more memory on a million rows (it ran out at a 512MB cap where this does not).
-            cur.execute(
-                "DELETE FROM observations o USING _diff d WHERE d.is_changed AND o.metric_key = d.metric_key "
-                "AND o.area_code = d.area_code AND o.period = d.period AND o.breakdown = d.breakdown"
-            )
-            cur.execute(
-                f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _diff "
-                f"WHERE is_new OR is_changed", [rid]
-            )
-            touched = [r[0] for r in cur.execute(
-                "SELECT DISTINCT metric_key FROM _diff WHERE is_new OR is_changed ORDER BY 1").fetchall()]
-            cur.execute("DROP TABLE _diff")
+            key = ", ".join(OBS_KEY)
+            if is_changed.any():
+                cur.register("_changed", rows.loc[is_changed, OBS_KEY])
+                # The versions this revision replaces go to the history (new cells have none).
+                cur.execute(f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
+                            f"SELECT {cols}, revision_id, false FROM observations SEMI JOIN _changed USING ({key})")
+                # Delete the changed cells and insert the new versions: DuckDB's INSERT ... ON CONFLICT DO
+                # UPDATE needs far more memory on a million rows (it ran out at a 512MB cap where this does not).
+                cur.execute("DELETE FROM observations o USING _changed d WHERE o.metric_key = d.metric_key "
+                            "AND o.area_code = d.area_code AND o.period = d.period AND o.breakdown = d.breakdown")
+                cur.unregister("_changed")
+            written = rows.loc[is_new | is_changed]
+            touched = sorted(written["metric_key"].unique().tolist())
+            if len(written):
+                cur.register("_written", written)
+                cur.execute(f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _written", [rid])
+                cur.unregister("_written")
+            del written
             cur.execute(
                 "UPDATE revisions SET rows_new = ?, rows_changed = ?, rows_unchanged = ? WHERE revision_id = ?",
                 [summary.new, summary.changed, summary.unchanged, rid],
