@@ -32,26 +32,32 @@ def _time_navigation(context, url: str) -> float:
 
 
 def measure_render(db: Path, dataset: str, repeats: int = 3) -> list[Result]:
-    """Each page beside the bare page, measured in the same time window: a fresh server for each (cold = the
-    first navigation after it starts), then `repeats` warm navigations taken in turn, bare then page, so a
-    change in the machine's load falls on both figures alike (the machine may be shared)."""
+    """Each page beside the bare page, measured in the same time window, `repeats` times: each time a fresh server
+    for each (cold = the first navigation after it starts), then one warm navigation of each, bare first, so a
+    change in the machine's load falls on both figures alike (the machine may be shared). The figures are the
+    medians: one cold pair alone varied by ±0.2-0.3 in the ratio from run to run."""
     env = {"CDOF_DB": str(db)}
     results = []
+    note = f"medians of {repeats} fresh-server pairs; baseline: bench/bare_app.py (one Plotly chart), alongside"
     with chromium() as context:
         for name, path in PAGES.items():
-            with streamlit_server("bench/bare_app.py") as (bare, _), \
-                    streamlit_server("app.py", env=env) as (base, _):
-                bare_cold = _time_navigation(context, bare + "/")
-                cold = _time_navigation(context, base + path)
-                bare_warm, warm = [], []
-                for _ in range(repeats):
+            bare_cold, cold, bare_warm, warm = [], [], [], []
+            for _ in range(repeats):
+                with streamlit_server("bench/bare_app.py") as (bare, _), \
+                        streamlit_server("app.py", env=env) as (base, _):
+                    bare_cold.append(_time_navigation(context, bare + "/"))
+                    cold.append(_time_navigation(context, base + path))
                     bare_warm.append(_time_navigation(context, bare + "/"))
                     warm.append(_time_navigation(context, base + path))
-            note = "baseline: bench/bare_app.py (one Plotly chart), measured alongside"
-            results.append(Result(f"page cold {name}", cold, bare_cold, "ms", dataset, target_ratio=1.5, note=note))
+            results.append(Result(f"page cold {name}", median(cold), median(bare_cold), "ms", dataset,
+                                  target_ratio=1.5, note=note + _ratios(cold, bare_cold)))
             results.append(Result(f"page warm {name}", median(warm), median(bare_warm), "ms", dataset,
-                                  target_ratio=1.5, note=note))
+                                  target_ratio=1.5, note=note + _ratios(warm, bare_warm)))
     return results
+
+
+def _ratios(values: list[float], baselines: list[float]) -> str:
+    return " (pairs: " + ", ".join(f"{v / b:.2f}" for v, b in zip(values, baselines)) + ")"
 
 
 def measure_memory(db: Path, dataset: str) -> list[Result]:
