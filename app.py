@@ -34,12 +34,12 @@ async def _start_up(app):
         default_geography()
         default_catalogue()
         # The data every visitor's first page shares, whatever the area: the store's connection, the data date
-        # (every page), England's latest values (scorecard, profile) and every authority's (profile). Cached
-        # per server like any page's query, cleared with them after an upload.
+        # (every page), England's latest values (scorecard, profile) and England's range of the authorities
+        # (profile). Cached per server like any page's query, cleared with them after an upload.
         pages.common.store()
         pages.common.data_as_of()
         pages.common.latest_for_area(ENGLAND_CODE)
-        pages.common.latest_level_values("utla")
+        pages.common.spine_ranges()
     except Exception as exc:  # the page says what is wrong; the server must still start
         logging.getLogger(__name__).warning("start-up preloading stopped: %s", exc)
     yield

@@ -609,14 +609,35 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
     return _figure(data, layout)
 
 
-def spine_rows(indicators: Sequence[Indicator], level_values: pd.DataFrame, area_latest: pd.DataFrame,
-               england_latest: pd.DataFrame, region_latest: pd.DataFrame | None, spine_stats) -> pd.DataFrame:
-    """Per metric published locally: England's range (worst, q25, q75, best) in the latest period of the
-    authorities, the area's, England's and the region's values in that period, positions normalised around
-    England (Fingertips): England at 0, the further extreme at +/-1, worse to the left."""
+SPINE_RANGE_COLUMNS = ["key", "Period", "worst", "q25", "q75", "best", "n"]
+
+
+def spine_ranges(indicators: Sequence[Indicator], level_values: pd.DataFrame, spine_stats) -> pd.DataFrame:
+    """Per metric on the spine: the authorities' latest period and England's range in it (worst, q25, q75, best,
+    n; oriented by polarity). The same for every area, so the pages compute it once per data version.
+
+    On the spine: metrics published for local authorities, not local measures, and not counts (people in
+    treatment: England's total is no centre for an area's count)."""
     rows = []
-    # Split each frame once by metric and period (filtering whole frames per metric cost ~0.1 s a page).
+    # Split the frame once by metric (filtering the whole frame per metric cost ~0.1 s a page).
     by_metric = {k: g for k, g in level_values.groupby("metric_key", sort=False)} if not level_values.empty else {}
+    for ind in indicators:
+        if not ind.published_locally or ind.tier == "local" or not ind.benchmarkable:
+            continue
+        vals = by_metric.get(ind.key)
+        if vals is None or vals.empty:
+            continue
+        rows.append({"key": ind.key, "Period": vals["period"].iloc[0],
+                     **spine_stats(vals["value"].to_numpy(float), ind.polarity)})
+    return pd.DataFrame(rows, columns=SPINE_RANGE_COLUMNS)
+
+
+def spine_rows(indicators: Sequence[Indicator], ranges: pd.DataFrame, area_latest: pd.DataFrame,
+               england_latest: pd.DataFrame, region_latest: pd.DataFrame | None) -> pd.DataFrame:
+    """The spine chart's rows for one area: each metric of `ranges` (spine_ranges) with the area's, England's and
+    the region's values in the range's period, positions normalised around England (Fingertips): England at 0,
+    the further extreme at +/-1, worse to the left."""
+    rows = []
 
     def split(df):
         if df is None or df.empty:
@@ -624,17 +645,13 @@ def spine_rows(indicators: Sequence[Indicator], level_values: pd.DataFrame, area
         return {k: g for k, g in df.groupby(["metric_key", "period"], sort=False)}
 
     area_by, eng_by, reg_by = split(area_latest), split(england_latest), split(region_latest)
+    by_key = {r["key"]: r for r in ranges.to_dict("records")}
     empty = pd.DataFrame()
     for ind in indicators:
-        if not ind.published_locally or ind.tier == "local":
+        st_ = by_key.get(ind.key)
+        if st_ is None:
             continue
-        if not ind.benchmarkable:  # a count (people in treatment): England's total is no centre for an area's count
-            continue
-        vals = by_metric.get(ind.key)
-        if vals is None or vals.empty:
-            continue
-        period = vals["period"].iloc[0]
-        st_ = spine_stats(vals["value"].to_numpy(float), ind.polarity)
+        period = st_["Period"]
         a, e, g = (d.get((ind.key, period), empty) for d in (area_by, eng_by, reg_by))
         area_v = float(a["value"].iloc[0]) if not a.empty else np.nan
         eng_v = float(e["value"].iloc[0]) if not e.empty else np.nan

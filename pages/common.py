@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import presentation
+from metrics import presentation, stats
 from metrics.access import is_uploader, sign_in_configured
 from metrics.areas import default_geography
 from metrics.build import ensure_default_database
@@ -115,9 +115,9 @@ def _values_for_period(_store, metric_key: str, period: str, area_codes: tuple[s
     return _store.values_for_period(metric_key, period, list(area_codes))
 
 
-@st.cache_data(ttl=_TTL, max_entries=8, show_spinner=False)
-def _latest_level_values(_store, level: str) -> pd.DataFrame:
-    return _store.latest_level_values(level)
+@st.cache_data(ttl=_TTL, max_entries=2, show_spinner=False)
+def _spine_ranges(_store) -> pd.DataFrame:
+    return presentation.spine_ranges(catalogue().ordered(), _store.latest_level_values("utla"), stats.spine_stats)
 
 
 @st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
@@ -130,7 +130,7 @@ def _data_as_of(_store):
     return _store.data_as_of()
 
 
-_CACHED = (_latest_for_area, _latest_for_areas, _series, _sparklines, _values_for_period, _latest_level_values,
+_CACHED = (_latest_for_area, _latest_for_areas, _series, _sparklines, _values_for_period, _spine_ranges,
            _periods_for_metric, _data_as_of)
 
 
@@ -160,8 +160,10 @@ def values_for_period(metric_key: str, period: str, area_codes) -> pd.DataFrame:
     return _values_for_period(store(), metric_key, period, tuple(area_codes))
 
 
-def latest_level_values(level: str = "utla") -> pd.DataFrame:
-    return _latest_level_values(store(), level)
+def spine_ranges() -> pd.DataFrame:
+    """England's range of the authorities' latest values, per metric on the profile's spine (the same for every
+    area: computed once per data version)."""
+    return _spine_ranges(store())
 
 
 def periods_for_metric(metric_key: str) -> list[str]:

@@ -3,7 +3,6 @@ import pandas as pd
 import streamlit as st
 
 from metrics import presentation as pr
-from metrics import stats
 from metrics.areas import ENGLAND_CODE
 from pages import common
 
@@ -22,13 +21,12 @@ area = geo.get(area_code)
 region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
 region = region if region is not None and region.level == "region" else None
 
-level_values = common.latest_level_values("utla")
 area_latest = common.latest_for_area(area_code)
 england = common.latest_for_area(ENGLAND_CODE)
 region_latest = common.latest_for_area(region.code) if region is not None else None
 # The profile compares like with like: each metric in the latest period of the authorities; the area's row in
 # that period may not be its own latest, so look it up in the series where needed.
-spine = pr.spine_rows(cat.ordered(), level_values, area_latest, england, region_latest, stats.spine_stats)
+spine = pr.spine_rows(cat.ordered(), common.spine_ranges(), area_latest, england, region_latest)
 
 st.subheader(pr.area_label(area_code, geo))
 if spine.empty:

@@ -174,7 +174,7 @@ def test_spine_rows_orientation(cat):
     area = pd.DataFrame([_rows(metric_key="ocu_prevalence", period="2023/24", value=4.0,
                                compared_to_england="Better")])
     eng = pd.DataFrame([_rows(metric_key="ocu_prevalence", period="2023/24", value=6.0)])
-    sp = pr.spine_rows([ind], lv, area, eng, None, stats.spine_stats).iloc[0]
+    sp = pr.spine_rows([ind], pr.spine_ranges([ind], lv, stats.spine_stats), area, eng, None).iloc[0]
     assert sp["worst"] == 10 and sp["best"] == 2
     assert sp["p_worst"] == pytest.approx(-1) and sp["p_best"] == pytest.approx(1)
     assert sp["p_area"] == pytest.approx(0.5)  # better than England -> right of centre
@@ -199,5 +199,5 @@ def test_spine_leaves_out_counts():
                         "value_note": None, "is_demo": False, "source": "s"}
     area = pd.DataFrame([row("numbers_in_treatment", 300.0), row("continuity_of_care", 50.0)])
     england = pd.DataFrame([row("numbers_in_treatment", 140000.0), row("continuity_of_care", 45.0)])
-    rows = presentation.spine_rows(inds, level, area, england, None, stats.spine_stats)
+    rows = presentation.spine_rows(inds, presentation.spine_ranges(inds, level, stats.spine_stats), area, england, None)
     assert rows["key"].tolist() == ["continuity_of_care"]
