@@ -56,7 +56,7 @@ def main(argv=None) -> int:
             if "pages" in only:
                 from bench import pages
 
-                results += pages.measure_render(db, kind, repeats=1 if args.quick else 3)
+                results += pages.measure_render(db, kind, repeats=1 if args.quick else 5)
             if "memory" in only and kind == "national" or ("memory" in only and args.dataset == kind == "default"):
                 from bench import pages
 
