@@ -85,16 +85,6 @@ def comparison_colour(word: Any) -> str:
     return COMPARISON_COLOURS.get(str(word), COMPARISON_COLOURS["Not compared"])
 
 
-def comparison_style(word: Any) -> str:
-    """CSS for a table cell holding a comparison word (used with pandas Styler.map); "" for anything else."""
-    if not isinstance(word, str):
-        return ""
-    key = next((k for k in COMPARISON_COLOURS if word.startswith(k)), None)
-    if key is None:
-        return ""
-    return f"background-color: {COMPARISON_COLOURS[key]}; color: {COMPARISON_TEXT[key]}"
-
-
 def comparison_word_colour(text: Any) -> str:
     """The colour of a cell that starts with a comparison word ("Better", "Not compared (...)")."""
     key = next((k for k in COMPARISON_COLOURS if isinstance(text, str) and text.startswith(k)), "Not compared")
@@ -373,6 +363,12 @@ def _short_source(src: Any) -> str:
     return src
 
 
+def in_area_profile(ind: Indicator) -> bool:
+    """Published for local authorities and not a local measure: the metrics an area sits among England's
+    authorities for (the tartan rug's rows; the spine's, counts apart)."""
+    return ind.published_locally and ind.tier != "local"
+
+
 def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_codes: Sequence[str],
                  geography: Geography) -> pd.DataFrame:
     """Metrics x areas: each cell "value unit · comparison with England"; England's own value in a column.
@@ -382,7 +378,7 @@ def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_cod
     by = {(r.metric_key, r.area_code): r for r in latest.itertuples()} if not latest.empty else {}
     rows = []
     for ind in indicators:
-        if not ind.published_locally or ind.tier == "local":
+        if not in_area_profile(ind):
             continue
         row = {"key": ind.key, "Indicator": ind.short_name}
         eng = by.get((ind.key, ENGLAND_CODE))
@@ -622,7 +618,7 @@ def spine_ranges(indicators: Sequence[Indicator], level_values: pd.DataFrame, sp
     # Split the frame once by metric (filtering the whole frame per metric cost ~0.1 s a page).
     by_metric = {k: g for k, g in level_values.groupby("metric_key", sort=False)} if not level_values.empty else {}
     for ind in indicators:
-        if not ind.published_locally or ind.tier == "local" or not ind.benchmarkable:
+        if not in_area_profile(ind) or not ind.benchmarkable:
             continue
         vals = by_metric.get(ind.key)
         if vals is None or vals.empty:

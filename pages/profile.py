@@ -59,7 +59,7 @@ st.caption(f"Chart: spine chart of {len(allrows)} indicators for {area.name}, by
 links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in allrows["key"])
 st.caption(f":material/menu_book: Definition and source: {links}")
 
-counts = [i for i in cat.ordered() if i.published_locally and i.tier != "local" and not i.benchmarkable]
+counts = [i for i in cat.ordered() if pr.in_area_profile(i) and not i.benchmarkable]
 if counts:
     st.caption("Not on the spine (counts, which have no England centre to place an area's count around; see the "
                "scorecard): " + "; ".join(i.short_name for i in counts) + ".")

@@ -85,11 +85,10 @@ def test_area_labels_and_order():
     assert regions == sorted(regions)  # grouped by region
 
 
-def test_comparison_style_and_goal_words(cat):
-    assert "#0072B2" in pr.comparison_style("Better")
-    assert "#D55E00" in pr.comparison_style("Worse")
-    assert pr.comparison_style("No data") == ""
-    assert pr.comparison_style(None) == ""
+def test_comparison_colours_and_goal_words(cat):
+    assert pr.comparison_word_colour("Better") == "#0072B2"
+    assert pr.comparison_word_colour("Worse") == "#D55E00"
+    assert pr.comparison_word_colour("No data") == pr.comparison_word_colour(None) == pr.comparison_colour("x")
     coc = cat.get("continuity_of_care")
     assert pr.goal_words("Red", coc) == "Misses target (National target 75% by end of 2023)"
     assert pr.goal_words("Green", coc).startswith("Meets target")
