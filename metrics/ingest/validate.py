@@ -14,7 +14,7 @@ import pandas as pd
 
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
-from metrics.ingest.formats import _excel_date_period
+from metrics.ingest.formats import _excel_date_period, categorical, text_codes
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.periods import PeriodError, parse_period
 from metrics.store import OBS_COLUMNS, OBS_KEY
@@ -27,17 +27,22 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _map_text(values: pd.Series, func) -> pd.Series:
+    """func of each distinct value of a text column (None: missing), as categories: a column holds a few dozen
+    metrics, ~160 areas, some periods, so each is resolved once instead of once per row."""
+    codes, distinct = text_codes(values)
+    return pd.Series(categorical(codes, [func(v) for v in distinct]), index=values.index)
+
+
 def _lookup(values: pd.Series, mapping: dict) -> pd.Series:
-    """values.map(mapping) (None where absent), through the distinct values: Series.map on Arrow-backed
-    strings builds a hash index of the whole column each call, several times slower on a big upload."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = [mapping.get(u) for u in uniques]
-    if (codes < 0).any():
-        mapped.append(None)  # code -1 (missing) takes this trailing None
-    # The column's type is inferred from the distinct results (the same type pandas infers from the whole column:
-    # Arrow strings for text) and expanded by take, instead of inferring and converting one object per row.
-    distinct = pd.Series(np.array(mapped, dtype=object))
-    return pd.Series(distinct.array.take(codes), index=values.index)
+    """values.map(mapping) (None where absent), as categories."""
+    return _map_text(values, mapping.get)
+
+
+def _rowwise(values: pd.Series, func, missing) -> np.ndarray:
+    """func of each row's text value (`missing` for a missing cell), computed once per distinct value."""
+    codes, distinct = text_codes(values)
+    return np.array([func(v) for v in distinct] + [missing])[np.where(codes < 0, len(distinct), codes)]
 
 
 def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geography: Geography,
@@ -67,10 +72,8 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         bad |= ~known
 
     # ---- area
-    codes = rows["area_code"].str.strip().str.upper()
-    resolved = {}
-    for code in codes.unique():
-        resolved[code] = geography.resolve_code(code)
+    codes = _map_text(rows["area_code"], lambda v: str(v).strip().upper())
+    resolved = {code: geography.resolve_code(code) for code in codes.cat.categories}
     current = _lookup(codes, resolved)
     unknown = current.isna().to_numpy()
     if unknown.any():
@@ -87,17 +90,17 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
 
         log.add_rows(r[unknown], cname("area_code"), rows["area_code"][unknown], unknown_area, rule="unknown area")
         bad |= unknown
-    legacy = (~unknown) & (current != codes).to_numpy()
+    legacy = (~unknown) & _rowwise(codes, lambda c: resolved[c] is not None and resolved[c] != c, False)
     if legacy.any():
         log.add_rows(r[legacy], cname("area_code"), codes[legacy],
                      lambda v: f"old code of {geography.get(resolved[v]).name}; stored under the current code "
                      f"{resolved[v]}", WARNING, rule="legacy code")
-    rows["area_code"] = current.where(current.notna(), codes)
+    rows["area_code"] = _map_text(codes, lambda c: resolved[c] or c)
 
     # ---- period (one parse per distinct label)
     labels = {}
     messages = {}
-    for p in rows["period"].unique():
+    for p in text_codes(rows["period"])[1]:
         try:
             labels[p] = parse_period(p).label
         except PeriodError as exc:
@@ -106,7 +109,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
     if badp.any():
         log.add_rows(r[badp], cname("period"), rows["period"][badp], lambda v: messages[v], rule="period")
         bad |= badp
-    rows["period"] = _lookup(rows["period"], labels).where(~badp, rows["period"])
+    rows["period"] = _map_text(rows["period"], lambda p: labels.get(p, p))
 
     # ---- area level the metric is published at
     level_of = {c: geography.get(c).level for c in rows.loc[~unknown, "area_code"].unique()}
@@ -190,8 +193,9 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         firsts = rows.loc[dup].groupby(OBS_KEY, sort=False)["_row"].transform("min").to_numpy()
         later = r[dup] != firsts
         rr, ff = r[dup][later], firsts[later]
-        vals = (rows.loc[dup, "metric_key"] + " / " + rows.loc[dup, "area_code"] + " / " + rows.loc[dup, "period"]
-                + " / " + rows.loc[dup, "breakdown"]).to_numpy()[later]
+        text = {c: rows.loc[dup, c].astype(str) for c in OBS_KEY}
+        vals = (text["metric_key"] + " / " + text["area_code"] + " / " + text["period"] + " / "
+                + text["breakdown"]).to_numpy()[later]
         log.add_rows(rr, "metric_key/area_code/period/breakdown", vals,
                      iter_messages([f"a duplicate of row {f}: the same metric, area, period and breakdown may "
                                     "appear once in a file" for f in ff]), rule="duplicate")
@@ -214,8 +218,11 @@ class iter_messages:  # noqa: N801 - used like a function by ProblemLog.add_rows
 def store_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows to store, text columns as categories: they repeat (a few dozen metrics, ~160 areas, some
     periods and breakdowns), so a million-row upload holds ~4 bytes per cell instead of a string each while it
-    waits for preview and commit (DuckDB reads categories as its ENUM type)."""
+    waits for preview and commit. DuckDB reads categories as an ENUM, which sorts by its categories' order: the
+    categories are put in text order so that an ORDER BY on them sorts as on text."""
     out = rows[OBS_COLUMNS].reset_index(drop=True)
     for c in ("metric_key", "area_code", "period", "breakdown", "value_note", "source"):
-        out[c] = out[c].astype("category")
+        column = out[c] if isinstance(out[c].dtype, pd.CategoricalDtype) else out[c].astype("category")
+        column = column.cat.remove_unused_categories()
+        out[c] = column.cat.reorder_categories(column.cat.categories.sort_values())
     return out
