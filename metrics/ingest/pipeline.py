@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -72,7 +73,10 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
     log = ProblemLog(file_name)
     say = progress or (lambda stage, frac: None)
     t0 = time.perf_counter()
-    sha = sha256_of(path)
+    # The file's SHA-256 (for the revision) is computed alongside the read: hashlib releases the GIL.
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+    sha_future = hashing.submit(sha256_of, path)
+    hashing.shutdown(wait=False)
     rows = pd.DataFrame(columns=OBS_COLUMNS)
     detected, encoding, read = None, None, 0
     try:
@@ -126,7 +130,7 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
         timings = {}
     log.finish()
     say("Checked", 0.9)
-    prepared = Prepared(file_name, detected, sha, rows, log.frame(), encoding, read, timings)
+    prepared = Prepared(file_name, detected, sha_future.result(), rows, log.frame(), encoding, read, timings)
     if read > formats.CHUNK_ROWS:  # a file read in several chunks leaves freed memory the commit would sit on
         release_free_memory()
     return prepared

@@ -223,6 +223,5 @@ def store_frame(rows: pd.DataFrame) -> pd.DataFrame:
     out = rows[OBS_COLUMNS].reset_index(drop=True)
     for c in ("metric_key", "area_code", "period", "breakdown", "value_note", "source"):
         column = out[c] if isinstance(out[c].dtype, pd.CategoricalDtype) else out[c].astype("category")
-        column = column.cat.remove_unused_categories()
         out[c] = column.cat.reorder_categories(column.cat.categories.sort_values())
     return out
