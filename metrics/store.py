@@ -44,12 +44,6 @@ OBS_COLUMNS = OBS_KEY + OBS_VALUE_COLUMNS
 # Columns whose change makes a row "changed" in a preview (is_demo flips when real data replaces demo).
 COMPARED_COLUMNS = OBS_VALUE_COLUMNS
 
-DERIVED_EXTRA = [
-    "level", "region_code", "period_kind", "period_sortable", "start_year", "revision_id", "is_aggregate",
-    "aggregation_note", "england_value", "region_value", "compared_to_england", "compared_to_region",
-    "compared_to_goal", "recent_trend",
-]
-
 DEFAULT_BREAKDOWN = "Total"
 
 # Row groups of 32,768 rows instead of DuckDB's 122,880. DuckDB writes an insert of at least one row group straight

@@ -139,10 +139,6 @@ def _excel_date_period(value) -> str:
             "period again")
 
 
-def looks_like_date(text: str) -> bool:
-    return bool(_excel_date_period(text))
-
-
 def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct values) of a text column: a category's codes as they are, else factorized. A missing
     cell has code -1."""
