@@ -60,7 +60,7 @@ def measure(db: Path, dataset: str, runs: int = 50) -> list[Result]:
                 t = time.perf_counter()
                 call()
                 timings.append((time.perf_counter() - t) * 1000)
-                cur = store._cursor()
+                cur = store._con.cursor()
                 t = time.perf_counter()
                 cur.execute(sql, params).fetchall()
                 baseline.append((time.perf_counter() - t) * 1000)
