@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
+from metrics.periods import KIND_WORDS
 from pages import common
 
 cat = common.catalogue()
@@ -32,6 +33,14 @@ if show_region and region is not None and region.level == "region":
     codes.append(region.code)
 
 rows = common.series(metric_key, codes)
+# A metric stored with two kinds of period (NDTMS quarters beside Fingertips years, say) is two series, not one
+# line: the reader picks the kind, the one with the latest period first.
+kinds = rows.sort_values("period_sortable", ascending=False)["period_kind"].drop_duplicates().tolist()
+if len(kinds) > 1:
+    kind = st.radio("Periods", kinds, format_func=lambda k: KIND_WORDS.get(k, k).capitalize(), horizontal=True,
+                    key="periods", bind="query-params",
+                    help="This indicator is stored for more than one kind of period; each is its own series.")
+    rows = rows[rows["period_kind"] == kind]
 area_rows = rows[rows["area_code"] == area_code]
 st.subheader(f"{ind.short_name} ({ind.unit}): {area.name}")
 common.definition_link(metric_key)
