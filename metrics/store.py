@@ -743,9 +743,9 @@ class Store:
         )
 
     def sparklines(self, area_code: str, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
-        """metric_key, period, value for one area across all metrics (for small trend lines)."""
+        """metric_key, period, period_kind, value for one area across all metrics (for small trend lines)."""
         return self._query(
-            """SELECT metric_key, period, period_sortable, value FROM indicator_values
+            """SELECT metric_key, period, period_kind, period_sortable, value FROM indicator_values
                WHERE area_code = ? AND breakdown = ? ORDER BY metric_key, period_sortable""",
             [area_code, breakdown],
         )

@@ -129,6 +129,20 @@ def test_scorecard_rows_published_not_local_and_local(cat):
     assert out.loc["naloxone_coverage_opiate", "Note"].startswith("No data uploaded yet")
 
 
+def test_scorecard_sparkline_keeps_to_the_kind_of_period_of_the_value_shown(cat):
+    """Years and quarters of one metric are two series: the line beside a quarterly value is the quarters'."""
+    inds = [cat.get("continuity_of_care")]
+    latest = pd.DataFrame([_rows(period="2023/24 Q2", period_kind="quarter")])
+    sparks = pd.DataFrame({"metric_key": ["continuity_of_care"] * 5,
+                           "period_kind": ["financial_year", "financial_year", "quarter", "financial_year", "quarter"],
+                           "value": [25.2, 51.7, 40.0, 48.0, 41.0]})
+    out = pr.scorecard_rows(inds, "E10000034", "utla", latest, pd.DataFrame(), None, sparks).set_index("key")
+    assert out.loc["continuity_of_care", "Trend"] == [40.0, 41.0]
+    latest = pd.DataFrame([_rows(period="2022/23", period_kind="financial_year")])
+    out = pr.scorecard_rows(inds, "E10000034", "utla", latest, pd.DataFrame(), None, sparks).set_index("key")
+    assert out.loc["continuity_of_care", "Trend"] == [25.2, 51.7, 48.0]
+
+
 def test_series_table_and_export(cat):
     ind = cat.get("continuity_of_care")
     rows = pd.DataFrame([_rows(), _rows(period="2023/24", value=np.nan, value_note="Value suppressed")])

@@ -73,3 +73,17 @@ def test_download_rows_match_the_table(captured_downloads):
     assert sorted(df["area_name"]) == ["Buckinghamshire", "England", "Oxfordshire", "Worcestershire"]
     assert set(df["period"]) == {"2023/24"}
     assert any(n.startswith("# Data as of:") for n in notes)
+
+
+def test_small_multiples_keep_to_the_kind_of_the_chosen_period(mixed_periods_db):
+    """With quarters stored beside years, the trends below the bars are drawn for the chosen period's kind only."""
+    at = open_part(run_page("compare", metric="continuity_of_care", period="2023/24 Q2"), "trends")
+    assert at.selectbox(key="period").value == "2023/24 Q2"
+    multiples = plotly_specs(at)[1]
+    periods = {x for t in multiples["data"] for x in t["x"]}
+    assert periods == {"2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"}
+    assert "Only periods of the same kind as 2023/24 Q2 are drawn" in all_text(at)
+    at.selectbox(key="period").set_value("2022/23").run()
+    assert not at.exception
+    periods = {x for t in plotly_specs(at)[1]["data"] for x in t["x"]}
+    assert "2022/23" in periods and not any("Q" in p for p in periods)

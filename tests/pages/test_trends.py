@@ -88,26 +88,9 @@ def test_downloads_are_what_is_shown_with_sources(captured_downloads):
     assert sheets["notes"]["notes"].str.startswith("Source:").any()
 
 
-def test_a_metric_with_years_and_quarters_is_drawn_one_kind_at_a_time(built_db, tmp_path, monkeypatch):
+def test_a_metric_with_years_and_quarters_is_drawn_one_kind_at_a_time(mixed_periods_db):
     """Quarters uploaded beside the yearly values are their own series: the page offers the kind of period and
     draws only that kind, never years and quarters on one line."""
-    import shutil
-
-    from metrics.ingest.pipeline import commit, prepare
-    from metrics.store import Store
-
-    db = tmp_path / "mixed.duckdb"
-    shutil.copy(built_db, db)
-    upload = tmp_path / "quarters.csv"
-    upload.write_text("metric_key,area_code,period,breakdown,value,count,denominator\n"
-                      + "".join(f"continuity_of_care,{area},2023/24 Q{q},Total,,{30 + q},{60 + q}\n"
-                                for area in ("E10000034", "E92000001") for q in (1, 2, 3, 4)))
-    prepared = prepare(upload)
-    assert prepared.ok, prepared.problems
-    with Store(db) as store:
-        commit(store, prepared, author="test")
-    monkeypatch.setenv("CDOF_DB", str(db))
-
     at = run_page("trends", metric="continuity_of_care", area="E10000034")
     radio = at.radio(key="periods")
     assert radio.options == ["Quarter", "Financial year"]  # the kind with the latest period first
