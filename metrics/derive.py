@@ -386,11 +386,14 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     vs_goal = stats._goal_codes(value, lower, upper, goal_m[metric], pol)
 
     # 4. Recent trend of the five periods ending at each row.
-    # A series is one (metric, area, breakdown); rows missing any of them belong to none.
-    series = (metric.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown
-    series[keys.metric_nan[metric] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
+    # A series is one (metric, area, breakdown, kind of period): years and quarters of one metric are two series,
+    # so quarters stored beside years do not break the years' five-point window. Rows missing any key belong to
+    # none.
     kind_codes, kind_u = pd.factorize(obs["period_kind"], use_na_sentinel=True)
     kind = np.array([stats._KIND_CODE.get(k, 0) for k in kind_u] + [0], dtype=np.int64)[kind_codes]
+    series = ((metric.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown) \
+        * (len(kind_u) + 1) + (kind_codes + 1)
+    series[keys.metric_nan[metric] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
     trend = stats._trend_codes(series, obs["start_year"].to_numpy(dtype=float, na_value=np.nan), kind, value,
                                lower, upper, obs["count"].to_numpy(dtype=float, na_value=np.nan),
                                obs["denominator"].to_numpy(dtype=float, na_value=np.nan),

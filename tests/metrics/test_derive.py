@@ -106,6 +106,20 @@ def test_trend_needs_five_annual_points():
     assert d.loc["2021/22", "recent_trend"] == "Cannot be calculated"
 
 
+def test_quarters_stored_beside_years_leave_the_yearly_trend_as_it_was():
+    """Years and quarters of one metric are two series: quarters of the same years do not break the five-year
+    window (each kind's trend is judged on its own periods; quarters are never annual, so never judged)."""
+    years = ["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"]
+    yearly = [("treatment_progress", "E10000034", y, np.nan, 300.0 + 60 * n, 1000.0) for n, y in enumerate(years)]
+    quarters = [("treatment_progress", "E10000034", f"{y} Q{q}", np.nan, 300.0 + 60 * n, 1000.0)
+                for n, y in enumerate(years) for q in (1, 2, 3, 4)]
+    d = derive_frame(obs(yearly + quarters), CAT, GEO)
+    d = d[(d.area_code == "E10000034")].set_index("period")
+    assert d.loc["2022/23", "recent_trend"] == "Increasing and getting better"
+    assert d.loc["2021/22", "recent_trend"] == "Cannot be calculated"
+    assert (d.loc[[f"2022/23 Q{q}" for q in (1, 2, 3, 4)], "recent_trend"] == "Cannot be calculated").all()
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_integer_joins_keep_pandas_merge_order(seed):
     # derive joins on integer codes instead of merging frames; rows must come out as pandas' merge gives them
