@@ -297,10 +297,27 @@ def read_template_csv(path: Path, file_name: str, log: ProblemLog, encoding: str
             log.add(int(m[1]) if m else None, None, None, f"the CSV is malformed ({exc}); expected the same "
                     "number of cells on every row, with quotes around cells that contain commas")
             raise FileUnreadable from None
+        _log_short_rows(path, encoding, len(header), log)
     if rows.empty:
         log.add(None, None, None, "the file has a header but no data rows")
         raise FileUnreadable
     return ReadResult(rows, "template", encoding)
+
+
+def _log_short_rows(path: Path, encoding: str, width: int, log: ProblemLog) -> None:
+    """Warn of rows with fewer cells than the header. The text read fills the missing cells with "", as it reads
+    empty ones, so a truncated row would otherwise pass unseen (the fast read gives way to the text read on such
+    a row, so only files read as text need this pass)."""
+    with open(path, newline="", encoding=encoding) as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        short = [(n, len(cells)) for n, cells in enumerate(reader, start=2)
+                 if len(cells) < width and any(c.strip() for c in cells)]
+    if short:
+        log.add_rows([n for n, _ in short], None, [f"{k} of {width} cells" for _, k in short],
+                     "the row has fewer cells than the header; the missing cells at its end were read as empty. "
+                     "Check that the row is complete (a spreadsheet may leave out empty cells at the end of a row)",
+                     WARNING, rule="short row")
 
 
 def _template_rows(path: Path, encoding: str, mapping: dict[int, str], log: ProblemLog, default_source: str,

@@ -189,3 +189,17 @@ def test_an_empty_line_keeps_the_row_numbers_of_the_rows_after_it(tmp_path):
     assert fast["_row"].tolist() == text["_row"].tolist() == [2, 4]
     p = prepare(path)
     assert p.errors["row"].tolist() == [4] and "over 100" in p.errors["message"].iloc[0]
+
+
+def test_a_row_shorter_than_the_header_is_read_with_a_warning_naming_it(tmp_path):
+    """A row missing its last cells is read (the missing cells as empty) and named in a warning; a complete row
+    and an empty line are not."""
+    path = tmp_path / "short.csv"
+    path.write_text(HEADER + "unmet_need_ocu,E10000025,2019/20,Total,40,,,,,3,10,,\n\n"
+                    "unmet_need_ocu,E10000034,2019/20,Total,41\n")
+    p = prepare(path)
+    assert p.ok
+    warnings = _warnings(p)
+    short = warnings[warnings.message.str.startswith("the row has fewer cells than the header")]
+    assert short["row"].tolist() == [4] and short["value"].tolist() == ["5 of 13 cells"]
+    assert len(p.rows) == 2 and p.rows["value"].tolist() == [40.0, 41.0]
