@@ -297,7 +297,7 @@ def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: 
     eng = england_latest.set_index("metric_key") if not england_latest.empty else pd.DataFrame()
     reg = region_latest.set_index("metric_key") if region_latest is not None and not region_latest.empty \
         else pd.DataFrame()
-    if not sparks.empty and not latest.empty and "period_kind" in sparks and "period_kind" in latest:
+    if not sparks.empty and not latest.empty:
         # Each metric's line keeps to the kind of period of the value beside it (years and quarters of one metric
         # are two series, not one line).
         kind = sparks["metric_key"].map(latest.drop_duplicates("metric_key").set_index("metric_key")["period_kind"])

@@ -79,9 +79,9 @@ data_part = st.expander(f"Data table and downloads ({period})", key="data", bind
 # ------------------------------------------------------------------------------------------------- small multiples
 if trends_part.open:
     with trends_part:
-        series = common.series(metric_key, list(codes) + [ENGLAND_CODE])
+        stored = common.series(metric_key, list(codes) + [ENGLAND_CODE])
         # The periods of the chosen one's kind only: years and quarters of one metric are two series, not one line.
-        series = series[series["period_kind"] == parse_period(period).kind]
+        series = stored[stored["period_kind"] == parse_period(period).kind]
         if series[series["area_code"] != ENGLAND_CODE].empty:
             st.info("No values over time for the chosen areas.", icon=":material/info:")
         else:
@@ -90,7 +90,7 @@ if trends_part.open:
                             key="compare_multiples")
             st.caption(f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} "
                        f"to {order[-1]}, each with England's line dashed for reference.")
-            if len({parse_period(p).kind for p in periods}) > 1:
+            if stored["period_kind"].nunique() > 1:
                 st.caption(f"Only periods of the same kind as {period} are drawn; choose a period of another kind "
                            "above to see that series.")
 

@@ -193,13 +193,13 @@ def _canonical_chunk(raw: pd.DataFrame, first_row: int, log: ProblemLog, default
         text[c] = (index, stripped)
         blank &= (stripped == "")[index]
     rows = rows[~blank]
+    text = {c: (index[~blank], stripped) for c, (index, stripped) in text.items()}
     out = pd.DataFrame({"_row": rows})
     for c in raw.columns:
         if c in typed:
             out[c] = raw[c].to_numpy(float)[~blank] + 0.0  # + 0.0: "-0" reads as 0.0, as pd.to_numeric gives
             continue
         index, stripped = text[c]
-        index = index[~blank]
         injected = np.fromiter((v.startswith(INJECTION_PREFIXES) for v in stripped), bool, len(stripped))
         inj = injected[index]
         if inj.any():
@@ -214,8 +214,6 @@ def _canonical_chunk(raw: pd.DataFrame, first_row: int, log: ProblemLog, default
                              "like 12.5 (leave the cell empty for a missing value; no % signs, commas or words)",
                              rule="not a number")
             out[c] = numbers[index]
-        else:
-            text[c] = (index, stripped)
     for c in NUMERIC:
         if c not in out:
             out[c] = np.nan

@@ -100,7 +100,7 @@ def test_comparison_colours_and_goal_words(cat):
 
 def _rows(**kw):
     base = dict(metric_key="continuity_of_care", area_code="E10000034", area_name="Worcestershire",
-                period="2022/23", period_sortable=2022, value=51.7, lower95=np.nan, upper95=np.nan, count=np.nan,
+                period="2022/23", period_kind="financial_year", period_sortable=2022, value=51.7, lower95=np.nan, upper95=np.nan, count=np.nan,
                 denominator=np.nan, value_note="note", source="Published: s", is_demo=False,
                 compared_to_england="Not compared", recent_trend="Cannot be calculated", england_value=42.61,
                 region_value=np.nan, compared_to_region="Not compared", compared_to_goal="Red",
@@ -115,7 +115,8 @@ def test_scorecard_rows_published_not_local_and_local(cat):
     england = pd.DataFrame([_rows(metric_key="drug_use_last_year", area_code="E92000001", area_name="England",
                                   value=8.9, value_note=None, period="2023/24", is_demo=True,
                                   source="DEMONSTRATION DATA")])
-    sparks = pd.DataFrame({"metric_key": ["continuity_of_care"] * 2, "value": [25.2, 51.7]})
+    sparks = pd.DataFrame({"metric_key": ["continuity_of_care"] * 2, "period_kind": ["financial_year"] * 2,
+                           "value": [25.2, 51.7]})
     out = pr.scorecard_rows(inds, "E10000034", "utla", latest, england, None, sparks).set_index("key")
     assert out.loc["continuity_of_care", "Value"] == "51.7%"
     assert out.loc["continuity_of_care", "England"] == "42.6%"
