@@ -143,7 +143,7 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     Vectorised: sums of the counts and denominators of the members that have both (only counts for a count),
     then value and limits recomputed with the metric's method by stats._fill_limits (limits_for_frame's
     computation), exactly as stats.aggregate does for one cell. A DSR is never aggregated (it needs age-specific
-    counts). Grouping is on integer codes (`keys`), in the order a groupby over the joined rows would give.
+    counts). Grouping is on integer codes (`keys`), each group's members in area-code order.
     Returns the rows and, per row, the obs row it took its keys from (or (None, None) when there are none).
     """
     utla = np.flatnonzero(keys.level["utla"])
@@ -196,6 +196,12 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     src, grp = src[keep], grp[keep]
     if len(src) == 0:
         return None, None
+    # Each group's members in the order of their area codes, whatever order the rows came in (a database promises
+    # none): the sums (compensated, so order shows in the last bits of non-integer counts) and the source the
+    # aggregate names first are then the same for the same observations.
+    area_rank = np.argsort(np.argsort(np.array([str(code) for code in keys.area_index], dtype=object)))
+    member_order = np.lexsort((area_rank[keys.area[src]], grp * keys.n_cells + keys.cell[src]))
+    src, grp = src[member_order], grp[member_order]
 
     gid, gkeys = pd.factorize(grp * keys.n_cells + keys.cell[src])  # groupby(sort=False): order of appearance
     n_groups = len(gkeys)

@@ -148,3 +148,22 @@ def test_input_frame_is_left_as_it_was_and_labels_are_text_columns():
     text = pd.Series(["x"]).dtype
     for col in ("compared_to_england", "compared_to_region", "compared_to_goal", "recent_trend"):
         assert d[col].dtype == text and d[col].notna().all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_derived_rows_do_not_depend_on_the_order_the_store_returns_observations_in(seed):
+    """A database returns rows in no promised order (an upload's rows may come before or after the stored ones):
+    the same observations must give the same derived rows, aggregates' sums and the source they name included."""
+    west_midlands = [a.code for a in GEO.utlas() if a.region_code == "E12000005"]
+    rng = np.random.default_rng(seed)
+    rows = [("continuity_of_care", code, period, np.nan, float(rng.integers(20, 400)) + 0.1 * rng.integers(0, 9),
+             1000.0 + 0.3 * rng.integers(0, 9))
+            for code in west_midlands + ["E92000001"] for period in ("2021/22", "2022/23")]
+    frame = obs(rows)
+    frame["source"] = [f"upload {rng.integers(0, 3)}" for _ in range(len(frame))]
+    key = ["metric_key", "area_code", "period", "breakdown"]
+    expected = derive_frame(frame, CAT, GEO).sort_values(key).reset_index(drop=True)
+    shuffled = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    got = derive_frame(shuffled, CAT, GEO).sort_values(key).reset_index(drop=True)
+    assert set(expected.loc[expected.area_code.isin(["CDP0001", "E12000005"]), "is_aggregate"]) == {True}
+    pd.testing.assert_frame_equal(got, expected)
