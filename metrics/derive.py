@@ -17,7 +17,7 @@ import pyarrow as pa
 from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue
-from metrics.store import OBS_KEY, Store
+from metrics.store import OBS_KEY, PendingInsert, Store
 
 NOT_COMPARED = "Not compared"
 
@@ -435,25 +435,32 @@ BATCH_ROWS = 150_000
 def make_rederive(catalogue: Catalogue, geography: Geography):
     """The callback the store runs inside a write transaction to rebuild indicator_values."""
 
-    def rederive(cur, metric_keys: list[str]) -> None:
+    def rederive(cur, metric_keys: list[str], pending: PendingInsert | None = None) -> None:
         # Metrics in batches of up to BATCH_ROWS stored values: everything derived (comparisons, aggregates,
         # trends) stays within a metric, so batching is free to split anywhere between metrics. Batches bound
         # the memory of a million-row upload; grouping small metrics amortises derive_frame's fixed cost.
-        sizes = Store.observation_counts(cur, metric_keys)
+        # With `pending` (rows the transaction has still to insert), the first batch derives from the stored rows
+        # and the pending ones while DuckDB inserts all of them; later batches read them back inserted.
+        sizes = Store.observation_counts(cur, metric_keys, pending)
         batch: list[str] = []
         rows = 0
         for key in metric_keys:
             n = sizes.get(key, 0)
             if batch and rows + n > BATCH_ROWS:
-                _rederive_batch(cur, batch)
+                _rederive_batch(cur, batch, pending)
                 batch, rows = [], 0
             batch.append(key)
             rows += n
         if batch:
-            _rederive_batch(cur, batch)
+            _rederive_batch(cur, batch, pending)
 
-    def _rederive_batch(cur, keys: list[str]) -> None:
-        obs = Store.read_observations_for_derive(cur, keys)
-        Store.replace_derived(cur, keys, derive_frame(obs, catalogue, geography))
+    def _rederive_batch(cur, keys: list[str], pending: PendingInsert | None) -> None:
+        if pending is not None and not pending.done:
+            obs = Store.read_observations_for_derive(cur, keys, pending)
+            derived = pending.insert_while(lambda: derive_frame(obs, catalogue, geography))
+            del obs  # not held through the derived rows' insert
+        else:
+            derived = derive_frame(Store.read_observations_for_derive(cur, keys), catalogue, geography)
+        Store.replace_derived(cur, keys, derived)
 
     return rederive

@@ -334,6 +334,57 @@ def _sort_order(frame: pd.DataFrame, by: list[str]):
     return np.lexsort(keys)
 
 
+class PendingInsert:
+    """Rows a write transaction has still to insert into observations, for metrics.derive to derive from while
+    DuckDB writes them.
+
+    The insert runs on the transaction's own cursor in a worker thread (DuckDB releases the GIL while it writes)
+    while the derivation, pure numpy and pandas, runs in the calling thread; nothing else may use the cursor
+    until `insert_while` returns. Measured on 100k rows: insert 0.046 s and derive 0.082 s in turn, 0.088 s
+    overlapped. The insert joins the transaction like any other statement, so it commits or rolls back with it.
+    """
+
+    def __init__(self, cur, rows: pd.DataFrame, revision_id: int):
+        self.rows = rows
+        self.revision_id = revision_id
+        self.done = False
+        self._cur = cur
+
+    def counts(self) -> dict[str, int]:
+        """Rows per metric."""
+        return {str(k): int(n) for k, n in self.rows["metric_key"].value_counts(sort=False).items()}
+
+    def insert_while(self, work):
+        """Insert the rows, running `work()` meanwhile; `work`'s result. Insert once: later calls only run work."""
+        if self.done:
+            return work()
+        self.done = True
+        failure: list[BaseException] = []
+
+        def insert():
+            try:
+                cols = ", ".join(OBS_COLUMNS)
+                self._cur.register("_pending", self.rows)
+                self._cur.execute(f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _pending",
+                                  [self.revision_id])
+                self._cur.unregister("_pending")
+            except BaseException as exc:  # raised in the calling thread below
+                failure.append(exc)
+
+        worker = threading.Thread(target=insert, name="observations-insert")
+        worker.start()
+        try:
+            result = work()
+        finally:
+            worker.join()  # the cursor must be free again before anything else, rollback included, uses it
+        if failure:
+            raise failure[0]
+        return result
+
+    def insert(self) -> None:
+        self.insert_while(lambda: None)
+
+
 def sha256_of(path: Path | str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -550,19 +601,20 @@ class Store:
                 # UPDATE needs far more memory on a million rows (it ran out at a 512MB cap where this does not).
                 cur.execute("DELETE FROM observations WHERE rowid IN (SELECT stored_row FROM _replaced)")
                 cur.unregister("_replaced")
-            written = rows.loc[is_new | is_changed]
+            written_mask = is_new | is_changed
+            written = rows if written_mask.all() else rows.loc[written_mask]
             touched = sorted(written["metric_key"].unique().tolist())
-            if len(written):
-                cur.register("_written", written)
-                cur.execute(f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _written", [rid])
-                cur.unregister("_written")
-            del written
             cur.execute(
                 "UPDATE revisions SET rows_new = ?, rows_changed = ?, rows_unchanged = ? WHERE revision_id = ?",
                 [summary.new, summary.changed, summary.unchanged, rid],
             )
-            if touched:
-                rederive(cur, touched)
+            if len(written):
+                # rederive derives from these rows while they are inserted (see PendingInsert), and inserts
+                # them itself; insert() afterwards is a no-op then, and the insert for a rederive that did not.
+                pending = PendingInsert(cur, written, rid)
+                del written
+                rederive(cur, touched, pending)
+                pending.insert()
         return rid, summary
 
     def rollback_revision(self, revision_id: int, author: str, rederive) -> tuple[int, ChangeSummary, int]:
@@ -636,24 +688,43 @@ class Store:
 
     # ------------------------------------------------------------------ derived values (used by metrics.derive)
     @staticmethod
-    def read_observations_for_derive(cur, metric_keys: list[str]) -> pd.DataFrame:
-        # Through Arrow: the same frame as .df() (tested), 3-4x faster on 100k+ rows of text columns.
-        return cur.sql(
-            """SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable,
-                      p.start_year
-               FROM observations o
-               JOIN areas a USING (area_code)
-               JOIN periods p USING (period)
-               WHERE o.metric_key IN (SELECT unnest(?::VARCHAR[]))""",
-            params=[metric_keys],
-        ).to_arrow_table().to_pandas()
+    def read_observations_for_derive(cur, metric_keys: list[str], pending: PendingInsert | None = None
+                                     ) -> pd.DataFrame:
+        """The current observations of some metrics with their area's level and region and their period's kind and
+        order; with `pending`, as they will be once its rows are inserted (its rows follow the stored ones, where
+        an insert puts them)."""
+        stored = "SELECT * FROM observations WHERE metric_key IN (SELECT unnest($keys::VARCHAR[]))"
+        params = {"keys": metric_keys}
+        if pending is not None and not pending.done:
+            cur.register("_pending_read", pending.rows)
+            stored += (f" UNION ALL SELECT {', '.join(OBS_COLUMNS)}, $revision::INTEGER AS revision_id "
+                       "FROM _pending_read WHERE metric_key IN (SELECT unnest($keys::VARCHAR[]))")
+            params["revision"] = pending.revision_id
+        try:
+            # Through Arrow: the same frame as .df() (tested), 3-4x faster on 100k+ rows of text columns.
+            return cur.sql(
+                f"""SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable,
+                          p.start_year
+                   FROM ({stored}) o
+                   JOIN areas a USING (area_code)
+                   JOIN periods p USING (period)""",
+                params=params,
+            ).to_arrow_table().to_pandas()
+        finally:
+            if "revision" in params:
+                cur.unregister("_pending_read")
 
     @staticmethod
-    def observation_counts(cur, metric_keys: list[str]) -> dict[str, int]:
+    def observation_counts(cur, metric_keys: list[str], pending: PendingInsert | None = None) -> dict[str, int]:
+        """Observations per metric; with `pending`, counting its rows as inserted."""
         rows = cur.execute(
             "SELECT metric_key, count(*) FROM observations WHERE metric_key IN (SELECT unnest(?::VARCHAR[])) "
             "GROUP BY metric_key", [metric_keys]).fetchall()
-        return {k: int(n) for k, n in rows}
+        counts = {k: int(n) for k, n in rows}
+        if pending is not None and not pending.done:
+            for key, n in pending.counts().items():
+                counts[key] = counts.get(key, 0) + n
+        return counts
 
     @staticmethod
     def replace_derived(cur, metric_keys: list[str], derived: pd.DataFrame) -> None:

@@ -225,6 +225,50 @@ def test_failed_write_leaves_store_exactly_as_before(store, rederive):
     assert len(store.revisions()) == n_revisions
 
 
+def test_a_failure_while_the_rows_are_inserted_leaves_the_store_as_before(store, rederive):
+    """The observations are inserted in a worker thread while the derivation runs (PendingInsert): a derivation
+    that fails meanwhile waits for the insert, then the whole write rolls back and the store stays usable."""
+    store.write_observations(rows({"E10000034": (300, 500)}), upload(), rederive)
+    fingerprint, n_revisions = store.export_fingerprint(), len(store.revisions())
+
+    def failing_rederive(cur, metric_keys, pending=None):
+        def derive():
+            raise RuntimeError("derivation failed")
+        pending.insert_while(derive)
+
+    with pytest.raises(RuntimeError, match="derivation failed"):
+        store.write_observations(rows({"E10000034": (310, 500), "E10000025": (50, 100)}), upload(),
+                                 failing_rederive)
+    assert store.export_fingerprint() == fingerprint
+    assert len(store.revisions()) == n_revisions
+    store.write_observations(rows({"E10000025": (50, 100)}), upload(), rederive)
+    assert store.count_observations() == 2
+
+
+def test_derived_values_are_the_same_in_one_batch_or_one_per_metric(tmp_path, rederive, monkeypatch):
+    """The first batch derives from the rows still being inserted, later ones read them back from the table."""
+    from metrics import derive
+
+    def write(path):
+        s = Store(path)
+        with s.transaction() as cur:
+            s.replace_areas(cur, areas_frame(load_geography()))
+        s.write_observations(rows({"E92000001": (4000, 10000), "E10000034": (300, 500)}), upload(), rederive)
+        s.write_observations(pd.concat([
+            rows({"E92000001": (4100, 10000), "E10000034": (310, 500), "E06000019": (30, 90)}),
+            rows({"E92000001": (900, 10000), "E10000034": (40, 500)}, metric="treatment_progress"),
+        ], ignore_index=True), upload(), rederive)
+        out = s._query("SELECT * EXCLUDE (revision_id) FROM indicator_values ORDER BY ALL")
+        s.close()
+        return out
+
+    one_batch = write(tmp_path / "one.duckdb")
+    monkeypatch.setattr(derive, "BATCH_ROWS", 1)
+    per_metric = write(tmp_path / "many.duckdb")
+    assert len(one_batch) > 5 and set(one_batch.metric_key) == {"continuity_of_care", "treatment_progress"}
+    pd.testing.assert_frame_equal(per_metric, one_batch)
+
+
 def test_missing_value_stays_missing_with_its_note(store, rederive):
     df = rows({"E10000034": (300, 500)})
     df.loc[0, ["value", "count", "denominator"]] = np.nan
