@@ -88,6 +88,11 @@ class _Keys:
             return -1
         return self.area_index.setdefault(code, len(self.area_index))
 
+    def area_codes(self, values) -> np.ndarray:
+        """area_code of each value, looked up once per distinct value."""
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return np.array([self.area_code(u) for u in uniques] + [-1], dtype=np.int64)[codes]
+
     @property
     def n_areas(self) -> int:
         return len(self.area_index)
@@ -348,9 +353,8 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         metric = np.concatenate([metric, metric[agg_src]])
         cell = np.concatenate([cell, cell[agg_src]])
         breakdown = np.concatenate([breakdown, breakdown[agg_src]])
-        area = np.concatenate([area, [keys.area_code(c) for c in agg["area_code"]]]).astype(np.int64)
-        region = np.concatenate([region, [keys.area_code(c) for c in agg["region_code"].astype(object)]]
-                                ).astype(np.int64)
+        area = np.concatenate([area, keys.area_codes(agg["area_code"])])
+        region = np.concatenate([region, keys.area_codes(agg["region_code"])])
         agg_level = agg["level"].to_numpy(dtype=object)
         is_region = np.concatenate([is_region, agg_level == "region"])
         is_england_level = np.concatenate([is_england_level, agg_level == "england"])

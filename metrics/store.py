@@ -29,6 +29,7 @@ from typing import Iterable, Iterator
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from metrics.periods import parse_period
 from metrics.stats import COMPARE_LABELS, GOAL_LABELS, TREND_LABELS
@@ -303,7 +304,6 @@ def _stream(frame: pd.DataFrame, order, rows_per_batch: int = 65_536):
     """The frame's rows in `order` (positions) as an Arrow stream for cursor.register. DuckDB keeps whatever is
     registered alive until the transaction ends, so a commit that derives metric after metric would otherwise hold
     every batch's frame at once (measured: +600 MB on a million-row upload); a consumed stream holds nothing."""
-    import pyarrow as pa
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
 
@@ -693,26 +693,51 @@ class Store:
         """The current observations of some metrics with their area's level and region and their period's kind and
         order; with `pending`, as they will be once its rows are inserted (its rows follow the stored ones, where
         an insert puts them)."""
-        stored = "SELECT * FROM observations WHERE metric_key IN (SELECT unnest($keys::VARCHAR[]))"
-        params = {"keys": metric_keys}
+        # Through Arrow: the same frame as .df() (tested), 3-4x faster on 100k+ rows of text columns.
+        stored = cur.sql(
+            """SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable,
+                      p.start_year
+               FROM observations o
+               JOIN areas a USING (area_code)
+               JOIN periods p USING (period)
+               WHERE o.metric_key IN (SELECT unnest(?::VARCHAR[]))""",
+            params=[metric_keys],
+        ).to_arrow_table()
         if pending is not None and not pending.done:
-            cur.register("_pending_read", pending.rows)
-            stored += (f" UNION ALL SELECT {', '.join(OBS_COLUMNS)}, $revision::INTEGER AS revision_id "
-                       "FROM _pending_read WHERE metric_key IN (SELECT unnest($keys::VARCHAR[]))")
-            params["revision"] = pending.revision_id
-        try:
-            # Through Arrow: the same frame as .df() (tested), 3-4x faster on 100k+ rows of text columns.
-            return cur.sql(
-                f"""SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable,
-                          p.start_year
-                   FROM ({stored}) o
-                   JOIN areas a USING (area_code)
-                   JOIN periods p USING (period)""",
-                params=params,
-            ).to_arrow_table().to_pandas()
-        finally:
-            if "revision" in params:
-                cur.unregister("_pending_read")
+            stored = pa.concat_tables([stored, Store._pending_with_joins(cur, pending, metric_keys, stored.schema)])
+        return stored.to_pandas()
+
+    @staticmethod
+    def _pending_with_joins(cur, pending: PendingInsert, metric_keys: list[str], schema) -> "pa.Table":
+        """The pending rows of some metrics as the query above would give them once inserted, joined in Arrow by
+        their distinct area codes and periods: through DuckDB, the scan of the frame and the joins took 0.027 s
+        for 100k rows, twice reading them back after the insert."""
+        rows = pending.rows[pending.rows["metric_key"].isin(metric_keys)]
+        area_codes, area_u = pd.factorize(rows["area_code"])
+        period_codes, period_u = pd.factorize(rows["period"])
+        areas = cur.execute("SELECT area_code, level, region_code FROM areas WHERE area_code IN "
+                            "(SELECT unnest(?::VARCHAR[]))", [[str(a) for a in area_u]]).df().set_index("area_code")
+        periods = cur.execute("SELECT period, kind, sortable, start_year FROM periods WHERE period IN "
+                              "(SELECT unnest(?::VARCHAR[]))", [[str(p) for p in period_u]]).df().set_index("period")
+        areas = areas.reindex(pd.Index(area_u, dtype=object))
+        periods = periods.reindex(pd.Index(period_u, dtype=object))
+        # An inner join: a row without a known area or period is left out, as the stored rows' join leaves it.
+        known = (areas["level"].notna().to_numpy()[area_codes] & periods["kind"].notna().to_numpy()[period_codes])
+        if not known.all():
+            rows, area_codes, period_codes = rows[known], area_codes[known], period_codes[known]
+        table = pa.Table.from_pandas(rows[OBS_COLUMNS], preserve_index=False)
+
+        def by_code(values: pd.Series, codes: np.ndarray):
+            return pa.array(values.to_numpy(dtype=object), from_pandas=True).take(codes)  # a few hundred values
+
+        columns = {name: table[name] for name in OBS_COLUMNS}
+        columns.update(
+            revision_id=pa.array(np.full(len(rows), pending.revision_id, dtype=np.int32)),
+            level=by_code(areas["level"], area_codes), region_code=by_code(areas["region_code"], area_codes),
+            period_kind=by_code(periods["kind"], period_codes),
+            period_sortable=by_code(periods["sortable"], period_codes),
+            start_year=by_code(periods["start_year"], period_codes))
+        return pa.table([columns[name] for name in schema.names], names=schema.names).cast(schema)
 
     @staticmethod
     def observation_counts(cur, metric_keys: list[str], pending: PendingInsert | None = None) -> dict[str, int]:
