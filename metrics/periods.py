@@ -19,6 +19,13 @@ KIND_WORDS = {
     "rolling_12_months": "rolling 12 months",
     "three_year_pooled": "3 years pooled",
 }
+KIND_WORDS_PLURAL = {
+    "financial_year": "financial years",
+    "calendar_year": "calendar years",
+    "quarter": "quarters",
+    "rolling_12_months": "rolling 12-month periods",
+    "three_year_pooled": "3-year pooled periods",
+}
 
 
 class PeriodError(ValueError):

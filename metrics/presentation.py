@@ -467,9 +467,10 @@ def _line_shape(axis: str, value: float, colour: str, dash: str | None, width: f
     return dict(type="line", yref="y", y0=value, y1=value, xref="x domain", x0=0, x1=1, line=line)
 
 
-def trend_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], period_order: Sequence[str]
-                 ) -> go.Figure:
-    """Lines over all periods for the given areas (first = the chosen area), 95% CI error bars, target line."""
+def trend_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], period_order: Sequence[str],
+                 periods_words: str = "all periods") -> go.Figure:
+    """Lines over all periods for the given areas (first = the chosen area), 95% CI error bars, target line.
+    `periods_words` ends the title: "all periods", or "all quarters" when the reader chose one kind."""
     data = []
     styles = [(AREA_COLOUR, "solid", "circle"), (ENGLAND_LINE_COLOUR, "dash", "square"),
               (REGION_COLOUR, "dot", "diamond")]
@@ -496,7 +497,7 @@ def trend_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], 
                                 yref="y", y=ind.target.value, yanchor="bottom", showarrow=False,
                                 font=dict(color="#1F2328")))
     layout = dict(
-        title=dict(text=f"{ind.short_name} ({ind.unit}), all periods", x=0, font=dict(size=16)),
+        title=dict(text=f"{ind.short_name} ({ind.unit}), {periods_words}", x=0, font=dict(size=16)),
         font=_FONT, plot_bgcolor="#FFFFFF", height=420, margin=dict(l=10, r=10, t=60, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left", title=dict(text="")),
         hovermode="closest", shapes=shapes, annotations=annotations,

@@ -57,7 +57,8 @@ column_config = {
     "Tier": st.column_config.TextColumn("Tier", width="small"),
     "Value": st.column_config.TextColumn("Value", help="Latest value with its unit"),
     "95% CI": st.column_config.TextColumn("95% CI", help="95% confidence interval"),
-    "Trend": st.column_config.LineChartColumn("Trend (all periods)", width="small"),
+    "Trend": st.column_config.LineChartColumn(
+        "Trend", width="small", help="Every period of the kind shown (years or quarters), oldest first"),
     "Note": st.column_config.TextColumn("Note", width="large"),
     "Source": st.column_config.TextColumn("Source", width="medium"),
 }

@@ -4,7 +4,7 @@ import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
-from metrics.periods import KIND_WORDS
+from metrics.periods import KIND_WORDS, KIND_WORDS_PLURAL
 from pages import common
 
 cat = common.catalogue()
@@ -41,6 +41,9 @@ if len(kinds) > 1:
                     key="periods", bind="query-params",
                     help="This indicator is stored for more than one kind of period; each is its own series.")
     rows = rows[rows["period_kind"] == kind]
+    periods_words = "all " + KIND_WORDS_PLURAL.get(kind, kind)
+else:
+    periods_words = "all periods"
 area_rows = rows[rows["area_code"] == area_code]
 st.subheader(f"{ind.short_name} ({ind.unit}): {area.name}")
 common.definition_link(metric_key)
@@ -63,7 +66,7 @@ if area_rows.empty:
 
 order_codes = [c for c in codes if not rows[rows["area_code"] == c].empty]
 period_order = (rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist())
-fig = pr.trend_figure(rows, ind, order_codes, period_order)
+fig = pr.trend_figure(rows, ind, order_codes, period_order, periods_words)
 st.plotly_chart(fig, width="stretch", key="trend_chart")
 
 last = rows.sort_values("period_sortable").groupby("area_code").tail(1)

@@ -94,14 +94,18 @@ def test_a_metric_with_years_and_quarters_is_drawn_one_kind_at_a_time(mixed_peri
     at = run_page("trends", metric="continuity_of_care", area="E10000034")
     radio = at.radio(key="periods")
     assert radio.options == ["Quarter", "Financial year"]  # the kind with the latest period first
-    x = plotly_specs(at)[0]["data"][0]["x"]
-    assert x == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
+    spec = plotly_specs(at)[0]
+    assert spec["data"][0]["x"] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
+    assert spec["layout"]["title"]["text"].endswith(", all quarters")
     radio.set_value("financial_year").run()
     assert not at.exception
-    x = plotly_specs(at)[0]["data"][0]["x"]
+    spec = plotly_specs(at)[0]
+    x = spec["data"][0]["x"]
     assert "2022/23" in x and not any("Q" in p for p in x)
+    assert spec["layout"]["title"]["text"].endswith(", all financial years")
 
 
 def test_a_metric_with_one_kind_of_period_has_no_period_choice():
     at = run_page("trends", metric="continuity_of_care", area="E10000034")
     assert not at.get("radio")
+    assert plotly_specs(at)[0]["layout"]["title"]["text"].endswith(", all periods")
