@@ -36,7 +36,7 @@ async def _start_up(app):
         # The data every visitor's first page shares, whatever the area: the store's connection, the data date
         # (every page), England's latest values (scorecard, profile) and England's range of the authorities
         # (profile). Cached per server like any page's query, cleared with them after an upload.
-        pages.common.store()
+        pages.common.open_store()  # (store() would answer a locked file with a message on a page)
         pages.common.data_as_of()
         pages.common.latest_for_area(ENGLAND_CODE)
         pages.common.spine_ranges()

@@ -14,7 +14,7 @@ from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
 from metrics.paths import database_path
 from metrics.settings import default_settings
-from metrics.store import Store
+from metrics.store import Store, StoreError
 
 
 
@@ -58,9 +58,24 @@ def ensure_database() -> str:
 
 
 @st.cache_resource
-def store() -> Store:
-    """One connection per process (DuckDB); every query takes its own cursor inside Store."""
+def open_store() -> Store:
+    """The store, opened once per server process; StoreError when the file cannot be opened."""
     return Store(ensure_database())
+
+
+def store() -> Store:
+    """One connection per process (DuckDB); every query takes its own cursor inside Store.
+
+    DuckDB lets one process at a time open a file, so while a command-line ingest or rollback holds it the page
+    says so and stops, instead of showing a traceback; nothing is cached, so a reload once it is done opens it.
+    """
+    try:
+        return open_store()
+    except StoreError as exc:
+        st.error(f"The database cannot be opened just now, so no figures can be shown. {exc}\n\n"
+                 "If an ingest or rollback is running from the command line, reload this page when it has "
+                 "finished.", icon=":material/lock:")
+        st.stop()
 
 
 def signed_in_user() -> dict:
