@@ -12,7 +12,9 @@ Tables
   metrics.derive: filled-in limits, aggregated footprints, comparisons with England, region and goal, trends.
 
 Threading (DuckDB 2.0): one connection per process; every query takes its own cursor and fetches fully.
-Writes are serialised by a process-wide lock and run in one transaction each.
+Writes are serialised by a process-wide lock and run in one transaction each; within one, the insert of an
+upload's observations runs on the transaction's cursor in a worker thread while metrics.derive works
+(PendingInsert).
 """
 from __future__ import annotations
 
@@ -304,7 +306,6 @@ def _stream(frame: pd.DataFrame, order, rows_per_batch: int = 65_536):
     """The frame's rows in `order` (positions) as an Arrow stream for cursor.register. DuckDB keeps whatever is
     registered alive until the transaction ends, so a commit that derives metric after metric would otherwise hold
     every batch's frame at once (measured: +600 MB on a million-row upload); a consumed stream holds nothing."""
-
     table = pa.Table.from_pandas(frame, preserve_index=False)
 
     def batches(table=table):
@@ -553,8 +554,9 @@ class Store:
     def write_observations(self, rows: pd.DataFrame, info: RevisionInfo, rederive) -> tuple[int, ChangeSummary]:
         """Write rows as one new revision, in one transaction, and rebuild the derived values.
 
-        `rederive(cur, metric_keys)` rebuilds indicator_values for the touched metrics inside the same
-        transaction, so readers see either the old state or the new one, never a mixture.
+        `rederive(cur, metric_keys, pending)` rebuilds indicator_values for the touched metrics inside the same
+        transaction, so readers see either the old state or the new one, never a mixture. `pending` is the
+        PendingInsert of the rows, for rederive to insert while it derives (the store inserts them if it did not).
         """
         rows = rows[OBS_COLUMNS].reset_index(drop=True)
         periods = periods_frame(rows["period"].unique())
@@ -710,8 +712,8 @@ class Store:
     @staticmethod
     def _pending_with_joins(cur, pending: PendingInsert, metric_keys: list[str], schema) -> "pa.Table":
         """The pending rows of some metrics as the query above would give them once inserted, joined in Arrow by
-        their distinct area codes and periods: through DuckDB, the scan of the frame and the joins took 0.027 s
-        for 100k rows, twice reading them back after the insert."""
+        their distinct area codes and periods (the whole read of 100k pending rows: 0.039 s, against 0.049 s with
+        the frame scanned and joined by DuckDB; measured in turn in one process)."""
         rows = pending.rows[pending.rows["metric_key"].isin(metric_keys)]
         area_codes, area_u = pd.factorize(rows["area_code"])
         period_codes, period_u = pd.factorize(rows["period"])
