@@ -302,17 +302,29 @@ def read_template_csv(path: Path, file_name: str, log: ProblemLog, encoding: str
     return ReadResult(rows, "template", encoding)
 
 
-def _log_short_rows(path: Path, encoding: str, width: int, log: ProblemLog) -> None:
-    """Warn of rows with fewer cells than the header. The text read fills the missing cells with "", as it reads
-    empty ones, so a truncated row would otherwise pass unseen (the fast read gives way to the text read on such
-    a row, so only files read as text need this pass)."""
+def _log_short_rows(path: Path, encoding: str, width: int, log: ProblemLog, exported_by: str | None = None
+                    ) -> None:
+    """Rows with fewer cells than the header. The text read fills the missing cells with "", as it reads empty
+    ones, so a truncated row would otherwise pass unseen (the template's fast read gives way to the text read on
+    such a row, so only files read as text need this pass). In the template a warning: a spreadsheet may leave out
+    empty cells at the end of a row. In a file `exported_by` a system (Fingertips, NDTMS), which writes every cell
+    of every row, an error: the file was cut short or edited, and a cut row would replace stored values with
+    missing ones."""
     with open(path, newline="", encoding=encoding) as fh:
         reader = csv.reader(fh)
         next(reader, None)
         short = [(n, len(cells)) for n, cells in enumerate(reader, start=2)
                  if len(cells) < width and any(c.strip() for c in cells)]
-    if short:
-        log.add_rows([n for n, _ in short], None, [f"{k} of {width} cells" for _, k in short],
+    if not short:
+        return
+    rows, cells = [n for n, _ in short], [f"{k} of {width} cells" for _, k in short]
+    if exported_by:
+        log.add_rows(rows, None, cells,
+                     f"the row has fewer cells than the header, which an export from {exported_by} never has: the file "
+                     f"may have been cut short or edited. Download or export it again from {exported_by}",
+                     rule="short row")
+    else:
+        log.add_rows(rows, None, cells,
                      "the row has fewer cells than the header; the missing cells at its end were read as empty. "
                      "Check that the row is complete (a spreadsheet may leave out empty cells at the end of a row)",
                      WARNING, rule="short row")
@@ -517,19 +529,22 @@ FT_AREA_TYPES_HELD = {"england", "country", "region", "county & ua", "county", "
                       "upper tier local authorities (4/21-3/23)", "upper tier local authorities (post 4/23)"}
 
 
-def _read_text_csv(path: Path, encoding: str, log: ProblemLog) -> pd.DataFrame:
-    """A whole CSV as text cells (nothing turned into numbers or NaN yet); malformed files are reported."""
+def _read_text_csv(path: Path, encoding: str, log: ProblemLog, exported_by: str) -> pd.DataFrame:
+    """A whole CSV exported by a system as text cells (nothing turned into numbers or NaN yet); malformed files
+    and rows cut short are reported."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
-                           skip_blank_lines=False, index_col=False)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
+                          skip_blank_lines=False, index_col=False)
     except pd.errors.ParserError as exc:
         log.add(None, None, None, f"the CSV is malformed ({exc})")
         raise FileUnreadable from None
+    _log_short_rows(path, encoding, len(raw.columns), log, exported_by)
+    return raw
 
 
 def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, catalogue: Catalogue,
                     progress=None) -> ReadResult:
-    raw = _read_text_csv(path, encoding, log)
+    raw = _read_text_csv(path, encoding, log, "Fingertips")
     cols = {_norm(c): c for c in raw.columns}
     missing = [FT_COLUMNS[c] for c in FT_REQUIRED if c not in cols]
     if missing:
@@ -620,7 +635,7 @@ def load_ndtms_mapping(path: Path = NDTMS_MAPPING) -> dict:
 def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geography, mapping: dict | None = None,
                progress=None) -> ReadResult:
     mapping = mapping or load_ndtms_mapping()
-    raw = _read_text_csv(path, encoding, log)
+    raw = _read_text_csv(path, encoding, log, "NDTMS")
     cols = {c.strip().lower(): c for c in raw.columns}
 
     def find(names: list[str]) -> str | None:
