@@ -204,6 +204,16 @@ def area_options(geography: Geography) -> list[str]:
 # Downloads
 # ---------------------------------------------------------------------------------------------------------------
 
+def problems_for_display(problems: pd.DataFrame) -> pd.DataFrame:
+    """The validation report as the Upload page shows it: a problem of a whole row or of the whole file says so in
+    its column, instead of an empty (None) cell. The downloadable report keeps the empty cells."""
+    shown = problems.copy()
+    column = shown["column"].astype(object)
+    no_column = column.isna()
+    shown["column"] = column.where(~no_column, np.where(shown["row"].isna(), "(whole file)", "(whole row)"))
+    return shown
+
+
 def neutralise_cell(x: Any) -> Any:
     """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe; other cells unchanged."""
     if isinstance(x, str) and x.startswith(FORMULA_PREFIXES):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from metrics import presentation as pr
 from metrics.access import uploader_name
 from metrics.ingest.pipeline import changed_rows, commit, prepare, preview, rollback
 from metrics.ingest.template import template_csv, template_xlsx
@@ -84,7 +85,7 @@ if uploaded is not None:
     if problems.empty:
         st.success("No problems found.")
     else:
-        st.dataframe(problems, hide_index=True, width="stretch", key="problems_table")
+        st.dataframe(pr.problems_for_display(problems), hide_index=True, width="stretch", key="problems_table")
         st.download_button("Download problems (CSV)", problems.to_csv(index=False).encode("utf-8"),
                            f"problems_{Path(prepared.file_name).stem}.csv", "text/csv", key="problems_csv")
     if not prepared.ok:

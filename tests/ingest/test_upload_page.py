@@ -87,3 +87,8 @@ def test_local_mode_broken_file_shows_problems_and_no_commit(env):
     problems = next(d for d in at.dataframe if "severity" in d.value.columns).value
     assert "did you mean E06000060 Buckinghamshire?" in problems.message.iloc[0]
     assert not [b for b in at.button if b.key == "commit"]
+    # A problem of the whole file says so in its column (the downloadable report leaves the cell empty).
+    at.get("file_uploader")[0].set_value(("header_only.csv", b"metric_key,area_code,period,value\n", "text/csv"))
+    at.run()
+    problems = next(d for d in at.dataframe if "severity" in d.value.columns).value
+    assert problems.column.tolist() == ["(whole file)"] and "no data rows" in problems.message.iloc[0]

@@ -215,3 +215,18 @@ def test_spine_leaves_out_counts():
     england = pd.DataFrame([row("numbers_in_treatment", 140000.0), row("continuity_of_care", 45.0)])
     rows = presentation.spine_rows(inds, presentation.spine_ranges(inds, level, stats.spine_stats), area, england, None)
     assert rows["key"].tolist() == ["continuity_of_care"]
+
+
+def test_problems_for_display_name_whole_rows_and_files_but_keep_the_rest():
+    from metrics.ingest.problems import ProblemLog
+
+    log = ProblemLog("f.csv")
+    log.add(None, None, None, "the file is empty")
+    log.add(6, None, "12 of 27 cells", "the row has fewer cells than the header")
+    log.add(7, "value", "53.2%", "not a number")
+    problems = log.frame()
+    shown = pr.problems_for_display(problems)
+    by_message = dict(zip(shown["message"], shown["column"]))
+    assert by_message == {"the file is empty": "(whole file)",
+                          "the row has fewer cells than the header": "(whole row)", "not a number": "value"}
+    assert problems["column"].isna().sum() == 2  # the report itself (and its download) is unchanged
