@@ -68,8 +68,7 @@ class _Keys:
         # a missing area code of a row has a code of its own (a missing region code has -1: it matches nothing)
         self.area = np.array([self.area_code(u) if pd.notna(u) else self.area_index.setdefault(_MISSING, len(
             self.area_index)) for u in area_u], dtype=np.int64)[area]
-        region, region_u = pd.factorize(obs["region_code"], use_na_sentinel=True)
-        self.region = np.array([self.area_code(u) for u in region_u] + [-1], dtype=np.int64)[region]
+        self.region = self.area_codes(obs["region_code"])
         for fp in geography.footprints():
             for code in [fp.code, fp.region_code, *fp.members]:
                 self.area_code(code)

@@ -317,17 +317,16 @@ def _log_short_rows(path: Path, encoding: str, width: int, log: ProblemLog, expo
                  if len(cells) < width and any(c.strip() for c in cells)]
     if not short:
         return
-    rows, cells = [n for n, _ in short], [f"{k} of {width} cells" for _, k in short]
     if exported_by:
-        log.add_rows(rows, None, cells,
-                     f"the row has fewer cells than the header, which an export from {exported_by} never has: the file "
-                     f"may have been cut short or edited. Download or export it again from {exported_by}",
-                     rule="short row")
+        message, severity = (f"the row has fewer cells than the header, which an export from {exported_by} never "
+                             f"has: the file may have been cut short or edited. Download or export it again from "
+                             f"{exported_by}"), ERROR
     else:
-        log.add_rows(rows, None, cells,
-                     "the row has fewer cells than the header; the missing cells at its end were read as empty. "
-                     "Check that the row is complete (a spreadsheet may leave out empty cells at the end of a row)",
-                     WARNING, rule="short row")
+        message, severity = ("the row has fewer cells than the header; the missing cells at its end were read as "
+                             "empty. Check that the row is complete (a spreadsheet may leave out empty cells at the "
+                             "end of a row)"), WARNING
+    log.add_rows([n for n, _ in short], None, [f"{k} of {width} cells" for _, k in short], message, severity,
+                 rule="short row")
 
 
 def _template_rows(path: Path, encoding: str, mapping: dict[int, str], log: ProblemLog, default_source: str,
