@@ -36,6 +36,12 @@ TEMPLATE_REQUIRED = ["metric_key", "area_code", "period", "value"]
 TEMPLATE_COLUMNS = ["metric_key", "area_code", "period", "breakdown", "value", "lower95", "upper95", "lower998",
                     "upper998", "count", "denominator", "value_note", "source"]
 CHUNK_ROWS = 200_000
+# Template CSVs up to this size are read whole by Arrow's multi-threaded reader: 100k rows (17 MB) in 0.036 s,
+# against 0.06-0.09 s streamed block by block, and as one chunk (no per-chunk work, no joining of chunks). Larger
+# files are streamed in 16 MB blocks so that a million-row file never holds its whole Arrow table beside the
+# pandas rows (measured on this 2-core machine, medians of 7 reads).
+WHOLE_READ_BYTES = 64 << 20
+STREAM_BLOCK_BYTES = 16 << 20
 INJECTION_PREFIXES = ("=", "@")
 
 
@@ -362,7 +368,8 @@ class NumbersNotPlain(ValueError):
 
 
 def _arrow_chunks(path: Path, encoding: str, mapping: dict[int, str]):
-    """Chunks of about 16 MB of the template's mapped columns, numbers as float64 and text as categories.
+    """The template's mapped columns, numbers as float64 and text as categories: the whole file as one chunk, or
+    chunks of STREAM_BLOCK_BYTES of a file over WHOLE_READ_BYTES.
 
     An empty line reads as a row of empty cells (dropped as blank by _canonical_chunk, still counted in the row
     numbers, as the text read does). The header is skipped by position: columns are matched by `mapping`."""
@@ -377,22 +384,32 @@ def _arrow_chunks(path: Path, encoding: str, mapping: dict[int, str]):
     text_type = pa.dictionary(pa.int32(), pa.string())
     types = {names[i]: pa.float64() if mapping[i] in NUMERIC else text_type for i in used}
     numeric = [names[i] for i in used if mapping[i] in NUMERIC]
+    read_options = dict(column_names=names, skip_rows=1,
+                        # UTF-8 with a byte-order mark: the mark is in the header, which is skipped
+                        encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding)
+    parse_options = pacsv.ParseOptions(ignore_empty_lines=False)
+    convert_options = pacsv.ConvertOptions(column_types=types, include_columns=[names[i] for i in used],
+                                           null_values=[""], strings_can_be_null=False)
+
+    def as_chunk(table_or_batch):
+        for c in numeric:
+            if pc.any(pc.invert(pc.is_finite(table_or_batch.column(c)))).as_py():
+                raise NumbersNotPlain(f"a number in column {c} is not finite")
+        chunk = table_or_batch.to_pandas()  # a whole table's dictionaries unify into one set of categories
+        chunk.columns = [mapping[i] for i in used]
+        return chunk
+
     try:
-        reader = pacsv.open_csv(
-            path,
-            # UTF-8 with a byte-order mark: the mark is in the header, which is skipped
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24,
-                                           encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding),
-            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=[names[i] for i in used],
-                                                 null_values=[""], strings_can_be_null=False))
+        if Path(path).stat().st_size <= WHOLE_READ_BYTES:
+            table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(**read_options, block_size=1 << 22),
+                                   parse_options=parse_options, convert_options=convert_options)
+            if table.num_rows:  # as the stream, which gives no batch for a file of a header only
+                yield as_chunk(table)
+            return
+        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(**read_options, block_size=STREAM_BLOCK_BYTES),
+                                parse_options=parse_options, convert_options=convert_options)
         for batch in reader:
-            for c in numeric:
-                if pc.any(pc.invert(pc.is_finite(batch.column(c)))).as_py():
-                    raise NumbersNotPlain(f"a number in column {c} is not finite")
-            chunk = batch.to_pandas()
-            chunk.columns = [mapping[i] for i in used]
-            yield chunk
+            yield as_chunk(batch)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise NumbersNotPlain(str(exc)) from None
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -164,9 +165,11 @@ def test_fast_read_parses_numbers_exactly_as_the_text_read(tmp_path, numbers):
     pd.testing.assert_frame_equal(fast, text, check_exact=True)
 
 
-def test_a_bad_number_late_in_a_big_file_is_reported_once(tmp_path):
+def test_a_bad_number_late_in_a_big_file_is_reported_once(tmp_path, monkeypatch):
     """The typed read gives way part-way through; the problems of its first chunks are not logged twice."""
     from metrics.ingest import formats
+
+    monkeypatch.setattr(formats, "WHOLE_READ_BYTES", 0)  # streamed in chunks, as a file over 64 MB is
 
     lines = [f"unmet_need_ocu,E10000025,{2000 + i % 20}/{(i % 20 + 1) % 100:02d},B{i},5,,,,,,,,\n"
              for i in range(formats.CHUNK_ROWS + 10)]
@@ -178,6 +181,26 @@ def test_a_bad_number_late_in_a_big_file_is_reported_once(tmp_path):
     errors = p.errors
     assert len(errors[errors.message.str.contains("formula or spreadsheet injection")]) == 1
     assert errors[errors.message.str.startswith("not a number")]["row"].tolist() == [formats.CHUNK_ROWS + 11]
+
+
+def test_a_file_read_whole_gives_the_rows_it_gives_streamed_in_blocks(tmp_path, monkeypatch):
+    """Files up to WHOLE_READ_BYTES are read at once, larger ones block by block: the same rows either way, text
+    as categories, row numbers counted across blocks (an empty line included)."""
+    from metrics.ingest import formats
+
+    lines = [f"unmet_need_ocu,E10000{i % 40:03d},{2000 + i % 20}/{(i % 20 + 1) % 100:02d},B{i % 7},{i % 97},,,,,"
+             f"{i % 13},{i % 13 + 5},,S{i % 3}\n" for i in range(60_000)]
+    lines[30_000] = "\n"
+    path = tmp_path / "blocks.csv"
+    path.write_text(HEADER + "".join(lines))
+    whole, _ = _read_both_ways(path)
+    monkeypatch.setattr(formats, "WHOLE_READ_BYTES", 0)
+    monkeypatch.setattr(formats, "STREAM_BLOCK_BYTES", 1 << 20)
+    assert len(list(formats._arrow_chunks(path, "utf-8", {i: c for i, c in enumerate(formats.TEMPLATE_COLUMNS)}))) > 2
+    streamed, _ = _read_both_ways(path)
+    pd.testing.assert_frame_equal(whole, streamed, check_exact=True)
+    assert whole["_row"].iloc[-1] == len(lines) + 1 and len(whole) == len(lines) - 1
+    assert isinstance(whole["area_code"].dtype, pd.CategoricalDtype)
 
 
 def test_an_empty_line_keeps_the_row_numbers_of_the_rows_after_it(tmp_path):
