@@ -4,10 +4,10 @@ Tables
 - meta: schema version and build facts.
 - areas, periods: reference data for joins and ordering.
 - revisions: one row per build, upload or rollback (who, when, file, SHA-256, row counts).
-- observations: the current value of each metric x area x period x breakdown, with its source and the
-  revision that wrote it. observation_history keeps every earlier version (superseded by a later write, and a
-  tombstone when a rollback removes a cell): the two together hold every version ever written, so any revision
-  can be undone and the history shows what changed when.
+- observation_versions: every version ever written of each metric x area x period x breakdown, with its source
+  and the revision that wrote it, and the revision that replaced it (none while current); a tombstone records
+  that a rollback removed a cell. So any revision can be undone and the history shows what changed when. Read
+  through two views: observations (the current versions) and observation_history (the others).
 - indicator_values: what the pages read. Rebuilt per metric from observations after every write by
   metrics.derive: filled-in limits, aggregated footprints, comparisons with England, region and goal, trends.
 
@@ -36,7 +36,7 @@ import pyarrow as pa
 from metrics.periods import parse_period
 from metrics.stats import COMPARE_LABELS, GOAL_LABELS, TREND_LABELS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The canonical columns of one stored value. Ingestion produces frames with exactly these columns.
 OBS_KEY = ["metric_key", "area_code", "period", "breakdown"]
@@ -107,7 +107,7 @@ CREATE TABLE IF NOT EXISTS revisions (
     note VARCHAR
 );
 
-CREATE TABLE IF NOT EXISTS observations (
+CREATE TABLE IF NOT EXISTS observation_versions (
     metric_key VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
     period VARCHAR NOT NULL,
@@ -120,38 +120,25 @@ CREATE TABLE IF NOT EXISTS observations (
     count DOUBLE CHECK (count IS NULL OR count >= 0),
     denominator DOUBLE CHECK (denominator IS NULL OR denominator > 0),
     value_note VARCHAR,
-    source VARCHAR NOT NULL,
-    is_demo BOOLEAN NOT NULL,
-    revision_id INTEGER NOT NULL,
-    CHECK (lower95 IS NULL OR upper95 IS NULL OR lower95 <= upper95),
-    CHECK (lower998 IS NULL OR upper998 IS NULL OR lower998 <= upper998)
-    -- (metric_key, area_code, period, breakdown) is unique, enforced by write_observations (which refuses
-    -- duplicate incoming keys and replaces changed cells) rather than by a PRIMARY KEY: DuckDB's ART index made a
-    -- million-row upload over the national dataset take 17 s instead of 2 s and ~330 MB more memory (measured,
-    -- schema version 2). Writes are serialised per file (_OpenFile.write_lock), so no two writers race on a key.
-);
-
-CREATE TABLE IF NOT EXISTS observation_history (
-    metric_key VARCHAR NOT NULL,
-    area_code VARCHAR NOT NULL,
-    period VARCHAR NOT NULL,
-    breakdown VARCHAR NOT NULL,
-    value DOUBLE,
-    lower95 DOUBLE,
-    upper95 DOUBLE,
-    lower998 DOUBLE,
-    upper998 DOUBLE,
-    count DOUBLE,
-    denominator DOUBLE,
-    value_note VARCHAR,
     source VARCHAR,
     is_demo BOOLEAN,
     revision_id INTEGER NOT NULL,
-    is_deleted BOOLEAN NOT NULL DEFAULT false
-    -- The versions that are no longer current (since schema 3; the current one is in observations, so an upload
-    -- of new cells writes them once, not twice). (metric_key, area_code, period, breakdown, revision_id) is
-    -- unique by construction: one revision writes a cell once. No index: an ART index over an append-only
-    -- history would cost every upload for no reader.
+    replaced_by INTEGER,
+    is_deleted BOOLEAN NOT NULL DEFAULT false,
+    CHECK (is_deleted OR (source IS NOT NULL AND is_demo IS NOT NULL)),
+    CHECK (lower95 IS NULL OR upper95 IS NULL OR lower95 <= upper95),
+    CHECK (lower998 IS NULL OR upper998 IS NULL OR lower998 <= upper998)
+    -- Every version of every cell ever written (schema 5), by the revision that wrote it. The current version of
+    -- a cell has replaced_by NULL; a write or rollback that replaces it sets replaced_by to its own revision, in
+    -- place: an UPDATE of one column, where copying the replaced rows to a history table and deleting them cost
+    -- ~0.07 s for 100k changed cells against ~0.016 s (measured on the national benchmark store). A tombstone
+    -- (is_deleted) records that a rollback removed the cell; it is never current, and its values are those of the
+    -- version the rollback went back to (none, for a cell that did not exist before).
+    -- A current (metric_key, area_code, period, breakdown) is unique, enforced by write_observations (which
+    -- refuses duplicate incoming keys and replaces changed cells) rather than by a PRIMARY KEY: DuckDB's ART index
+    -- made a million-row upload over the national dataset take 17 s instead of 2 s and ~330 MB more memory
+    -- (measured, schema version 2). Writes are serialised per file (_OpenFile.write_lock), so no two writers race
+    -- on a key.
 );
 
 CREATE TABLE IF NOT EXISTS indicator_values (
@@ -188,13 +175,64 @@ CREATE TABLE IF NOT EXISTS indicator_values (
 );
 """
 
+_VERSION_COLUMNS = ", ".join(OBS_COLUMNS + ["revision_id"])
+# What every reader means by observations and their history, over observation_versions (schema 5). Writes go to
+# observation_versions itself (a view cannot be written to).
+_VIEWS = [
+    f"CREATE VIEW observations AS SELECT {_VERSION_COLUMNS} FROM observation_versions "
+    "WHERE replaced_by IS NULL AND NOT is_deleted",
+    f"CREATE VIEW observation_history AS SELECT {_VERSION_COLUMNS}, is_deleted FROM observation_versions "
+    "WHERE replaced_by IS NOT NULL OR is_deleted",
+]
+_CURRENT = "replaced_by IS NULL AND NOT is_deleted"  # observation_versions' current rows, as the view has them
+
+# The observations table of schemas 1 to 4 (schema 1 with a primary key), for the migrations from them.
+_OBSERVATIONS_DDL_V4 = f"""(
+    metric_key VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL DEFAULT '{DEFAULT_BREAKDOWN}',
+    value DOUBLE,
+    lower95 DOUBLE,
+    upper95 DOUBLE,
+    lower998 DOUBLE,
+    upper998 DOUBLE,
+    count DOUBLE CHECK (count IS NULL OR count >= 0),
+    denominator DOUBLE CHECK (denominator IS NULL OR denominator > 0),
+    value_note VARCHAR,
+    source VARCHAR NOT NULL,
+    is_demo BOOLEAN NOT NULL,
+    revision_id INTEGER NOT NULL,
+    CHECK (lower95 IS NULL OR upper95 IS NULL OR lower95 <= upper95),
+    CHECK (lower998 IS NULL OR upper998 IS NULL OR lower998 <= upper998)
+)"""
+
+_HISTORY_DDL_V4 = """(
+    metric_key VARCHAR NOT NULL,
+    area_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    value DOUBLE,
+    lower95 DOUBLE,
+    upper95 DOUBLE,
+    lower998 DOUBLE,
+    upper998 DOUBLE,
+    count DOUBLE,
+    denominator DOUBLE,
+    value_note VARCHAR,
+    source VARCHAR,
+    is_demo BOOLEAN,
+    revision_id INTEGER NOT NULL,
+    is_deleted BOOLEAN NOT NULL DEFAULT false
+)"""
+
 # Migrations from version N to N+1, applied in order on open. Version 1 is the first schema.
-_OBSERVATIONS_DDL = _SCHEMA.split("CREATE TABLE IF NOT EXISTS observations ")[1].split(";")[0]
 _MIGRATIONS: dict[int, list[str]] = {
     # 1 -> 2: observations loses its PRIMARY KEY index (uniqueness is kept by write_observations); DuckDB cannot
     # drop a constraint, so the table is rebuilt with the same rows.
-    1: ["ALTER TABLE observations RENAME TO observations_v1",
-        "CREATE TABLE observations " + _OBSERVATIONS_DDL,
+    1: ["CREATE TABLE IF NOT EXISTS observation_history " + _HISTORY_DDL_V4,
+        "ALTER TABLE observations RENAME TO observations_v1",
+        "CREATE TABLE observations " + _OBSERVATIONS_DDL_V4,
         "INSERT INTO observations SELECT * FROM observations_v1",
         "DROP TABLE observations_v1"],
     # 2 -> 3: observation_history keeps only versions that are no longer current; the current ones (also in
@@ -204,6 +242,23 @@ _MIGRATIONS: dict[int, list[str]] = {
         "AND h.period = o.period AND h.breakdown = o.breakdown"],
     # 3 -> 4: the comparison and trend labels of indicator_values become ENUMs (the types are created by _SCHEMA).
     3: [f"ALTER TABLE indicator_values ALTER {column} TYPE {kind}" for column, kind in _LABEL_COLUMNS.items()],
+    # 4 -> 5: observations (current versions) and observation_history (earlier versions and tombstones) become
+    # one table, observation_versions, and two views of it under the old names. An earlier version was replaced
+    # by the cell's next revision.
+    4: [f"INSERT INTO observation_versions ({_VERSION_COLUMNS}, replaced_by, is_deleted) "
+        f"SELECT {_VERSION_COLUMNS}, NULL, false FROM observations",
+        f"INSERT INTO observation_versions ({_VERSION_COLUMNS}, replaced_by, is_deleted) "
+        # (coalesce: a history row always has a later version; were one missing, the row stays history)
+        f"SELECT {_VERSION_COLUMNS}, CASE WHEN NOT is_deleted THEN coalesce(next_revision, revision_id) END, "
+        "is_deleted "
+        "FROM (SELECT *, lead(revision_id) OVER (PARTITION BY metric_key, area_code, period, breakdown "
+        "                                        ORDER BY revision_id) AS next_revision "
+        "      FROM (SELECT *, false AS is_deleted, false AS in_history FROM observations UNION ALL BY NAME "
+        "            SELECT *, true AS in_history FROM observation_history)) "
+        "WHERE in_history",
+        "DROP TABLE observations",
+        "DROP TABLE observation_history",
+        *_VIEWS],
 }
 
 class StoreError(RuntimeError):
@@ -366,7 +421,8 @@ class PendingInsert:
             try:
                 cols = ", ".join(OBS_COLUMNS)
                 self._cur.register("_pending", self.rows)
-                self._cur.execute(f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _pending",
+                self._cur.execute(f"INSERT INTO observation_versions ({cols}, revision_id) SELECT {cols}, ? "
+                                  "FROM _pending",
                                   [self.revision_id])
                 self._cur.unregister("_pending")
             except BaseException as exc:  # raised in the calling thread below
@@ -470,6 +526,8 @@ class Store:
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
             version = int(row[0][0]) if row else None
             if version is None:
+                for statement in _VIEWS:
+                    cur.execute(statement)
                 cur.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
                 return
             if version > SCHEMA_VERSION:
@@ -569,18 +627,18 @@ class Store:
             if duplicates:
                 raise StoreError("the rows to write repeat a metric, area, period and breakdown (e.g. "
                                  + "; ".join(" / ".join(d) for d in duplicates) + "); nothing was written")
-            # Each incoming row's status, by its position, and the stored row it replaces (its rowid): the rows
-            # are written from the frame itself, not through a temporary copy of the whole upload (the copy cost
-            # as much as the write), and the replaced versions are moved to the history and deleted by rowid,
-            # not by a second and third join on the four text columns of the key. Only the upload's metrics are
-            # joined (a national store holds ~1.2M values). The rowids hold: this transaction is the only writer.
+            # Each incoming row's status, by its position, and the current version it replaces (its rowid): the
+            # rows are written from the frame itself, not through a temporary copy of the whole upload (the copy
+            # cost as much as the write), and the replaced versions are marked by rowid, not by a second join on
+            # the four text columns of the key. Only the upload's metrics are joined (a national store holds
+            # ~1.2M values). The rowids hold: this transaction is the only writer.
             metrics = sorted(rows["metric_key"].unique().tolist())
             status = cur.execute(
                 f"""SELECT n._position, o.stored_row, o.metric_key IS NULL AS is_new,
                            (o.metric_key IS NOT NULL AND ({self._changed_predicate()})) AS is_changed
                     FROM _incoming n
-                    LEFT JOIN (SELECT rowid AS stored_row, * FROM observations
-                               WHERE metric_key IN (SELECT unnest(?::VARCHAR[]))) o
+                    LEFT JOIN (SELECT rowid AS stored_row, * FROM observation_versions
+                               WHERE {_CURRENT} AND metric_key IN (SELECT unnest(?::VARCHAR[]))) o
                     USING (metric_key, area_code, period, breakdown)""", [metrics]
             ).fetchnumpy()
             cur.unregister("_incoming")
@@ -590,18 +648,14 @@ class Store:
             is_changed[status["_position"][status["is_changed"]]] = True
             summary = ChangeSummary(new=int(is_new.sum()), changed=int(is_changed.sum()),
                                     unchanged=int(len(rows) - is_new.sum() - is_changed.sum()))
-            cols = ", ".join(OBS_COLUMNS)
             if is_changed.any():
+                # The versions this revision replaces stay where they are, marked as replaced by it (new cells
+                # have none); the new versions are inserted below.
                 replaced = pd.DataFrame({"stored_row": np.asarray(status["stored_row"][status["is_changed"]],
                                                                   dtype=np.int64)})
                 cur.register("_replaced", replaced)
-                # The versions this revision replaces go to the history (new cells have none).
-                cur.execute(f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
-                            f"SELECT {cols}, revision_id, false FROM observations "
-                            "WHERE rowid IN (SELECT stored_row FROM _replaced)")
-                # Delete the changed cells and insert the new versions: DuckDB's INSERT ... ON CONFLICT DO
-                # UPDATE needs far more memory on a million rows (it ran out at a 512MB cap where this does not).
-                cur.execute("DELETE FROM observations WHERE rowid IN (SELECT stored_row FROM _replaced)")
+                cur.execute("UPDATE observation_versions SET replaced_by = ? "
+                            "WHERE rowid IN (SELECT stored_row FROM _replaced)", [rid])
                 cur.unregister("_replaced")
             written_mask = is_new | is_changed
             written = rows if written_mask.all() else rows.loc[written_mask]
@@ -654,28 +708,18 @@ class Store:
                 [revision_id, revision_id],
             )
             written = cur.execute(
-                "SELECT (SELECT count(*) FROM observation_history WHERE revision_id = ?) "
-                "+ (SELECT count(*) FROM observations WHERE revision_id = ?)", [revision_id, revision_id]
-            ).fetchall()[0][0]
+                "SELECT count(*) FROM observation_versions WHERE revision_id = ?", [revision_id]).fetchall()[0][0]
             restored, removed = cur.execute(
                 "SELECT count(*) FILTER (NOT remove), count(*) FILTER (remove) FROM _undo").fetchall()[0]
             conflicts = int(written) - int(restored) - int(removed)
             cols = ", ".join(OBS_COLUMNS)
-            # The versions being undone become history; a removed cell also gets a tombstone.
+            # The versions being undone (the current ones the revision wrote: _undo's cells) are replaced by this
+            # one: by the version before them, or by a tombstone for a cell that is removed.
+            cur.execute(f"UPDATE observation_versions SET replaced_by = ? WHERE {_CURRENT} AND revision_id = ?",
+                        [rid, revision_id])
             cur.execute(
-                f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
-                f"SELECT {cols}, revision_id, false FROM observations WHERE revision_id = ?", [revision_id]
-            )
-            cur.execute(
-                f"INSERT INTO observation_history ({cols}, revision_id, is_deleted) "
-                f"SELECT {cols}, ?, true FROM _undo WHERE remove", [rid]
-            )
-            cur.execute(
-                "DELETE FROM observations o USING _undo u WHERE o.metric_key = u.metric_key "
-                "AND o.area_code = u.area_code AND o.period = u.period AND o.breakdown = u.breakdown"
-            )
-            cur.execute(
-                f"INSERT INTO observations ({cols}, revision_id) SELECT {cols}, ? FROM _undo WHERE NOT remove", [rid]
+                f"INSERT INTO observation_versions ({cols}, revision_id, is_deleted) "
+                f"SELECT {cols}, ?, remove FROM _undo", [rid]
             )
             touched = [r[0] for r in cur.execute("SELECT DISTINCT metric_key FROM _undo ORDER BY 1").fetchall()]
             cur.execute("DROP TABLE _undo")
@@ -771,16 +815,13 @@ class Store:
         return self._query("SELECT * FROM revisions ORDER BY revision_id DESC")
 
     def cell_history(self, metric_key: str, area_code: str, period: str, breakdown: str = DEFAULT_BREAKDOWN):
+        """Every version of one cell, oldest first, with the revision that wrote it."""
         return self._query(
-            f"""SELECT h.*, r.created_at, r.author, r.action, r.file_name
-               FROM (SELECT * FROM observation_history
-                     WHERE metric_key = ? AND area_code = ? AND period = ? AND breakdown = ?
-                     UNION ALL
-                     SELECT {", ".join(OBS_COLUMNS)}, revision_id, false AS is_deleted FROM observations
-                     WHERE metric_key = ? AND area_code = ? AND period = ? AND breakdown = ?) h
-               JOIN revisions r USING (revision_id)
+            f"""SELECT {_VERSION_COLUMNS}, h.is_deleted, r.created_at, r.author, r.action, r.file_name
+               FROM observation_versions h JOIN revisions r USING (revision_id)
+               WHERE metric_key = ? AND area_code = ? AND period = ? AND breakdown = ?
                ORDER BY revision_id""",
-            [metric_key, area_code, period, breakdown] * 2,
+            [metric_key, area_code, period, breakdown],
         )
 
     def export_rows(self) -> pd.DataFrame:

@@ -57,7 +57,7 @@ def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
     from metrics import store as store_module
 
     path = tmp_path / "v1.duckdb"
-    v1_observations = "CREATE TABLE observations " + store_module._OBSERVATIONS_DDL.replace(
+    v1_observations = "CREATE TABLE observations " + store_module._OBSERVATIONS_DDL_V4.replace(
         "revision_id INTEGER NOT NULL,", "revision_id INTEGER NOT NULL, PRIMARY KEY (metric_key, area_code, "
         "period, breakdown),", 1)
     con = duckdb.connect(str(path))
@@ -68,8 +68,9 @@ def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
                 "4000, 10000, NULL, 'a source', false, 1)")
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 4
-        kinds = s._query("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'observations'")
+        assert s.schema_version() == SCHEMA_VERSION == 5
+        kinds = s._query("SELECT constraint_type FROM duckdb_constraints() "
+                         "WHERE table_name = 'observation_versions'")
         assert "PRIMARY KEY" not in set(kinds["constraint_type"])
         kept = s._query("SELECT metric_key, count, source FROM observations")
         assert kept.to_dict("records") == [{"metric_key": "m", "count": 4000.0, "source": "a source"}]
@@ -106,29 +107,61 @@ def test_cell_history_lists_every_version_across_uploads_and_rollbacks(store, re
                                        "revision_id": [r1, r4]}
 
 
-def test_version_2_file_keeps_only_earlier_versions_in_history(tmp_path, rederive):
-    """Schema 2 kept the current version in observation_history too; opening such a file drops those copies
-    and leaves cell_history and rollback as they were."""
-    path = tmp_path / "v2.duckdb"
+def _store_as_schema_4(path, version="4"):
+    """Rewrite a file of this schema as schema 4 kept it: the current versions in an observations table, the
+    others and the tombstones in observation_history."""
+    from metrics import store as store_module
+
+    cols = ", ".join(store_module.OBS_COLUMNS)
+    con = duckdb.connect(str(path))
+    con.execute("DROP VIEW observations")
+    con.execute("DROP VIEW observation_history")
+    con.execute("CREATE TABLE observations " + store_module._OBSERVATIONS_DDL_V4)
+    con.execute(f"INSERT INTO observations SELECT {cols}, revision_id FROM observation_versions "
+                "WHERE replaced_by IS NULL AND NOT is_deleted")
+    con.execute("CREATE TABLE observation_history " + store_module._HISTORY_DDL_V4)
+    con.execute(f"INSERT INTO observation_history SELECT {cols}, revision_id, is_deleted FROM observation_versions "
+                "WHERE replaced_by IS NOT NULL OR is_deleted")
+    con.execute("DROP TABLE observation_versions")
+    if version == "2":  # schema 2 kept every version in the history, the current ones included
+        con.execute("INSERT INTO observation_history SELECT *, false FROM observations")
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [version])
+    con.close()
+
+
+def _all_versions(s):
+    return s._query("SELECT * FROM observation_versions ORDER BY ALL")
+
+
+@pytest.mark.parametrize("version", ["2", "4"])
+def test_older_file_is_migrated_to_one_table_of_versions_as_it_would_have_written_them(tmp_path, rederive,
+                                                                                       version):
+    """Schema 2 kept the current version in observation_history too, schemas 3 and 4 only the earlier ones;
+    schema 5 keeps every version in observation_versions, marked with the revision that replaced it. Opening an
+    older file gives the table this code would have written, and cell_history and rollback work as before."""
+    path = tmp_path / f"v{version}.duckdb"
     with Store(path) as s:
         with s.transaction() as cur:
             s.replace_areas(cur, areas_frame(load_geography()))
         s.write_observations(rows({"E10000034": (300, 500), "E06000001": (30, 90)}), upload(), rederive)
-        r2, _ = s.write_observations(rows({"E10000034": (320, 500)}), upload(), rederive)
-        r3, _, _ = s.rollback_revision(r2, "analyst", rederive)
+        r2, _ = s.write_observations(rows({"E10000034": (320, 500), "E06000002": (10, 20)}), upload(), rederive)
+        r3, _, _ = s.rollback_revision(r2, "analyst", rederive)  # E06000002 removed: a tombstone
+        s.write_observations(rows({"E06000002": (12, 20)}), upload(), rederive)  # written again after it
+        versions_table = _all_versions(s)
         history = _history(s)
-        versions = {a: _versions(s, a) for a in ("E10000034", "E06000001")}
-    con = duckdb.connect(str(path))  # as schema 2 stored it: every version, the current ones included
-    con.execute("INSERT INTO observation_history SELECT *, false FROM observations")
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    con.close()
+        versions = {a: _versions(s, a) for a in ("E10000034", "E06000001", "E06000002")}
+    assert versions_table["is_deleted"].sum() == 1 and versions_table["replaced_by"].notna().sum() == 3
+    _store_as_schema_4(path, version)
     with Store(path) as s:
         assert s.schema_version() == SCHEMA_VERSION
+        pd.testing.assert_frame_equal(_all_versions(s), versions_table)
         pd.testing.assert_frame_equal(_history(s), history)
         assert {a: _versions(s, a) for a in versions} == versions
         _, summary, conflicts = s.rollback_revision(r3, "analyst", rederive)
-        assert (summary.changed, conflicts) == (1, 0)
-        assert s._query("SELECT value FROM observations WHERE area_code = 'E10000034'")["value"].tolist() == [64.0]
+        assert (summary.changed, conflicts) == (1, 1)  # E10000034 back to 64; E06000002 rewritten since
+        current = s._query("SELECT area_code, value FROM observations ORDER BY 1")
+        assert current.to_dict("list") == {"area_code": ["E06000001", "E06000002", "E10000034"],
+                                           "value": [30 / 90 * 100, 60.0, 64.0]}
 
 
 def test_rows_repeating_a_key_are_refused_and_nothing_is_written(store, rederive):
@@ -336,8 +369,15 @@ def test_constraints_reject_impossible_rows(store):
             cur.execute("INSERT INTO periods VALUES ('x', 'fortnight', DATE '2020-01-01', DATE '2020-01-14', 1, 2020)")
     with pytest.raises(duckdb.ConstraintException):
         with store.transaction() as cur:
-            cur.execute("INSERT INTO observations (metric_key, area_code, period, breakdown, value, lower95, upper95,"
-                        " source, is_demo, revision_id) VALUES ('m', 'a', 'p', 'Total', 1, 5, 2, 's', false, 1)")
+            cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, breakdown, value, lower95, "
+                        "upper95, source, is_demo, revision_id) VALUES ('m', 'a', 'p', 'Total', 1, 5, 2, 's', false, 1)")
+    with pytest.raises(duckdb.ConstraintException, match="CHECK"):  # a current version without its source
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, value, is_demo, "
+                        "revision_id) VALUES ('m', 'a', 'p', 1, false, 1)")
+    with store.transaction() as cur:  # a tombstone needs none
+        cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, revision_id, is_deleted) "
+                    "VALUES ('m', 'a', 'p', 1, true)")
 
 
 def test_derived_frames_are_not_held_until_the_transaction_ends(store, rederive):
@@ -407,10 +447,10 @@ def test_comparison_labels_are_stored_as_enums_and_read_as_text(tmp_path, rederi
     for c in _LABEL_COLUMNS:
         assert pd.api.types.is_string_dtype(before[c]) and not isinstance(before[c].dtype, pd.CategoricalDtype)
     assert set(before["compared_to_england"]) <= set(stats.COMPARE_LABELS) and len(before) >= 3
-    con = duckdb.connect(str(path))  # as schema 3 stored them
+    _store_as_schema_4(path, version="3")
+    con = duckdb.connect(str(path))  # the labels as schema 3 stored them
     for c in _LABEL_COLUMNS:
         con.execute(f"ALTER TABLE indicator_values ALTER {c} TYPE VARCHAR")
-    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.close()
     with Store(path) as s:
         assert s.schema_version() == SCHEMA_VERSION
