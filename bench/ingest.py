@@ -77,9 +77,10 @@ def _validate_and_commit(db: Path, csv: Path) -> tuple[float, float]:
         return validated, time.perf_counter() - started
 
 
-def measure(db: Path, dataset: str, rows: int = 100_000, repeats: int = 5) -> list[Result]:
+def measure(db: Path, dataset: str, rows: int = 100_000, repeats: int = 9) -> list[Result]:
     """Medians of `repeats` runs, each on a fresh copy of the database, taken in turn with the DuckDB-only load
-    (the machine's load changes from second to second; single runs of ~1 s varied by a third)."""
+    (the machine's load changes from second to second: single runs of ~1 s varied by a third, and the ratios of
+    five runs in one benchmark ranged from 2.5 to 4.9; nine steady the median)."""
     raw, validated, total = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
