@@ -286,13 +286,10 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     return agg, src[first]
 
 
-def _label_column(codes: np.ndarray, labels: tuple[str, ...]):
-    """labels[codes] as the column pandas would make of those strings (decoded by Arrow when it stores strings
-    in Arrow, instead of converting a million Python strings)."""
-    if _ARROW_STRINGS:
-        decoded = pa.array(labels, type=pa.large_string()).take(pa.array(codes, type=pa.int8()))
-        return pd.array(decoded, dtype=_STR_DTYPE)
-    return np.array(labels, dtype=object)[codes]
+def _label_column(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical:
+    """labels[codes] as categories in the labels' order: no string per row is made, and the insert reads them
+    as Arrow dictionaries, which DuckDB maps onto the ENUM columns of indicator_values."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(labels), dtype=_STR_DTYPE))
 
 
 _STR_DTYPE = pd.Series(["x"]).dtype

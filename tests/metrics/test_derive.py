@@ -136,7 +136,7 @@ def test_integer_joins_keep_pandas_merge_order(seed):
             assert [p if p >= 0 else None for p in r_pos] == [None if pd.isna(r) else int(r) for r in merged["r"]]
 
 
-def test_input_frame_is_left_as_it_was_and_labels_are_text_columns():
+def test_input_frame_is_left_as_it_was_and_labels_are_categories_of_their_vocabulary():
     frame = obs([
         ("continuity_of_care", "E92000001", "2022/23", np.nan, 4000.0, 10000.0),
         ("continuity_of_care", "E06000019", "2022/23", np.nan, 30.0, 100.0),
@@ -145,9 +145,15 @@ def test_input_frame_is_left_as_it_was_and_labels_are_text_columns():
     before = frame.copy()
     d = derive_frame(frame, CAT, GEO)
     pd.testing.assert_frame_equal(frame, before)
-    text = pd.Series(["x"]).dtype
-    for col in ("compared_to_england", "compared_to_region", "compared_to_goal", "recent_trend"):
-        assert d[col].dtype == text and d[col].notna().all()
+    # categories in the vocabulary's order (the ENUM's), so that the insert passes codes, not strings
+    from metrics import stats
+
+    vocabularies = {"compared_to_england": stats.COMPARE_LABELS, "compared_to_region": stats.COMPARE_LABELS,
+                    "compared_to_goal": stats.GOAL_LABELS, "recent_trend": stats.TREND_LABELS}
+    for col, labels in vocabularies.items():
+        assert isinstance(d[col].dtype, pd.CategoricalDtype) and d[col].notna().all()
+        assert d[col].cat.categories.tolist() == list(labels)
+    assert d["compared_to_england"].head(3).tolist() == ["Not compared", "Worse", "Better"]  # the input rows
 
 
 @pytest.mark.parametrize("seed", range(6))
