@@ -186,7 +186,9 @@ _VIEWS = [
 ]
 _CURRENT = "replaced_by IS NULL AND NOT is_deleted"  # observation_versions' current rows, as the view has them
 
-# The observations table of schemas 1 to 4 (schema 1 with a primary key), for the migrations from them.
+# The observations and observation_history tables of schemas 1 to 4 (schema 1 with a primary key), for the
+# migrations from them. Written out, not derived from _SCHEMA (as they were until schema 5): a later change to the
+# current tables must not change what a migration from an old file creates.
 _OBSERVATIONS_DDL_V4 = f"""(
     metric_key VARCHAR NOT NULL,
     area_code VARCHAR NOT NULL,
