@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
@@ -293,8 +292,6 @@ def _label_column(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical:
 
 
 _STR_DTYPE = pd.Series(["x"]).dtype
-_ARROW_STRINGS = (isinstance(_STR_DTYPE, pd.StringDtype) and _STR_DTYPE.storage == "pyarrow"
-                  and pd.api.types.is_string_dtype(_STR_DTYPE))
 
 
 def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) -> pd.DataFrame:

@@ -178,13 +178,12 @@ CREATE TABLE IF NOT EXISTS indicator_values (
 _VERSION_COLUMNS = ", ".join(OBS_COLUMNS + ["revision_id"])
 # What every reader means by observations and their history, over observation_versions (schema 5). Writes go to
 # observation_versions itself (a view cannot be written to).
+_CURRENT = "replaced_by IS NULL AND NOT is_deleted"  # observation_versions' current rows
 _VIEWS = [
-    f"CREATE VIEW observations AS SELECT {_VERSION_COLUMNS} FROM observation_versions "
-    "WHERE replaced_by IS NULL AND NOT is_deleted",
+    f"CREATE VIEW observations AS SELECT {_VERSION_COLUMNS} FROM observation_versions WHERE {_CURRENT}",
     f"CREATE VIEW observation_history AS SELECT {_VERSION_COLUMNS}, is_deleted FROM observation_versions "
-    "WHERE replaced_by IS NOT NULL OR is_deleted",
+    f"WHERE NOT ({_CURRENT})",
 ]
-_CURRENT = "replaced_by IS NULL AND NOT is_deleted"  # observation_versions' current rows, as the view has them
 
 # The observations and observation_history tables of schemas 1 to 4 (schema 1 with a primary key), for the
 # migrations from them. Written out, not derived from _SCHEMA (as they were until schema 5): a later change to the

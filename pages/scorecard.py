@@ -48,8 +48,8 @@ st.caption(
     f"{'England' if benchmark == 'England' else 'its region'} (95% confidence interval). Colours: "
     + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in ("Better", "Similar", "Worse", "Lower", "Higher"))
     + ". Lower / Higher are used where neither direction is better. *Trend* is each indicator's values over all "
-      "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five periods. Values without a "
-      "confidence interval (some published figures) are *Not compared*; see the note.")
+      "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five "
+      "periods. Values without a confidence interval (some published figures) are *Not compared*; see the note.")
 
 column_config = {
     "key": None, "is_demo": None, "Unit": None,
