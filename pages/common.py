@@ -15,6 +15,7 @@ from metrics.catalogue import default_catalogue
 from metrics.paths import database_path
 from metrics.settings import default_settings
 from metrics.store import Store, StoreError
+from metrics.vocabulary import LEVELS_IN_A_REGION
 
 
 
@@ -270,7 +271,7 @@ def metric_picker(label: str = "Indicator (type to search)", param: str = "metri
 def benchmark_picker(area_code: str, key: str = "benchmark") -> str:
     """"England" or "Region" (the region only means something for authorities and footprints)."""
     level = geography().get(area_code).level
-    if level not in ("utla", "cdp"):
+    if level not in LEVELS_IN_A_REGION:
         st.caption("Benchmark: England")
         return "England"
     return st.radio("Compare with", ["England", "Region"], key=key, bind="query-params", horizontal=True,
@@ -339,8 +340,8 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
     """Show `col`'s words as coloured labels (colour AND words): returns (frame, column config).
 
     Each cell becomes a one-item list shown by st.column_config.MultiselectColumn with one colour per distinct
-    value. The browser draws this far faster than a pandas Styler, which also costs ~0.2 s to import on a
-    server's first run."""
+    value. The browser draws this far faster than a pandas Styler, which is also slow to import on a server's
+    first run."""
     out = df.copy()
     options = list(dict.fromkeys(v for v in out[col] if isinstance(v, str) and v))
     out[col] = [[v] if isinstance(v, str) and v else [] for v in out[col]]

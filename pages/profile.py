@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
+from metrics.vocabulary import LEVELS_IN_A_REGION
 from pages import common
 
 cat = common.catalogue()
@@ -18,7 +19,7 @@ common.page_header(
 
 area_code = common.area_picker()
 area = geo.get(area_code)
-region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
+region = geo.region_of(area_code) if area.level in LEVELS_IN_A_REGION else None
 region = region if region is not None and region.level == "region" else None
 
 area_latest = common.latest_for_area(area_code)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
+from metrics.vocabulary import BETTER, HIGHER, LEVELS_IN_A_REGION, LOWER, SIMILAR, WORSE
 from pages import common
 
 cat = common.catalogue()
@@ -21,7 +22,7 @@ with c2:
     benchmark = common.benchmark_picker(area_code)
 
 area = geo.get(area_code)
-region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
+region = geo.region_of(area_code) if area.level in LEVELS_IN_A_REGION else None
 latest = common.latest_for_area(area_code)
 england = common.latest_for_area(ENGLAND_CODE)
 region_latest = common.latest_for_area(region.code) if region is not None and region.level == "region" else None
@@ -46,7 +47,7 @@ compare_col = f"Compared with {benchmark}"
 st.caption(
     f"How to read: **{compare_col}** says whether the area is significantly better, similar or worse than "
     f"{'England' if benchmark == 'England' else 'its region'} (95% confidence interval). Colours: "
-    + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in ("Better", "Similar", "Worse", "Lower", "Higher"))
+    + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in (BETTER, SIMILAR, WORSE, LOWER, HIGHER))
     + ". Lower / Higher are used where neither direction is better. *Trend* is each indicator's values over all "
       "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five "
       "periods. Values without a confidence interval (some published figures) are *Not compared*; see the note.")
@@ -65,7 +66,7 @@ column_config = {
 # The answer a board member looks for first (value, verdict, direction) sits left, visible at 1280 px.
 shown_cols = ["key", "Indicator", "Period", "Value", compare_col, "Recent trend", "England", "Region", "95% CI",
               "Target", "Count", "Trend", "Tier", "Note", "Source", "is_demo", "Unit"]
-if area.level not in ("utla", "cdp"):
+if area.level not in LEVELS_IN_A_REGION:
     shown_cols.remove("Region")
 if area_code == ENGLAND_CODE:
     shown_cols.remove("England")

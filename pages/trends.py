@@ -1,10 +1,9 @@
 """Trends: one indicator for one area against England (and optionally the region) over all periods."""
-import pandas as pd
 import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
-from metrics.periods import KIND_WORDS, KIND_WORDS_PLURAL
+from metrics.vocabulary import LEVELS_IN_A_REGION, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
 from pages import common
 
 cat = common.catalogue()
@@ -25,7 +24,7 @@ with c3:
 
 ind = cat.get(metric_key)
 area = geo.get(area_code)
-region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
+region = geo.region_of(area_code) if area.level in LEVELS_IN_A_REGION else None
 codes = [area_code]
 if area_code != ENGLAND_CODE:
     codes.append(ENGLAND_CODE)
@@ -37,11 +36,11 @@ rows = common.series(metric_key, codes)
 # line: the reader picks the kind, the one with the latest period first.
 kinds = rows.sort_values("period_sortable", ascending=False)["period_kind"].drop_duplicates().tolist()
 if len(kinds) > 1:
-    kind = st.radio("Periods", kinds, format_func=lambda k: KIND_WORDS.get(k, k).capitalize(), horizontal=True,
+    kind = st.radio("Periods", kinds, format_func=lambda k: PERIOD_KIND_WORDS.get(k, k).capitalize(), horizontal=True,
                     key="periods", bind="query-params",
                     help="This indicator is stored for more than one kind of period; each is its own series.")
     rows = rows[rows["period_kind"] == kind]
-    periods_words = "all " + KIND_WORDS_PLURAL.get(kind, kind)
+    periods_words = "all " + PERIOD_KIND_WORDS_PLURAL.get(kind, kind)
 else:
     periods_words = "all periods"
 area_rows = rows[rows["area_code"] == area_code]

@@ -1,6 +1,6 @@
 """Upload data (analysts only): choose a file -> see every problem -> see what will change -> commit -> undo.
 
-app.py adds this page only for uploaders; the page checks again and stops for anyone else.
+dashboard.py adds this page only for uploaders; the page checks again and stops for anyone else.
 """
 from __future__ import annotations
 

@@ -18,9 +18,7 @@ from metrics.ingest.formats import _excel_date_period, categorical, text_codes
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.periods import PeriodError, parse_period
 from metrics.store import OBS_COLUMNS, OBS_KEY
-
-LEVEL_WORDS = {"england": "England", "region": "a region", "utla": "an upper-tier local authority",
-               "cdp": "a CDP footprint"}
+from metrics.vocabulary import AREA_LEVEL_IN_A_SENTENCE as LEVEL_WORDS
 
 
 def _fmt(x: float) -> str:
