@@ -1,0 +1,54 @@
+"""Demonstration data, marked wherever a value is shown: the "Demo" mark, the banner's count, the real-only view.
+
+A series is real or demonstration, never both (metrics.build, metrics.derive), so a value's mark is its row's
+`is_demo`. Nothing here imports Streamlit: pages/common.py draws the banner and the switch.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["DEMO_MARK", "DEMO_LEGEND", "DEMO_MARKER_COLOUR", "NO_PUBLISHED_DATA", "is_demo_flags", "mark_demo",
+           "real_only", "demo_figures", "demo_count_words"]
+
+DEMO_MARK = "Demo"
+DEMO_LEGEND = " (demonstration)"
+DEMO_MARKER_COLOUR = "#8C8C8C"
+NO_PUBLISHED_DATA = "No published data loaded"
+
+
+def is_demo_flags(frame: pd.DataFrame | None) -> pd.Series:
+    """Each row's is_demo as booleans (False where the frame has no such column or the flag is missing)."""
+    if frame is None or frame.empty or "is_demo" not in frame:
+        return pd.Series(False, index=getattr(frame, "index", None), dtype=bool)
+    return frame["is_demo"].fillna(False).astype(bool)
+
+
+def mark_demo(text: Any, is_demo: Any) -> str:
+    """A shown value with the "Demo" mark in front when it is demonstration data ("Demo · 38.8%")."""
+    text = "" if text is None else str(text)
+    return f"{DEMO_MARK} · {text}" if bool(is_demo) and text else text
+
+
+def real_only(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The rows that are not demonstration data (the frame unchanged when it has no is_demo column)."""
+    if frame is None or frame.empty or "is_demo" not in frame:
+        return frame
+    return frame.loc[~is_demo_flags(frame)].reset_index(drop=True)
+
+
+def demo_figures(frame: pd.DataFrame | None) -> tuple[int, int]:
+    """(demonstration figures, all figures) among the rows shown: a figure is a row with a value."""
+    if frame is None or frame.empty or "is_demo" not in frame:
+        return 0, 0 if frame is None else len(frame)
+    has_value = frame["value"].notna() if "value" in frame else pd.Series(True, index=frame.index)
+    flags = is_demo_flags(frame)
+    return int((flags & has_value).sum()), int(has_value.sum())
+
+
+def demo_count_words(n_demo: int, n_total: int) -> str:
+    """The banner's sentence: "31 of 47 figures on this page are demonstration data"."""
+    figures = "figure" if n_total == 1 else "figures"
+    verb = "is" if n_demo == 1 else "are"
+    return f"{n_demo:,} of {n_total:,} {figures} on this page {verb} demonstration data"
