@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["DEMO_MARK", "DEMO_LEGEND", "DEMO_MARKER_COLOUR", "NO_PUBLISHED_DATA", "is_demo_flags", "mark_demo",
-           "real_only", "demo_figures", "demo_count_words"]
+           "real_only", "demo_figures", "demo_count_words", "loaded_data_words", "where_to_get_real_data"]
 
 DEMO_MARK = "Demo"
 DEMO_LEGEND = " (demonstration)"
@@ -52,3 +52,38 @@ def demo_count_words(n_demo: int, n_total: int) -> str:
     figures = "figure" if n_total == 1 else "figures"
     verb = "is" if n_demo == 1 else "are"
     return f"{n_demo:,} of {n_total:,} {figures} on this page {verb} demonstration data"
+
+
+def loaded_data_words(rows: pd.DataFrame, level_names: dict[str, str]) -> list[str]:
+    """What is loaded for one metric, real and demonstration apart: periods and areas by level.
+
+    rows: the metric's stored values for every area (store.series); level_names: area_code -> level."""
+    if rows is None or rows.empty:
+        return ["Nothing loaded yet"]
+    out = []
+    flags = is_demo_flags(rows)
+    for demo, words in ((False, "Published figures"), (True, "Demonstration data (not real)")):
+        part = rows.loc[flags == demo]
+        if part.empty:
+            continue
+        order = part.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
+        periods = order[0] if len(order) == 1 else f"{order[0]} to {order[-1]} ({len(order)} periods)"
+        levels = pd.Series([level_names.get(c, "other") for c in part["area_code"].unique()]).value_counts()
+        named = {"england": "England", "region": "regions", "utla": "local authorities", "cdp": "CDP footprints"}
+        areas = ", ".join(f"{n} {named.get(level, level)}" if level != "england" else "England"
+                          for level, n in levels.items())
+        out.append(f"{words}: {periods}; {areas}")
+    return out
+
+
+def where_to_get_real_data(fingertips_id: Any, source: str) -> str:
+    """Where an analyst gets the published figures for a metric, and how they load them."""
+    if fingertips_id:
+        return (f"OHID Fingertips indicator {fingertips_id} (fingertips.phe.org.uk): download the data for "
+                "England, regions and upper-tier authorities and upload the file unchanged (Fingertips format)")
+    if "NDTMS" in source:
+        return ("NDTMS ViewIt (www.ndtms.net), the partnership's local report: export it as CSV and upload it "
+                "unchanged (NDTMS format), or copy the figures into the upload template")
+    if source.startswith("ONS") or " ONS " in f" {source} ":
+        return "The ONS release named in the source (www.ons.gov.uk): copy its table into the upload template"
+    return f"{source}: copy the published figures into the upload template"
