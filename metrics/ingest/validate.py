@@ -146,7 +146,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         x = rows[c].to_numpy(float)
         over = known & is_pct & (x > 100)
         if over.any():
-            log.add_rows(r[over], cname(c), x[over], f"a percentage over 100; expected 0 to 100 for a '%' metric",
+            log.add_rows(r[over], cname(c), x[over], "a percentage over 100; expected 0 to 100 for a '%' metric",
                          rule="pct over")
         neg = known & (x < 0)
         if neg.any():
