@@ -45,7 +45,7 @@ def _decodes(path: Path, encoding: str) -> bool:
 
 
 def detect_format(header: list[str]) -> str | None:
-    """"template", "fingertips" or "ndtms" from the column names of a CSV; None if none fits."""
+    """The format of a CSV from its column names: template, fingertips or ndtms; None if none fits."""
     names = {normalise_name(h) for h in header}
     if {"indicator id", "area code"} <= names:
         return "fingertips"
