@@ -1,4 +1,4 @@
-"""Meaning checks on canonical rows, for every format, vectorised (a million rows is a few seconds).
+"""Meaning checks on canonical rows, for every format, vectorised (text resolved once per distinct value).
 
 Returns the rows ready to store (area codes resolved, period labels normalised, is_demo false) and logs every
 problem: unknown metric; unknown, retired or wrongly-levelled area; unparseable or Excel-mangled period; value
@@ -14,8 +14,8 @@ import pandas as pd
 
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
-from metrics.ingest.formats import _excel_date_period, categorical, text_codes
-from metrics.ingest.problems import ERROR, WARNING, ProblemLog
+from metrics.ingest.problems import WARNING, ProblemLog
+from metrics.ingest.text import categorical, excel_date_period, text_codes
 from metrics.periods import PeriodError, parse_period
 from metrics.store import OBS_COLUMNS, OBS_KEY
 from metrics.vocabulary import AREA_LEVEL_IN_A_SENTENCE as LEVEL_WORDS
@@ -102,7 +102,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         try:
             labels[p] = parse_period(p).label
         except PeriodError as exc:
-            messages[p] = _excel_date_period(p) or str(exc)
+            messages[p] = excel_date_period(p) or str(exc)
     badp = rows["period"].isin(list(messages)).to_numpy()
     if badp.any():
         log.add_rows(r[badp], cname("period"), rows["period"][badp], lambda v: messages[v], rule="period")
@@ -144,7 +144,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         x = rows[c].to_numpy(float)
         over = known & is_pct & (x > 100)
         if over.any():
-            log.add_rows(r[over], cname(c), x[over], f"a percentage over 100; expected 0 to 100 for a '%' metric",
+            log.add_rows(r[over], cname(c), x[over], "a percentage over 100; expected 0 to 100 for a '%' metric",
                          rule="pct over")
         neg = known & (x < 0)
         if neg.any():
