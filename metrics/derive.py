@@ -3,7 +3,8 @@
 For the metrics a write touched, `rederive` reads their observations and
 1. fills value and 95% / 99.8% limits from count and denominator where a file gave none (the file's own
    limits are kept: Fingertips' unmet-need limits, for one, carry the prevalence estimate's uncertainty);
-2. aggregates CDP footprints (and regions the store lacks) from member authorities with the metric's method;
+2. aggregates CDP footprints (and regions the store lacks) from member authorities with the metric's method,
+   only where every member has the counts it needs (else no value, and a note saying which member lacks what);
 3. compares each area with England and with its region (Fingertips' rule, 95%), and with the goal;
 4. computes the recent-trend marker for each period from the five periods ending there;
 then replaces the metrics' rows of `indicator_values` inside the caller's transaction.
@@ -16,7 +17,7 @@ import pandas as pd
 from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue
-from metrics.store import OBS_KEY, PendingInsert, Store
+from metrics.store import DEFAULT_BREAKDOWN, OBS_KEY, PendingInsert, Store
 
 NOT_COMPARED = "Not compared"
 
@@ -139,14 +140,80 @@ def _take(values, positions: np.ndarray):
                                   positions, allow_fill=True)
 
 
+# Why a member's row cannot be pooled, as (one member, several members): the end of "X's 2021/22 figure ...".
+_NO_VALUE = ("has no value", "have no value")
+_NO_COUNTS = ("was published without counts", "were published without counts")
+_NO_COUNT = ("was published without a count", "were published without a count")
+_NO_DENOMINATOR = ("was published without a denominator", "were published without a denominator")
+_INVALID = ("has a count and denominator that cannot be pooled (negative, zero or count over denominator)",
+            "have counts and denominators that cannot be pooled (negative, zero or count over denominator)")
+
+
+def _why_not_usable(value: float, count: float, den: float, usable: bool, is_count: bool):
+    """None for a member row the aggregate can use, else the words for what it lacks."""
+    if usable:
+        return None
+    if np.isnan(count):
+        if np.isnan(value):
+            return _NO_VALUE
+        return _NO_COUNTS if is_count or np.isnan(den) else _NO_COUNT
+    if not is_count and np.isnan(den):
+        return _NO_DENOMINATOR
+    return _INVALID
+
+
+def _period_words(period: str, breakdown) -> str:
+    return period if breakdown == DEFAULT_BREAKDOWN or pd.isna(breakdown) else f"{period} ({breakdown})"
+
+
+def _names(codes: list[str], geography: Geography) -> str:
+    # "Herefordshire, County of" reads as "Herefordshire" before a possessive ("Herefordshire's 2021/22 figure")
+    names = [geography.get(c).name.removesuffix(", County of").removesuffix(", City of") for c in codes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _not_available(members: list[str], lacking: dict, period: str, geography: Geography) -> str:
+    """The note of an aggregate without a value: which members lack what ("Not available: Worcestershire's
+    2021/22 figure was published without counts"; "Not available: 13 of 14 member areas have no 2009/10
+    figure"). `lacking` maps the area code of each member row of the cell to _why_not_usable's words."""
+    n = len(members)
+    parts = []
+    absent = [m for m in members if m not in lacking]
+    if len(absent) == 1:
+        parts.append(f"{_names(absent, geography)} has no {period} figure")
+    elif absent:
+        named = f" ({_names(absent, geography)})" if len(absent) <= 3 and len(absent) < n else ""
+        parts.append(f"{len(absent)} of {n} member areas have no {period} figure{named}")
+    reasons: dict[tuple, list[str]] = {}
+    for m in members:
+        if lacking.get(m) is not None:
+            reasons.setdefault(lacking[m], []).append(m)
+    for (one, several), codes in reasons.items():
+        if len(codes) == 1:
+            parts.append(f"{_names(codes, geography)}'s {period} figure {one}")
+        elif len(codes) <= 3:
+            parts.append(f"the {period} figures of {_names(codes, geography)} {several}")
+        else:
+            parts.append(f"the {period} figures of {len(codes)} of {n} member areas {several}")
+    if not parts:  # every member usable yet not one row each: a member with two rows for the cell
+        parts.append(f"a member area has more than one {period} figure")
+    return "Not available: " + "; ".join(parts)
+
+
 def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, mult: np.ndarray,
                           geography: Geography):
     """Rows for CDP footprints, and for regions missing from the store, aggregated from member authorities.
 
-    Vectorised: sums of the counts and denominators of the members that have both (only counts for a count),
-    then value and limits recomputed with the metric's method by stats._fill_limits (limits_for_frame's
-    computation), exactly as stats.aggregate does for one cell. A DSR is never aggregated (it needs age-specific
-    counts). Grouping is on integer codes (`keys`), each group's members in area-code order.
+    An aggregate has a value only when EVERY member authority has what the metric's method needs for that
+    metric, period and breakdown (OHID's practice: a footprint or region is not published where a component is
+    missing or suppressed): a count and a denominator (just a count for a count), valid for the method. Then it
+    is the sum of the members' counts and denominators with value and limits recomputed with the metric's method
+    by stats._fill_limits (limits_for_frame's computation), as stats.aggregate does for one cell. Otherwise the
+    row has no value and its aggregation_note says why in words ("Not available: Worcestershire's 2021/22 figure
+    was published without counts"). A DSR is never aggregated (it needs age-specific counts). Regions are
+    derived only for the cells the store has no (published) region row for; their members are the current
+    upper-tier authorities of the geography. Grouping is on integer codes (`keys`), each group's members in
+    area-code order.
     Returns the rows and, per row, the obs row it took its keys from (or (None, None) when there are none).
     """
     utla = np.flatnonzero(keys.level["utla"])
@@ -212,7 +279,15 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     is_count = vt_code[src] == stats.VALUE_TYPES.index("count")
     count = obs["count"].to_numpy(dtype=float, na_value=np.nan)[src]
     den = obs["denominator"].to_numpy(dtype=float, na_value=np.nan)[src]
-    usable = ~np.isnan(count) & (is_count | ~np.isnan(den))
+    # A member row counts towards its group only when it is one of the group's members (a region's rows come by
+    # their stored region code) and has the counts the method needs, valid for it (stats' row errors excluded).
+    member_keys = pd.Index([group_of[g] * keys.n_areas + keys.area_code(m)
+                            for g in group_codes for m in members.get(g, ())])
+    is_member = pd.Index(grp.astype(np.int64) * keys.n_areas + keys.area[src]).isin(member_keys)
+    with np.errstate(invalid="ignore"):
+        valid = (count >= 0) & (is_count | (den > 0)) & ~((vt_code[src] == stats.VALUE_TYPES.index("proportion"))
+                                                           & (count > den))
+    usable = is_member & ~np.isnan(count) & (is_count | ~np.isnan(den)) & valid
     grouped = pd.DataFrame({"count": np.where(usable, count, np.nan),
                             "denominator": np.where(usable & ~is_count, den, np.nan)}).groupby(gid, sort=True)
     sums = grouped.sum(min_count=1)  # pandas' (compensated) sums, row order as before: the same floats
@@ -241,29 +316,34 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     n_members = pd.Series([len(members[g]) if g in members else np.nan for g in group_code])
     n_members = n_members.astype(int).to_numpy()  # (a region without members fails here, as it always has)
 
-    # Value and limits from the pooled counts with the metric's method; refused for a DSR or without counts.
+    # Value and limits from the pooled counts with the metric's method: only when every member has them.
     group_vt = vt_code[src[first]]
-    refused = np.where(group_vt == stats.VALUE_TYPES.index("dsr"), "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE,
-                       np.where(used == 0, "Not aggregated: no member area has the counts needed", None))
-    ok = pd.isna(refused)
+    is_dsr = group_vt == stats.VALUE_TYPES.index("dsr")
+    ok = ~is_dsr & (used == n_members)
     total = np.where(ok, sums["count"].to_numpy(), np.nan)
     total_den = np.where(ok & (group_vt != stats.VALUE_TYPES.index("count")), sums["denominator"].to_numpy(),
                          np.nan)
     limits = {c: np.full(n_groups, np.nan) for c in ("value", "lower95", "upper95", "lower998", "upper998")}
     stats._fill_limits(limits, group_vt, mult[src[first]], total, total_den)
-    for c in limits:
-        limits[c][~ok] = np.nan
+    for values in limits.values():
+        values[~ok] = np.nan
 
-    notes = np.array([f"Aggregated from {u} of {m} member areas" if good else r
-                      for u, m, good, r in zip(used.tolist(), n_members.tolist(), ok, refused)], dtype=object)
-    # Name the members left out (rare: only where some member lacks counts).
-    short = np.flatnonzero(ok & (used < n_members))
-    if len(short):
+    notes = np.array([f"Aggregated from {m} of {m} member areas" for m in n_members.tolist()], dtype=object)
+    notes[is_dsr] = "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE
+    incomplete = np.flatnonzero(~ok & ~is_dsr)
+    if len(incomplete):
+        ends = np.append(first[1:], len(src))  # a group's rows are contiguous (sorted by group above)
         area_codes = np.asarray(obs["area_code"].array.take(src), dtype=object)
-        for i in short:
-            have = set(area_codes[(gid == i) & usable])
-            left_out = [geography.get(m).name for m in members[group_code[i]] if m not in have]
-            notes[i] += "; left out for want of counts: " + ", ".join(left_out)
+        value = obs["value"].to_numpy(dtype=float, na_value=np.nan)[src]
+        period = np.asarray(obs["period"].array.take(src[first]), dtype=object)
+        breakdown = np.asarray(obs["breakdown"].array.take(src[first]), dtype=object)
+        for i in incomplete:
+            rows = slice(first[i], ends[i])
+            lacking = {a: _why_not_usable(v, c, d, ok_row, bool(cnt))
+                       for a, v, c, d, ok_row, cnt in zip(area_codes[rows], value[rows], count[rows], den[rows],
+                                                          usable[rows], is_count[rows])}
+            notes[i] = _not_available(members[group_code[i]], lacking, _period_words(period[i], breakdown[i]),
+                                      geography)
     source_text = np.array([
         np.nan if pd.isna(f) else f"Aggregated by the dashboard from: {f}" if n == 1
         else f"Aggregated by the dashboard from {n} sources, including: {f}"
