@@ -1,12 +1,12 @@
 """From stored observations to what the pages show: computed once at load time, so pages only read.
 
-For the metrics a write touched, `rederive` reads their observations and
+For the metrics a write touched, derive_frame takes their observations and
 1. fills value and 95% / 99.8% limits from count and denominator where a file gave none (the file's own
    limits are kept: Fingertips' unmet-need limits, for one, carry the prevalence estimate's uncertainty);
 2. aggregates CDP footprints (and regions the store lacks) from member authorities with the metric's method;
 3. compares each area with England and with its region (Fingertips' rule, 95%), and with the goal;
 4. computes the recent-trend marker for each period from the five periods ending there;
-then replaces the metrics' rows of `indicator_values` inside the caller's transaction.
+and returns the metrics' rows of `indicator_values`, which the write transaction stores (frames in, frames out).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pandas as pd
 from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue
-from metrics.store import OBS_KEY, PendingInsert, Store
+from metrics.columns import OBS_KEY
 
 NOT_COMPARED = "Not compared"
 
@@ -239,7 +239,7 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     source_first = np.asarray(_take(source, _first_valid(source, gid, n_groups)), dtype=object)
     group_code = [group_codes[i] for i in grp[first]]
     n_members = pd.Series([len(members[g]) if g in members else np.nan for g in group_code])
-    n_members = n_members.astype(int).to_numpy()  # (a region without members fails here, as it always has)
+    n_members = n_members.astype(int).to_numpy()  # a group without a member list fails here, loudly
 
     # Value and limits from the pooled counts with the metric's method; refused for a DSR or without counts.
     group_vt = vt_code[src[first]]
@@ -426,38 +426,6 @@ _DERIVED_COLUMNS = OBS_KEY + [
 ]
 
 
+# The most stored values a write derives at once: derived values stay within a metric, so a write derives its
+# metrics in batches of about this many rows (Store.write's derive_batches), which bounds a big upload's memory.
 BATCH_ROWS = 150_000
-
-
-def make_rederive(catalogue: Catalogue, geography: Geography):
-    """The callback the store runs inside a write transaction to rebuild indicator_values."""
-
-    def rederive(cur, metric_keys: list[str], pending: PendingInsert | None = None) -> None:
-        # Metrics in batches of up to BATCH_ROWS stored values: everything derived (comparisons, aggregates,
-        # trends) stays within a metric, so batching is free to split anywhere between metrics. Batches bound
-        # the memory of a million-row upload; grouping small metrics amortises derive_frame's fixed cost.
-        # With `pending` (rows the transaction has still to insert), the first batch derives from the stored rows
-        # and the pending ones while DuckDB inserts all of them; later batches read them back inserted.
-        sizes = Store.observation_counts(cur, metric_keys, pending)
-        batch: list[str] = []
-        rows = 0
-        for key in metric_keys:
-            n = sizes.get(key, 0)
-            if batch and rows + n > BATCH_ROWS:
-                _rederive_batch(cur, batch, pending)
-                batch, rows = [], 0
-            batch.append(key)
-            rows += n
-        if batch:
-            _rederive_batch(cur, batch, pending)
-
-    def _rederive_batch(cur, keys: list[str], pending: PendingInsert | None) -> None:
-        if pending is not None and not pending.done:
-            obs = Store.read_observations_for_derive(cur, keys, pending)
-            derived = pending.insert_while(lambda: derive_frame(obs, catalogue, geography))
-            del obs  # not held through the derived rows' insert
-        else:
-            derived = derive_frame(Store.read_observations_for_derive(cur, keys), catalogue, geography)
-        Store.replace_derived(cur, keys, derived)
-
-    return rederive

@@ -24,9 +24,9 @@ import pandas as pd
 import yaml
 
 from metrics.catalogue import Catalogue
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.paths import CONFIG_DIR
-from metrics.store import DEFAULT_BREAKDOWN, OBS_COLUMNS
 
 FORMATS = ("template", "fingertips", "ndtms")
 CANONICAL = [c for c in OBS_COLUMNS if c != "is_demo"]

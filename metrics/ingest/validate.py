@@ -14,10 +14,10 @@ import pandas as pd
 
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
+from metrics.columns import OBS_COLUMNS, OBS_KEY
 from metrics.ingest.formats import _excel_date_period, categorical, text_codes
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.periods import PeriodError, parse_period
-from metrics.store import OBS_COLUMNS, OBS_KEY
 
 LEVEL_WORDS = {"england": "England", "region": "a region", "utla": "an upper-tier local authority",
                "cdp": "a CDP footprint"}
