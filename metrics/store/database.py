@@ -87,9 +87,9 @@ class Store(Reads):
             try:
                 yield tx
             except BaseException:
-                tx._abandon()
+                tx.abandon()
                 raise
-            tx._finish()
+            tx.finish()
 
     # ------------------------------------------------------------------ meta and reference data
     def schema_version(self) -> int:

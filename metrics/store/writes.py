@@ -320,14 +320,15 @@ class WriteTransaction:
         if self._insert_failure:
             raise self._insert_failure.pop()
 
-    def _finish(self) -> None:
-        """Before the commit: insert the rows no derivation has inserted."""
+    def finish(self) -> None:
+        """Store.write calls this before the commit: insert the rows no derivation has inserted."""
         if self._pending is not None:
             self._start_insert()
         self._wait_for_insert()
 
-    def _abandon(self) -> None:
-        """Before a rollback: the cursor must be free again (the insert's own failure, if any, is dropped)."""
+    def abandon(self) -> None:
+        """Store.write calls this before a rollback: the cursor must be free again (the insert's own failure, if
+        any, is dropped for the one that ended the block)."""
         if self._inserting is not None:
             self._inserting.join()
             self._inserting = None
