@@ -15,9 +15,10 @@ import pandas as pd
 from metrics import demo
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, default_catalogue
-from metrics.derive import make_rederive
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
+from metrics.ingest.pipeline import write_revision
 from metrics.paths import DATA_DIR
-from metrics.store import DEFAULT_BREAKDOWN, OBS_COLUMNS, RevisionInfo, Store
+from metrics.store import RevisionInfo, Store
 
 PUBLISHED_VALUES = DATA_DIR / "published_values.csv"
 
@@ -65,7 +66,6 @@ def build_database(path: Path, catalogue: Catalogue | None = None, geography: Ge
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
     started = time.perf_counter()
-    rederive = make_rederive(catalogue, geography)
     facts: dict = {}
     with Store(tmp) as store:
         with store.transaction() as cur:
@@ -73,18 +73,18 @@ def build_database(path: Path, catalogue: Catalogue | None = None, geography: Ge
             store.set_meta(cur, "dataset", "demonstration" if observations is None else "custom")
         obs = demo.generate(catalogue, geography) if observations is None else observations
         log(f"writing {len(obs):,} demonstration values ...")
-        _, summary = store.write_observations(
-            obs, RevisionInfo(author="build", action="build", note="Demonstration dataset (not real data)"),
-            rederive)
+        _, summary = write_revision(
+            store, obs, RevisionInfo(author="build", action="build", note="Demonstration dataset (not real data)"),
+            catalogue, geography)
         facts["demo_rows"] = summary.new
         if include_published:
             published, skipped = published_frame()
             for s in skipped:
                 log(f"skipped published figure: {s}")
-            _, psum = store.write_observations(
-                published, RevisionInfo(author="build", action="build", file_name=PUBLISHED_VALUES.name,
+            write_revision(store, published,
+                           RevisionInfo(author="build", action="build", file_name=PUBLISHED_VALUES.name,
                                         note="Real published figures; they replace demonstration values"),
-                rederive)
+                           catalogue, geography)
             facts.update(published_rows=len(published), published_skipped=len(skipped))
         facts["rows"] = store.count_observations()
     os.replace(tmp, path)

@@ -4,9 +4,11 @@
     prepared.problems                                        # DataFrame: severity, file, row, column, value, message
     summary, by_area = preview(store, prepared)              # new / changed / unchanged, per metric and area
     rid, summary = commit(store, prepared, author="me")      # refuses while there are errors
+    rid, summary, conflicts = rollback(store, rid, author="me")
 """
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +16,10 @@ from typing import Callable
 
 import pandas as pd
 
+from metrics import derive
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, default_catalogue
-from metrics.derive import make_rederive
+from metrics.columns import OBS_COLUMNS
 from metrics.ingest.problems import ERROR, ProblemLog
 from metrics.ingest.readers.detect import detect_format, sniff_encoding
 from metrics.ingest.readers.fingertips import read_fingertips
@@ -25,7 +28,7 @@ from metrics.ingest.readers.template_csv import CHUNK_ROWS, read_template_csv
 from metrics.ingest.readers.xlsx import read_template_xlsx
 from metrics.ingest.text import FileUnreadable, read_header
 from metrics.ingest.validate import store_frame, validate_rows
-from metrics.store import OBS_COLUMNS, ChangeSummary, RevisionInfo, Store, sha256_of
+from metrics.store import ChangeSummary, RevisionInfo, Store
 
 Progress = Callable[[str, float | None], None]
 
@@ -39,7 +42,7 @@ class Prepared:
     file_name: str
     file_format: str | None
     sha256: str
-    rows: pd.DataFrame  # OBS_COLUMNS, ready for Store.write_observations
+    rows: pd.DataFrame  # OBS_COLUMNS, ready to write
     problems: pd.DataFrame
     encoding: str | None = None
 
@@ -167,17 +170,49 @@ def changed_rows(store: Store, prepared: Prepared, limit: int = 2000) -> pd.Data
     return store.preview_changes(prepared.rows, limit)
 
 
-def commit(store: Store, prepared: Prepared, author: str, rederive=None, catalogue: Catalogue | None = None,
+def commit(store: Store, prepared: Prepared, author: str, catalogue: Catalogue | None = None,
            geography: Geography | None = None, note: str | None = None) -> tuple[int, ChangeSummary]:
     """Write the rows as one revision in one transaction; refuses a file with errors."""
     if not prepared.ok:
         raise IngestRejected(f"{prepared.file_name} has {len(prepared.errors)} problems; nothing was written")
-    rederive = rederive or make_rederive(catalogue or default_catalogue(), geography or default_geography())
     info = RevisionInfo(author=author, action="upload", file_name=prepared.file_name, sha256=prepared.sha256,
                         file_format=prepared.file_format, note=note)
-    return store.write_observations(prepared.rows, info, rederive)
+    return write_revision(store, prepared.rows, info, catalogue, geography)
 
 
-def rollback(store: Store, revision_id: int, author: str, rederive=None) -> tuple[int, ChangeSummary, int]:
-    rederive = rederive or make_rederive(default_catalogue(), default_geography())
-    return store.rollback_revision(revision_id, author, rederive)
+def write_revision(store: Store, rows: pd.DataFrame, info: RevisionInfo, catalogue: Catalogue | None = None,
+                   geography: Geography | None = None) -> tuple[int, ChangeSummary]:
+    """Write checked rows (OBS_COLUMNS) as one revision, with the derived values they change, in one
+    transaction: readers see the store before it or after it, never between."""
+    catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    with store.write(info) as tx:
+        tx.write_observations(rows)
+        for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
+            observations = tx.rows_for_derive(metric_keys)
+            derived = derive.derive_frame(observations, catalogue, geography)
+            del observations  # not held through the derived rows' insert
+            tx.replace_derived(metric_keys, derived)
+    return tx.revision_id, tx.summary
+
+
+def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue | None = None,
+             geography: Geography | None = None) -> tuple[int, ChangeSummary, int]:
+    """Undo a revision as a new one, with the derived values it changes, in one transaction. Returns the new
+    revision, its summary and the cells kept because a later revision changed them."""
+    catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    with store.write(RevisionInfo.rollback_of(revision_id, author)) as tx:
+        tx.rollback_revision(revision_id)
+        for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
+            observations = tx.rows_for_derive(metric_keys)
+            derived = derive.derive_frame(observations, catalogue, geography)
+            del observations
+            tx.replace_derived(metric_keys, derived)
+    return tx.revision_id, tx.summary, tx.conflicts
+
+
+def sha256_of(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

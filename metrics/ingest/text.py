@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
-from metrics.store import DEFAULT_BREAKDOWN, OBS_COLUMNS
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
 
 CANONICAL = [c for c in OBS_COLUMNS if c != "is_demo"]
 NUMERIC = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator"]

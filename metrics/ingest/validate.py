@@ -14,10 +14,10 @@ import pandas as pd
 
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
+from metrics.columns import OBS_COLUMNS, OBS_KEY
 from metrics.ingest.problems import WARNING, ProblemLog
 from metrics.ingest.text import categorical, excel_date_period, text_codes
 from metrics.periods import PeriodError, parse_period
-from metrics.store import OBS_COLUMNS, OBS_KEY
 from metrics.vocabulary import AREA_LEVEL_IN_A_SENTENCE as LEVEL_WORDS
 
 

@@ -10,7 +10,7 @@ from metrics.catalogue import Catalogue
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.ingest.text import (NUMERIC, TEMPLATE_COLUMNS, FileUnreadable, ReadResult, blank_rows,
                                  canonical_rows, normalise_name, read_text_csv)
-from metrics.store import DEFAULT_BREAKDOWN
+from metrics.columns import DEFAULT_BREAKDOWN
 
 # The columns read, as Fingertips names them, and the canonical column each fills (None: read only to make the
 # breakdown or to skip other area types). Problems name the Fingertips column, so they are found in the file.

@@ -12,7 +12,7 @@ from metrics.areas import Geography
 from metrics.ingest.problems import WARNING, ProblemLog
 from metrics.ingest.text import FileUnreadable, ReadResult, blank_rows, empty_rows, read_text_csv
 from metrics.paths import CONFIG_DIR
-from metrics.store import DEFAULT_BREAKDOWN
+from metrics.columns import DEFAULT_BREAKDOWN
 
 NDTMS_MAPPING = CONFIG_DIR / "ndtms_mapping.yaml"
 # Validation's problems name these columns (the values are sums or ratios of the export's columns).
