@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from metrics.ingest.pipeline import commit, prepare
 from metrics.store import Store
-
-from make_broken import GOOD, HEADER, XLSX_GOOD, csv_text
+from tests.fixtures.make_broken import GOOD, HEADER, XLSX_GOOD, csv_text
 
 
 def _warnings(prepared):

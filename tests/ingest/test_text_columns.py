@@ -11,8 +11,7 @@ from metrics.ingest.formats import categorical, concat_rows, text_codes
 from metrics.ingest.pipeline import prepare
 from metrics.ingest.validate import store_frame
 from metrics.store import OBS_COLUMNS
-
-from make_broken import HEADER
+from tests.fixtures.make_broken import HEADER
 
 _CELLS = st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "a", " a", "b", "E10000025", "Total"]),
                             st.text(max_size=6)), max_size=40)
