@@ -2,6 +2,7 @@
 
 A requirement added or changed without `make lock` would otherwise install an old set, or fail on a missing hash.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,11 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.MULTILINE)
 
 def _requirements(name: str) -> list[Requirement]:
     lines = (REPO / name).read_text(encoding="utf-8").splitlines()
-    return [Requirement(line.split("#")[0].strip()) for line in lines
-            if line.split("#")[0].strip() and not line.startswith("-")]
+    return [
+        Requirement(line.split("#")[0].strip())
+        for line in lines
+        if line.split("#")[0].strip() and not line.startswith("-")
+    ]
 
 
 def _pins(name: str) -> dict[str, Version]:
@@ -27,11 +31,14 @@ def _pins(name: str) -> dict[str, Version]:
     return {canonicalize_name(n): Version(v) for n, v in PIN.findall(text)}
 
 
-@pytest.mark.parametrize("requirements, lock", [
-    ("requirements.txt", "requirements.lock"),
-    ("requirements.txt", "requirements-test.lock"),
-    ("requirements-test.txt", "requirements-test.lock"),
-])
+@pytest.mark.parametrize(
+    "requirements, lock",
+    [
+        ("requirements.txt", "requirements.lock"),
+        ("requirements.txt", "requirements-test.lock"),
+        ("requirements-test.txt", "requirements-test.lock"),
+    ],
+)
 def test_lock_pins_every_requirement_within_its_range(requirements, lock):
     pins = _pins(lock)
     wrong = []

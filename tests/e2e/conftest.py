@@ -42,13 +42,12 @@ def page(browser):
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:
-    """Wait (retrying, no fixed pause) until the app's script is not running and no element is still loading.
+    """Wait (retrying, no fixed pause) until the app's script has finished running.
 
-    Streamlit shows a skeleton (data-testid=stSkeleton) where an element's code is still being fetched, so "not
-    running" alone can hold before the page is drawn; callers then wait for the content they are about to check.
+    "Not running" also holds for a moment before a script starts, so callers then wait, with `expect` or
+    `wait_for`, for the content they are about to check.
     """
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
 
 def screenshot(page, name: str) -> Path:
