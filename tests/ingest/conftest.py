@@ -8,6 +8,8 @@ import pytest
 
 from metrics.build import build_database
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
 
 @pytest.fixture(scope="module")
 def module_db(tmp_path_factory) -> Path:
