@@ -37,7 +37,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(script: str, env: dict | None = None, timeout: float = 60, log=None):
+def streamlit_server(script: str, env: dict | None = None, timeout: float = 120, log=None):
     """Run `streamlit run script` on a free loopback port until the block ends; yields (base_url, process).
 
     `log`, a binary file, receives the server's output (otherwise discarded); a server that does not answer
