@@ -12,6 +12,9 @@ from playwright.sync_api import expect
 
 from tests.support.browser import CHROMIUM, chromium, streamlit_server
 
+# expect's own default is 5 s; pages on a loaded machine take longer, as the page timeout below allows.
+expect.set_options(timeout=30_000)
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 
