@@ -6,7 +6,7 @@ import pytest
 
 from metrics.ingest.pipeline import prepare
 
-from make_broken import GOOD, HEADER, XLSX_GOOD, csv_text
+from tests.fixtures.make_broken import GOOD, HEADER, XLSX_GOOD, csv_text
 
 
 def _warnings(prepared):

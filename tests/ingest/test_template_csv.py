@@ -13,7 +13,7 @@ from metrics.ingest.problems import ProblemLog
 from metrics.ingest.readers import template_csv
 from metrics.ingest.text import TEMPLATE_COLUMNS, read_header, template_columns
 
-from make_broken import GOOD, HEADER, csv_text
+from tests.fixtures.make_broken import GOOD, HEADER, csv_text
 
 
 TRICKY_NUMBERS = ["1.5", " 1.5 ", "1e3", "+1", ".5", "5.", "-0", "\t8", "inf", "", "nan", "1,5", "1.5%", "  ",

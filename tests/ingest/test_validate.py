@@ -5,7 +5,7 @@ from metrics.ingest.pipeline import prepare
 from metrics.ingest.validate import store_frame
 from metrics.store import OBS_COLUMNS
 
-from make_broken import HEADER
+from tests.fixtures.make_broken import HEADER
 
 
 def test_stored_categories_are_in_text_order(tmp_path):
