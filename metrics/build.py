@@ -17,11 +17,11 @@ import pandas as pd
 from metrics import demo
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, default_catalogue
-from metrics.derive import make_rederive
-from metrics.ingest.formats import TEMPLATE_COLUMNS
-from metrics.ingest.pipeline import prepare
+from metrics.columns import DEFAULT_BREAKDOWN
+from metrics.ingest.pipeline import prepare, write_revision
+from metrics.ingest.text import TEMPLATE_COLUMNS
 from metrics.paths import DATA_DIR
-from metrics.store import DEFAULT_BREAKDOWN, RevisionInfo, Store
+from metrics.store import RevisionInfo, Store
 
 PUBLISHED_VALUES = DATA_DIR / "published_values.csv"
 REAL_DIR = DATA_DIR / "real"
@@ -139,7 +139,6 @@ def build_database(path: Path, catalogue: Catalogue | None = None, geography: Ge
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
     started = time.perf_counter()
-    rederive = make_rederive(catalogue, geography)
     facts: dict = {}
     with Store(tmp) as store:
         with store.transaction() as cur:
@@ -161,16 +160,17 @@ def build_database(path: Path, catalogue: Catalogue | None = None, geography: Ge
         if real:
             obs = without_demo_where_real(obs, [p.rows for _, p in real])
         log(f"writing {len(obs):,} demonstration values ...")
-        _, summary = store.write_observations(
-            obs, RevisionInfo(author="build", action="build", note="Demonstration dataset (not real data)"),
-            rederive)
+        _, summary = write_revision(
+            store, obs, RevisionInfo(author="build", action="build", note="Demonstration dataset (not real data)"),
+            catalogue, geography)
         facts["demo_rows"] = summary.new
         for f, prepared in real:
             log(f"writing {len(prepared.rows):,} real values from {prepared.file_name} ...")
-            _, rsum = store.write_observations(
-                prepared.rows, RevisionInfo(author="build", action="build", file_name=prepared.file_name,
-                                            sha256=prepared.sha256, file_format=prepared.file_format,
-                                            note=f"Real published figures: {f.note}. {OGL}"), rederive)
+            _, rsum = write_revision(
+                store, prepared.rows, RevisionInfo(author="build", action="build", file_name=prepared.file_name,
+                                                   sha256=prepared.sha256, file_format=prepared.file_format,
+                                                   note=f"Real published figures: {f.note}. {OGL}"),
+                catalogue, geography)
             facts["real_rows"] = facts.get("real_rows", 0) + rsum.new
         facts["rows"] = store.count_observations()
     os.replace(tmp, path)

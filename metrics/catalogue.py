@@ -82,6 +82,9 @@ class Indicator(BaseModel):
     polarity: Polarity
     ci_method: CIMethod
     benchmarkable: bool = True
+    # An estimate (a prevalence model, a weighted survey): its value is not count / denominator x multiplier, so
+    # an upload's value is not checked against its count and denominator.
+    estimate: bool = False
     source: str
     geography: Geography
     frequency: Frequency

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
@@ -36,6 +37,13 @@ def _open_store(args):
         return None
 
 
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database in some containers
+        return "unknown"
+
+
 def print_problems(problems: pd.DataFrame, out=None) -> None:
     out = out or sys.stdout
     if problems.empty:
@@ -50,7 +58,6 @@ def print_problems(problems: pd.DataFrame, out=None) -> None:
 
 def _cmd_ingest(args) -> int:
     from metrics.ingest.pipeline import commit, prepare, preview
-    from metrics.store import current_user
 
     path = Path(args.file)
     if not path.exists():
@@ -97,7 +104,7 @@ def _cmd_history(args) -> int:
 
 def _cmd_rollback(args) -> int:
     from metrics.ingest.pipeline import rollback
-    from metrics.store import StoreError, current_user
+    from metrics.store import StoreError
 
     store = _open_store(args)
     if store is None:

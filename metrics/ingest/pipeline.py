@@ -4,32 +4,33 @@
     prepared.problems                                        # DataFrame: severity, file, row, column, value, message
     summary, by_area = preview(store, prepared)              # new / changed / unchanged, per metric and area
     rid, summary = commit(store, prepared, author="me")      # refuses while there are errors
+    rid, summary, conflicts = rollback(store, rid, author="me")
 """
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
+from metrics import derive
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, default_catalogue
-from metrics.derive import make_rederive
-from metrics.ingest import formats
+from metrics.columns import OBS_COLUMNS
 from metrics.ingest.problems import ERROR, ProblemLog
+from metrics.ingest.readers.detect import detect_format, sniff_encoding
+from metrics.ingest.readers.fingertips import read_fingertips
+from metrics.ingest.readers.ndtms import read_ndtms
+from metrics.ingest.readers.template_csv import CHUNK_ROWS, read_template_csv
+from metrics.ingest.readers.xlsx import read_template_xlsx
+from metrics.ingest.text import FileUnreadable, read_header
 from metrics.ingest.validate import store_frame, validate_rows
-from metrics.store import OBS_COLUMNS, ChangeSummary, RevisionInfo, Store, sha256_of
+from metrics.store import ChangeSummary, RevisionInfo, Store
 
 Progress = Callable[[str, float | None], None]
-
-FINGERTIPS_NAMES = {"metric_key": "Indicator ID", "area_code": "Area Code", "period": "Time period",
-                    "value": "Value", "lower95": "Lower CI 95.0 limit", "upper95": "Upper CI 95.0 limit",
-                    "lower998": "Lower CI 99.8 limit", "upper998": "Upper CI 99.8 limit", "count": "Count",
-                    "denominator": "Denominator"}
-NDTMS_NAMES = {"area_code": "Area", "period": "ReportingPeriod", "value": "(derived value)",
-               "count": "(summed count)", "denominator": "(summed denominator)"}
 
 
 class IngestRejected(Exception):
@@ -41,11 +42,9 @@ class Prepared:
     file_name: str
     file_format: str | None
     sha256: str
-    rows: pd.DataFrame  # OBS_COLUMNS, ready for Store.write_observations
+    rows: pd.DataFrame  # OBS_COLUMNS, ready to write
     problems: pd.DataFrame
     encoding: str | None = None
-    rows_read: int = 0
-    timings: dict = field(default_factory=dict)
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -55,24 +54,17 @@ class Prepared:
     def ok(self) -> bool:
         return self.errors.empty and not self.rows.empty
 
-    @property
-    def source_labels(self) -> list[str]:
-        return sorted(self.rows["source"].unique().tolist()) if not self.rows.empty else []
-
 
 def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
             catalogue: Catalogue | None = None, geography: Geography | None = None,
             progress: Progress | None = None) -> Prepared:
     """Read and validate a file; never touches the store."""
-    import time
-
     path = Path(path)
     file_name = file_name or path.name
     catalogue = catalogue or default_catalogue()
     geography = geography or default_geography()
     log = ProblemLog(file_name)
     say = progress or (lambda stage, frac: None)
-    t0 = time.perf_counter()
     # The file's SHA-256 (for the revision) is computed alongside the read: hashlib releases the GIL.
     hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
     sha_future = hashing.submit(sha256_of, path)
@@ -85,19 +77,19 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
         if is_xlsx:
             if path.stat().st_size == 0:
                 log.add(None, None, None, "the file is empty; expected a header row and at least one data row")
-                raise formats.FileUnreadable
+                raise FileUnreadable
             detected = "template"
             if fmt not in ("auto", "template"):
                 log.add(None, None, None, f"an Excel workbook can only be the template format, not {fmt!r}; "
                         "Fingertips and NDTMS files are CSV")
-                raise formats.FileUnreadable
+                raise FileUnreadable
         else:
-            encoding = formats.sniff_encoding(path, log)
-            header = formats.read_header(path, encoding)
+            encoding = sniff_encoding(path, log)
+            header = read_header(path, encoding)
             if not [h for h in header if h.strip()]:
                 log.add(None, None, None, "the file is empty; expected a header row and at least one data row")
-                raise formats.FileUnreadable
-            detected = formats.detect_format(header)
+                raise FileUnreadable
+            detected = detect_format(header)
             if fmt != "auto":
                 detected = fmt
             elif detected is None:
@@ -105,33 +97,30 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
                         "cannot tell the file's format from its columns; expected the template (metric_key, "
                         "area_code, period, value ...), a Fingertips download (Indicator ID, Area Code, Time "
                         "period ...) or an NDTMS ViewIt export (ReportingPeriod, Area ...)")
-                raise formats.FileUnreadable
+                raise FileUnreadable
         say(f"Reading the file as {detected}", 0.15)
         if detected == "template" and is_xlsx:
-            res = formats.read_template_xlsx(path, file_name, log, progress)
+            res = read_template_xlsx(path, file_name, log)
         elif detected == "template":
-            res = formats.read_template_csv(path, file_name, log, encoding, progress)
+            res = read_template_csv(path, file_name, log, encoding, progress)
         elif detected == "fingertips":
-            res = formats.read_fingertips(path, file_name, log, encoding, catalogue, progress)
+            res = read_fingertips(path, file_name, log, encoding, catalogue)
         elif detected == "ndtms":
-            res = formats.read_ndtms(path, file_name, log, encoding, geography, progress=progress)
+            res = read_ndtms(path, file_name, log, encoding, geography)
         else:
             log.add(None, None, None, f"unknown format {fmt!r}; expected auto, template, fingertips or ndtms")
-            raise formats.FileUnreadable
+            raise FileUnreadable
         read = len(res.rows)
-        t1 = time.perf_counter()
         say(f"Checking {read:,} rows", 0.55)
-        names = FINGERTIPS_NAMES if detected == "fingertips" else NDTMS_NAMES if detected == "ndtms" else None
-        checked = validate_rows(res.rows, log, catalogue, geography, names)
+        checked = validate_rows(res.rows, log, catalogue, geography, res.column_names)
         rows = store_frame(checked)
         del res, checked  # before release_free_memory below: only the compact rows stay
-        timings = {"read_s": t1 - t0, "validate_s": time.perf_counter() - t1}
-    except formats.FileUnreadable:
-        timings = {}
+    except FileUnreadable:
+        pass
     log.finish()
     say("Checked", 0.9)
-    prepared = Prepared(file_name, detected, sha_future.result(), rows, log.frame(), encoding, read, timings)
-    if read > formats.CHUNK_ROWS:  # a file read in several chunks leaves freed memory the commit would sit on
+    prepared = Prepared(file_name, detected, sha_future.result(), rows, log.frame(), encoding)
+    if read > CHUNK_ROWS:  # a file read in several chunks leaves freed memory the commit would sit on
         release_free_memory()
     return prepared
 
@@ -181,17 +170,49 @@ def changed_rows(store: Store, prepared: Prepared, limit: int = 2000) -> pd.Data
     return store.preview_changes(prepared.rows, limit)
 
 
-def commit(store: Store, prepared: Prepared, author: str, rederive=None, catalogue: Catalogue | None = None,
+def commit(store: Store, prepared: Prepared, author: str, catalogue: Catalogue | None = None,
            geography: Geography | None = None, note: str | None = None) -> tuple[int, ChangeSummary]:
     """Write the rows as one revision in one transaction; refuses a file with errors."""
     if not prepared.ok:
         raise IngestRejected(f"{prepared.file_name} has {len(prepared.errors)} problems; nothing was written")
-    rederive = rederive or make_rederive(catalogue or default_catalogue(), geography or default_geography())
     info = RevisionInfo(author=author, action="upload", file_name=prepared.file_name, sha256=prepared.sha256,
                         file_format=prepared.file_format, note=note)
-    return store.write_observations(prepared.rows, info, rederive)
+    return write_revision(store, prepared.rows, info, catalogue, geography)
 
 
-def rollback(store: Store, revision_id: int, author: str, rederive=None) -> tuple[int, ChangeSummary, int]:
-    rederive = rederive or make_rederive(default_catalogue(), default_geography())
-    return store.rollback_revision(revision_id, author, rederive)
+def write_revision(store: Store, rows: pd.DataFrame, info: RevisionInfo, catalogue: Catalogue | None = None,
+                   geography: Geography | None = None) -> tuple[int, ChangeSummary]:
+    """Write checked rows (OBS_COLUMNS) as one revision, with the derived values they change, in one
+    transaction: readers see the store before it or after it, never between."""
+    catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    with store.write(info) as tx:
+        tx.write_observations(rows)
+        for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
+            observations = tx.rows_for_derive(metric_keys)
+            derived = derive.derive_frame(observations, catalogue, geography)
+            del observations  # not held through the derived rows' insert
+            tx.replace_derived(metric_keys, derived)
+    return tx.revision_id, tx.summary
+
+
+def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue | None = None,
+             geography: Geography | None = None) -> tuple[int, ChangeSummary, int]:
+    """Undo a revision as a new one, with the derived values it changes, in one transaction. Returns the new
+    revision, its summary and the cells kept because a later revision changed them."""
+    catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    with store.write(RevisionInfo.rollback_of(revision_id, author)) as tx:
+        tx.rollback_revision(revision_id)
+        for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
+            observations = tx.rows_for_derive(metric_keys)
+            derived = derive.derive_frame(observations, catalogue, geography)
+            del observations
+            tx.replace_derived(metric_keys, derived)
+    return tx.revision_id, tx.summary, tx.conflicts
+
+
+def sha256_of(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

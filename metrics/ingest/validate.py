@@ -1,4 +1,4 @@
-"""Meaning checks on canonical rows, for every format, vectorised (a million rows is a few seconds).
+"""Meaning checks on canonical rows, for every format, vectorised (text resolved once per distinct value).
 
 Returns the rows ready to store (area codes resolved, period labels normalised, is_demo false) and logs every
 problem: unknown metric; unknown, retired or wrongly-levelled area; unparseable or Excel-mangled period; value
@@ -14,10 +14,10 @@ import pandas as pd
 
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
-from metrics.ingest.formats import _excel_date_period, categorical, text_codes
-from metrics.ingest.problems import ERROR, WARNING, ProblemLog
+from metrics.columns import OBS_COLUMNS, OBS_KEY
+from metrics.ingest.problems import WARNING, ProblemLog
+from metrics.ingest.text import categorical, excel_date_period, text_codes
 from metrics.periods import PeriodError, parse_period
-from metrics.store import OBS_COLUMNS, OBS_KEY
 from metrics.vocabulary import AREA_LEVEL_IN_A_SENTENCE as LEVEL_WORDS
 
 
@@ -102,7 +102,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         try:
             labels[p] = parse_period(p).label
         except PeriodError as exc:
-            messages[p] = _excel_date_period(p) or str(exc)
+            messages[p] = excel_date_period(p) or str(exc)
     badp = rows["period"].isin(list(messages)).to_numpy()
     if badp.any():
         log.add_rows(r[badp], cname("period"), rows["period"][badp], lambda v: messages[v], rule="period")
@@ -144,7 +144,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         x = rows[c].to_numpy(float)
         over = known & is_pct & (x > 100)
         if over.any():
-            log.add_rows(r[over], cname(c), x[over], f"a percentage over 100; expected 0 to 100 for a '%' metric",
+            log.add_rows(r[over], cname(c), x[over], "a percentage over 100; expected 0 to 100 for a '%' metric",
                          rule="pct over")
         neg = known & (x < 0)
         if neg.any():
@@ -180,6 +180,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
                      iter_messages([f"count {_fmt(cnt[i])} is greater than the denominator {_fmt(den[i])}; a "
                                     "proportion's count can't exceed its denominator" for i in idx]),
                      rule="count over denominator")
+    _check_value_against_counts(rows, log, inds, known, cname)
     empty = np.isnan(v) & np.isnan(cnt) & rows["value_note"].isna().to_numpy()
     if empty.any():
         log.add_rows(r[empty], cname("value"), [""] * int(empty.sum()), "no value, count or value note; the row "
@@ -200,6 +201,99 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
 
     rows["is_demo"] = False
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Internal consistency: a value that contradicts its own count and denominator
+# ---------------------------------------------------------------------------------------------------------------
+
+#: The least tolerance, in the metric's unit: sources that round to 1 decimal place (Fingertips' displayed values,
+#: published reports) are off by up to half of 0.1 from count / denominator x multiplier.
+VALUE_TOLERANCE_FLOOR = 0.05
+_MAX_DECIMALS = 12
+
+
+def _decimals(x: np.ndarray) -> np.ndarray:
+    """How many decimal places each number was written with (the fewest that give the same float: "51.70" and
+    "51.7" both give 1), at most _MAX_DECIMALS for a number that is not short in decimal."""
+    out = np.full(len(x), _MAX_DECIMALS, dtype=np.int64)
+    todo = np.ones(len(x), dtype=bool)
+    scale = np.maximum(np.abs(x), np.finfo(float).tiny)
+    for d in range(_MAX_DECIMALS):
+        hit = todo & (np.abs(np.round(x, d) - x) <= 1e-12 * scale)
+        out[hit] = d
+        todo &= ~hit
+        if not todo.any():
+            break
+    return out
+
+
+def _rounding(x: np.ndarray) -> np.ndarray:
+    """Half a unit in the last decimal place written; 0 for a whole number (a count is exact)."""
+    whole = x == np.round(x)
+    return np.where(whole, 0.0, 0.5 * 10.0 ** -_decimals(x).astype(float))
+
+
+def _check_value_against_counts(rows: pd.DataFrame, log: ProblemLog, inds: dict, known: np.ndarray, cname) -> None:
+    """An error for each row whose value contradicts its own count and denominator.
+
+    Where value, count and denominator are all given for a proportion or a crude rate, the value must be
+    count / denominator x the metric's multiplier (100 for %, 1,000 / 10,000 / 100,000 for rates) within the
+    rounding the row shows: half a unit in the last decimal place the value is written with, at least
+    VALUE_TOLERANCE_FLOOR (sources rounding to 1 d.p.), plus what rounding a non-whole count or denominator to
+    the decimals written can move the quotient. A DSR, a count and a metric marked `estimate` in the catalogue
+    are not count / denominator and are not checked; rows with a count or denominator already reported as
+    impossible are left to those errors. A fraction (0 to 1) given for a percentage whose count / denominator
+    says 100 times it gets its own suggestion ("0.517 looks like a fraction; this metric is a percentage:
+    51.7"). An error, so nothing of the file is written.
+    """
+    v = rows["value"].to_numpy(float)
+    cnt = rows["count"].to_numpy(float)
+    den = rows["denominator"].to_numpy(float)
+    metric = rows["metric_key"]
+
+    def flag(test) -> np.ndarray:  # per row, test(indicator); False for an unknown metric
+        return _rowwise(metric, lambda m: m in inds and bool(test(inds[m])), False).astype(bool)
+
+    checked = flag(lambda i: i.value_type in ("proportion", "crude_rate") and not i.estimate)
+    is_prop = flag(lambda i: i.value_type == "proportion")
+    is_pct = flag(lambda i: i.unit == "%")
+    mult = _rowwise(metric, lambda m: float(inds[m].multiplier) if m in inds else np.nan, np.nan).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        todo = (known & checked & ~np.isnan(v) & ~np.isnan(cnt) & ~np.isnan(den) & (cnt >= 0) & (den > 0)
+                & ~(is_prop & (cnt > den)))
+        expected = cnt / den * mult
+        # Cheap first pass: a row within the floor passes whatever its rounding (nearly every row).
+        suspect = todo & (np.abs(v - expected) > VALUE_TOLERANCE_FLOOR + 1e-9 * np.abs(expected))
+    idx = np.flatnonzero(suspect)
+    if len(idx) == 0:
+        return
+    v, cnt, den, mult, expected, is_pct = v[idx], cnt[idx], den[idx], mult[idx], expected[idx], is_pct[idx]
+    carried = mult * (_rounding(cnt) + expected / mult * _rounding(den)) / den
+    tolerance = np.maximum(0.5 * 10.0 ** -_decimals(v).astype(float), VALUE_TOLERANCE_FLOOR) + carried
+    wrong = np.abs(v - expected) > tolerance + 1e-9 * np.abs(expected)
+    # A fraction for a percentage: 100 x the value agrees, to the value's own rounding scaled by 100.
+    as_pct = v * 100
+    pct_tolerance = np.maximum(50 * 10.0 ** -_decimals(v).astype(float), VALUE_TOLERANCE_FLOOR) + carried
+    fraction = wrong & is_pct & (v >= 0) & (v <= 1) & (np.abs(as_pct - expected) <= pct_tolerance)
+    bad = np.flatnonzero(wrong)
+    if len(bad) == 0:
+        return
+    keys = metric.to_numpy(dtype=object)[idx]
+    messages = []
+    for i in bad:
+        ind = inds[keys[i]]
+        scale = f"x {ind.multiplier:,}"
+        said = (f"value {_fmt(v[i])} does not match count {_fmt(cnt[i])} / denominator {_fmt(den[i])} {scale} = "
+                f"{_fmt(expected[i])}")
+        if fraction[i]:
+            messages.append(f"{said}; {_fmt(v[i])} looks like a fraction; this metric is a percentage: "
+                            f"{_fmt(round(as_pct[i], 10))}")
+        else:
+            messages.append(f"{said}, beyond rounding (+/- {_fmt(tolerance[i])}); correct the value, or the count "
+                            "and denominator")
+    log.add_rows(rows["_row"].to_numpy()[idx[bad]], cname("value"), v[bad], iter_messages(messages),
+                 rule="value against count / denominator")
 
 
 class iter_messages:  # noqa: N801 - used like a function by ProblemLog.add_rows

@@ -43,5 +43,6 @@ __all__ = [
     "neutralise_cell", "neutralise_formulas", "download_notes", "to_csv_bytes", "to_excel_bytes", "export_frame",
     "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS", "spine_ranges",
     "spine_rows", "DEMO_MARK", "DEMO_LEGEND", "DEMO_MARKER_COLOUR", "NO_PUBLISHED_DATA", "is_demo_flags",
-    "mark_demo", "real_only", "demo_figures", "demo_count_words", "loaded_data_words", "where_to_get_real_data", "trend_figure", "compare_bar_figure", "small_multiples_figure", "spine_figure",
+    "mark_demo", "real_only", "demo_figures", "demo_count_words", "loaded_data_words", "where_to_get_real_data",
+    "trend_figure", "compare_bar_figure", "small_multiples_figure", "spine_figure",
 ]

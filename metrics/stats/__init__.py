@@ -59,16 +59,6 @@ from metrics.vocabulary import (
     POLARITIES, TREND_LABELS, VALUE_TYPES,
 )
 
-# metrics/derive.py still calls the kernels by their former private names; these go once it uses the public ones.
-_check_polarity = check_polarity
-_check_value_type = check_value_type
-_vocabulary_codes = vocabulary_codes
-_compare_codes = compare_codes
-_goal_codes = goal_codes
-_trend_codes = trend_codes
-_fill_limits = fill_limits
-_KIND_CODE = PERIOD_KIND_CODE
-
 __all__ = [
     "Z95", "Z998", "CHI2_TREND_THRESHOLD", "CI95_WIDTH_IN_SE", "VALUE_TYPES", "POLARITIES", "ANNUAL_PERIOD_KINDS",
     "COMPARE_LABELS", "GOAL_LABELS", "TREND_LABELS", "CANNOT_BE_CALCULATED", "NO_SIGNIFICANT_CHANGE",

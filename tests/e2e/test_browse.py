@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot, wait_idle
 
@@ -51,7 +53,7 @@ def test_compare_csv_download(page, server):
     button.wait_for()
     with page.expect_download() as dl:
         button.click()
-    text = open(dl.value.path(), encoding="utf-8").read()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.startswith("# Title: Compare areas")
     df = pd.read_csv(io.StringIO(text), comment="#")
     assert sorted(df["area_name"]) == ["Buckinghamshire", "England", "Oxfordshire", "Worcestershire"]
@@ -76,7 +78,7 @@ def test_screenshots(page, server, path, name):
     charts = page.get_by_test_id("stPlotlyChart")
     if charts.count():
         charts.first.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+        expect(charts.first).to_be_in_viewport()
         screenshot(page, name + "_chart")
 
 

@@ -6,8 +6,7 @@ import pytest
 from metrics.cli import main
 from metrics.ingest.pipeline import IngestRejected, commit, prepare
 from metrics.store import Store
-
-from make_broken import CASES, write_all
+from tests.fixtures.make_broken import CASES, write_all
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +46,7 @@ def test_broken_file_is_rejected_with_its_message(name, broken, module_db, capsy
 
 
 def test_every_problem_reported_at_once(tmp_path, module_db):
-    from make_broken import csv_text
+    from tests.fixtures.make_broken import csv_text
     path = tmp_path / "many.csv"
     path.write_text(csv_text(
         "nope,E10000034,2019/20,Total,1,,,,,,,,\n",
@@ -61,7 +60,7 @@ def test_every_problem_reported_at_once(tmp_path, module_db):
 
 
 def test_unknown_code_suggestion_by_near_code(tmp_path):
-    from make_broken import csv_text
+    from tests.fixtures.make_broken import csv_text
     path = tmp_path / "typo.csv"
     path.write_text(csv_text("unmet_need_ocu,E1000034,2019/20,Total,50,,,,,,,,\n"), encoding="utf-8")
     msg = prepare(path).errors.message.iloc[0]

@@ -1,0 +1,12 @@
+"""The columns of one stored observation: what every reader produces and the store writes."""
+from __future__ import annotations
+
+OBS_KEY = ["metric_key", "area_code", "period", "breakdown"]
+OBS_VALUE_COLUMNS = [
+    "value", "lower95", "upper95", "lower998", "upper998", "count", "denominator", "value_note", "source", "is_demo",
+]
+OBS_COLUMNS = OBS_KEY + OBS_VALUE_COLUMNS
+# Columns whose change makes a row "changed" in a preview (is_demo flips when real data replaces demo).
+COMPARED_COLUMNS = OBS_VALUE_COLUMNS
+
+DEFAULT_BREAKDOWN = "Total"
