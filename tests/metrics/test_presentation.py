@@ -43,7 +43,9 @@ def test_csv_has_notes_parses_and_is_neutralised():
     notes = pr.download_notes("T", df["source"], datetime(2025, 1, 2, 3, 4), True)
     data = pr.to_csv_bytes(df, notes)
     text = data.decode()
-    assert text.startswith("# Title: T\n# Source: DEMONSTRATION; Published: x\n# Data as of: 2025-01-02 03:04")
+    # (issue 16: the notes' sources are the words a reader sees, demonstration data named as such)
+    assert text.startswith("# Title: T\n# Source: Demonstration data (not real); Published: x\n"
+                           "# Data as of: 2025-01-02 03:04")
     assert "# WARNING: contains DEMONSTRATION data" in text
     back = pd.read_csv(io.BytesIO(data), comment="#")
     assert back["area"].tolist() == ["'=cmd|' /C calc'!A0", "Has # hash"]
