@@ -35,7 +35,8 @@ def test_real_data_only_shows_no_demonstration_value(page, server, path, area):
     sep = "&" if "?" in path else "?"
     _open(page, server, f"{path}{sep}area={area}&real=true")
     if path.startswith(("trends", "compare", "profile")):
-        page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg")
+        # (a chart took up to ~30 s to draw on the shared 2-core machine)
+        page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg", timeout=90_000)
     expect(page.get_by_test_id("stSidebar").get_by_role("switch", name="Real data only")).to_be_checked()
     assert not page.locator("[data-testid=stException]").count()
     text = _shown_text(page)
