@@ -19,7 +19,7 @@ def _open(page, server, path):
     page.goto(f"{server}/{path}")
     page.get_by_test_id("stSidebarNav").get_by_text("Area profile").wait_for()
     wait_idle(page)
-    page.get_by_test_id("stMainBlockContainer").get_by_role("heading").first.wait_for()
+    page.get_by_test_id("stMainBlockContainer").get_by_role("heading").first.wait_for(timeout=90_000)
 
 
 def _shown_text(page) -> str:
