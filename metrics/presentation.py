@@ -22,6 +22,8 @@ import plotly.graph_objects as go
 
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Indicator
+from metrics.safety import hover_text, neutralise_cell, neutralise_csv_comment
+from metrics.safety import neutralise_frame as neutralise_formulas
 
 # ---------------------------------------------------------------------------------------------------------------
 # Colours and words. Okabe-Ito colours (safe for the common colour-vision deficiencies); words always go beside.
@@ -214,23 +216,6 @@ def problems_for_display(problems: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def neutralise_cell(x: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe; other cells unchanged."""
-    if isinstance(x, str) and x.startswith(FORMULA_PREFIXES):
-        return "'" + x
-    return x
-
-
-def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` with every text cell neutralised (numbers stay numbers; column names too)."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_cell).astype(object)
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    return out
-
-
 def download_notes(title: str, sources: Iterable[Any], data_as_of: datetime | None, any_demo: bool,
                    extra: Sequence[str] = ()) -> list[str]:
     """The lines that head a download: what it is, its sources, the date of the data, demonstration warning."""
@@ -250,7 +235,7 @@ def to_csv_bytes(df: pd.DataFrame, notes: Sequence[str]) -> bytes:
     """CSV with leading "# ..." note lines; every field quoted so a "#" inside a value is not read as a comment."""
     buf = io.StringIO()
     for line in notes:
-        buf.write("# " + line.replace("\n", " ") + "\n")
+        buf.write("# " + neutralise_csv_comment(line) + "\n")
     neutralise_formulas(df).to_csv(buf, index=False, quoting=1)  # csv.QUOTE_ALL
     return buf.getvalue().encode("utf-8")
 
@@ -451,8 +436,8 @@ def _hover_rows(rows: pd.DataFrame, ind: Indicator) -> list[list[str]]:
             note = (note + "; " if note else "") + agg
         out.append([
             format_value(r.value, ind.unit, r.value_note), format_ci(r.lower95, r.upper95, ind.unit) or "not given",
-            format_count(r.count) or "not given", format_count(r.denominator) or "not given", note or "none",
-            _short_source(r.source), str(r.compared_to_england),
+            format_count(r.count) or "not given", format_count(r.denominator) or "not given",
+            hover_text(note or "none"), hover_text(_short_source(r.source)), str(r.compared_to_england),
         ])
     return out
 

@@ -26,6 +26,7 @@ import yaml
 from metrics.catalogue import Catalogue
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.paths import CONFIG_DIR
+from metrics.safety import looks_like_formula
 from metrics.store import DEFAULT_BREAKDOWN, OBS_COLUMNS
 
 FORMATS = ("template", "fingertips", "ndtms")
@@ -206,11 +207,12 @@ def _canonical_chunk(raw: pd.DataFrame, first_row: int, log: ProblemLog, default
             out[c] = raw[c].to_numpy(float)[~blank] + 0.0  # + 0.0: "-0" reads as 0.0, as pd.to_numeric gives
             continue
         index, stripped = text[c]
-        injected = np.fromiter((v.startswith(INJECTION_PREFIXES) for v in stripped), bool, len(stripped))
+        injected = np.fromiter((looks_like_formula(v) for v in stripped), bool, len(stripped))
         inj = injected[index]
         if inj.any():
-            log.add_rows(rows[inj], c, stripped[index[inj]], "the cell starts with '=' or '@': a formula or "
-                         "spreadsheet injection; expected a plain value (paste values only)", rule="injection")
+            log.add_rows(rows[inj], c, stripped[index[inj]], "the cell starts with '=', '@', or '+'/'-' and a "
+                         "formula: a formula or spreadsheet injection; expected a plain value (paste values only)",
+                         rule="injection")
         if c in NUMERIC:
             numbers = pd.to_numeric(pd.Series(np.where(injected, "", stripped), dtype=object),
                                     errors="coerce").to_numpy(dtype=float, na_value=np.nan)
