@@ -120,7 +120,7 @@ def measure_million_memory(db: Path, dataset: str) -> list[Result]:
         started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-c", _PEAK + "import sys; from metrics.cli import main;"
-             f"rc = main(['ingest', '{csv}', '--db', '{tmp / 'work.duckdb'}']);"
+             f"rc = main(['ingest', '{csv}', '--db', '{tmp / 'work.duckdb'}', '--no-size-limit']);"
              "print('PEAK_KB', _peak_kb(), file=sys.stderr); sys.exit(rc)"],
             cwd=ROOT, capture_output=True, text=True)
         elapsed = time.perf_counter() - started

@@ -2,6 +2,7 @@
 
   build-default [--db PATH] [--force]   build the default database (demonstration + published figures)
   export [--db PATH]                    every stored value as CSV on stdout, stable order, with its source
+                                        (text a spreadsheet would run as a formula starts with an apostrophe)
   ingest FILE [--format ...] [--dry-run] [--db PATH]   validate and load a file (exit 0 committed, 2 rejected)
   history [--db PATH]                   the revisions, newest first
   rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
@@ -28,6 +29,7 @@ def _cmd_build_default(args) -> int:
 
 
 def _cmd_export(args) -> int:
+    from metrics.safety import neutralise_frame
     from metrics.store import Store
 
     path = database_path(args.db)
@@ -35,7 +37,7 @@ def _cmd_export(args) -> int:
         print(f"{path} does not exist; run `python -m metrics build-default` first", file=sys.stderr)
         return 1
     with Store(path, read_only=True) as store:
-        store.export_rows().to_csv(sys.stdout, index=False, lineterminator="\n")
+        neutralise_frame(store.export_rows()).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 

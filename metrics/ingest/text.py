@@ -19,6 +19,7 @@ import pandas as pd
 
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
+from metrics.safety import looks_like_formula
 
 CANONICAL = [c for c in OBS_COLUMNS if c != "is_demo"]
 NUMERIC = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator"]
@@ -26,7 +27,6 @@ TEXT = ["metric_key", "area_code", "period", "breakdown", "value_note", "source"
 TEMPLATE_REQUIRED = ["metric_key", "area_code", "period", "value"]
 TEMPLATE_COLUMNS = ["metric_key", "area_code", "period", "breakdown", "value", "lower95", "upper95", "lower998",
                     "upper998", "count", "denominator", "value_note", "source"]
-INJECTION_PREFIXES = ("=", "@")
 
 
 class FileUnreadable(Exception):
@@ -162,11 +162,12 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
             out[c] = raw[c].to_numpy(float)[~blank] + 0.0  # + 0.0: "-0" reads as 0.0, as pd.to_numeric gives
             continue
         index, stripped = text[c]
-        injected = np.fromiter((v.startswith(INJECTION_PREFIXES) for v in stripped), bool, len(stripped))
+        injected = np.fromiter((looks_like_formula(v) for v in stripped), bool, len(stripped))
         inj = injected[index]
         if inj.any():
-            log.add_rows(rows[inj], c, stripped[index[inj]], "the cell starts with '=' or '@': a formula or "
-                         "spreadsheet injection; expected a plain value (paste values only)", rule="injection")
+            log.add_rows(rows[inj], c, stripped[index[inj]], "the cell starts with '=', '@', or '+'/'-' and a "
+                         "formula: a formula or spreadsheet injection; expected a plain value (paste values only)",
+                         rule="injection")
         if c in NUMERIC:
             numbers = pd.to_numeric(pd.Series(np.where(injected, "", stripped), dtype=object),
                                     errors="coerce").to_numpy(dtype=float, na_value=np.nan)

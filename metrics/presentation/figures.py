@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import Indicator
 from metrics.presentation.formats import format_ci, format_count, format_value, is_missing, short_source
+from metrics.safety import hover_text
 from metrics.presentation.words import (AREA_COLOUR, COMPARISON_COLOURS, COMPARISON_TEXT, ENGLAND_LINE_COLOUR,
                                         REGION_COLOUR, comparison_colour)
 
@@ -31,8 +32,8 @@ def _hover_rows(rows: pd.DataFrame, ind: Indicator) -> list[list[str]]:
             note = (note + "; " if note else "") + agg
         out.append([
             format_value(r.value, ind.unit, r.value_note), format_ci(r.lower95, r.upper95, ind.unit) or "not given",
-            format_count(r.count) or "not given", format_count(r.denominator) or "not given", note or "none",
-            short_source(r.source), str(r.compared_to_england),
+            format_count(r.count) or "not given", format_count(r.denominator) or "not given",
+            hover_text(note or "none"), hover_text(short_source(r.source)), str(r.compared_to_england),
         ])
     return out
 
