@@ -23,9 +23,10 @@ CHART_WIDTH = 900
 
 def _trend_chart(model: ReportModel, store, m) -> ChartFacts | None:
     ind, area = m.indicator, model.area
-    codes = [area.code] + ([ENGLAND_CODE] if area.code != ENGLAND_CODE else [])
-    if model.region is not None:
-        codes.append(model.region.code)
+    codes = [area.code]
+    if ind.benchmarkable:  # (a count is drawn alone: England's count is no yardstick for an area's)
+        codes += [ENGLAND_CODE] if area.code != ENGLAND_CODE else []
+        codes += [model.region.code] if model.region is not None else []
     rows = store.series(ind.key, codes)
     if rows.empty or rows[rows["area_code"] == area.code]["value"].notna().sum() == 0:
         return None
@@ -46,10 +47,10 @@ def _trend_chart(model: ReportModel, store, m) -> ChartFacts | None:
            f"{names}, with 95% confidence intervals as error bars. Latest values: {described}.{target}")
     period = f"{period_order[0]} to {period_order[-1]}"
     sources = sorted({pr._short_source(s) for s in rows["source"] if isinstance(s, str)})
-    image = ChartImage(fig, f"{ind.short_name} ({ind.unit}): {area.name} against England", model.area.name,
+    against = " against England" if len(order_codes) > 1 else ""
+    image = ChartImage(fig, f"{ind.short_name} ({ind.unit}): {area.name}{against}", model.area.name,
                        period, "; ".join(sources) or ind.source, CHART_WIDTH, 420)
-    return ChartFacts(ind.key, image, alt, f"{ind.short_name}: {area.name}, England"
-                      + (f" and {model.region.name}" if model.region is not None else "") + f", {period}.",
+    return ChartFacts(ind.key, image, alt, f"{ind.short_name}: {names}, {period}.",
                       bool(rows["is_demo"].fillna(False).astype(bool).any()))
 
 

@@ -209,28 +209,27 @@ def _verdict_words(verdict: str, ind: Indicator, latest: dict, bench_value: Any,
 
 def metric_sentences(ind: Indicator, area: Area, latest: dict | None, england: dict | None, verdict: str,
                      bench_value: Any, bench_name: str, local: bool) -> list[str]:
-    """One to three sentences about one metric, from its figures only."""
-    name = ind.short_name
+    """One to four sentences about one metric (which the report names just before them), from its figures only."""
     if not local:
         if latest is None and not (area.level in ind.levels or (area.level == "cdp" and ind.published_locally)):
             where = ind.geography_words.replace("; England shown", "")
-            first = f"{name}: no local data (published for {where})."
+            first = f"No local data: published for {where}."
         elif ind.tier == "local":
-            first = f"{name}: no local data uploaded yet for {area.name}."
+            first = f"No local data uploaded yet for {area.name}."
         elif latest is not None and isinstance(latest.get("aggregation_note"), str) and latest["aggregation_note"]:
-            first = f"{name}: no local figure for {area.name}. {latest['aggregation_note']}."
+            first = f"No local figure for {area.name}. {latest['aggregation_note']}."
         else:
-            first = f"{name}: no local data for {area.name}."
+            first = f"No local data for {area.name}."
         if england is not None and not _missing(england.get("value")):
             first += f" England's latest value is {_val(england['value'], ind.unit)} ({england['period']})."
         return [first]
     period, value, note = latest["period"], latest["value"], latest.get("value_note")
     if _missing(value):
-        text = f"In {period}, the figure for {name} in {area.name} is suppressed"
+        text = f"In {period}, the figure for {area.name} is suppressed"
         return [text + (f" ({note})." if isinstance(note, str) and note else ".")]
     ci = pr.format_ci(latest.get("lower95"), latest.get("upper95"), ind.unit)
     ci_words = f" (95% confidence interval {ci})" if ci else ""
-    out = [f"In {period}, {name} in {area.name} was {_val(value, ind.unit)}{ci_words}, "
+    out = [f"In {period}, the figure for {area.name} was {_val(value, ind.unit)}{ci_words}, "
            f"{_verdict_words(verdict, ind, latest, bench_value, bench_name)}."]
     trend = str(latest.get("recent_trend") or "")
     if trend == "Cannot be calculated":
