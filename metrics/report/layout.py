@@ -56,7 +56,8 @@ def _metric_line(m: MetricFacts, model: ReportModel) -> str:
     if m.trend and m.trend != "Cannot be calculated":
         line += f"; recent trend: {m.trend.lower()}"
     if m.indicator.target is not None and m.goal in ("Green", "Amber", "Red"):
-        line += f"; {pr.goal_words(m.goal, m.indicator).lower()}"
+        words = pr.goal_words(m.goal, m.indicator)
+        line += f"; {words[0].lower()}{words[1:]}"
     return line + (" [demonstration figure]" if m.is_demo else "")
 
 
