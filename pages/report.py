@@ -97,7 +97,7 @@ for block in layout.blocks(model):
         elif block.kind == "note":
             st.caption(block.text)
         else:
-            st.markdown((f"**{block.lead}**" if block.lead else "") + block.text)
+            st.markdown((f"**{block.lead.strip()}** " if block.lead else "") + block.text)
     elif isinstance(block, layout.Bullets):
         st.markdown("\n".join(f"- {item}" for item in block.items))
     elif isinstance(block, layout.Table):
