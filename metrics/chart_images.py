@@ -14,9 +14,9 @@ import asyncio
 import io
 import os
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
 import plotly.graph_objects as go
@@ -40,8 +40,8 @@ class ChartImage:
     period: str
     source: str
     width: int = 900
-    height: int | None = None  # the figure's own height (plus the lines drawn in), else 450
-    extra: dict = field(default_factory=dict, compare=False)
+    height: int | None = None  # the chart's height in px (the words are added above and below); else the figure's
+    extra: dict = field(default_factory=dict, compare=False)  # layout changes to apply before drawing
 
 
 def chromium_path() -> str:
@@ -61,6 +61,8 @@ _FONT_FILES = {
 }
 _TEXT = "#1F2328"
 _MUTED = "#444444"
+_PAD = 10  # px around the text, at scale 1
+_LINE = 1.45  # line height as a multiple of the font size
 
 
 def _font(size: int, bold: bool = False):
@@ -96,10 +98,6 @@ def _text_blocks(spec: ChartImage, scale: float) -> tuple[list, list]:
     footer = [(t, foot_f, 11, _MUTED) for t in _wrap(f"Source: {spec.source}", foot_f, width)]
     footer += [(t, foot_f, 11, _MUTED) for t in _wrap(COPYRIGHT, foot_f, width)]
     return header, footer
-
-
-_PAD = 10  # px around the text, at scale 1
-_LINE = 1.45  # line height as a multiple of the font size
 
 
 def _block_height(lines) -> float:
@@ -148,10 +146,10 @@ def _compose_svg(chart: bytes, spec: ChartImage) -> bytes:
     chart_h = spec.height or spec.figure.layout.height or 450
     top = _PAD + _block_height(header) + _PAD / 2
     total = top + chart_h + _PAD / 2 + _block_height(footer) + _PAD
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-             f'width="{spec.width}" height="{total:.0f}" viewBox="0 0 {spec.width} {total:.0f}">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+              f'width="{spec.width}" height="{total:.0f}" viewBox="0 0 {spec.width} {total:.0f}">'),
              f"<title>{xml_escape(spec.title)}</title>",
-             f'<rect width="100%" height="100%" fill="#FFFFFF"/>']
+             '<rect width="100%" height="100%" fill="#FFFFFF"/>']
 
     def lines(block, y):
         for text, _, size, colour in block:
@@ -200,7 +198,7 @@ def _run(coroutine):
     def target():
         try:
             result["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # handed back to the caller's thread
+        except BaseException as exc:  # noqa: BLE001 (handed back to the caller's thread)
             result["error"] = exc
 
     thread = threading.Thread(target=target, name="chart-images")

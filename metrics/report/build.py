@@ -1,11 +1,11 @@
 """Build a report end to end: collect the facts, draw the charts once, render the formats asked for."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
-from metrics.catalogue import Catalogue
 from metrics.areas import Geography
+from metrics.catalogue import Catalogue
 from metrics.report import charts
 from metrics.report.model import Progress, ReportModel, collect
 

@@ -6,7 +6,7 @@ session (metrics.chart_images).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from metrics import presentation as pr
-from metrics.report.model import DEMO_WARNING, OGL, MetricFacts, ReportModel, revision_words
+from metrics.report.model import (
+    DEMO_WARNING,
+    OGL,
+    MetricFacts,
+    ReportModel,
+    revision_words,
+)
 
 
 @dataclass

@@ -8,9 +8,10 @@ interval and a benchmark value ("not compared"), nothing for an area without fig
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -229,8 +230,8 @@ def metric_sentences(ind: Indicator, area: Area, latest: dict | None, england: d
         return [text + (f" ({note})." if isinstance(note, str) and note else ".")]
     ci = pr.format_ci(latest.get("lower95"), latest.get("upper95"), ind.unit)
     ci_words = f" (95% confidence interval {ci})" if ci else ""
-    out = [f"In {period}, the figure for {area.name} was {_val(value, ind.unit)}{ci_words}, "
-           f"{_verdict_words(verdict, ind, latest, bench_value, bench_name)}."]
+    verdict_words = _verdict_words(verdict, ind, latest, bench_value, bench_name)
+    out = [f"In {period}, the figure for {area.name} was {_val(value, ind.unit)}{ci_words}, {verdict_words}."]
     trend = str(latest.get("recent_trend") or "")
     if trend == "Cannot be calculated":
         out.append("A recent trend cannot be calculated.")
@@ -263,11 +264,11 @@ def parse_since(text: str | int | date | None, revisions: pd.DataFrame, today: d
         text = default_since(today)
     if isinstance(text, int) or (isinstance(text, str) and text.strip().isdigit()):
         rid = int(text)
-        known = set(int(r) for r in revisions["revision_id"]) if not revisions.empty else set()
+        known = {int(r) for r in revisions["revision_id"]} if not revisions.empty else set()
         if rid not in known:
             latest = max(known) if known else None
-            raise ReportError(f"revision {rid} does not exist; the revisions are 1 to {latest} "
-                              "(see `python -m metrics history`)" if latest else "the database has no revisions")
+            raise ReportError((f"revision {rid} does not exist; the revisions are 1 to {latest} "
+                               "(see `python -m metrics history`)") if latest else "the database has no revisions")
         return SinceChoice(f"revision {rid}", rid, str(text))
     if isinstance(text, str):
         if not _DATE.match(text.strip()):

@@ -170,3 +170,18 @@ def test_demonstration_warning_and_document_structure(reports, code):
     assert h1 == ["At a glance", "Needs attention", "Going well", "What changed since revision 1",
                   "Indicators by outcome", "Charts", "Appendix: sources and definitions"]
     assert any("Open Government Licence" in i.text for i in items if i.h1.startswith("Appendix"))
+
+
+def test_the_html_report_says_what_the_word_report_says(reports):
+    from html import escape
+
+    from metrics.report.web import render_html
+
+    model, items, _ = reports["E10000034"]
+    html = render_html(model, {}).decode("utf-8")
+    cells = [c for i in items if i.kind == "table" for c in i.table.to_numpy().ravel()]
+    assert cells and all(f"<td>{escape(c)}</td>" in html for c in cells)
+    sentences = [i.text[len(i.lead):] for i in items if i.kind == "paragraph" and i.h1 == "Indicators by outcome"
+                 and i.lead]
+    assert sentences and all(escape(s) in html for s in sentences)
+    assert '<p class="warning" role="alert">Warning: Demonstration data.' in html
