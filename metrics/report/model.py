@@ -195,6 +195,8 @@ def _not_compared_reason(ind: Indicator, latest: dict, bench_value: Any, bench_n
 
 
 def _verdict_words(verdict: str, ind: Indicator, latest: dict, bench_value: Any, bench_name: str) -> str:
+    if latest.get("area_code") == ENGLAND_CODE:
+        return "England's own figure (the benchmark)"
     bench = f"{bench_name} ({_val(bench_value, ind.unit)})"
     if verdict == "Better":
         return f"significantly better than {bench}"
