@@ -49,7 +49,7 @@ def chromium_path() -> str:
     if not Path(path).is_file() or not os.access(path, os.X_OK):
         raise ChartImageError(
             f"Charts are drawn by Chromium, which was not found at {path}. Install Debian's chromium "
-            "(`make chromium`, or apt-get install chromium) or set CDOF_CHROMIUM to the browser's path.")
+            "(`make report-deps`, or apt-get install chromium) or set CDOF_CHROMIUM to the browser's path.")
     return path
 
 

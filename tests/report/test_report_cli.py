@@ -44,7 +44,8 @@ def test_the_process_exit_code_is_2_for_a_bad_area(built_db, tmp_path):
     assert done.returncode == 2 and "NOWHERE" in done.stderr
 
 
-needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium (make chromium)")
+needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                                    reason="Debian's chromium (make report-deps)")
 
 
 @needs_chromium
@@ -67,7 +68,7 @@ def test_word_report_has_headings_header_rows_and_charts_with_alt_text(built_db,
 
 
 @needs_chromium
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (make chromium installs it)")
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (make report-deps installs it)")
 def test_pdf_report_has_selectable_text(built_db, tmp_path):
     out = tmp_path / "cdp.pdf"
     assert main(["report", "--area", "CDP0001", "--benchmark", "region", "--since", "1", "--out", str(out),
