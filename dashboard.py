@@ -35,6 +35,7 @@ browse = [
     st.Page("pages/compare.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
     st.Page("pages/profile.py", title="Area profile", icon=":material/linear_scale:", url_path="profile"),
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+    st.Page("pages/report.py", title="Board report", icon=":material/description:", url_path="report"),
 ]
 sections = {"Browse": browse}
 if current_user_is_uploader():

@@ -6,6 +6,7 @@
   ingest FILE [--format ...] [--dry-run] [--db PATH]   validate and load a file (exit 0 committed, 2 rejected)
   history [--db PATH]                   the revisions, newest first
   rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
+  report --area CODE --out FILE [...]   the quarterly board report of an area (docx, pdf or html)
 
 The database defaults to data/cdof.duckdb; $CDOF_DB overrides it.
 """
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_commands(sub)
+    __import__("metrics.report.cli", fromlist=["add_command"]).add_command(sub)  # report (metrics/report/cli.py)
     return parser
 
 
