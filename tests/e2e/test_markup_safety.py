@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pytest
 
-from bench.browser import streamlit_server
+from tests.support.browser import streamlit_server
 from metrics.safety import WORD_JOINER
 from tests.e2e.conftest import ARTIFACTS, screenshot
 
