@@ -31,12 +31,17 @@ def areas_frame(geography: Geography) -> pd.DataFrame:
     ])
 
 
+def _number(text: str) -> float:
+    """A cell of the published figures as a number; an empty cell is missing."""
+    return float(text) if text else np.nan
+
+
 def published_frame(path: Path = PUBLISHED_VALUES) -> tuple[pd.DataFrame, list[str]]:
     """The real published figures (data/published_values.csv) as observations, and the rows skipped and why."""
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     skipped: list[str] = []
     rows = []
-    for n, r in raw.iterrows():
+    for n, (_, r) in enumerate(raw.iterrows()):
         where = f"{path.name} row {n + 2}"
         if not r["metric_key"]:
             skipped.append(f"{where}: {r['metric']!r} matches no catalogue metric")
@@ -44,12 +49,11 @@ def published_frame(path: Path = PUBLISHED_VALUES) -> tuple[pd.DataFrame, list[s
         if not r["period"]:
             skipped.append(f"{where}: {r['metric']!r} for {r['area_name']} has no period ({r['note']})")
             continue
-        num = lambda c: float(r[c]) if r[c] else np.nan  # noqa: E731
         rows.append({
             "metric_key": r["metric_key"], "area_code": r["area_code"], "period": r["period"],
-            "breakdown": DEFAULT_BREAKDOWN, "value": num("value"), "lower95": num("lower_ci_95"),
-            "upper95": num("upper_ci_95"), "lower998": np.nan, "upper998": np.nan, "count": num("count"),
-            "denominator": num("denominator"), "value_note": r["note"] or None,
+            "breakdown": DEFAULT_BREAKDOWN, "value": _number(r["value"]), "lower95": _number(r["lower_ci_95"]),
+            "upper95": _number(r["upper_ci_95"]), "lower998": np.nan, "upper998": np.nan,
+            "count": _number(r["count"]), "denominator": _number(r["denominator"]), "value_note": r["note"] or None,
             "source": f"Published: {r['source']}", "is_demo": False,
         })
     return pd.DataFrame(rows, columns=OBS_COLUMNS), skipped

@@ -332,7 +332,7 @@ def downloads(df: pd.DataFrame, name: str, title: str, key: str) -> None:
 
     def notes() -> list[str]:
         return presentation.download_notes(
-            title, df["source"] if "source" in df else [], when,
+            title, df.get("source", []), when,
             bool(df["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in df else False)
 
     c1, c2 = st.columns(2)

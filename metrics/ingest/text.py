@@ -10,6 +10,7 @@ import csv
 import difflib
 import io
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -116,7 +117,7 @@ def concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
     differ between chunks into a string per cell)."""
     if len(parts) == 1:
         return parts[0]
-    out = {}
+    out: dict[Hashable, pd.Categorical | np.ndarray] = {}
     for c in parts[0].columns:
         columns = [p[c] for p in parts]
         if isinstance(columns[0].dtype, pd.CategoricalDtype):
@@ -185,13 +186,14 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
     for c in TEXT:
         index, stripped = text.get(c, (np.zeros(len(rows), dtype=np.intp), np.array([""], dtype=object)))
         if c in empty_is:
-            stripped = np.where(stripped == "", empty_is[c], stripped)
+            stripped = np.where(stripped == "", np.asarray(empty_is[c], dtype=object), stripped)
         out[c] = categorical(index, stripped)
     return out[CANONICAL + ["_row"]]
 
 
 def excel_date_period(value) -> str:
     """The message for a period that Excel turned into a date ("" if `value` does not look like one)."""
+    d: date | None
     if isinstance(value, (datetime, date)):
         d = value
     else:

@@ -148,7 +148,7 @@ def compare_bar_figure(rows: pd.DataFrame, ind: Indicator, england_value: Any, p
         shapes=shapes, annotations=annotations,
         yaxis=dict(categoryorder="array", categoryarray=order, type="category", automargin=True),
         xaxis=dict(title=dict(text=ind.unit), gridcolor="#E6E6E6", rangemode="tozero",
-                   **({"range": [0, xmax * 1.1]} if np.isfinite(xmax) and xmax > 0 else {})),
+                   **({"range": [0, float(xmax) * 1.1]} if np.isfinite(xmax) and xmax > 0 else {})),
     )
     return _figure(data, layout)
 
@@ -169,6 +169,7 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
     eng = rows[rows["area_code"] == ENGLAND_CODE]
     eng_x, eng_y = eng["period"].tolist(), eng["value"].astype(float).tolist()
     eng_hover = _hover_rows(eng, ind) if not eng.empty else []
+    layout: dict[str, Any]
     data, annotations, layout = [], [], {}
     for n, code in enumerate(codes):
         r, c = n // ncols, n % ncols
@@ -238,7 +239,7 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
                          marker=dict(opacity=0), showlegend=False, hoverinfo="skip", name="Outcome"))
     fmt = lambda v, u: format_value(v, u) if not is_missing(v) else "no value"  # noqa: E731
     hover_area = [
-        f"<b>{area_name}</b>: {format_value(r.area_value, r.unit, r.value_note)} ({r.comparison} than/as England)"
+        f"<b>{area_name}</b>: {format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison} than/as England)"
         f"<br>England: {fmt(r.england_value, r.unit)}<br>Region: {fmt(r.region_value, r.unit)}"
         f"<br>Worst: {fmt(r.worst, r.unit)} · 25th: {fmt(r.q25, r.unit)} · 75th: {fmt(r.q75, r.unit)}"
         f" · Best: {fmt(r.best, r.unit)} ({r.n} authorities)" for r in df.itertuples()
@@ -248,7 +249,8 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
         if not mask.any():
             continue
         data.append(dict(
-            type="scatter", x=df.loc[mask, "p_area"].tolist(), y=[labels[i] for i in np.flatnonzero(mask)], mode="markers",
+            type="scatter", x=df.loc[mask, "p_area"].tolist(), y=[labels[i] for i in np.flatnonzero(mask)],
+            mode="markers",
             name=f"{area_name}: {word}", marker=dict(size=15, color=comparison_colour(word),
                                                    line=dict(color="#1F2328", width=1.5), symbol="circle"),
             hovertext=[hover_area[i] for i in np.flatnonzero(mask)], hoverinfo="text",
