@@ -15,8 +15,8 @@ from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue
 from metrics.chart_images import ChartImage, figure_images
-from metrics.periods import KIND_WORDS_PLURAL
 from metrics.report.model import ChartFacts, ReportModel
+from metrics.vocabulary import PERIOD_KIND_WORDS_PLURAL
 
 CHART_WIDTH = 900
 
@@ -34,7 +34,7 @@ def _trend_chart(model: ReportModel, store, m) -> ChartFacts | None:
     kind = m.latest["period_kind"] if m.latest else rows.iloc[-1]["period_kind"]
     rows = rows[rows["period_kind"] == kind]
     kinds = store.series(ind.key, [area.code])["period_kind"].nunique()
-    words = "all " + KIND_WORDS_PLURAL.get(kind, kind) if kinds > 1 else "all periods"
+    words = "all " + PERIOD_KIND_WORDS_PLURAL.get(kind, kind) if kinds > 1 else "all periods"
     order_codes = [c for c in codes if not rows[rows["area_code"] == c].empty]
     period_order = rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
     fig = pr.trend_figure(rows, ind, order_codes, period_order, words)
@@ -67,8 +67,8 @@ def _spine_chart(model: ReportModel, store, catalogue: Catalogue) -> ChartFacts 
     title = f"{area.name} on England's range, by outcome"
     fig = pr.spine_figure(rows, area.name, model.region.name if model.region is not None else None, title,
                           groups=groups)
-    said = "; ".join(f"{r.Indicator} {pr.format_value(r.area_value, r.unit, r.value_note)} ({r.comparison})"
-                     for r in rows.itertuples() if pd.notna(r.area_value))
+    said = "; ".join(f"{r.Indicator} {pr.format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison})"
+                     for r in rows.itertuples() if not pr.is_missing(r.area_value))
     alt = (f"Spine chart of {len(rows)} indicators for {area.name} against the range of England's upper-tier "
            f"local authorities, grouped by outcome: the grey bar runs from the worst authority (left) to the best "
            f"(right), the darker part from the 25th to the 75th percentile, England is the centre line and the "

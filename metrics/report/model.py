@@ -226,6 +226,8 @@ def metric_sentences(ind: Indicator, area: Area, latest: dict | None, england: d
         if england is not None and not _missing(england.get("value")):
             first += f" England's latest value is {_val(england['value'], ind.unit)} ({england['period']})."
         return [first]
+    if latest is None:  # a local metric without a local row is answered above; this keeps the types honest
+        return [f"No local data for {area.name}."]
     period, value, note = latest["period"], latest["value"], latest.get("value_note")
     if _missing(value):
         text = f"In {period}, the figure for {area.name} is suppressed"
@@ -285,8 +287,8 @@ def parse_since(text: str | int | date | None, revisions: pd.DataFrame, today: d
         raise ReportError(f"--since {when:%Y-%m-%d} is in the future")
     before = revisions[pd.to_datetime(revisions["created_at"]) < pd.Timestamp(when)] if not revisions.empty \
         else revisions
-    rid = int(before["revision_id"].max()) if not before.empty else None
-    return SinceChoice(f"{when:%-d %B %Y}", rid, str(when))
+    last_before = int(before["revision_id"].max()) if not before.empty else None
+    return SinceChoice(f"{when:%-d %B %Y}", last_before, str(when))
 
 
 def revision_words(rev: dict) -> str:

@@ -77,7 +77,7 @@ def render_docx(model: ReportModel, images: dict[str, bytes]) -> bytes:
     props.title = model.title
     props.subject = f"Combating Drugs Outcomes Framework: {model.area.name}"
     props.author = "Combating Drugs Outcomes Dashboard"
-    width = section.page_width - section.left_margin - section.right_margin
+    width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
     for block in blocks(model):
         if isinstance(block, Heading):
             doc.add_heading(block.text, level=block.level)
