@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DB ?= data/cdof.duckdb
 
-.PHONY: run test lint lock db bench clean chromium
+.PHONY: run test lint lock db bench clean chromium report-deps
 
 # The locks carry every file's hash, so pip installs exactly the locked files (and their dependencies must be
 # locked too: a requirement added to requirements*.txt without `make lock` fails tests/test_lock.py).
@@ -41,13 +41,25 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
+# ---- board report (issue 17): Debian packages the report needs at run time and in its tests ------------------
+# Charts are drawn by Kaleido in Debian's chromium; the PDF engine (WeasyPrint) needs Pango with its FreeType
+# backend and a font; the tests read the PDF's text back with pdftotext (poppler-utils). Installed only if missing.
+REPORT_APT := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+report-deps:
+	@missing="$$(for p in $(REPORT_APT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+# ---- end of the board report's block ------------------------------------------------------------------------
+
 db: $(VENV)/.run-deps
 	$(PY) -m metrics build-default --db $(DB)
 
-run: db
+run: db report-deps
 	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
-test: lint $(VENV)/.test-deps chromium
+test: lint $(VENV)/.test-deps chromium report-deps
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.test-deps chromium

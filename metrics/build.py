@@ -83,7 +83,7 @@ def published_template(path: Path, catalogue: Catalogue) -> tuple[pd.DataFrame, 
     by_id = {str(i.fingertips_id): i.key for i in catalogue.indicators if i.fingertips_id}
     skipped: list[str] = []
     rows = []
-    for n, r in raw.iterrows():
+    for n, (_, r) in enumerate(raw.iterrows()):
         where = f"{path.name} row {n + 2}"
         if r["fingertips_id"]:
             key = by_id.get(r["fingertips_id"])

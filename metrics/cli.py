@@ -2,10 +2,12 @@
 
   build-default [--db PATH] [--force]   build the default database (demonstration + published figures)
   export [--db PATH]                    every stored value as CSV on stdout, stable order, with its source
+                                        (text a spreadsheet would run as a formula starts with an apostrophe)
   export --derived [--layout fingertips] [--db PATH]   every value the pages read, with comparisons and trend
   ingest FILE [--format ...] [--dry-run] [--db PATH]   validate and load a file (exit 0 committed, 2 rejected)
   history [--db PATH]                   the revisions, newest first
   rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
+  report --area CODE --out FILE [...]   the quarterly board report of an area (docx, pdf or html)
 
 The database defaults to data/cdof.duckdb; $CDOF_DB overrides it.
 """
@@ -60,8 +62,10 @@ def _write_csv(frame) -> int:
     """The frame as CSV on stdout; a reader that stops early (`| head`) ends the export quietly."""
     import os
 
+    from metrics.safety import neutralise_frame
+
     try:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        neutralise_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
         sys.stdout.flush()
     except BrokenPipeError:
         # Python would report the closed pipe again when it flushes stdout at exit: point stdout at devnull.
@@ -94,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_commands(sub)
+    __import__("metrics.report.cli", fromlist=["add_command"]).add_command(sub)  # report (metrics/report/cli.py)
     return parser
 
 

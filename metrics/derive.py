@@ -11,6 +11,8 @@ and returns the metrics' rows of `indicator_values`, which the write transaction
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -78,8 +80,8 @@ class _Keys:
         self.area_code(ENGLAND_CODE)
 
         level, level_u = pd.factorize(obs["level"], use_na_sentinel=True)
-        level_u = np.append(np.asarray(level_u, dtype=object), None)
-        self.level = {name: (level_u == name)[level] for name in AREA_LEVELS}
+        level_names = np.append(np.asarray(level_u, dtype=object), np.array([None], dtype=object))
+        self.level = {name: (level_names == name)[level] for name in AREA_LEVELS}
 
     def area_code(self, code) -> int:
         """The code of an area (or region) code in the shared space; -1 for a missing one."""
@@ -220,7 +222,8 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     if len(utla) == 0:
         return None, None
     footprints = geography.footprints()
-    groups = [(fp.code, fp.region_code, m) for fp in footprints for m in fp.members]
+    groups: list[tuple[str | None, str | None, str]] = [
+        (fp.code, fp.region_code, m) for fp in footprints for m in fp.members]
     n_footprint_rows = len(groups)
     groups += [(a.region_code, ENGLAND_CODE, a.code) for a in geography.utlas()]
     group_codes = list(dict.fromkeys(g for g, _, _ in groups if g is not None))
@@ -229,7 +232,7 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     for g, _, m in groups:
         if g is not None:
             members[g].append(m)
-    region_of_group = {}
+    region_of_group: dict[str, str] = {}
     for g, r, _ in groups:
         if g is not None and r is not None:
             region_of_group.setdefault(g, r)
@@ -239,8 +242,8 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     right_area = np.array([keys.area_code(m) for _, m in fp_members], dtype=np.int64)
     right_group = np.array([group_of[g] for g, _ in fp_members], dtype=np.int64)
     left_pos, right_pos = _inner_join(keys.area[utla], right_area)
-    src = [utla[left_pos]]
-    grp = [right_group[right_pos]]
+    src_parts = [utla[left_pos]]
+    grp_parts = [right_group[right_pos]]
     # Regions: only the (cell, region) pairs the store lacks; a stored region is never replaced by an aggregate.
     regions = np.flatnonzero(keys.level["region"])
     n_areas = keys.n_areas
@@ -258,10 +261,10 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
                 group_of[area_codes[code]] = area_to_group[code] = len(group_codes)
                 group_codes.append(area_codes[code])
                 region_of_group[area_codes[code]] = ENGLAND_CODE
-        src.append(utla[missing])
-        grp.append(area_to_group[utla_region[missing]])
-    src = np.concatenate(src)
-    grp = np.concatenate(grp)
+        src_parts.append(utla[missing])
+        grp_parts.append(area_to_group[utla_region[missing]])
+    src = np.concatenate(src_parts)
+    grp = np.concatenate(grp_parts)
     keep = ~keys.cell_nan[src] & (grp >= 0)  # a groupby drops missing keys
     src, grp = src[keep], grp[keep]
     if len(src) == 0:
@@ -313,8 +316,8 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     source_n = np.bincount(pairs // (len(source_u) + 1), minlength=n_groups)
     source_first = np.asarray(_take(source, _first_valid(source, gid, n_groups)), dtype=object)
     group_code = [group_codes[i] for i in grp[first]]
-    n_members = pd.Series([len(members[g]) if g in members else np.nan for g in group_code])
-    n_members = n_members.astype(int).to_numpy()  # a group without a member list fails here, loudly
+    member_counts = pd.Series([len(members[g]) if g in members else np.nan for g in group_code])
+    n_members = member_counts.astype(int).to_numpy()  # a group without a member list fails here, loudly
 
     # Value and limits from the pooled counts with the metric's method: only when every member has them.
     group_vt = vt_code[src[first]]
@@ -333,14 +336,14 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     incomplete = np.flatnonzero(~ok & ~is_dsr)
     if len(incomplete):
         ends = np.append(first[1:], len(src))  # a group's rows are contiguous (sorted by group above)
-        area_codes = np.asarray(obs["area_code"].array.take(src), dtype=object)
+        row_area_codes = np.asarray(obs["area_code"].array.take(src), dtype=object)
         value = obs["value"].to_numpy(dtype=float, na_value=np.nan)[src]
         period = np.asarray(obs["period"].array.take(src[first]), dtype=object)
         breakdown = np.asarray(obs["breakdown"].array.take(src[first]), dtype=object)
-        for i in incomplete:
+        for i in incomplete.tolist():
             rows = slice(first[i], ends[i])
             lacking = {a: _why_not_usable(v, c, d, ok_row, bool(cnt))
-                       for a, v, c, d, ok_row, cnt in zip(area_codes[rows], value[rows], count[rows], den[rows],
+                       for a, v, c, d, ok_row, cnt in zip(row_area_codes[rows], value[rows], count[rows], den[rows],
                                                           usable[rows], is_count[rows])}
             notes[i] = _not_available(members[group_code[i]], lacking, _period_words(period[i], breakdown[i]),
                                       geography)
@@ -384,7 +387,8 @@ def _label_column(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(labels), dtype=_STR_DTYPE))
 
 
-_STR_DTYPE = pd.Series(["x"]).dtype
+# The installed pandas' default string dtype (Any: pandas-stubs types pd.array only for dtypes known statically).
+_STR_DTYPE: Any = pd.Series(["x"]).dtype
 
 
 def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) -> pd.DataFrame:

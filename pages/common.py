@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import presentation, stats
-from metrics.access import is_uploader, sign_in_configured
+from metrics.access import cookie_secret_problem, is_uploader, sign_in_usable
 from metrics.areas import default_geography
 from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
@@ -16,7 +16,6 @@ from metrics.paths import database_path
 from metrics.settings import default_settings
 from metrics.store import Store, StoreError
 from metrics.vocabulary import LEVELS_IN_A_REGION
-
 
 
 def _leave_legacy_pages_mode() -> None:
@@ -88,11 +87,19 @@ def signed_in_user() -> dict:
 
 
 def sign_in_available() -> bool:
-    """True when OIDC sign-in is configured in .streamlit/secrets.toml."""
+    """True when OIDC sign-in is configured in .streamlit/secrets.toml with a strong cookie secret."""
     try:
-        return sign_in_configured(st.secrets)
+        return sign_in_usable(st.secrets)
     except Exception:  # no secrets file at all
         return False
+
+
+def sign_in_refusal() -> str | None:
+    """Why sign-in is configured but not offered (a weak cookie secret), else None."""
+    try:
+        return cookie_secret_problem(st.secrets)
+    except Exception:  # no secrets file at all
+        return None
 
 
 def current_user_is_uploader() -> bool:
@@ -373,7 +380,7 @@ def downloads(df: pd.DataFrame, name: str, title: str, key: str) -> None:
 
     def notes() -> list[str]:
         return presentation.download_notes(
-            title, df["source"] if "source" in df else [], when,
+            title, df.get("source", []), when,
             bool(df["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in df else False)
 
     c1, c2 = st.columns(2)

@@ -4,6 +4,7 @@ import streamlit as st
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
 from metrics.periods import parse_period
+from metrics.safety import plain_text
 from pages import common
 
 cat = common.catalogue()
@@ -67,7 +68,7 @@ else:
     suppressed = bars[bars["value"].isna()]
     if not suppressed.empty:
         st.caption("Suppressed or missing: " + "; ".join(
-            f"{r.area_name}: {r.value_note or 'no value'}" for r in suppressed.itertuples()))
+            f"{plain_text(r.area_name)}: {plain_text(r.value_note or 'no value')}" for r in suppressed.itertuples()))
 
 # Below the bars, the trends of the same areas and the data, each built only when its expander is opened (kept in
 # the URL as ?trends= / ?data=): the page first draws the bars alone.

@@ -4,6 +4,7 @@ import streamlit as st
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
 from metrics.vocabulary import LEVELS_IN_A_REGION, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
+from metrics.safety import plain_text
 from pages import common
 
 cat = common.catalogue()
@@ -78,7 +79,7 @@ st.caption(f"Chart: line chart of {ind.short_name} in {ind.unit} from {period_or
 
 notes = [n for n in area_rows["value_note"].dropna().unique() if isinstance(n, str)]
 if notes:
-    st.caption("Notes for " + area.name + ": " + " · ".join(notes))
+    st.caption("Notes for " + plain_text(area.name) + ": " + " · ".join(plain_text(n) for n in notes))
 
 # The table and the downloads are built when the expander is opened (kept in the URL as ?data=...): the browser
 # draws the page's chart alone first.

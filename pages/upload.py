@@ -14,21 +14,30 @@ from metrics import presentation as pr
 from metrics.access import uploader_name
 from metrics.ingest.pipeline import changed_rows, commit, prepare, preview, rollback
 from metrics.ingest.template import template_csv, template_xlsx
-from pages.common import (clear_caches, current_user_is_uploader, settings, sign_in_available,
-                          signed_in_user, store)
-
+from metrics.safety import neutralise_frame, plain_text
+from pages.common import (
+    clear_caches,
+    current_user_is_uploader,
+    settings,
+    sign_in_available,
+    sign_in_refusal,
+    signed_in_user,
+    store,
+)
 
 st.title("Upload data")
 
 if not current_user_is_uploader():
     st.error("You need to be signed in as an uploader to load data. Ask the dashboard's administrator to add you.")
+    if refusal := sign_in_refusal():
+        st.warning(refusal, icon=":material/lock:")
     if sign_in_available() and not signed_in_user().get("is_logged_in"):
         st.button("Sign in", on_click=st.login, key="sign_in")
     st.stop()
 
 user = signed_in_user()
 if user.get("is_logged_in"):
-    st.caption(f"Signed in as {user.get('email') or user.get('name')}")
+    st.caption(f"Signed in as {plain_text(user.get('email') or user.get('name'))}")
     st.button("Sign out", on_click=st.logout, key="sign_out")
 elif settings().upload.local_mode:
     st.caption("Local mode: anyone using this copy of the dashboard may upload (upload.local_mode in "
@@ -56,7 +65,7 @@ if uploaded is not None:
     key = (uploaded.name, len(data), hash(data), fmt)
     if st.session_state.get("prepared_key") != key:
         st.session_state.pop("committed", None)
-        with st.status(f"Checking {uploaded.name} ...", expanded=True) as status:
+        with st.status(f"Checking {plain_text(uploaded.name)} ...", expanded=True) as status:
             bar = st.progress(0.0)
 
             def progress(stage: str, frac: float | None) -> None:
@@ -72,7 +81,7 @@ if uploaded is not None:
             finally:
                 os.unlink(tmp)
             bar.progress(1.0)
-            status.update(label=f"Checked {uploaded.name}", state="complete", expanded=False)
+            status.update(label=f"Checked {plain_text(uploaded.name)}", state="complete", expanded=False)
         st.session_state["prepared"] = prepared
         st.session_state["prepared_key"] = key
     prepared = st.session_state["prepared"]
@@ -80,13 +89,13 @@ if uploaded is not None:
     st.subheader("Problems")
     problems = prepared.problems
     n_err = int((problems["severity"] == "error").sum())
-    st.write(f"**{prepared.file_name}** read as **{prepared.file_format or 'unknown format'}**: "
+    st.write(f"**{plain_text(prepared.file_name)}** read as **{prepared.file_format or 'unknown format'}**: "
              f"{len(prepared.rows):,} rows, {n_err} error(s), {len(problems) - n_err} warning(s).")
     if problems.empty:
         st.success("No problems found.")
     else:
         st.dataframe(pr.problems_for_display(problems), hide_index=True, width="stretch", key="problems_table")
-        st.download_button("Download problems (CSV)", problems.to_csv(index=False).encode("utf-8"),
+        st.download_button("Download problems (CSV)", neutralise_frame(problems).to_csv(index=False).encode("utf-8"),
                            f"problems_{Path(prepared.file_name).stem}.csv", "text/csv", key="problems_csv")
     if not prepared.ok:
         st.error("Nothing will be written. Fix the errors listed above and upload the file again.")
@@ -111,7 +120,7 @@ if uploaded is not None:
                 with st.spinner("Committing in one transaction ..."):
                     rid, written = commit(s, prepared, author=uploader_name(settings().upload, user))
             except Exception as exc:  # the transaction rolled back: the store is exactly as before
-                st.error(f"Nothing was written: the commit failed and was rolled back ({exc}). "
+                st.error(f"Nothing was written: the commit failed and was rolled back ({plain_text(exc)}). "
                          "The stored data is unchanged; try again, or report this message.")
             else:
                 clear_caches()
@@ -138,7 +147,7 @@ if undoable:
         try:
             new_rid, summary, conflicts = rollback(store(), int(target), uploader_name(settings().upload, user))
         except Exception as exc:
-            st.error(f"Nothing was rolled back ({exc}). The stored data is unchanged.")
+            st.error(f"Nothing was rolled back ({plain_text(exc)}). The stored data is unchanged.")
         else:
             clear_caches()
             st.session_state["rollback_message"] = (

@@ -101,6 +101,8 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
         say(f"Reading the file as {detected}", 0.15)
         if detected == "template" and is_xlsx:
             res = read_template_xlsx(path, file_name, log)
+        elif encoding is None:
+            raise AssertionError("not reached: every CSV has its encoding sniffed above")
         elif detected == "template":
             res = read_template_csv(path, file_name, log, encoding, progress)
         elif detected == "fingertips":
@@ -192,6 +194,7 @@ def write_revision(store: Store, rows: pd.DataFrame, info: RevisionInfo, catalog
             derived = derive.derive_frame(observations, catalogue, geography)
             del observations  # not held through the derived rows' insert
             tx.replace_derived(metric_keys, derived)
+    assert tx.summary is not None  # write_observations set it
     return tx.revision_id, tx.summary
 
 
@@ -207,6 +210,7 @@ def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue |
             derived = derive.derive_frame(observations, catalogue, geography)
             del observations
             tx.replace_derived(metric_keys, derived)
+    assert tx.summary is not None  # rollback_revision set it
     return tx.revision_id, tx.summary, tx.conflicts
 
 

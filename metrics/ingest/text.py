@@ -10,6 +10,7 @@ import csv
 import difflib
 import io
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
+from metrics.safety import looks_like_formula
 
 CANONICAL = [c for c in OBS_COLUMNS if c != "is_demo"]
 NUMERIC = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator"]
@@ -26,7 +28,6 @@ TEXT = ["metric_key", "area_code", "period", "breakdown", "value_note", "source"
 TEMPLATE_REQUIRED = ["metric_key", "area_code", "period", "value"]
 TEMPLATE_COLUMNS = ["metric_key", "area_code", "period", "breakdown", "value", "lower95", "upper95", "lower998",
                     "upper998", "count", "denominator", "value_note", "source"]
-INJECTION_PREFIXES = ("=", "@")
 
 
 class FileUnreadable(Exception):
@@ -116,7 +117,7 @@ def concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
     differ between chunks into a string per cell)."""
     if len(parts) == 1:
         return parts[0]
-    out = {}
+    out: dict[Hashable, pd.Categorical | np.ndarray] = {}
     for c in parts[0].columns:
         columns = [p[c] for p in parts]
         if isinstance(columns[0].dtype, pd.CategoricalDtype):
@@ -162,11 +163,12 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
             out[c] = raw[c].to_numpy(float)[~blank] + 0.0  # + 0.0: "-0" reads as 0.0, as pd.to_numeric gives
             continue
         index, stripped = text[c]
-        injected = np.fromiter((v.startswith(INJECTION_PREFIXES) for v in stripped), bool, len(stripped))
+        injected = np.fromiter((looks_like_formula(v) for v in stripped), bool, len(stripped))
         inj = injected[index]
         if inj.any():
-            log.add_rows(rows[inj], c, stripped[index[inj]], "the cell starts with '=' or '@': a formula or "
-                         "spreadsheet injection; expected a plain value (paste values only)", rule="injection")
+            log.add_rows(rows[inj], c, stripped[index[inj]], "the cell starts with '=', '@', or '+'/'-' and a "
+                         "formula: a formula or spreadsheet injection; expected a plain value (paste values only)",
+                         rule="injection")
         if c in NUMERIC:
             numbers = pd.to_numeric(pd.Series(np.where(injected, "", stripped), dtype=object),
                                     errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -184,13 +186,14 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
     for c in TEXT:
         index, stripped = text.get(c, (np.zeros(len(rows), dtype=np.intp), np.array([""], dtype=object)))
         if c in empty_is:
-            stripped = np.where(stripped == "", empty_is[c], stripped)
+            stripped = np.where(stripped == "", np.asarray(empty_is[c], dtype=object), stripped)
         out[c] = categorical(index, stripped)
     return out[CANONICAL + ["_row"]]
 
 
 def excel_date_period(value) -> str:
     """The message for a period that Excel turned into a date ("" if `value` does not look like one)."""
+    d: date | None
     if isinstance(value, (datetime, date)):
         d = value
     else:

@@ -91,7 +91,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
     legacy = (~unknown) & _rowwise(codes, lambda c: resolved[c] is not None and resolved[c] != c, False)
     if legacy.any():
         log.add_rows(r[legacy], cname("area_code"), codes[legacy],
-                     lambda v: f"old code of {geography.get(resolved[v]).name}; stored under the current code "
+                     lambda v: f"old code of {geography.get(resolved[v] or v).name}; stored under the current code "
                      f"{resolved[v]}", WARNING, rule="legacy code")
     rows["area_code"] = _map_text(codes, lambda c: resolved[c] or c)
 

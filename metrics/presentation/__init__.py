@@ -20,7 +20,7 @@ from metrics.presentation.formats import (
     SUPPRESSED, is_missing, format_number, format_value, format_ci, format_count, value_with_note, short_source,
 )
 from metrics.presentation.downloads import (
-    FORMULA_PREFIXES, problems_for_display, neutralise_cell, neutralise_formulas, download_notes, to_csv_bytes,
+    problems_for_display, neutralise_cell, neutralise_formulas, download_notes, to_csv_bytes,
     to_excel_bytes, export_frame,
 )
 from metrics.presentation.tables import (
@@ -39,7 +39,7 @@ __all__ = [
     "POLARITY_WORDS", "CI_WORDS", "LEVEL_SUFFIX", "ENGLAND_LINE_COLOUR", "REGION_COLOUR", "AREA_COLOUR",
     "comparison_colour", "comparison_word_colour", "goal_colour", "unit_words", "trend_words", "goal_words",
     "area_label", "area_options", "SUPPRESSED", "is_missing", "format_number", "format_value", "format_ci",
-    "format_count", "value_with_note", "short_source", "FORMULA_PREFIXES", "problems_for_display",
+    "format_count", "value_with_note", "short_source", "problems_for_display",
     "neutralise_cell", "neutralise_formulas", "download_notes", "to_csv_bytes", "to_excel_bytes", "export_frame",
     "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS", "spine_ranges",
     "spine_rows", "DEMO_MARK", "DEMO_LEGEND", "DEMO_MARKER_COLOUR", "NO_PUBLISHED_DATA", "is_demo_flags",

@@ -17,10 +17,10 @@ import pandas as pd
 
 from metrics.catalogue import Indicator
 from metrics.presentation.formats import format_value, short_source
+from metrics.safety import neutralise_cell, neutralise_csv_comment
+from metrics.safety import neutralise_frame as neutralise_formulas
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-__all__ = ["FORMULA_PREFIXES", "problems_for_display", "neutralise_cell", "neutralise_formulas", "download_notes",
+__all__ = ["problems_for_display", "neutralise_cell", "neutralise_formulas", "download_notes",
            "to_csv_bytes", "to_excel_bytes", "export_frame"]
 
 
@@ -32,23 +32,6 @@ def problems_for_display(problems: pd.DataFrame) -> pd.DataFrame:
     no_column = column.isna()
     shown["column"] = column.where(~no_column, np.where(shown["row"].isna(), "(whole file)", "(whole row)"))
     return shown
-
-
-def neutralise_cell(x: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe; other cells unchanged."""
-    if isinstance(x, str) and x.startswith(FORMULA_PREFIXES):
-        return "'" + x
-    return x
-
-
-def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` with every text cell neutralised (numbers stay numbers; column names too)."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_cell).astype(object)
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    return out
 
 
 def download_notes(title: str, sources: Iterable[Any], data_as_of: datetime | None, any_demo: bool,
@@ -70,7 +53,7 @@ def to_csv_bytes(df: pd.DataFrame, notes: Sequence[str]) -> bytes:
     """CSV with leading "# ..." note lines; every field quoted so a "#" inside a value is not read as a comment."""
     buf = io.StringIO()
     for line in notes:
-        buf.write("# " + line.replace("\n", " ") + "\n")
+        buf.write("# " + neutralise_csv_comment(line) + "\n")
     neutralise_formulas(df).to_csv(buf, index=False, quoting=1)  # csv.QUOTE_ALL
     return buf.getvalue().encode("utf-8")
 

@@ -15,6 +15,7 @@ from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import Indicator
 from metrics.presentation.demo import DEMO_LEGEND, DEMO_MARKER_COLOUR, is_demo_flags
 from metrics.presentation.formats import format_ci, format_count, format_value, is_missing, short_source
+from metrics.safety import hover_text
 from metrics.presentation.words import (AREA_COLOUR, COMPARISON_COLOURS, COMPARISON_TEXT, ENGLAND_LINE_COLOUR,
                                         REGION_COLOUR, comparison_colour)
 
@@ -32,8 +33,8 @@ def _hover_rows(rows: pd.DataFrame, ind: Indicator) -> list[list[str]]:
             note = (note + "; " if note else "") + agg
         out.append([
             format_value(r.value, ind.unit, r.value_note), format_ci(r.lower95, r.upper95, ind.unit) or "not given",
-            format_count(r.count) or "not given", format_count(r.denominator) or "not given", note or "none",
-            short_source(r.source), str(r.compared_to_england),
+            format_count(r.count) or "not given", format_count(r.denominator) or "not given",
+            hover_text(note or "none"), hover_text(short_source(r.source)), str(r.compared_to_england),
             DEMO_LEGEND if bool(getattr(r, "is_demo", False)) else "",
         ])
     return out
@@ -159,7 +160,7 @@ def compare_bar_figure(rows: pd.DataFrame, ind: Indicator, england_value: Any, p
         shapes=shapes, annotations=annotations,
         yaxis=dict(categoryorder="array", categoryarray=order, type="category", automargin=True),
         xaxis=dict(title=dict(text=ind.unit), gridcolor="#E6E6E6", rangemode="tozero",
-                   **({"range": [0, xmax * 1.1]} if np.isfinite(xmax) and xmax > 0 else {})),
+                   **({"range": [0, float(xmax) * 1.1]} if np.isfinite(xmax) and xmax > 0 else {})),
     )
     return _figure(data, layout)
 
@@ -180,6 +181,7 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
     eng = rows[rows["area_code"] == ENGLAND_CODE]
     eng_x, eng_y = eng["period"].tolist(), eng["value"].astype(float).tolist()
     eng_hover = _hover_rows(eng, ind) if not eng.empty else []
+    layout: dict[str, Any]
     data, annotations, layout = [], [], {}
     for n, code in enumerate(codes):
         r, c = n // ncols, n % ncols
@@ -256,7 +258,7 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
     fmt = lambda v, u: format_value(v, u) if not is_missing(v) else "no value"  # noqa: E731
     spine_demo = is_demo_flags(df).to_numpy()
     hover_area = [
-        f"<b>{area_name}</b>{DEMO_LEGEND if d else ''}: {format_value(r.area_value, r.unit, r.value_note)} ({r.comparison} than/as England)"
+        f"<b>{area_name}</b>{DEMO_LEGEND if d else ''}: {format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison} than/as England)"
         f"<br>England: {fmt(r.england_value, r.unit)}<br>Region: {fmt(r.region_value, r.unit)}"
         f"<br>Worst: {fmt(r.worst, r.unit)} · 25th: {fmt(r.q25, r.unit)} · 75th: {fmt(r.q75, r.unit)}"
         f" · Best: {fmt(r.best, r.unit)} ({r.n} authorities)" for r, d in zip(df.itertuples(), spine_demo)

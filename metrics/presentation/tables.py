@@ -4,7 +4,8 @@ Each takes store query results (plain frames) and catalogue entries and returns 
 """
 from __future__ import annotations
 
-from typing import Sequence
+import functools
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -115,7 +116,9 @@ def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_cod
 
     latest: store.latest_for_areas(area_codes + [England]). Metrics not published locally are left out.
     """
-    by = {(r.metric_key, r.area_code): r for r in latest.itertuples()} if not latest.empty else {}
+    # Any: pandas-stubs types itertuples' fields as any scalar, not as this frame's columns.
+    by: dict[tuple[Any, Any], Any] = {(r.metric_key, r.area_code): r for r in latest.itertuples()} \
+        if not latest.empty else {}
     rows = []
     for ind in indicators:
         if not in_area_profile(ind):
@@ -186,6 +189,11 @@ def spine_ranges(indicators: Sequence[Indicator], level_values: pd.DataFrame, sp
     return pd.DataFrame(rows, columns=SPINE_RANGE_COLUMNS)
 
 
+def _spine_position(v, sign: float, centre: float, extent: float) -> float:
+    """Where a value sits on the spine: 0 at England (`centre`), +/-1 at the further extreme, worse to the left."""
+    return sign * (v - centre) / extent if extent and np.isfinite(extent) and not is_missing(v) else np.nan
+
+
 def spine_rows(indicators: Sequence[Indicator], ranges: pd.DataFrame, area_latest: pd.DataFrame,
                england_latest: pd.DataFrame, region_latest: pd.DataFrame | None) -> pd.DataFrame:
     """The spine chart's rows for one area: each metric of `ranges` (spine_ranges) with the area's, England's and
@@ -212,8 +220,7 @@ def spine_rows(indicators: Sequence[Indicator], ranges: pd.DataFrame, area_lates
         reg_v = float(g["value"].iloc[0]) if not g.empty else np.nan
         sign = -1.0 if ind.polarity == "lower_is_better" else 1.0
         extent = np.nanmax([abs(st_["worst"] - eng_v), abs(st_["best"] - eng_v)]) if not is_missing(eng_v) else np.nan
-        pos = (lambda v: sign * (v - eng_v) / extent if extent and np.isfinite(extent) and not is_missing(v)
-               else np.nan)
+        pos = functools.partial(_spine_position, sign=sign, centre=eng_v, extent=extent)
         rows.append({
             "key": ind.key, "outcome": ind.outcome, "Indicator": ind.short_name, "unit": ind.unit, "Period": period,
             "area_value": area_v, "england_value": eng_v, "region_value": reg_v,

@@ -59,7 +59,7 @@ from metrics.vocabulary import (
     POLARITIES, TREND_LABELS, VALUE_TYPES,
 )
 
-__all__ = [
+__all__ = [  # noqa: RUF022 -- grouped, the API analysts call before the kernels derive uses
     "Z95", "Z998", "CHI2_TREND_THRESHOLD", "CI95_WIDTH_IN_SE", "VALUE_TYPES", "POLARITIES", "ANNUAL_PERIOD_KINDS",
     "COMPARE_LABELS", "GOAL_LABELS", "TREND_LABELS", "CANNOT_BE_CALCULATED", "NO_SIGNIFICANT_CHANGE",
     "NOT_COMPARED", "DSR_NOT_AGGREGATABLE", "InvalidInput", "AggregateResult",

@@ -97,6 +97,7 @@ def vocabulary_codes(x: Any, vocabulary: Sequence[str], check, **check_kw) -> np
 
     A kernel derive uses to turn the catalogue's value types and polarities into codes once per column.
     """
+    flat: pd.Series | pd.Index | np.ndarray
     if isinstance(x, (pd.Series, pd.Index)):
         shape, flat = (len(x),), x
     else:

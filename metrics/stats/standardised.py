@@ -56,7 +56,7 @@ def dsr(counts: Any, populations: Any, standard_populations: Any, multiplier: fl
 
 @lru_cache(maxsize=1)
 def _esp2013_cached() -> pd.DataFrame:
-    df = pd.read_csv(REFERENCE_DIR / "esp2013.csv", dtype={"age_band": str, "standard_population": "int64"})
+    df = pd.read_csv(REFERENCE_DIR / "esp2013.csv", dtype={"age_band": "str", "standard_population": "int64"})
     if len(df) != 19 or int(df["standard_population"].sum()) != 100_000:
         raise ValueError("data/reference/esp2013.csv must hold the 19 ESP2013 bands summing to 100,000")
     return df

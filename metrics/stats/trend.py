@@ -146,9 +146,7 @@ def recent_trend(points: Sequence[Mapping[str, Any]] | pd.DataFrame, value_type:
     """
     vt = str(check_value_type(value_type).item())
     pc = _POLARITY_CODE[str(check_polarity(polarity).item())]
-    if isinstance(points, pd.DataFrame):
-        points = points.to_dict("records")
-    pts = list(points)
+    pts: list[Mapping[Any, Any]] = list(points.to_dict("records") if isinstance(points, pd.DataFrame) else points)
     if len(pts) < 5:
         return CANNOT_BE_CALCULATED
     last = pts[-5:]
@@ -224,9 +222,9 @@ def trend_codes(series: np.ndarray, year: np.ndarray, kind: np.ndarray, value: n
     rows = np.flatnonzero(valid)
     order_v = order[rows]
     at = order[rows[:, None] + np.arange(-4, 1)]  # (m, 5) original row numbers of each window, oldest first
-    cols = [a[at] for a in (value, lower95, upper95, count, denominator)]
+    y, lo, hi, o, d = (a[at] for a in (value, lower95, upper95, count, denominator))
     labels = np.full(n, TREND_LABELS.index(CANNOT_BE_CALCULATED), dtype=np.int8)
-    labels[rows] = trend_codes_of_windows(*cols, np.ones(len(rows), dtype=bool), is_prop[order_v],
+    labels[rows] = trend_codes_of_windows(y, lo, hi, o, d, np.ones(len(rows), dtype=bool), is_prop[order_v],
                                        pol_code[order_v].astype(np.int64))
     out = np.empty(n, dtype=np.int8)
     out[order] = labels

@@ -42,7 +42,8 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     # A larger WAL before automatic checkpoints, so that an upload's commit appends to the write-ahead log
     # (durable) instead of rewriting the file. DuckDB's memory is capped (it spills to disk beyond the cap) so
     # that one big upload cannot take the machine; CDOF_DUCKDB_MEMORY overrides.
-    config = {"memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")}
     if not read_only:
         config["checkpoint_threshold"] = "256MB"
     # The file is attached to an in-memory connection because the row group size is an ATTACH option only.

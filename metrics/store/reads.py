@@ -5,8 +5,11 @@ Every query takes its own cursor and fetches fully, so pages may read from many 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -43,6 +46,15 @@ def derive_input(cur, metric_keys: list[str]) -> pa.Table:
 
 class Reads:
     """The read queries of Store (which provides _query, _scalar and _con)."""
+
+    # Declared for the type checker; Store defines them.
+    _con: duckdb.DuckDBPyConnection
+
+    def _query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _scalar(self, sql: str, params: Iterable | None = None) -> Any:
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ reading: revisions and export
     def revisions(self) -> pd.DataFrame:

@@ -269,6 +269,7 @@ class WriteTransaction:
         """The pending rows of some metrics as the stored rows' query would give them once inserted, joined in
         Arrow by their distinct area codes and periods (cheaper than having DuckDB scan and join the frame)."""
         cur = self._cur
+        assert self._pending is not None  # the caller checked
         rows = self._pending[self._pending["metric_key"].isin(metric_keys)]
         area_codes, area_u = pd.factorize(rows["area_code"])
         period_codes, period_u = pd.factorize(rows["period"])

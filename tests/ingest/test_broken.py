@@ -33,9 +33,8 @@ def test_broken_file_is_rejected_with_its_message(name, broken, module_db, capsy
             hit = hit[hit.column == column]
         assert not hit.empty, f"{name}: expected row {row} column {column} {fragment!r}\n{problems.to_string()}"
         assert (hit.file == name).all()
-    with Store(module_db) as store:
-        with pytest.raises(IngestRejected):
-            commit(store, prepared, author="test")
+    with Store(module_db) as store, pytest.raises(IngestRejected):
+        commit(store, prepared, author="test")
     # the CLI prints the same problems and exits 2
     assert main(["ingest", str(broken[name]), "--db", str(module_db)]) == 2
     out = capsys.readouterr().out

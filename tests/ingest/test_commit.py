@@ -51,7 +51,7 @@ def test_rollback_restores_earlier_values_exactly(db):
     after = _export(db)
     assert not after.equals(before)
     with Store(db) as store:
-        rb, rsum, conflicts = rollback(store, rid, author="test")
+        _, rsum, conflicts = rollback(store, rid, author="test")
         rev = store.revisions()
     assert conflicts == 0 and rsum.changed + rsum.removed == summary.new + summary.changed
     assert rev.iloc[0].action == "rollback" and rev.iloc[0].rolls_back == rid
@@ -79,8 +79,9 @@ def test_cli_dry_run_history_and_rollback(db, capsys):
 def test_second_writer_is_refused_while_a_store_is_open(db, tmp_path):
     # DuckDB allows one read-write process: the CLI reports it and exits 1 without touching anything.
     with Store(db):
-        code = subprocess.run([sys.executable, "-m", "metrics", "ingest", str(FIXTURES / "fingertips/unmet_alcohol.csv"),
-                               "--db", str(db)], cwd=REPO, capture_output=True, text=True)
+        code = subprocess.run([sys.executable, "-m", "metrics", "ingest",
+                               str(FIXTURES / "fingertips/unmet_alcohol.csv"), "--db", str(db)],
+                              cwd=REPO, capture_output=True, text=True)
     assert code.returncode == 1 and "Another process" in code.stderr
 
 

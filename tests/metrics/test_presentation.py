@@ -104,7 +104,8 @@ def test_comparison_colours_and_goal_words(cat):
 
 def _rows(**kw):
     base = dict(metric_key="continuity_of_care", area_code="E10000034", area_name="Worcestershire",
-                period="2022/23", period_kind="financial_year", period_sortable=2022, value=51.7, lower95=np.nan, upper95=np.nan, count=np.nan,
+                period="2022/23", period_kind="financial_year", period_sortable=2022, value=51.7, lower95=np.nan,
+                upper95=np.nan, count=np.nan,
                 denominator=np.nan, value_note="note", source="Published: s", is_demo=False,
                 compared_to_england="Not compared", recent_trend="Cannot be calculated", england_value=42.61,
                 region_value=np.nan, compared_to_region="Not compared", compared_to_goal="Red",

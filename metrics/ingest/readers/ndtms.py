@@ -32,13 +32,14 @@ def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geogr
     def find(names: list[str]) -> str | None:
         return next((cols[n.lower()] for n in names if n.lower() in cols), None)
 
-    role = {r: find(names) for r, names in mapping["columns"].items()}
-    for r, c in role.items():
+    found = {r: find(names) for r, names in mapping["columns"].items()}
+    for r, c in found.items():
         if c is None:
             log.add(1, " or ".join(mapping["columns"][r]), None,
                     f"NDTMS column for {r} is missing; expected one of {mapping['columns'][r]}")
-    if any(c is None for c in role.values()):
+    if any(c is None for c in found.values()):
         raise FileUnreadable
+    role = {r: c for r, c in found.items() if c is not None}  # every role (checked above)
     rows_no = np.arange(2, 2 + len(raw))
     blank = blank_rows(raw)
     raw = raw.loc[~blank].copy()
@@ -138,6 +139,8 @@ def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geogr
             log.add(int(r["_row"]), role["drug_group"], None, f"{metric_key} for {r['_period']} {r['_area_name']}: "
                     f"only {int(r['groups'])} of the drug groups {spec['drug_groups']} have a total row; "
                     "expected all of them", rule="ndtms incomplete groups")
+        value: np.ndarray | pd.Series
+        denominator: pd.Series | float
         if spec.get("denominator"):
             value = np.where(agg["den"] > 0, agg["num"] / agg["den"] * 100, np.nan)
             count, denominator = agg["num"], agg["den"]

@@ -60,10 +60,10 @@ def read_template_xlsx(path: Path, file_name: str, log: ProblemLog) -> ReadResul
                 strs.append("")
             elif isinstance(v, (datetime, date)):
                 if c == "period":
-                    log.add_rows([row], c, [v.isoformat(sep=" ")], excel_date_period(v), rule="excel date")
+                    log.add_rows([row], c, [str(v)], excel_date_period(v), rule="excel date")
                     strs.append("")
                 else:
-                    log.add_rows([row], c, [v.isoformat(sep=" ")], "a date; expected a number", rule="date")
+                    log.add_rows([row], c, [str(v)], "a date; expected a number", rule="date")
                     strs.append("")
             elif isinstance(v, bool):
                 strs.append(str(v))

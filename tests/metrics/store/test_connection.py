@@ -15,9 +15,8 @@ def test_stores_on_one_file_share_it_and_close_it_with_the_last(tmp_path):
     with first.transaction() as cur:
         cur.execute("INSERT INTO meta VALUES ('probe', 'seen')")
     assert second.get_meta("probe") == reader.get_meta("probe") == "seen"
-    with pytest.raises(StoreError, match="read-only"):
-        with reader.transaction():
-            pass
+    with pytest.raises(StoreError, match="read-only"), reader.transaction():
+        pass
     first.close()
     first.close()  # closing twice is harmless and does not release the others' share
     assert second.get_meta("probe") == "seen"
@@ -30,9 +29,8 @@ def test_stores_on_one_file_share_it_and_close_it_with_the_last(tmp_path):
 def test_a_file_open_read_only_in_the_process_is_not_reopened_for_writing(tmp_path):
     path = tmp_path / "ro.duckdb"
     Store(path).close()
-    with Store(path, read_only=True):
-        with pytest.raises(StoreError, match="open read-only"):
-            Store(path)
+    with Store(path, read_only=True), pytest.raises(StoreError, match="open read-only"):
+        Store(path)
     Store(path).close()  # once the reader is gone
 
 def test_a_large_insert_is_written_to_the_file_not_the_write_ahead_log(tmp_path):

@@ -106,17 +106,15 @@ def test_comparison_labels_are_stored_as_enums_and_read_as_text(tmp_path):
         assert len(s.latest_for_areas(["E10000034"])) == 1
 
 def test_constraints_reject_impossible_rows(store):
-    with pytest.raises(duckdb.ConstraintException):
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO periods VALUES ('x', 'fortnight', DATE '2020-01-01', DATE '2020-01-14', 1, 2020)")
-    with pytest.raises(duckdb.ConstraintException):
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, breakdown, value, lower95, "
-                        "upper95, source, is_demo, revision_id) VALUES ('m', 'a', 'p', 'Total', 1, 5, 2, 's', false, 1)")
-    with pytest.raises(duckdb.ConstraintException, match="CHECK"):  # a current version without its source
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, value, is_demo, "
-                        "revision_id) VALUES ('m', 'a', 'p', 1, false, 1)")
+    with pytest.raises(duckdb.ConstraintException), store.transaction() as cur:
+        cur.execute("INSERT INTO periods VALUES ('x', 'fortnight', DATE '2020-01-01', DATE '2020-01-14', 1, 2020)")
+    with pytest.raises(duckdb.ConstraintException), store.transaction() as cur:
+        cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, breakdown, value, lower95, "
+                    "upper95, source, is_demo, revision_id) VALUES ('m', 'a', 'p', 'Total', 1, 5, 2, 's', false, 1)")
+    # a current version without its source
+    with pytest.raises(duckdb.ConstraintException, match="CHECK"), store.transaction() as cur:
+        cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, value, is_demo, "
+                    "revision_id) VALUES ('m', 'a', 'p', 1, false, 1)")
     with store.transaction() as cur:  # a tombstone needs none
         cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, revision_id, is_deleted) "
                     "VALUES ('m', 'a', 'p', 1, true)")

@@ -67,7 +67,7 @@ def test_rollback_restores_earlier_values_exactly(store):
 
 def test_rollback_keeps_cells_changed_by_a_later_revision(store):
     r1, _ = write_revision(store, rows({"E10000034": (300, 500)}), upload())
-    r2, _ = write_revision(store, rows({"E10000034": (320, 500)}), upload())
+    write_revision(store, rows({"E10000034": (320, 500)}), upload())
     _, summary, conflicts = rollback(store, r1, "analyst")
     assert conflicts == 1 and summary.removed == 0
     assert store.export_rows().iloc[0]["count"] == 320
@@ -97,12 +97,11 @@ def test_a_failure_while_the_rows_are_inserted_leaves_the_store_as_before(store)
     write_revision(store, rows({"E10000034": (300, 500)}), upload())
     fingerprint, n_revisions = store.export_fingerprint(), len(store.revisions())
 
-    with pytest.raises(RuntimeError, match="derivation failed"):
-        with store.write(upload()) as tx:
-            tx.write_observations(rows({"E10000034": (310, 500), "E10000025": (50, 100)}))
-            for keys in tx.derive_batches(derive.BATCH_ROWS):
-                tx.rows_for_derive(keys)  # starts the insert
-                raise RuntimeError("derivation failed")
+    with pytest.raises(RuntimeError, match="derivation failed"), store.write(upload()) as tx:
+        tx.write_observations(rows({"E10000034": (310, 500), "E10000025": (50, 100)}))
+        for keys in tx.derive_batches(derive.BATCH_ROWS):
+            tx.rows_for_derive(keys)  # starts the insert
+            raise RuntimeError("derivation failed")
     assert store.export_fingerprint() == fingerprint
     assert len(store.revisions()) == n_revisions
     write_revision(store, rows({"E10000025": (50, 100)}), upload())
@@ -142,12 +141,11 @@ def test_pending_rows_read_for_derive_as_they_read_once_inserted(store):
         frame = incoming.astype({c: "category" for c in ("metric_key", "area_code", "period", "source")}) \
             if as_categories else incoming
         keys = ["continuity_of_care", "treatment_progress"]
-        with pytest.raises(RuntimeError, match="compare, then roll back"):
-            with store.write(upload()) as tx:
-                tx.write_observations(frame)
-                from_frame = tx.rows_for_derive(keys)  # then inserts them
-                from_table = tx.rows_for_derive(keys)
-                raise RuntimeError("compare, then roll back")
+        with pytest.raises(RuntimeError, match="compare, then roll back"), store.write(upload()) as tx:
+            tx.write_observations(frame)
+            from_frame = tx.rows_for_derive(keys)  # then inserts them
+            from_table = tx.rows_for_derive(keys)
+            raise RuntimeError("compare, then roll back")
         assert len(from_frame) == 5 and "X99999999" not in set(from_frame.area_code)
         # (in any order: a join promises none, and derive_frame does not depend on it, as test_derive shows)
         key = ["metric_key", "area_code", "period", "breakdown"]
