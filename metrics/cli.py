@@ -3,6 +3,7 @@
   build-default [--db PATH] [--force]   build the default database (demonstration + published figures)
   export [--db PATH]                    every stored value as CSV on stdout, stable order, with its source
                                         (text a spreadsheet would run as a formula starts with an apostrophe)
+  export --derived [--layout fingertips] [--db PATH]   every value the pages read, with comparisons and trend
   ingest FILE [--format ...] [--dry-run] [--db PATH]   validate and load a file (exit 0 committed, 2 rejected)
   history [--db PATH]                   the revisions, newest first
   rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
@@ -30,7 +31,6 @@ def _cmd_build_default(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from metrics.safety import neutralise_frame
     from metrics.store import Store
 
     path = database_path(args.db)
@@ -38,7 +38,38 @@ def _cmd_export(args) -> int:
         print(f"{path} does not exist; run `python -m metrics build-default` first", file=sys.stderr)
         return 1
     with Store(path, read_only=True) as store:
-        neutralise_frame(store.export_rows()).to_csv(sys.stdout, index=False, lineterminator="\n")
+        if args.derived or args.layout == "fingertips":
+            frame = _derived_export(store.derived_rows(), args.layout)
+        else:
+            frame = store.export_rows()
+    return _write_csv(frame)
+
+
+def _derived_export(rows, layout: str):
+    from metrics.areas import default_geography
+    from metrics.catalogue import default_catalogue
+    from metrics.export import derived_frame, fingertips_frame
+
+    if layout != "fingertips":
+        return derived_frame(rows, default_catalogue())
+    frame, left_out = fingertips_frame(rows, default_catalogue(), default_geography())
+    if left_out:
+        print("not in the Fingertips layout (no Fingertips indicator ID): " + ", ".join(left_out), file=sys.stderr)
+    return frame
+
+
+def _write_csv(frame) -> int:
+    """The frame as CSV on stdout; a reader that stops early (`| head`) ends the export quietly."""
+    import os
+
+    from metrics.safety import neutralise_frame
+
+    try:
+        neutralise_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the closed pipe again when it flushes stdout at exit: point stdout at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
@@ -54,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="every stored value as CSV on stdout")
     p.add_argument("--db", help="database file")
+    p.add_argument("--derived", action="store_true",
+                   help="every value the pages read (aggregates, comparisons, trend, goal status) instead of the "
+                        "stored observations")
+    p.add_argument("--layout", choices=["dashboard", "fingertips"], default="dashboard",
+                   help="with --derived: the dashboard's columns, or Fingertips' download columns and words")
     p.set_defaults(func=_cmd_export)
 
     try:

@@ -368,6 +368,19 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     return agg, src[first]
 
 
+def _without_demo_beside_real(obs: pd.DataFrame) -> pd.DataFrame:
+    """The rows less the demonstration rows of any metric and area that has a real value (any period or
+    breakdown): a series is real or demonstration, never both, even when a real upload leaves older
+    demonstration values stored."""
+    demo = obs["is_demo"].to_numpy(dtype=bool, na_value=False)
+    if demo.all() or not demo.any():
+        return obs
+    pairs = pd.MultiIndex.from_arrays([obs["metric_key"], obs["area_code"]])
+    real_pairs = pairs[~demo].unique()
+    drop = demo & pairs.isin(real_pairs)
+    return obs.loc[~drop].reset_index(drop=True) if drop.any() else obs
+
+
 def _label_column(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical:
     """labels[codes] as categories in the labels' order: no string per row is made, and the insert reads them
     as Arrow dictionaries, which DuckDB maps onto the ENUM columns of indicator_values."""
@@ -383,7 +396,7 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     if obs.empty:
         return pd.DataFrame()
     attrs = _metric_attributes(catalogue)
-    obs = obs.reset_index(drop=True)
+    obs = _without_demo_beside_real(obs.reset_index(drop=True))
     obs["is_aggregate"] = False
     obs["aggregation_note"] = None
     keys = _Keys(obs, geography)
@@ -426,6 +439,13 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     is_region, is_england_level = keys.level["region"], keys.level["england"]
     has_region = keys.level["utla"] | keys.level["cdp"]
     if agg is not None:
+        # An aggregate of demonstration members is not made for an area whose series is real.
+        real_cell = ~obs["is_demo"].to_numpy(dtype=bool, na_value=False)
+        real_pairs = pd.Index(keys.metric[real_cell].astype(np.int64) << 32 | keys.area[real_cell])
+        agg_pairs = keys.metric[agg_src].astype(np.int64) << 32 | keys.area_codes(agg["area_code"])
+        keep_agg = ~(agg["is_demo"].to_numpy(dtype=bool) & pd.Index(agg_pairs).isin(real_pairs))
+        agg, agg_src = agg.loc[keep_agg].reset_index(drop=True), agg_src[keep_agg]
+    if agg is not None and len(agg):
         obs = pd.concat([obs, agg], ignore_index=True)
         metric = np.concatenate([metric, metric[agg_src]])
         cell = np.concatenate([cell, cell[agg_src]])
@@ -439,6 +459,7 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
 
     # 3. Comparisons with England, region and goal (left joins on integer cell and area codes).
     value = obs["value"].to_numpy(dtype=float, na_value=np.nan)
+    demo = obs["is_demo"].to_numpy(dtype=bool, na_value=False)
     england_code = keys.area_code(ENGLAND_CODE)
     is_england = area == england_code
     england_rows = np.flatnonzero(is_england)
@@ -448,11 +469,12 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         obs = obs.take(rows).reset_index(drop=True)
         metric, cell, breakdown, area, region = metric[rows], cell[rows], breakdown[rows], area[rows], region[rows]
         is_region, is_england_level, has_region = is_region[rows], is_england_level[rows], has_region[rows]
-        is_england, value = is_england[rows], value[rows]
+        is_england, value, demo = is_england[rows], value[rows], demo[rows]
     england_value = np.append(england_values, np.nan)[match]  # -1 (no match) picks the NaN
+    england_demo = np.append(demo[england_rows], False)[match]
     n_areas = keys.n_areas
     region_rows = np.flatnonzero(is_region)
-    region_values = value[region_rows]
+    region_values, region_demo = value[region_rows], demo[region_rows]
     left = np.where(region >= 0, cell.astype(np.int64) * n_areas + region, -1)
     rows, match = _join(left, cell[region_rows].astype(np.int64) * n_areas + area[region_rows])
     if len(rows) != len(obs):
@@ -460,7 +482,11 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         metric, cell, breakdown, area, region = metric[rows], cell[rows], breakdown[rows], area[rows], region[rows]
         is_region, is_england_level, has_region = is_region[rows], is_england_level[rows], has_region[rows]
         is_england, value, england_value = is_england[rows], value[rows], england_value[rows]
+        demo, england_demo = demo[rows], england_demo[rows]
     region_value = np.append(region_values, np.nan)[match]
+    # A real figure is never compared with a demonstration benchmark (the verdict would be demonstration).
+    england_value[~demo & england_demo] = np.nan
+    region_value[~demo & np.append(region_demo, False)[match]] = np.nan
     region_value[is_region | is_england_level] = np.nan
 
     pol = pol_m[metric]

@@ -138,9 +138,15 @@ def _values_for_period(_store, metric_key: str, period: str, area_codes: tuple[s
     return _store.values_for_period(metric_key, period, list(area_codes))
 
 
-@st.cache_data(ttl=_TTL, max_entries=2, show_spinner=False)
-def _spine_ranges(_store) -> pd.DataFrame:
-    return presentation.spine_ranges(catalogue().ordered(), _store.latest_level_values("utla"), stats.spine_stats)
+@st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
+def _spine_ranges(_store, real_only: bool = False) -> pd.DataFrame:
+    values = _store.latest_level_values("utla")
+    if real_only and not values.empty:
+        # A series is real or demonstration as a whole, so an area's latest row tells which series are real.
+        latest = _store.latest_for_areas([a.code for a in geography().utlas()])
+        real = latest.loc[~presentation.is_demo_flags(latest), ["metric_key", "area_code"]].drop_duplicates()
+        values = values.merge(real, on=["metric_key", "area_code"])
+    return presentation.spine_ranges(catalogue().ordered(), values, stats.spine_stats)
 
 
 @st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
@@ -163,35 +169,78 @@ def clear_caches() -> None:
         fn.clear()
 
 
+# With "Real data only" on, every query result the pages draw from loses its demonstration rows here, once.
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    return presentation.real_only(frame) if real_data_only() else frame
+
+
 def latest_for_area(area_code: str) -> pd.DataFrame:
-    return _latest_for_area(store(), area_code)
+    return _shown(_latest_for_area(store(), area_code))
 
 
 def latest_for_areas(area_codes) -> pd.DataFrame:
-    return _latest_for_areas(store(), tuple(area_codes))
+    return _shown(_latest_for_areas(store(), tuple(area_codes)))
 
 
 def series(metric_key: str, area_codes) -> pd.DataFrame:
-    return _series(store(), metric_key, tuple(area_codes))
+    return _shown(_series(store(), metric_key, tuple(area_codes)))
 
 
 def sparklines(area_code: str) -> pd.DataFrame:
-    return _sparklines(store(), area_code)
+    frame = _sparklines(store(), area_code)
+    if real_data_only() and not frame.empty and "is_demo" not in frame:
+        # sparklines carry no flag: keep the metrics whose latest value for the area is real
+        real = set(latest_for_area(area_code)["metric_key"])
+        frame = frame[frame["metric_key"].isin(real)]
+    return _shown(frame)
 
 
 def values_for_period(metric_key: str, period: str, area_codes) -> pd.DataFrame:
-    return _values_for_period(store(), metric_key, period, tuple(area_codes))
+    return _shown(_values_for_period(store(), metric_key, period, tuple(area_codes)))
 
 
 def spine_ranges() -> pd.DataFrame:
     """England's range of the authorities' latest values, per metric on the profile's spine (the same for every
     area: computed once per data version)."""
-    return _spine_ranges(store())
+    return _spine_ranges(store(), real_data_only())
 
 
 def periods_for_metric(metric_key: str) -> list[str]:
-    """Periods with values for the metric, latest first."""
-    return _periods_for_metric(store(), metric_key)
+    """Periods with values for the metric, latest first (with real values only, when demonstration is hidden)."""
+    periods = _periods_for_metric(store(), metric_key)
+    if not real_data_only():
+        return periods
+    real = set(_shown(_series(store(), metric_key, tuple(_all_area_codes())))["period"])
+    return [p for p in periods if p in real]
+
+
+def _all_area_codes() -> list[str]:
+    return list(geography().areas)
+
+
+REAL_ONLY_PARAM = "real"
+
+
+def real_data_only() -> bool:
+    """The sidebar switch "Real data only" (kept in the URL as ?real=true; default in config/settings.yaml)."""
+    if REAL_ONLY_PARAM not in st.session_state:
+        wanted = st.query_params.get(REAL_ONLY_PARAM)
+        st.session_state[REAL_ONLY_PARAM] = (wanted.lower() in ("true", "1", "yes") if wanted is not None
+                                             else settings().app.real_data_only)
+    return bool(st.session_state[REAL_ONLY_PARAM])
+
+
+def real_data_switch() -> bool:
+    """Draw the switch in the sidebar and keep it in the URL; returns whether demonstration values are hidden."""
+    real_data_only()
+    on = st.sidebar.toggle("Real data only", key=REAL_ONLY_PARAM,
+                           help="Hide every demonstration value: only figures loaded from their publishers "
+                                "are shown.")
+    if on:
+        st.query_params[REAL_ONLY_PARAM] = "true"
+    elif REAL_ONLY_PARAM in st.query_params:
+        del st.query_params[REAL_ONLY_PARAM]
+    return on
 
 
 def data_as_of():
@@ -298,14 +347,13 @@ def period_picker(periods: list[str], key: str = "period", label: str = "Period"
 # ----------------------------------------------------------------------------------------------------------------
 
 def demo_banner(shown: pd.DataFrame | None) -> None:
-    """A warning when any row shown on the page is demonstration data."""
-    if shown is None or shown.empty or "is_demo" not in shown:
-        return
-    if shown["is_demo"].fillna(False).astype(bool).any():
+    """A warning counting the demonstration figures among the rows shown on the page."""
+    n_demo, n_total = presentation.demo_figures(shown)
+    if n_demo:
         st.warning(
-            "**Demonstration data.** Some figures on this page are generated for demonstration and are not real. "
-            "Only rows whose source says *Published* are real published figures. Replace them by uploading "
-            "real data.", icon=":material/science:")
+            f"**Demonstration data: {presentation.demo_count_words(n_demo, n_total)}.** They are generated, "
+            "not real, and marked *Demo* (hollow grey markers in charts). Switch on *Real data only* in the "
+            "sidebar to hide them; replace them by uploading published data.", icon=":material/science:")
 
 
 def data_date_caption() -> None:
@@ -358,5 +406,6 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
 
 
 def page_header(title: str, intro: str) -> None:
+    real_data_switch()
     st.title(title)
     st.caption(intro)

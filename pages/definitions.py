@@ -35,8 +35,14 @@ def show(ind) -> None:
     }
     if ind.areas:
         fields["Used by"] = ", ".join(geo.get(a).name if a in geo.areas else a for a in ind.areas)
-    if ind.status_note:
-        fields["Status of this entry"] = ind.status_note
+    # (status_note is the catalogue's own bookkeeping for analysts, not shown to readers)
+    loaded = common.series(ind.key, list(geo.areas))
+    fields["Data loaded"] = "; ".join(pr.loaded_data_words(loaded, {c: a.level for c, a in geo.areas.items()}))
+    sources = sorted({pr.short_source(s) for s in loaded["source"] if isinstance(s, str)}) if not loaded.empty \
+        else []
+    if sources:
+        fields["Sources of the loaded figures"] = "; ".join(sources)
+    fields["Where to get the real data"] = pr.where_to_get_real_data(ind.fingertips_id, ind.source)
     st.markdown("\n".join(f"- **{k}:** {v}" for k, v in fields.items()))
     st.markdown(f"[Trends](trends?metric={ind.key}) · [Compare areas](compare?metric={ind.key}) · "
                 f"[Link to this definition](definitions?metric={ind.key})")

@@ -75,8 +75,8 @@ if numbers.open:
     with numbers:
         table = pd.DataFrame({
             "Indicator": allrows["Indicator"], "Period": allrows["Period"],
-            area.name: [pr.value_with_note(v, u, n) for v, u, n in
-                        zip(allrows["area_value"], allrows["unit"], allrows["value_note"])],
+            area.name: [pr.mark_demo(pr.value_with_note(v, u, n), d) for v, u, n, d in
+                        zip(allrows["area_value"], allrows["unit"], allrows["value_note"], allrows["is_demo"])],
             "Compared with England": allrows["comparison"],
             "England": [pr.format_value(v, u) for v, u in zip(allrows["england_value"], allrows["unit"])],
             "Region": [pr.format_value(v, u) if pd.notna(v) else "" for v, u in

@@ -29,7 +29,8 @@ region_latest = common.latest_for_area(region.code) if region is not None and re
 
 indicators = [i for i in cat.ordered() if i.tier != "local" or area_code in i.areas]
 rows = pr.scorecard_rows(indicators, area_code, area.level, latest, england, region_latest,
-                         common.sparklines(area_code), benchmark)
+                         common.sparklines(area_code), benchmark,
+                         no_data_words=pr.NO_PUBLISHED_DATA if common.real_data_only() else "No data")
 
 st.subheader(pr.area_label(area_code, geo))
 if area.level == "cdp":
@@ -57,6 +58,8 @@ column_config = {
     "Indicator": st.column_config.TextColumn("Indicator", width="medium", pinned=True),
     "Tier": st.column_config.TextColumn("Tier", width="small"),
     "Value": st.column_config.TextColumn("Value", help="Latest value with its unit"),
+    "Data": st.column_config.TextColumn("Data", width="small",
+                                        help="Demo: demonstration data, not real; Published: a publisher's figure"),
     "95% CI": st.column_config.TextColumn("95% CI", help="95% confidence interval"),
     "Trend": st.column_config.LineChartColumn(
         "Trend", width="small", help="Every period of the kind shown (years or quarters), oldest first"),
@@ -64,7 +67,7 @@ column_config = {
     "Source": st.column_config.TextColumn("Source", width="medium"),
 }
 # The answer a board member looks for first (value, verdict, direction) sits left, visible at 1280 px.
-shown_cols = ["key", "Indicator", "Period", "Value", compare_col, "Recent trend", "England", "Region", "95% CI",
+shown_cols = ["key", "Indicator", "Period", "Value", "Data", compare_col, "Recent trend", "England", "Region", "95% CI",
               "Target", "Count", "Trend", "Tier", "Note", "Source", "is_demo", "Unit"]
 if area.level not in LEVELS_IN_A_REGION:
     shown_cols.remove("Region")

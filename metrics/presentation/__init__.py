@@ -7,6 +7,7 @@ Nothing here imports Streamlit or touches the database, so every function is uni
   formats    numbers with units, intervals, counts, suppressed values
   downloads  CSV and Excel files with their notes, formula neutralising
   tables     scorecard, tartan rug, series table, spine rows
+  demo       the "Demo" mark, the banner's count of demonstration figures, the real-only view
   figures    trend, comparison bars, small multiples, spine chart
 Every public name is re-exported here, so `from metrics.presentation import format_value` keeps working.
 """
@@ -25,6 +26,10 @@ from metrics.presentation.downloads import (
 from metrics.presentation.tables import (
     scorecard_rows, in_area_profile, tartan_frame, series_table, SPINE_RANGE_COLUMNS, spine_ranges, spine_rows,
 )
+from metrics.presentation.demo import (
+    DEMO_MARK, DEMO_LEGEND, DEMO_MARKER_COLOUR, NO_PUBLISHED_DATA, is_demo_flags, mark_demo, real_only,
+    demo_figures, demo_count_words, loaded_data_words, where_to_get_real_data,
+)
 from metrics.presentation.figures import (
     trend_figure, compare_bar_figure, small_multiples_figure, spine_figure,
 )
@@ -37,5 +42,7 @@ __all__ = [
     "format_count", "value_with_note", "short_source", "problems_for_display",
     "neutralise_cell", "neutralise_formulas", "download_notes", "to_csv_bytes", "to_excel_bytes", "export_frame",
     "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS", "spine_ranges",
-    "spine_rows", "trend_figure", "compare_bar_figure", "small_multiples_figure", "spine_figure",
+    "spine_rows", "DEMO_MARK", "DEMO_LEGEND", "DEMO_MARKER_COLOUR", "NO_PUBLISHED_DATA", "is_demo_flags",
+    "mark_demo", "real_only", "demo_figures", "demo_count_words", "loaded_data_words", "where_to_get_real_data",
+    "trend_figure", "compare_bar_figure", "small_multiples_figure", "spine_figure",
 ]

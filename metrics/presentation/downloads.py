@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import Indicator
-from metrics.presentation.formats import format_value
+from metrics.presentation.formats import format_value, short_source
 from metrics.safety import neutralise_cell, neutralise_csv_comment
 from metrics.safety import neutralise_frame as neutralise_formulas
 
@@ -37,7 +37,7 @@ def problems_for_display(problems: pd.DataFrame) -> pd.DataFrame:
 def download_notes(title: str, sources: Iterable[Any], data_as_of: datetime | None, any_demo: bool,
                    extra: Sequence[str] = ()) -> list[str]:
     """The lines that head a download: what it is, its sources, the date of the data, demonstration warning."""
-    srcs = sorted({str(s) for s in sources if isinstance(s, str) and s})
+    srcs = sorted({short_source(s) for s in sources if isinstance(s, str) and s})
     lines = [f"Title: {title}"]
     lines.append("Source: " + ("; ".join(srcs) if srcs else "none"))
     when = data_as_of.strftime("%Y-%m-%d %H:%M") if isinstance(data_as_of, datetime) else "unknown"
@@ -79,6 +79,8 @@ def export_frame(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     out = rows[keep].copy()
     out.insert(1, "metric_name", ind.name)
     out.insert(2, "unit", ind.unit)
+    if "source" in out:
+        out["source"] = [short_source(s) for s in out["source"]]
     if "value" in out:
         out["value_shown"] = [format_value(v, ind.unit, n) for v, n in
                               zip(out["value"], out.get("value_note", [None] * len(out)))]

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import Indicator
+from metrics.presentation.demo import DEMO_LEGEND, DEMO_MARKER_COLOUR, is_demo_flags
 from metrics.presentation.formats import format_ci, format_count, format_value, is_missing, short_source
 from metrics.safety import hover_text
 from metrics.presentation.words import (AREA_COLOUR, COMPARISON_COLOURS, COMPARISON_TEXT, ENGLAND_LINE_COLOUR,
@@ -34,11 +35,12 @@ def _hover_rows(rows: pd.DataFrame, ind: Indicator) -> list[list[str]]:
             format_value(r.value, ind.unit, r.value_note), format_ci(r.lower95, r.upper95, ind.unit) or "not given",
             format_count(r.count) or "not given", format_count(r.denominator) or "not given",
             hover_text(note or "none"), hover_text(short_source(r.source)), str(r.compared_to_england),
+            DEMO_LEGEND if bool(getattr(r, "is_demo", False)) else "",
         ])
     return out
 
 
-_HOVER = ("<b>%{fullData.name}</b>, %{x}<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
+_HOVER = ("<b>%{fullData.name}</b>%{customdata[7]}, %{x}<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
           "<br>Count: %{customdata[2]}<br>Denominator: %{customdata[3]}<br>Compared with England: %{customdata[6]}"
           "<br>Note: %{customdata[4]}<br>Source: %{customdata[5]}<extra></extra>")
 
@@ -70,13 +72,17 @@ def trend_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], 
         if part.empty:
             continue
         colour, dash, symbol = styles[min(n, len(styles) - 1)]
+        demo = is_demo_flags(part).to_numpy()
         y = part["value"].astype(float)
         err_plus = (part["upper95"].astype(float) - y).clip(lower=0)
         err_minus = (y - part["lower95"].astype(float)).clip(lower=0)
         data.append(dict(
-            type="scatter", x=part["period"].tolist(), y=y.tolist(), name=str(part["area_name"].iloc[0]),
+            type="scatter", x=part["period"].tolist(), y=y.tolist(),
+            name=str(part["area_name"].iloc[0]) + (DEMO_LEGEND if demo.any() else ""),
             mode="lines+markers", line=dict(color=colour, dash=dash, width=2.5),
-            marker=dict(symbol=symbol, size=9, color=colour),
+            # demonstration points: hollow grey markers
+            marker=dict(symbol=[f"{symbol}-open" if d else symbol for d in demo], size=9,
+                        color=[DEMO_MARKER_COLOUR if d else colour for d in demo], line=dict(width=2)),
             error_y=dict(type="data", array=err_plus.fillna(0).tolist(), arrayminus=err_minus.fillna(0).tolist(),
                          visible=True, color=colour, thickness=1.2, width=4),
             customdata=_hover_rows(part, ind), hovertemplate=_HOVER, connectgaps=False,
@@ -113,18 +119,24 @@ def compare_bar_figure(rows: pd.DataFrame, ind: Indicator, england_value: Any, p
     order = df["area_name"].tolist()
     hover = _HOVER.replace("%{x}", period).replace("%{fullData.name}", "%{y}")
     data = []
-    for word in COMPARISON_COLOURS:
-        part = df[df["compared_to_england"] == word]
+    demo_rows = is_demo_flags(df)
+    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True)]:
+        part = df[(df["compared_to_england"] == word) & (demo_rows == demo)]
         if part.empty:
             continue
         y = part["value"]
         data.append(dict(
-            type="bar", x=y.tolist(), y=part["area_name"].tolist(), orientation="h", name=word,
-            marker=dict(color=comparison_colour(word), line=dict(color="#1F2328", width=1)),
+            type="bar", x=y.tolist(), y=part["area_name"].tolist(), orientation="h",
+            name=word + (DEMO_LEGEND if demo else ""),
+            # demonstration bars: hatched, with a grey outline
+            marker=dict(color=comparison_colour(word), line=dict(color=DEMO_MARKER_COLOUR if demo else "#1F2328",
+                                                                 width=2 if demo else 1),
+                        **({"pattern": dict(shape="/", fgcolor=DEMO_MARKER_COLOUR)} if demo else {})),
             error_x=dict(type="data", array=(part["upper95"].astype(float) - y).clip(lower=0).fillna(0).tolist(),
                          arrayminus=(y - part["lower95"].astype(float)).clip(lower=0).fillna(0).tolist(),
                          visible=True, color="#1F2328", thickness=1.5, width=5),
-            text=[f"{format_value(v, ind.unit, n)} · {word}" for v, n in zip(part["value"], part["value_note"])],
+            text=[("Demo · " if demo else "") + f"{format_value(v, ind.unit, n)} · {word}"
+                  for v, n in zip(part["value"], part["value_note"])],
             textposition="inside", insidetextanchor="start", constraintext="none",
             textfont=dict(color=COMPARISON_TEXT.get(word, "#1F2328")),
             customdata=_hover_rows(part, ind), hovertemplate=hover,
@@ -184,14 +196,20 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
         annotations.append(dict(text=names[n], xref="paper", yref="paper", x=x0 + width / 2, y=y1,
                                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
         part = rows[rows["area_code"] == code]
+        demo = is_demo_flags(part).to_numpy()
+        area_name = "Area" + (DEMO_LEGEND if demo.any() else "")
+        legend_names = {t["name"] for t in data}
         data.append(dict(type="scatter", x=part["period"].tolist(), y=part["value"].astype(float).tolist(),
-                         xaxis=f"x{suffix}", yaxis=f"y{suffix}", name="Area", mode="lines+markers",
-                         line=dict(color=AREA_COLOUR, width=2.5), marker=dict(size=7), showlegend=n == 0,
-                         legendgroup="area", customdata=_hover_rows(part, ind),
+                         xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=area_name,
+                         mode="lines+markers", line=dict(color=AREA_COLOUR, width=2.5),
+                         marker=dict(size=7, symbol=["circle-open" if d else "circle" for d in demo],
+                                     color=[DEMO_MARKER_COLOUR if d else AREA_COLOUR for d in demo]),
+                         showlegend=area_name not in legend_names, legendgroup=area_name,
+                         customdata=_hover_rows(part, ind),
                          hovertemplate=_HOVER.replace("%{fullData.name}", names[n])))
         if not eng.empty:
             data.append(dict(type="scatter", x=eng_x, y=eng_y, xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-                             name="England", mode="lines", showlegend=n == 0, legendgroup="eng",
+                             name="England" + (DEMO_LEGEND if is_demo_flags(eng).any() else ""), mode="lines", showlegend=n == 0, legendgroup="eng",
                              line=dict(color=ENGLAND_LINE_COLOUR, dash="dash", width=1.5), customdata=eng_hover,
                              hovertemplate=_HOVER.replace("%{fullData.name}", "England")))
     layout.update(
@@ -238,21 +256,24 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
         data.append(dict(type="scatter", x=[0] * len(headings), y=headings, mode="markers",
                          marker=dict(opacity=0), showlegend=False, hoverinfo="skip", name="Outcome"))
     fmt = lambda v, u: format_value(v, u) if not is_missing(v) else "no value"  # noqa: E731
+    spine_demo = is_demo_flags(df).to_numpy()
     hover_area = [
-        f"<b>{area_name}</b>: {format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison} than/as England)"
+        f"<b>{area_name}</b>{DEMO_LEGEND if d else ''}: {format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison} than/as England)"
         f"<br>England: {fmt(r.england_value, r.unit)}<br>Region: {fmt(r.region_value, r.unit)}"
         f"<br>Worst: {fmt(r.worst, r.unit)} · 25th: {fmt(r.q25, r.unit)} · 75th: {fmt(r.q75, r.unit)}"
-        f" · Best: {fmt(r.best, r.unit)} ({r.n} authorities)" for r in df.itertuples()
+        f" · Best: {fmt(r.best, r.unit)} ({r.n} authorities)" for r, d in zip(df.itertuples(), spine_demo)
     ]
-    for word in COMPARISON_COLOURS:
-        mask = (df["comparison"] == word) & df["p_area"].notna()
+    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True)]:
+        mask = (df["comparison"] == word) & df["p_area"].notna() & (spine_demo == demo)
         if not mask.any():
             continue
         data.append(dict(
-            type="scatter", x=df.loc[mask, "p_area"].tolist(), y=[labels[i] for i in np.flatnonzero(mask)],
-            mode="markers",
-            name=f"{area_name}: {word}", marker=dict(size=15, color=comparison_colour(word),
-                                                   line=dict(color="#1F2328", width=1.5), symbol="circle"),
+            type="scatter", x=df.loc[mask, "p_area"].tolist(), y=[labels[i] for i in np.flatnonzero(mask)], mode="markers",
+            name=f"{area_name}: {word}" + (DEMO_LEGEND if demo else ""),
+            # demonstration values: a hollow circle, grey-edged, filled white (the comparison is in the legend)
+            marker=dict(size=15, color=DEMO_MARKER_COLOUR if demo else comparison_colour(word),
+                        line=dict(color=DEMO_MARKER_COLOUR if demo else "#1F2328", width=2.5 if demo else 1.5),
+                        symbol="circle-open" if demo else "circle"),
             hovertext=[hover_area[i] for i in np.flatnonzero(mask)], hoverinfo="text",
         ))
     if region_name and df["p_region"].notna().any():

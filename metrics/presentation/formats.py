@@ -4,6 +4,7 @@ Counts are whole numbers, everything else one decimal; a missing value with a no
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -68,10 +69,23 @@ def value_with_note(value: Any, unit: str, note: Any) -> str:
     return text
 
 
+_FINGERTIPS_UPLOAD = re.compile(r"^Fingertips indicator (\S+) download .*$", re.S)
+_NDTMS_UPLOAD = re.compile(r"^NDTMS ViewIt export .*$", re.S)
+_TEMPLATE_UPLOAD = re.compile(r"^Upload .*$", re.S)
+
+
 def short_source(src: Any) -> str:
-    """A row's source as a table shows it: demonstration data says so in words."""
+    """A row's source as a citation a reader can check: demonstration data says so in words, and the sources an
+    upload's reader records (which name the uploaded file) become the publisher and product."""
     if not isinstance(src, str):
         return ""
     if src.startswith("DEMONSTRATION"):
         return "Demonstration data (not real)"
+    fingertips = _FINGERTIPS_UPLOAD.match(src)
+    if fingertips:
+        return f"OHID Fingertips, Public Health Profiles, indicator {fingertips.group(1)} (data download)"
+    if _NDTMS_UPLOAD.match(src):
+        return "OHID National Drug Treatment Monitoring System, ViewIt export"
+    if _TEMPLATE_UPLOAD.match(src):
+        return "Uploaded by an analyst without a source (the file's source column was empty)"
     return src

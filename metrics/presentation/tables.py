@@ -12,6 +12,7 @@ import pandas as pd
 
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Indicator
+from metrics.presentation.demo import DEMO_MARK, mark_demo
 from metrics.presentation.formats import (SUPPRESSED, format_ci, format_count, format_value, is_missing,
                                           short_source, value_with_note)
 from metrics.presentation.words import goal_words, trend_words
@@ -23,9 +24,12 @@ __all__ = ["scorecard_rows", "in_area_profile", "tartan_frame", "series_table", 
 
 def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: str, latest: pd.DataFrame,
                    england_latest: pd.DataFrame, region_latest: pd.DataFrame | None, sparks: pd.DataFrame,
-                   benchmark: str = "England") -> pd.DataFrame:
+                   benchmark: str = "England", no_data_words: str = "No data") -> pd.DataFrame:
     """One row per metric for the scorecard of one area.
 
+    "Data" says "Demo" for a demonstration value (else "Published"); England's value, when shown for a metric
+    the area has none of, carries the mark in its cell. no_data_words: what a metric without a value for the
+    area says ("No published data loaded" when demonstration values are hidden).
     latest: store.latest_for_area(area); england_latest / region_latest: the same for England and the region;
     sparks: store.sparklines(area). benchmark "England" or "Region" chooses the comparison column.
     Metrics not published at the area's level show where they are published and England's value (never a
@@ -61,6 +65,7 @@ def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: 
                 note = (note + "; " if note else "") + "counts of different sizes are not compared"
             row = {
                 **base, "Period": r["period"], "Value": value_text,
+                "Data": DEMO_MARK if bool(r["is_demo"]) else "Published",
                 "95% CI": format_ci(r["lower95"], r["upper95"], ind.unit), "Count": format_count(r["count"]),
                 "England": format_value(r["england_value"], ind.unit) if area_code != ENGLAND_CODE else "",
                 "Region": format_value(r["region_value"], ind.unit) if area_level in LEVELS_IN_A_REGION else "",
@@ -78,13 +83,14 @@ def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: 
                     "; England shown", "")
                 value_words = "Not published locally"
             else:
-                note, value_words = "No data for this area", "No data"
+                note, value_words = no_data_words + " for this area", no_data_words
             e = eng.loc[ind.key] if ind.key in eng.index else None
             g = reg.loc[ind.key] if ind.key in reg.index else None
             row = {
-                **base, "Period": e["period"] if e is not None else "", "Value": value_words, "95% CI": "",
-                "Count": "",
-                "England": value_with_note(e["value"], ind.unit, e["value_note"]) if e is not None else "",
+                **base, "Period": e["period"] if e is not None else "", "Value": value_words, "Data": "",
+                "95% CI": "", "Count": "",
+                "England": mark_demo(value_with_note(e["value"], ind.unit, e["value_note"]), e["is_demo"])
+                if e is not None else "",
                 "Region": format_value(g["value"], ind.unit) if g is not None and area_level in LEVELS_IN_A_REGION
                 else "",
                 f"Compared with {benchmark}": NOT_COMPARED, "Recent trend": "",
@@ -120,7 +126,8 @@ def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_cod
         row = {"key": ind.key, "Indicator": ind.short_name}
         eng = by.get((ind.key, ENGLAND_CODE))
         row["Period"] = eng.period if eng is not None else ""
-        row["England"] = format_value(eng.value, ind.unit, eng.value_note) if eng is not None else "No data"
+        row["England"] = (mark_demo(format_value(eng.value, ind.unit, eng.value_note), eng.is_demo)
+                          if eng is not None else "No data")
         for code in area_codes:
             r = by.get((ind.key, code))
             name = geography.areas[code].name if code in geography.areas else code
@@ -128,7 +135,8 @@ def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_cod
                 row[name] = "No data"
             else:
                 period = "" if eng is not None and r.period == eng.period else f" ({r.period})"
-                row[name] = f"{format_value(r.value, ind.unit, r.value_note)}{period} · {r.compared_to_england}"
+                row[name] = mark_demo(f"{format_value(r.value, ind.unit, r.value_note)}{period} · "
+                                      f"{r.compared_to_england}", r.is_demo)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -141,7 +149,8 @@ def series_table(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     out = pd.DataFrame({
         "Area": rows["area_name"].to_numpy(),
         "Period": rows["period"].to_numpy(),
-        "Value": [value_with_note(v, ind.unit, n) for v, n in zip(rows["value"], rows["value_note"])],
+        "Value": [mark_demo(value_with_note(v, ind.unit, n), d)
+                  for v, n, d in zip(rows["value"], rows["value_note"], rows["is_demo"].fillna(False))],
         "95% CI": [format_ci(lo, hi, ind.unit) for lo, hi in zip(rows["lower95"], rows["upper95"])],
         "Count": [format_count(c) for c in rows["count"]],
         "Denominator": [format_count(d) for d in rows["denominator"]],

@@ -80,6 +80,15 @@ class Reads:
                ORDER BY o.metric_key, o.area_code, p.sortable, o.period, o.breakdown"""
         )
 
+    def derived_rows(self) -> pd.DataFrame:
+        """Every derived value the pages read (authorities, regions, England, footprints, aggregates, every
+        breakdown) with its comparisons and trend, in a stable order."""
+        return self._query(
+            f"""SELECT {VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                ORDER BY v.metric_key, v.area_code, v.period_sortable, v.period, v.breakdown"""
+        )
+
     def observations_for_derive(self, metric_keys: list[str]) -> pd.DataFrame:
         """What metrics.derive.derive_frame takes for some metrics, as stored (outside any write)."""
         cur = self._con.cursor()

@@ -30,7 +30,9 @@ def test_scorecard_by_url_shows_oxfordshire(page, server):
 
 
 def test_compare_three_bars_and_england_line(page, server):
-    _open(page, server, "compare")
+    # 2022/23: the latest period in which Worcestershire's and England's published figures stand (issue 16: no
+    # demonstration 2023/24 beside them)
+    _open(page, server, "compare?period=2022%2F23")
     page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg")
     info = page.evaluate("""() => {
         const el = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
@@ -47,7 +49,7 @@ def test_compare_three_bars_and_england_line(page, server):
 
 
 def test_compare_csv_download(page, server):
-    _open(page, server, "compare")
+    _open(page, server, "compare?period=2022%2F23")
     page.get_by_text("Data table and downloads").click()  # the table is built when its expander is opened
     button = page.get_by_test_id("stDownloadButton").filter(has_text="Download CSV")
     button.wait_for()

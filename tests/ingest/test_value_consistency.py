@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from metrics.build import published_frame
+from metrics.build import PUBLISHED_VALUES, published_template
 from metrics.catalogue import default_catalogue
 from metrics.ingest.pipeline import IngestRejected, commit, prepare
 from metrics.ingest.problems import ProblemLog
@@ -130,8 +130,13 @@ def test_real_unmet_need_samples_would_pass_without_the_estimate_exemption():
         assert log.frame().empty
 
 
-def test_bundled_published_values_are_consistent():
-    rows, _ = published_frame()
+def test_bundled_published_values_are_consistent(tmp_path):
+    # (the build reads published_values.csv as upload-template rows, issue 16)
+    template, _ = published_template(PUBLISHED_VALUES, default_catalogue())
+    template.to_csv(tmp_path / "published_values.csv", index=False)
+    prepared = prepare(tmp_path / "published_values.csv", fmt="template")
+    assert prepared.errors.empty
+    rows = prepared.rows.astype({"metric_key": str}).reset_index(drop=True)
     rows["_row"] = np.arange(len(rows)) + 2
     inds = default_catalogue().by_key()
     assert (rows["count"].notna() & rows["denominator"].notna() & rows["value"].notna()).sum() >= 3  # checked rows
