@@ -48,9 +48,10 @@ def _refuse_unreadable_bytes(path: Path, log: ProblemLog) -> None:
         for block in iter(lambda: fh.read(1 << 22), b""):
             data = np.frombuffer(block, dtype=np.uint8)
             if first and len(data) >= 16:
-                odd_nul = (data[1::2] == 0).mean()
-                even_nul = (data[0::2] == 0).mean()
-                if max(odd_nul, even_nul) > 0.4:
+                # ASCII text as UTF-16: one byte of each pair NUL, the other not (NUL padding has both NUL).
+                start = data[:512]
+                odd_nul, even_nul = (start[1::2] == 0).mean(), (start[0::2] == 0).mean()
+                if max(odd_nul, even_nul) > 0.9 and min(odd_nul, even_nul) < 0.1:
                     order = "little-endian" if odd_nul > even_nul else "big-endian"
                     log.add(None, None, None, f"the file looks like UTF-16 text ({order}) without a byte-order "
                             "mark (every other byte is NUL); save it as 'CSV UTF-8' instead")
