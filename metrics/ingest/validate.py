@@ -236,7 +236,7 @@ def unknown_area_message(code: str, geography: Geography) -> str:
         return "the area code is empty; expected an ONS code like E06000060"
     if code in geography.retired:
         near = geography.suggest(code)
-        hint = f"; its successor is {near.code} {near.name}." if near else "."
+        hint = f"; did you mean {near.code} {near.name}? It is its successor." if near else "."
         return f"retired area code (the former {geography.retired[code]}){hint} Expected a current ONS code"
     if _ONS_CODE.match(code):
         kind = _OTHER_CODE_KINDS.get(code[:3])
@@ -244,10 +244,10 @@ def unknown_area_message(code: str, geography: Geography) -> str:
             return f"{code} is {kind}"
         held = _HELD_KINDS.get(code[:3])
         if held:
-            return (f"unknown {held} code: no current {held} has code {code}. Check the code against the ONS "
+            return (f"unknown area code: no current {held} has code {code}. Check the code against the ONS "
                     "list (the Definitions page lists the areas held)")
-        return (f"{code} is not a code of England, a region or an upper-tier authority (prefix {code[:3]}); "
-                "expected an ONS code like E06000060")
+        return (f"unknown area code: {code} is not a code of England, a region or an upper-tier authority "
+                f"(prefix {code[:3]}); expected an ONS code like E06000060")
     near = geography.suggest(code)  # not code-shaped: perhaps a name
     hint = f"; did you mean {near.code} {near.name}?" if near else ""
     return f"unknown area code{hint} Expected an ONS code of England, a region or an upper-tier authority"
