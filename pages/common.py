@@ -86,9 +86,10 @@ def store() -> Store:
 def show_damaged(exc: StoreDamaged) -> None:
     """The page's explanation of a damaged database file (where it is, what DuckDB found, what to do), then stop."""
     st.error(f"The database file is damaged, so no figures can be shown.\n\nFile: `{exc.path}`\n\n"
-             f"What was found: {exc.detail}\n\nWhat to do: an administrator stops the dashboard, runs "
-             "`python -m metrics restore` (it puts back the newest backup that reads cleanly) and starts the "
-             "dashboard again. See the README, 'Recovering from a damaged file'.", icon=":material/error:")
+             f"What was found: `{exc.detail.replace('`', '')}`\n\n"
+             "What to do: an administrator stops the dashboard, runs `python -m metrics restore` (it puts back "
+             "the newest backup that reads cleanly) and starts the dashboard again. See the README, "
+             "'Recovering from a damaged file'.", icon=":material/error:")
     st.stop()
 
 

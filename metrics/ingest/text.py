@@ -182,7 +182,8 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
         if hidden.any():
             names = {visible(v): ", ".join(dict.fromkeys(x)) for v, x in zip(stripped, controls) if x}
             log.add_rows(rows[hidden], c, [visible(v) for v in stripped[index[hidden]]],
-                         lambda v: f"the cell holds invisible control characters ({names[v]}, shown in brackets); "
+                         lambda v, names=names: f"the cell holds invisible control characters ({names[v]}, shown in "
+                         "brackets); "
                          "expected plain text. Retype the cell, or export the file again", rule="control characters")
             stripped = np.where(has_controls, "", stripped)
         injected = np.fromiter((v.startswith(INJECTION_PREFIXES) for v in stripped), bool, len(stripped))

@@ -53,7 +53,7 @@ def is_damage(exc: BaseException) -> bool:
 
 def is_disk_full(exc: BaseException) -> bool:
     text = str(exc).lower()
-    return (isinstance(exc, duckdb.Error) or isinstance(exc, OSError)) and any(w in text for w in _FULL_WORDS)
+    return isinstance(exc, (duckdb.Error, OSError)) and any(w in text for w in _FULL_WORDS)
 
 
 def first_line(exc: BaseException) -> str:
