@@ -85,6 +85,9 @@ class Indicator(BaseModel):
     # An estimate (a prevalence model, a weighted survey): its value is not count / denominator x multiplier, so
     # an upload's value is not checked against its count and denominator.
     estimate: bool = False
+    # A projection (a target trajectory, a forecast) may hold periods that have not ended yet; any other metric's
+    # upload is refused a period ending after today.
+    projection: bool = False
     source: str
     geography: Geography
     frequency: Frequency

@@ -8,6 +8,8 @@
   history [--db PATH]                   the revisions, newest first
   rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
   report --area CODE --out FILE [...]   the quarterly board report of an area (docx, pdf or html)
+  backup [--db PATH] [--list]           copy the database now (one is also kept before every upload and rollback)
+  restore [BACKUP] [--db PATH]          replace a damaged database with a backup (default: the newest good one)
 
 The database defaults to data/cdof.duckdb; $CDOF_DB overrides it.
 """
@@ -73,6 +75,41 @@ def _write_csv(frame) -> int:
     return 0
 
 
+def _cmd_backup(args) -> int:
+    from metrics.store import Store
+    from metrics.store.backup import default_backup_dir, list_backups
+
+    path = database_path(args.db)
+    if args.list:
+        backups = list_backups(path)
+        if not backups:
+            print(f"no backups of {path} in {default_backup_dir(path)}")
+        for b in backups:
+            print(f"{b.path}  {b.taken:%Y-%m-%d %H:%M:%S} UTC  {b.reason}  {b.size_bytes / 1e6:,.1f} MB")
+        return 0
+    if not path.exists():
+        print(f"{path} does not exist; nothing to back up", file=sys.stderr)
+        return 1
+    with Store(path) as store:
+        taken = store.backup("manual")
+    print(f"backed up {path} to {taken.path}")
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    from pathlib import Path
+
+    from metrics.store.backup import restore_backup
+
+    path = database_path(args.db)
+    chosen = restore_backup(path, Path(args.backup) if args.backup else None,
+                            log=lambda m: print(m, file=sys.stderr))
+    print(f"restored {path} from {chosen}; the file it replaced is kept beside it as {path.name}.damaged-<time>. "
+          "Uploads made after that backup must be loaded again (`python -m metrics history` lists what the "
+          "restored file holds)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layout", choices=["dashboard", "fingertips"], default="dashboard",
                    help="with --derived: the dashboard's columns, or Fingertips' download columns and words")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("backup", help="copy the database file now, or list the copies kept")
+    p.add_argument("--db", help="database file")
+    p.add_argument("--list", action="store_true", help="list the backups, newest first")
+    p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser("restore", help="replace the database file with a backup (the newest that reads cleanly)")
+    p.add_argument("backup", nargs="?", help="a backup file (default: the newest good one)")
+    p.add_argument("--db", help="database file")
+    p.set_defaults(func=_cmd_restore)
 
     try:
         from metrics.ingest.cli import add_commands
@@ -111,4 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogueError as exc:
         print(f"error: the indicator catalogue is invalid: {exc}", file=sys.stderr)
         return 1
-    return int(args.func(args) or 0)
+    from metrics.store import StoreError
+
+    try:
+        return int(args.func(args) or 0)
+    except StoreError as exc:  # a damaged file, a full disk, a file held by another process: words, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -4,6 +4,8 @@ Pages stay thin: they call these helpers and functions of metrics/, and draw.
 """
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,7 @@ from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
 from metrics.paths import database_path
 from metrics.settings import default_settings
-from metrics.store import Store, StoreError
+from metrics.store import Store, StoreDamaged, StoreError
 from metrics.vocabulary import LEVELS_IN_A_REGION
 
 
@@ -71,11 +73,35 @@ def store() -> Store:
     """
     try:
         return open_store()
+    except StoreDamaged as exc:
+        show_damaged(exc)
     except StoreError as exc:
         st.error(f"The database cannot be opened just now, so no figures can be shown. {exc}\n\n"
                  "If an ingest or rollback is running from the command line, reload this page when it has "
                  "finished.", icon=":material/lock:")
         st.stop()
+
+
+def show_damaged(exc: StoreDamaged) -> None:
+    """The page's explanation of a damaged database file (where it is, what DuckDB found, what to do), then stop."""
+    st.error(f"The database file is damaged, so no figures can be shown.\n\nFile: `{exc.path}`\n\n"
+             f"What was found: `{exc.detail.replace('`', '')}`\n\n"
+             "What to do: an administrator stops the dashboard, runs `python -m metrics restore` (it puts back "
+             "the newest backup that reads cleanly) and starts the dashboard again. See the README, "
+             "'Recovering from a damaged file'.", icon=":material/error:")
+    st.stop()
+
+
+def damage_explained(fn):
+    """A page's query that stops the page with show_damaged's explanation when the file turns out damaged
+    (a block that only this query reads), instead of a redacted exception box."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StoreDamaged as exc:
+            show_damaged(exc)
+    return wrapper
 
 
 def signed_in_user() -> dict:
@@ -174,18 +200,22 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     return presentation.real_only(frame) if real_data_only() else frame
 
 
+@damage_explained
 def latest_for_area(area_code: str) -> pd.DataFrame:
     return _shown(_latest_for_area(store(), area_code))
 
 
+@damage_explained
 def latest_for_areas(area_codes) -> pd.DataFrame:
     return _shown(_latest_for_areas(store(), tuple(area_codes)))
 
 
+@damage_explained
 def series(metric_key: str, area_codes) -> pd.DataFrame:
     return _shown(_series(store(), metric_key, tuple(area_codes)))
 
 
+@damage_explained
 def sparklines(area_code: str) -> pd.DataFrame:
     frame = _sparklines(store(), area_code)
     if real_data_only() and not frame.empty and "is_demo" not in frame:
@@ -195,16 +225,19 @@ def sparklines(area_code: str) -> pd.DataFrame:
     return _shown(frame)
 
 
+@damage_explained
 def values_for_period(metric_key: str, period: str, area_codes) -> pd.DataFrame:
     return _shown(_values_for_period(store(), metric_key, period, tuple(area_codes)))
 
 
+@damage_explained
 def spine_ranges() -> pd.DataFrame:
     """England's range of the authorities' latest values, per metric on the profile's spine (the same for every
     area: computed once per data version)."""
     return _spine_ranges(store(), real_data_only())
 
 
+@damage_explained
 def periods_for_metric(metric_key: str) -> list[str]:
     """Periods with values for the metric, latest first (with real values only, when demonstration is hidden)."""
     periods = _periods_for_metric(store(), metric_key)
@@ -243,6 +276,7 @@ def real_data_switch() -> bool:
     return on
 
 
+@damage_explained
 def data_as_of():
     return _data_as_of(store())
 

@@ -28,6 +28,19 @@ TEXT = ["metric_key", "area_code", "period", "breakdown", "value_note", "source"
 TEMPLATE_REQUIRED = ["metric_key", "area_code", "period", "value"]
 TEMPLATE_COLUMNS = ["metric_key", "area_code", "period", "breakdown", "value", "lower95", "upper95", "lower998",
                     "upper998", "count", "denominator", "value_note", "source"]
+# Characters no cell should hold, shown by name in problems (quoting them would show nothing, or garble the table).
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 11: "vertical tab", 12: "form feed", 27: "ESC", 127: "DEL"}
+
+
+def control_characters(text: str) -> list[str]:
+    """The names of the invisible control characters in `text` (tab, line feed and carriage return are allowed)."""
+    return [_CONTROL_NAMES.get(ord(ch), f"control character {ord(ch)}") for ch in text
+            if (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127]
+
+
+def visible(text: str) -> str:
+    """`text` with each control character replaced by its name in brackets, for a problem's value column."""
+    return "".join(f"[{control_characters(ch)[0]}]" if control_characters(ch) else ch for ch in text)
 
 
 class FileUnreadable(Exception):
@@ -44,7 +57,8 @@ class ReadResult:
 # ---------------------------------------------------------------------------------------------- header
 def read_header(path: Path, encoding: str) -> list[str]:
     with open(path, encoding=encoding, newline="") as fh:
-        reader = csv.reader(io.StringIO(fh.read(256 * 1024)))
+        # newline="": a line may end in CR only (old Excel for Mac's 'CSV (Macintosh)'), LF or CR LF.
+        reader = csv.reader(io.StringIO(fh.read(256 * 1024), newline=""))
         try:
             return next(reader)
         except StopIteration:
@@ -163,6 +177,16 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
             out[c] = raw[c].to_numpy(float)[~blank] + 0.0  # + 0.0: "-0" reads as 0.0, as pd.to_numeric gives
             continue
         index, stripped = text[c]
+        controls = [control_characters(v) for v in stripped]
+        has_controls = np.array([bool(x) for x in controls], dtype=bool)
+        hidden = has_controls[index]
+        if hidden.any():
+            names = {visible(v): ", ".join(dict.fromkeys(x)) for v, x in zip(stripped, controls) if x}
+            log.add_rows(rows[hidden], c, [visible(v) for v in stripped[index[hidden]]],
+                         lambda v, names=names: f"the cell holds invisible control characters ({names[v]}, shown in "
+                         "brackets); "
+                         "expected plain text. Retype the cell, or export the file again", rule="control characters")
+            stripped = np.where(has_controls, "", stripped)
         injected = np.fromiter((looks_like_formula(v) for v in stripped), bool, len(stripped))
         inj = injected[index]
         if inj.any():
@@ -177,7 +201,12 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
                 log.add_rows(rows[not_number], c, stripped[index[not_number]], "not a number; expected a number "
                              "like 12.5 (leave the cell empty for a missing value; no % signs, commas or words)",
                              rule="not a number")
-            out[c] = numbers[index]
+            infinite = (np.isinf(numbers) & ~injected)[index]
+            if infinite.any():
+                log.add_rows(rows[infinite], c, stripped[index[infinite]], "not a finite number (infinity, or "
+                             "beyond the largest number a value can hold); expected an ordinary number like 12.5",
+                             rule="not finite")
+            out[c] = np.where(np.isinf(numbers), np.nan, numbers)[index]
     for c in NUMERIC:
         if c not in out:
             out[c] = np.nan

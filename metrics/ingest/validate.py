@@ -8,15 +8,17 @@ above 0; count over denominator for a proportion; duplicate rows.
 from __future__ import annotations
 
 import difflib
+import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
-from metrics.columns import OBS_COLUMNS, OBS_KEY
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_KEY
 from metrics.ingest.problems import WARNING, ProblemLog
-from metrics.ingest.text import categorical, excel_date_period, text_codes
+from metrics.ingest.text import NUMERIC, categorical, excel_date_period, text_codes
 from metrics.periods import PeriodError, parse_period
 from metrics.vocabulary import AREA_LEVEL_IN_A_SENTENCE as LEVEL_WORDS
 
@@ -76,15 +78,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
     unknown = current.isna().to_numpy()
     if unknown.any():
         def unknown_area(v):
-            code = str(v).strip().upper()
-            near = geography.suggest(code)
-            hint = f"; did you mean {near.code} {near.name}?" if near else ""
-            if code in geography.retired:
-                return (f"retired area code (the former {geography.retired[code]}){hint} Expected a current "
-                        "ONS code")
-            if not code:
-                return "the area code is empty; expected an ONS code like E06000060"
-            return f"unknown area code{hint} Expected an ONS code of England, a region or an upper-tier authority"
+            return unknown_area_message(str(v).strip().upper(), geography)
 
         log.add_rows(r[unknown], cname("area_code"), rows["area_code"][unknown], unknown_area, rule="unknown area")
         bad |= unknown
@@ -108,6 +102,8 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         log.add_rows(r[badp], cname("period"), rows["period"][badp], lambda v: messages[v], rule="period")
         bad |= badp
     rows["period"] = _map_text(rows["period"], lambda p: labels.get(p, p))
+    bad |= _check_future_periods(rows, r, log, inds, known, cname)
+    rows["breakdown"] = _normalised_breakdowns(rows, r, log, cname)
 
     # ---- area level the metric is published at
     level_of = {c: geography.get(c).level for c in rows.loc[~unknown, "area_code"].unique()}
@@ -136,6 +132,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
                              rule=f"local {m}")
 
     # ---- numbers
+    _check_finite(rows, r, log, cname)
     unit = _lookup(metric, {k: i.unit for k, i in inds.items()})
     vtype = _lookup(metric, {k: i.value_type for k, i in inds.items()})
     v = rows["value"].to_numpy(float)
@@ -201,6 +198,115 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
 
     rows["is_demo"] = False
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hardening checks: what a reader could let through, and wrong advice about area codes
+# ---------------------------------------------------------------------------------------------------------------
+
+# ONS code prefixes that are not areas this dashboard holds, and what to say about each.
+_OTHER_CODE_KINDS = {
+    "E07": "a district (lower-tier) council, not an upper-tier authority: CDPs are made of upper-tier authorities; "
+           "load its county's figure instead",
+    "E11": "a metropolitan county, which has no council of its own: load its metropolitan districts' figures",
+    "E13": "Inner or Outer London, not an authority: load the London boroughs' figures",
+    "E38": "a clinical commissioning group (an NHS area), not a local authority",
+    "E54": "an integrated care board (an NHS area), not a local authority",
+    "E40": "an NHS region, not a local authority or region of England",
+    "E47": "a combined authority, not an upper-tier authority: load its member authorities' figures",
+    "W06": "a Welsh local authority: the dashboard covers England only",
+    "W92": "Wales: the dashboard covers England only",
+    "S12": "a Scottish council area: the dashboard covers England only",
+    "S92": "Scotland: the dashboard covers England only",
+    "N09": "a Northern Ireland district: the dashboard covers England only",
+    "N92": "Northern Ireland: the dashboard covers England only",
+    "K02": "the United Kingdom: expected England (E92000001) or an area within it",
+    "K03": "Great Britain: expected England (E92000001) or an area within it",
+    "K04": "England and Wales: expected England (E92000001) or an area within it",
+}
+_HELD_KINDS = {"E06": "unitary authority", "E08": "metropolitan district", "E09": "London borough",
+               "E10": "county", "E12": "region", "E92": "country"}
+_ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
+
+
+def unknown_area_message(code: str, geography: Geography) -> str:
+    """Why an area code is not accepted, and what to load instead. Only a real successor (a retired code's
+    current authority) or a near name is suggested: a code one digit from another is a different place."""
+    if not code:
+        return "the area code is empty; expected an ONS code like E06000060"
+    if code in geography.retired:
+        near = geography.suggest(code)
+        hint = f"; did you mean {near.code} {near.name}? It is its successor." if near else "."
+        return f"retired area code (the former {geography.retired[code]}){hint} Expected a current ONS code"
+    if _ONS_CODE.match(code):
+        kind = _OTHER_CODE_KINDS.get(code[:3])
+        if kind:
+            return f"{code} is {kind}"
+        held = _HELD_KINDS.get(code[:3])
+        if held:
+            return (f"unknown area code: no current {held} has code {code}. Check the code against the ONS "
+                    "list (the Definitions page lists the areas held)")
+        return (f"unknown area code: {code} is not a code of England, a region or an upper-tier authority "
+                f"(prefix {code[:3]}); expected an ONS code like E06000060")
+    near = geography.suggest(code)  # not code-shaped: perhaps a name
+    hint = f"; did you mean {near.code} {near.name}?" if near else ""
+    return f"unknown area code{hint} Expected an ONS code of England, a region or an upper-tier authority"
+
+
+def _check_finite(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, cname) -> None:
+    """Infinite numbers (every reader refuses the text; this catches one a reader computes, e.g. a sum)."""
+    for c in NUMERIC:
+        x = rows[c].to_numpy(float)
+        infinite = np.isinf(x)
+        if infinite.any():
+            log.add_rows(r[infinite], cname(c), x[infinite], "not a finite number; expected an ordinary number",
+                         rule="not finite")
+            rows[c] = np.where(infinite, np.nan, x)
+
+
+def _check_future_periods(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, inds: dict, known: np.ndarray,
+                          cname, today: date | None = None) -> np.ndarray:
+    """Rows whose period ends after today, for a metric that is not a projection: a figure for a period that
+    has not ended would become the area's latest value."""
+    today = today or date.today()
+    ends = {}
+    for p in text_codes(rows["period"])[1]:
+        try:
+            ends[p] = parse_period(p).end_date
+        except PeriodError:
+            pass
+    future_labels = [p for p, end in ends.items() if end > today]
+    if not future_labels:
+        return np.zeros(len(rows), dtype=bool)
+    projection = _rowwise(rows["metric_key"], lambda m: m in inds and inds[m].projection, False).astype(bool)
+    future = rows["period"].isin(future_labels).to_numpy() & known & ~projection
+    if future.any():
+        log.add_rows(r[future], cname("period"), rows["period"][future],
+                     lambda p: f"the period ends on {ends[p]:%d %B %Y}, after today ({today:%d %B %Y}); a figure "
+                     "for a period that has not ended can't be loaded. Check the period (a typing slip?)",
+                     rule="future period")
+    return future
+
+
+def _normalised_breakdowns(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, cname) -> pd.Series:
+    """Breakdowns that differ only by case or spacing ('total', ' TOTAL', 'Male,  16-24') as one spelling: the
+    default breakdown's, else the spelling the file uses first; then duplicates are found among them."""
+    codes, distinct = text_codes(rows["breakdown"])
+    spelling: dict[str, str] = {" ".join(DEFAULT_BREAKDOWN.split()).casefold(): DEFAULT_BREAKDOWN}
+    order = np.argsort([int(np.argmax(codes == i)) for i in range(len(distinct))], kind="stable")
+    canonical = {}
+    for i in order:
+        v = str(distinct[i])
+        key = " ".join(v.split()).casefold()
+        canonical[v] = spelling.setdefault(key, " ".join(v.split()))
+    changed = [v for v, c in canonical.items() if v != c]
+    if not changed:
+        return rows["breakdown"]
+    moved = rows["breakdown"].isin(changed).to_numpy()
+    log.add_rows(r[moved], cname("breakdown"), rows["breakdown"][moved],
+                 lambda v: f"read as {canonical[v]!r} (the same breakdown, spelt differently)", WARNING,
+                 rule="breakdown spelling")
+    return _map_text(rows["breakdown"], lambda v: canonical.get(v, v))
 
 
 # ---------------------------------------------------------------------------------------------------------------

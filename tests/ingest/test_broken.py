@@ -1,6 +1,8 @@
 """The broken-files corpus: every file gives its specific problem, and the store is untouched."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from metrics.cli import main
@@ -22,6 +24,7 @@ def test_corpus_is_big_enough():
 def test_broken_file_is_rejected_with_its_message(name, broken, module_db, capsys):
     with Store(module_db) as store:
         before = store.export_fingerprint()
+    file_before = hashlib.sha256(module_db.read_bytes()).hexdigest()
     prepared = prepare(broken[name])
     problems = prepared.problems
     assert not prepared.ok
@@ -42,6 +45,7 @@ def test_broken_file_is_rejected_with_its_message(name, broken, module_db, capsy
     assert CASES[name][1][0][2].split("'")[0][:20] in out
     with Store(module_db) as store:
         assert store.export_fingerprint() == before
+    assert hashlib.sha256(module_db.read_bytes()).hexdigest() == file_before  # byte-identical
 
 
 def test_every_problem_reported_at_once(tmp_path, module_db):

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import codecs
+import csv
 from pathlib import Path
+
+import numpy as np
 
 from metrics.ingest.problems import WARNING, ProblemLog
 from metrics.ingest.text import FileUnreadable, normalise_name
@@ -18,6 +21,7 @@ def sniff_encoding(path: Path, log: ProblemLog) -> str:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         log.add(None, None, None, "the file is UTF-16 (Excel's 'Unicode Text'); save it as 'CSV UTF-8' instead")
         raise FileUnreadable
+    _refuse_unreadable_bytes(path, log)
     bom = head[:3] == codecs.BOM_UTF8
     if _decodes(path, "utf-8"):
         if bom:
@@ -30,6 +34,56 @@ def sniff_encoding(path: Path, log: ProblemLog) -> str:
         return "cp1252"
     log.add(None, None, None, "the file is neither UTF-8 nor Windows-1252 text; save it as 'CSV UTF-8'")
     raise FileUnreadable
+
+
+def _refuse_unreadable_bytes(path: Path, log: ProblemLog) -> None:
+    """Refuse, with words, what no CSV reader should be given: UTF-16 text without its byte-order mark (every
+    other byte NUL), NUL characters (padding left by a failed copy, or binary data), and a line longer than the
+    CSV reader's limit for one cell (a file whose line endings were lost, or a huge pasted cell)."""
+    limit = csv.field_size_limit()
+    nul_count, first_nul_line, longest, longest_line = 0, None, 0, None
+    lines_before, since_break = 0, 0  # line breaks seen before this block; bytes since the last one
+    with open(path, "rb") as fh:
+        first = True
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            data = np.frombuffer(block, dtype=np.uint8)
+            if first and len(data) >= 16:
+                # ASCII text as UTF-16: one byte of each pair NUL, the other not (NUL padding has both NUL).
+                start = data[:512]
+                odd_nul, even_nul = (start[1::2] == 0).mean(), (start[0::2] == 0).mean()
+                if max(odd_nul, even_nul) > 0.9 and min(odd_nul, even_nul) < 0.1:
+                    order = "little-endian" if odd_nul > even_nul else "big-endian"
+                    log.add(None, None, None, f"the file looks like UTF-16 text ({order}) without a byte-order "
+                            "mark (every other byte is NUL); save it as 'CSV UTF-8' instead")
+                    raise FileUnreadable
+            first = False
+            breaks = np.flatnonzero((data == 10) | (data == 13))
+            nuls = np.flatnonzero(data == 0)
+            if len(nuls):
+                if first_nul_line is None:
+                    first_nul_line = lines_before + int(np.searchsorted(breaks, nuls[0])) + 1
+                nul_count += len(nuls)
+            if len(breaks):
+                gaps = np.diff(np.concatenate(([-1 - since_break], breaks)))
+                i = int(np.argmax(gaps))
+                if gaps[i] - 1 > longest:
+                    longest, longest_line = int(gaps[i] - 1), lines_before + i + 1
+                since_break = len(data) - 1 - int(breaks[-1])
+            else:
+                since_break += len(data)
+            if since_break > longest:
+                longest, longest_line = since_break, lines_before + len(breaks) + 1
+            lines_before += len(breaks)
+    if nul_count:
+        log.add(first_nul_line, None, None, f"the file holds {nul_count:,} NUL characters (byte 0, invisible), the "
+                f"first on line {first_nul_line}: a CSV never has them. The file may be padded by a failed copy, or "
+                "not be a CSV; export it again as 'CSV UTF-8'")
+        raise FileUnreadable
+    if longest > limit:
+        log.add(longest_line, None, None, f"line {longest_line} is {longest:,} bytes long, more than one line or "
+                f"cell of a CSV may hold ({limit:,}); the file's line endings may have been lost, or a very long "
+                "text pasted into a cell. Check the file in a text editor")
+        raise FileUnreadable
 
 
 def _decodes(path: Path, encoding: str) -> bool:

@@ -9,7 +9,7 @@ import pandas as pd
 from metrics.catalogue import Catalogue
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.ingest.text import (NUMERIC, TEMPLATE_COLUMNS, FileUnreadable, ReadResult, blank_rows,
-                                 canonical_rows, normalise_name, read_text_csv)
+                                 canonical_rows, column_letter, normalise_name, read_header, read_text_csv)
 from metrics.columns import DEFAULT_BREAKDOWN
 
 # The columns read, as Fingertips names them, and the canonical column each fills (None: read only to make the
@@ -29,6 +29,7 @@ AREA_TYPES_HELD = {"england", "country", "region", "county & ua", "county", "ua"
 
 def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, catalogue: Catalogue
                     ) -> ReadResult:
+    _refuse_repeated_columns(read_header(path, encoding), log)
     raw = read_text_csv(path, encoding, log, "Fingertips")
     cols = {normalise_name(c): c for c in raw.columns}
     missing = [name for name in REQUIRED if normalise_name(name) not in cols]
@@ -83,6 +84,24 @@ def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, 
         log.add(None, None, None, "the file has no data rows")
         raise FileUnreadable
     return ReadResult(canon, COLUMN_NAMES)
+
+
+def _refuse_repeated_columns(header: list[str], log: ProblemLog) -> None:
+    """A column read (Value, Count ...) that appears twice: which one holds the figures can't be told, so the file
+    is refused, naming both (pandas would silently read the first)."""
+    read = {normalise_name(name) for name in COLUMNS}
+    seen: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        if normalise_name(h) in read:
+            seen.setdefault(normalise_name(h), []).append(i)
+    repeated = {k: v for k, v in seen.items() if len(v) > 1}
+    for positions in repeated.values():
+        name = header[positions[0]]
+        where = " and ".join(f"column {column_letter(i)}" for i in positions)
+        log.add(1, name, name, f"the column {name!r} appears {len(positions)} times ({where}); a Fingertips "
+                "download has it once. Delete the extra column (or download the file again)")
+    if repeated:
+        raise FileUnreadable
 
 
 class _FingertipsNames(ProblemLog):

@@ -118,6 +118,7 @@ def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geogr
         if bad.any():
             log.add_rows(part["_row"].to_numpy()[bad], num_col, num_txt[bad], "not a number; expected a count or "
                          "NULL", rule="ndtms number")
+        num = _refuse_impossible_counts(num, num_txt, part["_row"].to_numpy(), num_col, log)
         frame = pd.DataFrame({"_period": part["_period"], "_area_code": part["_area_code"],
                               "_area_name": part["_area_name"], "_row": part["_row"], "num": num,
                               "null": is_null})
@@ -127,6 +128,7 @@ def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geogr
             if bad.any():
                 log.add_rows(part["_row"].to_numpy()[bad], den_col, den_txt[bad], "not a number; expected a count "
                              "or NULL", rule="ndtms number")
+            den = _refuse_impossible_counts(den, den_txt, part["_row"].to_numpy(), den_col, log)
             frame["den"] = den
         g = frame.groupby(["_period", "_area_name"], sort=False, dropna=False)
         agg = g.agg(_area_code=("_area_code", "first"), _row=("_row", "min"), null=("null", "any"),
@@ -166,6 +168,21 @@ def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geogr
     # names that matched nothing were reported above; keep them out of the code checks
     rows = rows[rows["area_code"].isin({c for c in codes.values() if c})].reset_index(drop=True)
     return ReadResult(rows, COLUMN_NAMES)
+
+
+def _refuse_impossible_counts(numbers: pd.Series, text: pd.Series, rows: np.ndarray, column: str,
+                              log: ProblemLog) -> pd.Series:
+    """Negative or infinite counts, reported under the file's own column (not the value derived from them), and
+    left out of the sums so that the derived value is not reported again."""
+    x = numbers.to_numpy(dtype=float, na_value=np.nan)
+    negative, infinite = x < 0, np.isinf(x)
+    if negative.any():
+        log.add_rows(rows[negative], column, text[negative], "a negative count; a count can't be below 0",
+                     rule="ndtms negative count")
+    if infinite.any():
+        log.add_rows(rows[infinite], column, text[infinite], "not a finite number; expected a count or NULL",
+                     rule="ndtms not finite")
+    return numbers.where(~(negative | infinite))
 
 
 def _metric_columns(spec: dict, cols: dict) -> tuple[str | None, str | None]:

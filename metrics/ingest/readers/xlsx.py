@@ -1,6 +1,10 @@
-"""The project's template as an Excel workbook (.xlsx): the first sheet, its cells as Excel typed them."""
+"""The project's template as an Excel workbook (.xlsx): the first visible sheet, its cells as Excel typed them.
+
+A workbook is a zip; one whose parts expand beyond the configured limit (a shared-strings "bomb") is refused
+before openpyxl reads it."""
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,9 +15,29 @@ from metrics.ingest.text import (NUMERIC, TEMPLATE_REQUIRED, FileUnreadable, Rea
                                  excel_date_period, template_columns)
 
 
-def read_template_xlsx(path: Path, file_name: str, log: ProblemLog) -> ReadResult:
+def expanded_size(path: Path) -> int | None:
+    """The bytes the workbook's parts take uncompressed, as the zip's directory states them (None: not a zip)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return None
+
+
+def read_template_xlsx(path: Path, file_name: str, log: ProblemLog, max_expanded_mb: int | None = None
+                       ) -> ReadResult:
     import openpyxl
 
+    if max_expanded_mb is None:
+        from metrics.settings import default_settings
+
+        max_expanded_mb = default_settings().upload.max_workbook_expanded_mb
+    expanded = expanded_size(path)
+    if expanded is not None and expanded > max_expanded_mb * 1_000_000:
+        log.add(None, None, None, f"the workbook expands to {expanded / 1e6:,.0f} MB when opened (its parts, "
+                f"uncompressed), more than the {max_expanded_mb:,} MB allowed (upload.max_workbook_expanded_mb in "
+                "config/settings.yaml); save the data as 'CSV UTF-8', or split it into smaller workbooks")
+        raise FileUnreadable
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # not a zip, corrupt, password-protected
@@ -21,10 +45,17 @@ def read_template_xlsx(path: Path, file_name: str, log: ProblemLog) -> ReadResul
                 "saved by Excel")
         raise FileUnreadable from None
     try:
-        ws = wb.worksheets[0]
+        visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        if not visible:
+            log.add(None, None, None, "the workbook has no visible sheets" if wb.worksheets else
+                    "the workbook has no sheets; expected a sheet with the template's header row and data rows")
+            raise FileUnreadable
+        ws = visible[0]
         if len(wb.worksheets) > 1:
-            log.add(None, None, None, f"the workbook has {len(wb.worksheets)} sheets; only the first, "
-                    f"{ws.title!r}, was read", WARNING)
+            hidden = len(wb.worksheets) - len(visible)
+            log.add(None, None, None, f"the workbook has {len(wb.worksheets)} sheets"
+                    + (f" ({hidden} hidden)" if hidden else "") + f"; only the first visible one, {ws.title!r}, "
+                    "was read", WARNING)
         it = ws.iter_rows(values_only=True)
         header = next(it, None)
         if header is None or not any(v not in (None, "") for v in header):
@@ -54,6 +85,16 @@ def read_template_xlsx(path: Path, file_name: str, log: ProblemLog) -> ReadResul
             if isinstance(v, str) and v.startswith("="):
                 log.add_rows([row], c, [v], "a formula cell; expected a plain value (copy the column and "
                              "Paste Special > Values)", rule="formula")
+                strs.append("")
+                continue
+            if v is not None and not isinstance(v, (str, int, float, bool, datetime, date)):
+                # An array formula (or a data table formula): openpyxl gives an object, never a value.
+                text = getattr(v, "text", None)
+                log.add_rows([row], c, [str(text) if text else type(v).__name__],
+                             "an array formula cell; expected a plain value (copy the column and Paste Special > "
+                             "Values)" if "formula" in type(v).__name__.lower() else
+                             f"a cell of a kind the template cannot take ({type(v).__name__}); expected a plain "
+                             "value", rule="formula")
                 strs.append("")
                 continue
             if v is None:
