@@ -18,7 +18,7 @@ from metrics import demo
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, default_catalogue
 from metrics.columns import DEFAULT_BREAKDOWN
-from metrics.ingest.pipeline import prepare, write_revision
+from metrics.ingest.pipeline import Prepared, prepare, write_revision
 from metrics.ingest.text import TEMPLATE_COLUMNS
 from metrics.paths import DATA_DIR
 from metrics.store import RevisionInfo, Store
@@ -144,7 +144,7 @@ def build_database(path: Path, catalogue: Catalogue | None = None, geography: Ge
         with store.transaction() as cur:
             store.replace_areas(cur, areas_frame(geography))
             store.set_meta(cur, "dataset", "demonstration" if observations is None else "custom")
-        real: list[tuple[RealFile, object]] = []
+        real: list[tuple[RealFile, Prepared]] = []
         if include_published:
             real = [(f, prepare_real(f, catalogue, geography)) for f in real_files()]
             published, skipped = published_template(PUBLISHED_VALUES, catalogue)

@@ -70,7 +70,7 @@ def loaded_data_words(rows: pd.DataFrame, level_names: dict[str, str]) -> list[s
         periods = order[0] if len(order) == 1 else f"{order[0]} to {order[-1]} ({len(order)} periods)"
         levels = pd.Series([level_names.get(c, "other") for c in part["area_code"].unique()]).value_counts()
         named = {"england": "England", "region": "regions", "utla": "local authorities", "cdp": "CDP footprints"}
-        areas = ", ".join(f"{n} {named.get(level, level)}" if level != "england" else "England"
+        areas = ", ".join(f"{n} {named.get(str(level), str(level))}" if level != "england" else "England"
                           for level, n in levels.items())
         out.append(f"{words}: {periods}; {areas}")
     return out

@@ -181,8 +181,9 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
     eng = rows[rows["area_code"] == ENGLAND_CODE]
     eng_x, eng_y = eng["period"].tolist(), eng["value"].astype(float).tolist()
     eng_hover = _hover_rows(eng, ind) if not eng.empty else []
-    layout: dict[str, Any]
-    data, annotations, layout = [], [], {}
+    layout: dict[str, Any] = {}
+    data: list[Any] = []
+    annotations: list[Any] = []
     for n, code in enumerate(codes):
         r, c = n // ncols, n % ncols
         suffix = "" if n == 0 else str(n + 1)

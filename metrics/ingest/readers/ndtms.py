@@ -170,7 +170,7 @@ def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geogr
     return ReadResult(rows, COLUMN_NAMES)
 
 
-def _refuse_impossible_counts(numbers: pd.Series, text: pd.Series, rows: np.ndarray, column: str,
+def _refuse_impossible_counts(numbers: pd.Series, text: pd.Series, rows: np.ndarray, column: str | None,
                               log: ProblemLog) -> pd.Series:
     """Negative or infinite counts, reported under the file's own column (not the value derived from them), and
     left out of the sums so that the derived value is not reported again."""
