@@ -67,6 +67,16 @@ def _derive_old(frame_rows: list[dict], catalogue: Catalogue, geography: Geograp
     return derive_frame(frame[_DERIVE_INPUT].copy(), catalogue, geography)
 
 
+def _cell_without_derived_row(store, geography: Geography, metric_key: str, code: str, like: dict) -> dict | None:
+    """The cell of `code` for `like`'s period as a derive input row, when the store has versions of it but the
+    pages no longer show it; None when it never had a version."""
+    if store.cell_history(metric_key, code, like["period"]).empty:
+        return None
+    area = geography.get(code)
+    return {**like, "area_code": code, "area_name": area.name, "level": area.level, "region_code": area.region_code,
+            "is_aggregate": False, "revision_id": 1 << 62}
+
+
 def fill_changes(model: ReportModel, store, catalogue: Catalogue, geography: Geography,
                  revisions: pd.DataFrame) -> None:
     since = model.since
@@ -126,7 +136,11 @@ def fill_changes(model: ReportModel, store, catalogue: Catalogue, geography: Geo
             for code in dict.fromkeys([*own_codes, *bench_codes]):
                 cur = by_cell.get((code, period))
                 if cur is None:
-                    continue
+                    # A cell shown then but not now (a demonstration benchmark beside a real series) still
+                    # decided the verdict at revision n.
+                    cur = _cell_without_derived_row(store, geography, ind.key, code, now)
+                    if cur is None:
+                        continue
                 if cur.get("is_aggregate"):
                     if _rev(cur) > n:  # an aggregated region changed since: its figure then is not at hand
                         unknown = unknown or bench_col == "compared_to_region"

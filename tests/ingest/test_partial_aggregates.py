@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from metrics.areas import default_geography
@@ -51,9 +52,10 @@ def test_joint_cdp_has_no_continuity_of_care_where_worcestershire_was_published_
         assert math.isnan(row.lower95) and math.isnan(row.upper95)
         assert row.compared_to_england == "Not compared" and row.compared_to_goal == "Not compared"
         assert row.aggregation_note == f"Not available: Worcestershire's {period} figure was published without counts"
-    # the years where both members have counts are still the pooled figure of both
-    assert footprint["2023/24"].aggregation_note == "Aggregated from 2 of 2 member areas"
-    assert not math.isnan(footprint["2023/24"].value)
+    # Worcestershire's series is real, so its demonstration 2023/24 figure is not stored (issue 16): no pooled
+    # 2023/24 figure either
+    assert footprint["2023/24"].aggregation_note == "Not available: Worcestershire has no 2023/24 figure"
+    assert math.isnan(footprint["2023/24"].value)
 
 
 def test_london_is_not_derived_from_barnet_alone(db):
@@ -100,4 +102,4 @@ def test_a_published_region_wins_over_a_derived_one(db, tmp_path):
     assert derived.aggregation_note == "Aggregated from 14 of 14 member areas"
     _load(db, _template(tmp_path, f"continuity_of_care,{WEST_MIDLANDS},2023/24 Q3,47.5,,"))
     published = _shown(db, "continuity_of_care", WEST_MIDLANDS)["2023/24 Q3"]
-    assert not published.is_aggregate and published.value == 47.5 and published.aggregation_note is None
+    assert not published.is_aggregate and published.value == 47.5 and pd.isna(published.aggregation_note)
