@@ -4,6 +4,7 @@ import streamlit as st
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
 from metrics.periods import parse_period
+from metrics.vocabulary import PERIOD_KIND_WORDS_PLURAL
 from pages import common
 
 cat = common.catalogue()
@@ -20,10 +21,15 @@ with c1:
 ind = cat.get(metric_key)
 periods = common.periods_for_metric(metric_key)
 with c2:
-    period = common.period_picker(periods)
+    period = common.period_picker(periods, default=common.latest_period(metric_key))
 with c3:
     sort_by = st.radio("Sort bars by", ["Value", "Name"], horizontal=True, key="sort", bind="query-params")
 codes = common.areas_picker()
+other_kinds = [p for p in periods if parse_period(p).kind != ind.period_kind]
+if other_kinds:
+    st.caption(f"{ind.short_name} also has periods of another kind than its own "
+               f"({PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}): "
+               f"{', '.join(other_kinds[:6])}{' ...' if len(other_kinds) > 6 else ''}. Choose one under Period.")
 
 st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))
 common.definition_link(metric_key)

@@ -33,8 +33,8 @@ if show_region and region is not None and region.level == "region":
 
 rows = common.series(metric_key, codes)
 # A metric stored with two kinds of period (NDTMS quarters beside Fingertips years, say) is two series, not one
-# line: the reader picks the kind, the one with the latest period first.
-kinds = rows.sort_values("period_sortable", ascending=False)["period_kind"].drop_duplicates().tolist()
+# line: the reader picks the kind, the metric's own kind (the catalogue's) first, then the others latest first.
+kinds = pr.period_kinds_in_order(rows, ind.period_kind)
 if len(kinds) > 1:
     kind = st.radio("Periods", kinds, format_func=lambda k: PERIOD_KIND_WORDS.get(k, k).capitalize(), horizontal=True,
                     key="periods", bind="query-params",

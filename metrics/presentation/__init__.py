@@ -16,14 +16,14 @@ from metrics.presentation.words import (
     comparison_word_colour, goal_colour, unit_words, trend_words, goal_words, area_label, area_options,
 )
 from metrics.presentation.formats import (
-    SUPPRESSED, is_missing, format_number, format_value, format_ci, format_count, value_with_note, short_source,
+    SUPPRESSED, is_missing, format_number, format_value, format_ci, format_count, value_with_note, value_or_reason, short_source,
 )
 from metrics.presentation.downloads import (
     FORMULA_PREFIXES, problems_for_display, neutralise_cell, neutralise_formulas, download_notes, to_csv_bytes,
     to_excel_bytes, export_frame,
 )
 from metrics.presentation.tables import (
-    scorecard_rows, in_area_profile, tartan_frame, series_table, SPINE_RANGE_COLUMNS, spine_ranges, spine_rows,
+    other_kinds_words, period_kinds_in_order, period_kinds_with_others, scorecard_rows, in_area_profile, tartan_frame, series_table, SPINE_RANGE_COLUMNS, spine_ranges, spine_rows,
 )
 from metrics.presentation.figures import (
     trend_figure, compare_bar_figure, small_multiples_figure, spine_figure,
@@ -34,8 +34,8 @@ __all__ = [
     "POLARITY_WORDS", "CI_WORDS", "LEVEL_SUFFIX", "ENGLAND_LINE_COLOUR", "REGION_COLOUR", "AREA_COLOUR",
     "comparison_colour", "comparison_word_colour", "goal_colour", "unit_words", "trend_words", "goal_words",
     "area_label", "area_options", "SUPPRESSED", "is_missing", "format_number", "format_value", "format_ci",
-    "format_count", "value_with_note", "short_source", "FORMULA_PREFIXES", "problems_for_display",
+    "format_count", "value_with_note", "value_or_reason", "short_source", "FORMULA_PREFIXES", "problems_for_display",
     "neutralise_cell", "neutralise_formulas", "download_notes", "to_csv_bytes", "to_excel_bytes", "export_frame",
-    "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS", "spine_ranges",
+    "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others", "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS", "spine_ranges",
     "spine_rows", "trend_figure", "compare_bar_figure", "small_multiples_figure", "spine_figure",
 ]

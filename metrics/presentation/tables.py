@@ -12,12 +12,45 @@ import pandas as pd
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Indicator
 from metrics.presentation.formats import (SUPPRESSED, format_ci, format_count, format_value, is_missing,
-                                          short_source, value_with_note)
+                                          short_source, value_or_reason, value_with_note)
 from metrics.presentation.words import goal_words, trend_words
-from metrics.vocabulary import LEVELS_IN_A_REGION, NOT_COMPARED
+from metrics.vocabulary import LEVELS_IN_A_REGION, NOT_COMPARED, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
 
-__all__ = ["scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
+__all__ = ["other_kinds_words", "period_kinds_in_order", "period_kinds_with_others", "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
            "spine_ranges", "spine_rows"]
+
+
+def other_kinds_words(others: pd.DataFrame, catalogue, geography: Geography) -> str:
+    """What the pages say when areas have a metric in a kind of period other than its own.
+
+    others: store.other_period_kinds(...) (metric_key, area_code, period_kind, latest_period, periods)."""
+    parts = []
+    for (key, kind), g in others.groupby(["metric_key", "period_kind"], sort=False):
+        ind = catalogue.get(key)
+        areas = ", ".join(geography.areas[c].name if c in geography.areas else c for c in g["area_code"])
+        n = int(g["periods"].max())
+        words = PERIOD_KIND_WORDS_PLURAL.get(kind, kind) if n > 1 else PERIOD_KIND_WORDS.get(kind, kind)
+        latest = g.sort_values("latest_sortable")["latest_period"].iloc[-1]
+        parts.append(f"{ind.short_name} also has {n} {words} for {areas} (latest {latest}); shown here in "
+                     f"{PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}, its own kind of period")
+    return "Other periods: " + "; ".join(parts) + "."
+
+
+def period_kinds_in_order(rows: pd.DataFrame, own_kind: str) -> list[str]:
+    """The kinds of period in a series, the metric's own kind first (its default view), then the others with
+    the latest period first."""
+    kinds = rows.sort_values("period_sortable", ascending=False)["period_kind"].drop_duplicates().tolist()
+    return sorted(kinds, key=lambda k: k != own_kind)
+
+
+def period_kinds_with_others(period_kinds: dict[str, str], others: pd.DataFrame) -> dict[str, str]:
+    """period_kinds with each metric of `others` switched to its other kind of period (the one with the latest
+    period when there are several)."""
+    out = dict(period_kinds)
+    if not others.empty:
+        chosen = others.sort_values("latest_sortable").groupby("metric_key")["period_kind"].last()
+        out.update(chosen.to_dict())
+    return out
 
 
 def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: str, latest: pd.DataFrame,
@@ -48,7 +81,7 @@ def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: 
         base = {"key": ind.key, "Indicator": ind.short_name, "Tier": ind.tier.capitalize(), "Unit": ind.unit}
         note = ""
         if r is not None and level_ok:
-            value_text = value_with_note(r["value"], ind.unit, r["value_note"])
+            value_text = value_or_reason(r["value"], ind.unit, r["value_note"], r.get("aggregation_note"))
             bench_col = "compared_to_england" if benchmark == "England" else "compared_to_region"
             comparison = r[bench_col]
             if isinstance(r.get("aggregation_note"), str) and r["aggregation_note"]:
@@ -125,7 +158,8 @@ def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_cod
                 row[name] = "No data"
             else:
                 period = "" if eng is not None and r.period == eng.period else f" ({r.period})"
-                row[name] = f"{format_value(r.value, ind.unit, r.value_note)}{period} · {r.compared_to_england}"
+                value = value_or_reason(r.value, ind.unit, r.value_note, getattr(r, "aggregation_note", None))
+                row[name] = f"{value}{period} · {r.compared_to_england}"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -138,7 +172,8 @@ def series_table(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     out = pd.DataFrame({
         "Area": rows["area_name"].to_numpy(),
         "Period": rows["period"].to_numpy(),
-        "Value": [value_with_note(v, ind.unit, n) for v, n in zip(rows["value"], rows["value_note"])],
+        "Value": [value_or_reason(v, ind.unit, n, a) for v, n, a in
+                  zip(rows["value"], rows["value_note"], rows.get("aggregation_note", [None] * len(rows)))],
         "95% CI": [format_ci(lo, hi, ind.unit) for lo, hi in zip(rows["lower95"], rows["upper95"])],
         "Count": [format_count(c) for c in rows["count"]],
         "Denominator": [format_count(d) for d in rows["denominator"]],

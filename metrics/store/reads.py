@@ -5,12 +5,14 @@ Every query takes its own cursor and fetches fully, so pages may read from many 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 
 import pandas as pd
 import pyarrow as pa
 
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_VALUE_COLUMNS
+from metrics.areas import ENGLAND_CODE as BENCHMARK_CODE  # whose periods define a metric's "latest"
 from metrics.store.schema import CHANGED, VERSION_COLUMNS
 
 # The columns of indicator_values a page reads, the labels as text.
@@ -26,6 +28,12 @@ VALUE_COLUMNS = """v.metric_key, v.area_code, a.area_name, v.level, v.region_cod
 _INCOMING_JOINED = "_incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown)"
 _STATUS = f"CASE WHEN o.metric_key IS NULL THEN 'new' WHEN {CHANGED} THEN 'changed' ELSE 'unchanged' END"
 _OLD_VALUES = ", ".join(f"o.{c} AS old_{c}" for c in OBS_VALUE_COLUMNS)
+
+
+def _kinds_lists(period_kinds: Mapping[str, str] | None) -> tuple[list[str], list[str]]:
+    """A metric -> period kind mapping as two parallel lists (a query unnests them into rows)."""
+    items = sorted((period_kinds or {}).items())
+    return [k for k, _ in items], [v for _, v in items]
 
 
 def derive_input(cur, metric_keys: list[str]) -> pa.Table:
@@ -85,24 +93,63 @@ class Reads:
         return hashlib.sha256(csv_text.encode()).hexdigest()
 
     # ------------------------------------------------------------------ reading: what the pages show
-    def latest_for_area(self, area_code: str, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
-        """For each metric, the area's row in the latest period that has any value for the area."""
-        return self._query(
-            f"""SELECT {VALUE_COLUMNS}
-                FROM indicator_values v JOIN areas a USING (area_code)
-                WHERE v.area_code = ? AND v.breakdown = ?
-                QUALIFY row_number() OVER (PARTITION BY v.metric_key ORDER BY v.period_sortable DESC) = 1""",
-            [area_code, breakdown],
-        )
+    def latest_for_area(self, area_code: str, period_kinds: Mapping[str, str] | None = None,
+                        breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """For each metric, the area's row in the metric's latest period (see latest_for_areas)."""
+        return self.latest_for_areas([area_code], period_kinds, breakdown)
 
-    def latest_for_areas(self, area_codes: list[str], breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+    def latest_for_areas(self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None,
+                         breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """For each metric and area, the area's row in the metric's latest period.
+
+        period_kinds maps a metric to the kind of period its "latest" is taken from (the catalogue's period_kind,
+        or another kind a reader chose): the latest period of that kind England has, so that a lone row of another
+        kind (one quarter beside annual data) never displaces it; an area whose data stops earlier shows its own
+        latest period of that kind. A metric England has no period of that kind for (a local measure) takes the
+        area's latest of that kind; a metric not in period_kinds, the area's latest of any kind.
+        """
+        keys, kinds = _kinds_lists(period_kinds)
         return self._query(
-            f"""SELECT {VALUE_COLUMNS}
+            f"""WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind),
+                bench AS (SELECT v.metric_key, max(v.period_sortable) AS latest
+                          FROM indicator_values v JOIN kinds k
+                            ON k.metric_key = v.metric_key AND k.period_kind = v.period_kind
+                          WHERE v.area_code = ? AND v.breakdown = ? GROUP BY v.metric_key)
+                SELECT {VALUE_COLUMNS}
                 FROM indicator_values v JOIN areas a USING (area_code)
+                LEFT JOIN kinds k ON k.metric_key = v.metric_key
+                LEFT JOIN bench b ON b.metric_key = v.metric_key
                 WHERE v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                  AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)
+                  AND (b.latest IS NULL OR v.period_sortable <= b.latest)
                 QUALIFY row_number() OVER (PARTITION BY v.metric_key, v.area_code
                                            ORDER BY v.period_sortable DESC) = 1""",
-            [area_codes, breakdown],
+            [keys, kinds, BENCHMARK_CODE, breakdown, list(area_codes), breakdown],
+        )
+
+    def latest_period(self, metric_key: str, period_kind: str, breakdown: str = DEFAULT_BREAKDOWN) -> str | None:
+        """The metric's latest period of one kind that England has; without one for England, the latest of that
+        kind any area has; None when the metric has no period of that kind."""
+        return self._scalar(
+            """SELECT period FROM indicator_values
+               WHERE metric_key = ? AND period_kind = ? AND breakdown = ?
+               ORDER BY area_code = ? DESC, period_sortable DESC LIMIT 1""",
+            [metric_key, period_kind, breakdown, BENCHMARK_CODE])
+
+    def other_period_kinds(self, area_codes: list[str], period_kinds: Mapping[str, str],
+                           breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """metric_key, area_code, period_kind, latest_period, latest_sortable, periods: the data some areas have in a kind of
+        period other than the metric's own (period_kinds), which the pages say exists and offer."""
+        keys, kinds = _kinds_lists(period_kinds)
+        return self._query(
+            """WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind)
+               SELECT v.metric_key, v.area_code, v.period_kind, arg_max(v.period, v.period_sortable) AS latest_period,
+                      max(v.period_sortable) AS latest_sortable, count(*) AS periods
+               FROM indicator_values v JOIN kinds k ON k.metric_key = v.metric_key
+               WHERE v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                 AND v.period_kind <> k.period_kind
+               GROUP BY ALL ORDER BY ALL""",
+            [keys, kinds, list(area_codes), breakdown],
         )
 
     def series(self, metric_key: str, area_codes: list[str], breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
@@ -136,17 +183,23 @@ class Reads:
             [metric_key, period, breakdown, area_codes, area_codes, level, level],
         )
 
-    def latest_level_values(self, level: str = "utla", breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
-        """metric_key, period, area_code, value for every area of a level in each metric's latest period
-        (for spine charts and quintiles)."""
+    def latest_level_values(self, level: str = "utla", period_kinds: Mapping[str, str] | None = None,
+                            breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """metric_key, period, area_code, value for every area of a level in each metric's latest period with
+        values at that level, of the metric's kind in period_kinds (any kind for a metric not in it), for spine
+        charts and quintiles."""
+        keys, kinds = _kinds_lists(period_kinds)
         return self._query(
-            """WITH latest AS (
-                   SELECT metric_key, max(period_sortable) AS s FROM indicator_values
-                   WHERE level = ? AND breakdown = ? AND value IS NOT NULL GROUP BY metric_key)
+            """WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind),
+               of_kind AS (
+                   SELECT v.* FROM indicator_values v LEFT JOIN kinds k ON k.metric_key = v.metric_key
+                   WHERE v.level = ? AND v.breakdown = ? AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)),
+               latest AS (
+                   SELECT metric_key, max(period_sortable) AS s FROM of_kind WHERE value IS NOT NULL
+                   GROUP BY metric_key)
                SELECT v.metric_key, v.period, v.area_code, v.value
-               FROM indicator_values v JOIN latest l ON v.metric_key = l.metric_key AND v.period_sortable = l.s
-               WHERE v.level = ? AND v.breakdown = ?""",
-            [level, breakdown, level, breakdown],
+               FROM of_kind v JOIN latest l ON v.metric_key = l.metric_key AND v.period_sortable = l.s""",
+            [keys, kinds, level, breakdown],
         )
 
     def periods_for_metric(self, metric_key: str) -> pd.DataFrame:
