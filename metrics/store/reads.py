@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_VALUE_COLUMNS
 from metrics.areas import ENGLAND_CODE as BENCHMARK_CODE  # whose periods define a metric's "latest"
-from metrics.store.schema import CHANGED, VERSION_COLUMNS
+from metrics.store.schema import CHANGED, FIGURES_CHANGED, VERSION_COLUMNS
 
 # The columns of indicator_values a page reads, the labels as text.
 VALUE_COLUMNS = """v.metric_key, v.area_code, a.area_name, v.level, v.region_code, v.period, v.breakdown,
@@ -24,9 +24,18 @@ VALUE_COLUMNS = """v.metric_key, v.area_code, a.area_name, v.level, v.region_cod
     v.recent_trend::VARCHAR AS recent_trend,
     v.revision_id"""
 
-# The incoming rows of a preview (n) each with its stored row (o), and the status of each.
-_INCOMING_JOINED = "_incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown)"
-_STATUS = f"CASE WHEN o.metric_key IS NULL THEN 'new' WHEN {CHANGED} THEN 'changed' ELSE 'unchanged' END"
+# The incoming rows of a preview (n) each with its stored row (o) and its area's name, and the status of each:
+# "changed" when a figure changed, "description changed" when only the source or note did.
+_INCOMING_JOINED = ("_incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown) "
+                    "LEFT JOIN areas a ON a.area_code = n.area_code")
+_STATUS = (f"CASE WHEN o.metric_key IS NULL THEN 'new' WHEN {FIGURES_CHANGED} THEN 'changed' "
+           f"WHEN {CHANGED} THEN 'description changed' ELSE 'unchanged' END")
+# Revisions in words: what each one did, for lists and pickers (never "nan").
+_REVISION_DESCRIPTION = """CASE
+    WHEN action = 'rollback' THEN 'Rollback of revision ' || rolls_back::VARCHAR
+    WHEN action = 'build' THEN 'Initial build' || coalesce(': ' || note, '')
+    ELSE 'Upload of ' || coalesce(file_name, 'a file') || coalesce(' (' || file_format || ')', '')
+         || coalesce(': ' || note, '') END"""
 _OLD_VALUES = ", ".join(f"o.{c} AS old_{c}" for c in OBS_VALUE_COLUMNS)
 
 
@@ -54,7 +63,42 @@ class Reads:
 
     # ------------------------------------------------------------------ reading: revisions and export
     def revisions(self) -> pd.DataFrame:
-        return self._query("SELECT * FROM revisions ORDER BY revision_id DESC")
+        """Every revision, newest first, with `description` (what it did, in words) and `rolled_back_by` (the
+        rollback that undid it and stands, or missing)."""
+        return self._query(
+            f"""SELECT r.*, {_REVISION_DESCRIPTION} AS description,
+                       (SELECT max(u.revision_id) FROM revisions u
+                        WHERE u.action = 'rollback' AND u.rolls_back = r.revision_id
+                          AND NOT EXISTS (SELECT 1 FROM revisions w
+                                          WHERE w.action = 'rollback' AND w.rolls_back = u.revision_id))
+                       AS rolled_back_by
+                FROM revisions r ORDER BY revision_id DESC""")
+
+    def rollback_preview(self, revision_id: int) -> pd.DataFrame:
+        """What rolling back a revision would do, cell by cell, without doing it: each cell the revision wrote that
+        is still current, with its current value and the value it goes back to (`action` "restore" or
+        "remove"). Cells a later revision changed are not listed: a rollback keeps them."""
+        key = "metric_key, area_code, period, breakdown"
+        return self._query(
+            f"""WITH still_current AS (SELECT * FROM observations WHERE revision_id = ?),
+                prior AS (
+                    SELECT h.*, row_number() OVER (PARTITION BY h.metric_key, h.area_code, h.period, h.breakdown
+                                                   ORDER BY h.revision_id DESC) AS rn
+                    FROM observation_history h JOIN still_current s USING ({key})
+                    WHERE h.revision_id < ?)
+                SELECT s.metric_key, s.area_code, a.area_name, s.period, s.breakdown,
+                       s.value AS current_value, s.source AS current_source,
+                       CASE WHEN p.metric_key IS NULL OR p.is_deleted THEN NULL ELSE p.value END AS restored_value,
+                       CASE WHEN p.metric_key IS NULL OR p.is_deleted THEN NULL ELSE p.source END AS restored_source,
+                       CASE WHEN p.metric_key IS NULL OR p.is_deleted THEN 'remove' ELSE 'restore' END AS action
+                FROM still_current s LEFT JOIN (SELECT * FROM prior WHERE rn = 1) p USING ({key})
+                LEFT JOIN areas a ON a.area_code = s.area_code
+                ORDER BY action DESC, s.metric_key, s.area_code, s.period, s.breakdown""",
+            [revision_id, revision_id])
+
+    def revision_cells_written(self, revision_id: int) -> int:
+        """How many cells a revision wrote (current or changed since)."""
+        return int(self._scalar("SELECT count(*) FROM observation_versions WHERE revision_id = ?", [revision_id]))
 
     def cell_history(self, metric_key: str, area_code: str, period: str, breakdown: str = DEFAULT_BREAKDOWN):
         """Every version of one cell, oldest first, with the revision that wrote it."""
@@ -224,23 +268,28 @@ class Reads:
 
     # ------------------------------------------------------------------ previews of an upload, computed in DuckDB
     def preview(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """Each incoming row with its current stored values (old_*) and status new / changed / unchanged."""
+        """Each incoming row with its area's name, its current stored values (old_*) and status new / changed /
+        description changed / unchanged."""
         return self._query_incoming(
-            rows, f"""SELECT n.*, {_OLD_VALUES}, {_STATUS} AS status FROM {_INCOMING_JOINED}
+            rows, f"""SELECT n.*, a.area_name, {_OLD_VALUES}, {_STATUS} AS status FROM {_INCOMING_JOINED}
                       ORDER BY n.metric_key, n.area_code, n.period, n.breakdown""")
 
     def preview_counts(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """metric_key, area_code, status (new / changed / unchanged), rows: the preview, grouped."""
+        """metric_key, area_code, area_name, status (new / changed / description changed / unchanged), rows: the
+        preview, grouped."""
         return self._query_incoming(
-            rows, f"""SELECT n.metric_key, n.area_code, {_STATUS} AS status, count(*) AS rows
-                      FROM {_INCOMING_JOINED} GROUP BY ALL ORDER BY 1, 2, 3""")
+            rows, f"""SELECT n.metric_key, n.area_code, a.area_name, {_STATUS} AS status, count(*) AS rows
+                      FROM {_INCOMING_JOINED} GROUP BY ALL ORDER BY 1, 2, 4""")
 
     def preview_changes(self, rows: pd.DataFrame, limit: int = 2000) -> pd.DataFrame:
-        """Changed rows first, then new ones, old -> new (at most `limit` rows)."""
+        """Changed rows first, then those whose description alone changed, then new ones, old -> new (at most
+        `limit` rows), each with its area's name."""
         return self._query_incoming(
-            rows, f"""SELECT * FROM (SELECT n.*, {_OLD_VALUES}, {_STATUS} AS status FROM {_INCOMING_JOINED})
+            rows, f"""SELECT * FROM (SELECT n.*, a.area_name, {_OLD_VALUES}, {_STATUS} AS status
+                                     FROM {_INCOMING_JOINED})
                       WHERE status <> 'unchanged'
-                      ORDER BY status = 'new', metric_key, area_code, period, breakdown LIMIT ?""", [limit])
+                      ORDER BY CASE status WHEN 'changed' THEN 0 WHEN 'description changed' THEN 1 ELSE 2 END,
+                               metric_key, area_code, period, breakdown LIMIT ?""", [limit])
 
     def _query_incoming(self, rows: pd.DataFrame, sql: str, params: list | None = None) -> pd.DataFrame:
         """A query over the incoming rows (as _incoming) on a cursor of its own."""

@@ -38,8 +38,9 @@ def test_preview_shows_changes_before_commit(db, tmp_path):
         changes = store.preview_changes(prepared.rows)
         assert store.export_fingerprint() == before  # preview writes nothing
     assert (summary.new, summary.changed, summary.unchanged) == (0, 1, 0)
-    assert table.to_dict("records") == [{"metric_key": "unmet_need_ocu", "area_code": "E10000034", "new": 0,
-                                         "changed": 1, "unchanged": 0}]
+    assert table.to_dict("records") == [{"metric_key": "unmet_need_ocu", "area_code": "E10000034",
+                                         "area_name": "Worcestershire", "new": 0, "changed": 1,
+                                         "description changed": 0, "unchanged": 0}]
     assert changes.old_value.iloc[0] == pytest.approx(old) and changes.value.iloc[0] == 60
 
 
