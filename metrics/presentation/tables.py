@@ -16,8 +16,54 @@ from metrics.presentation.formats import (SUPPRESSED, format_ci, format_count, f
 from metrics.presentation.words import goal_words, trend_words
 from metrics.vocabulary import LEVELS_IN_A_REGION, NOT_COMPARED, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
 
-__all__ = ["other_kinds_words", "period_kinds_in_order", "period_kinds_with_others", "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
+__all__ = ["rollback_plan_for_display", "REVISION_COLUMN_NAMES", "revisions_for_display", "PREVIEW_COLUMN_NAMES", "preview_for_display",
+           "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others", "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
            "spine_ranges", "spine_rows"]
+
+
+REVISION_COLUMN_NAMES = {
+    "revision_id": "Revision", "description": "What it did", "created_at": "When (UTC)", "author": "By",
+    "rows_new": "Rows added", "rows_changed": "Rows changed (figures or description)",
+    "rows_unchanged": "Rows unchanged or kept", "rows_removed": "Rows removed", "undone": "Rolled back",
+}
+
+
+def revisions_for_display(revisions: pd.DataFrame) -> pd.DataFrame:
+    """store.revisions() as the Upload page lists them: readable column names, and whether each was rolled back
+    (and by which revision) in words."""
+    out = revisions.assign(undone=[f"Yes, by revision {int(r)}" if pd.notna(r) else "" for r in
+                                   revisions["rolled_back_by"]])
+    return out[list(REVISION_COLUMN_NAMES)].rename(columns=REVISION_COLUMN_NAMES)
+
+
+PREVIEW_COLUMN_NAMES = {
+    "status": "Status", "metric_key": "Metric", "area_code": "Area code", "area_name": "Area", "period": "Period",
+    "breakdown": "Breakdown", "old_value": "Value now", "value": "New value", "old_lower95": "Lower 95% now",
+    "lower95": "New lower 95%", "old_upper95": "Upper 95% now", "upper95": "New upper 95%", "old_count": "Count now",
+    "count": "New count", "old_denominator": "Denominator now", "denominator": "New denominator",
+    "old_source": "Source now", "source": "New source", "old_value_note": "Note now", "value_note": "New note",
+    "new": "New", "changed": "Changed", "description changed": "Description changed", "unchanged": "Unchanged",
+}
+
+
+def preview_for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A preview frame (pipeline.preview's table or store.preview_changes) with readable column names, the area's
+    name beside its code; columns not listed in PREVIEW_COLUMN_NAMES are left out."""
+    cols = [c for c in PREVIEW_COLUMN_NAMES if c in frame.columns]
+    return frame[cols].rename(columns=PREVIEW_COLUMN_NAMES)
+
+
+def rollback_plan_for_display(cells: pd.DataFrame) -> pd.DataFrame:
+    """store.rollback_preview's cells as the confirmation lists them: what each becomes, in words."""
+    return pd.DataFrame({
+        "Action": ["Restore earlier value" if a == "restore" else "Remove (added by the revision)"
+                   for a in cells["action"]],
+        "Metric": cells["metric_key"].to_numpy(), "Area code": cells["area_code"].to_numpy(),
+        "Area": cells["area_name"].to_numpy(), "Period": cells["period"].to_numpy(),
+        "Breakdown": cells["breakdown"].to_numpy(), "Value now": cells["current_value"].to_numpy(),
+        "Value after": cells["restored_value"].to_numpy(), "Source now": cells["current_source"].to_numpy(),
+        "Source after": cells["restored_source"].to_numpy(),
+    })
 
 
 def other_kinds_words(others: pd.DataFrame, catalogue, geography: Geography) -> str:

@@ -56,13 +56,14 @@ class ChangeSummary:
     described: int = 0  # only the source or note changed ("description changed")
 
 
-def rolled_back_by(cur, revision_id: int) -> int | None:
-    """The rollback revision that undid `revision_id` and stands (was not itself rolled back), or None."""
+def rolled_back_by(cur, revision_id: int, other_than: int) -> int | None:
+    """The rollback revision, other than `other_than` (the one being written), that undid `revision_id` and
+    stands (was not itself rolled back), or None."""
     rows = cur.execute(
         """SELECT r.revision_id FROM revisions r
-           WHERE r.action = 'rollback' AND r.rolls_back = ?
+           WHERE r.action = 'rollback' AND r.rolls_back = ? AND r.revision_id <> ?
              AND NOT EXISTS (SELECT 1 FROM revisions u WHERE u.action = 'rollback' AND u.rolls_back = r.revision_id)
-           ORDER BY r.revision_id DESC LIMIT 1""", [revision_id]).fetchall()
+           ORDER BY r.revision_id DESC LIMIT 1""", [revision_id, other_than]).fetchall()
     return int(rows[0][0]) if rows else None
 
 
@@ -179,7 +180,7 @@ class WriteTransaction:
             raise StoreError(f"revision {revision_id} does not exist")
         if exists[0][0] == "build":
             raise StoreError(f"revision {revision_id} is the initial build; rebuild the database instead")
-        undone_by = rolled_back_by(cur, revision_id)
+        undone_by = rolled_back_by(cur, revision_id, rid)
         if undone_by is not None:
             raise StoreError(f"revision {revision_id} was already rolled back by revision {undone_by}; there is "
                              "nothing left to undo, and nothing was written")
