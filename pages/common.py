@@ -143,7 +143,9 @@ def _values_for_period(_store, metric_key: str, period: str, area_codes: tuple[s
 
 @st.cache_data(ttl=_TTL, max_entries=2, show_spinner=False)
 def _spine_ranges(_store) -> pd.DataFrame:
-    return presentation.spine_ranges(catalogue().ordered(), _store.latest_level_values("utla", catalogue().period_kinds()), stats.spine_stats)
+    return presentation.spine_ranges(catalogue().ordered(),
+                                     _store.latest_level_values("utla", catalogue().period_kinds()),
+                                     stats.spine_stats)
 
 
 @st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
@@ -156,7 +158,8 @@ def _data_as_of(_store):
     return _store.data_as_of()
 
 
-_CACHED = (_latest_for_area, _latest_for_areas, _other_period_kinds, _latest_period, _series, _sparklines, _values_for_period, _spine_ranges,
+_CACHED = (_latest_for_area, _latest_for_areas, _other_period_kinds, _latest_period, _series, _sparklines,
+           _values_for_period, _spine_ranges,
            _periods_for_metric, _data_as_of)
 
 

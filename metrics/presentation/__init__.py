@@ -16,15 +16,17 @@ from metrics.presentation.words import (
     comparison_word_colour, goal_colour, unit_words, trend_words, goal_words, area_label, area_options,
 )
 from metrics.presentation.formats import (
-    SUPPRESSED, is_missing, format_number, format_value, format_ci, format_count, value_with_note, value_or_reason, short_source,
+    SUPPRESSED, is_missing, format_number, format_value, format_ci, format_count, value_with_note, value_or_reason,
+    short_source,
 )
 from metrics.presentation.downloads import (
     FORMULA_PREFIXES, problems_for_display, neutralise_cell, neutralise_formulas, download_notes, to_csv_bytes,
     to_excel_bytes, export_frame,
 )
 from metrics.presentation.tables import (
-    rollback_plan_for_display, REVISION_COLUMN_NAMES, revisions_for_display, PREVIEW_COLUMN_NAMES, preview_for_display,
-    other_kinds_words, period_kinds_in_order, period_kinds_with_others, scorecard_rows, in_area_profile, tartan_frame, series_table, SPINE_RANGE_COLUMNS, spine_ranges, spine_rows,
+    rollback_plan_for_display, REVISION_COLUMN_NAMES, revisions_for_display, PREVIEW_COLUMN_NAMES,
+    preview_for_display, other_kinds_words, period_kinds_in_order, period_kinds_with_others, scorecard_rows,
+    in_area_profile, tartan_frame, series_table, SPINE_RANGE_COLUMNS, spine_ranges, spine_rows,
 )
 from metrics.presentation.figures import (
     trend_figure, compare_bar_figure, small_multiples_figure, spine_figure,
@@ -37,7 +39,8 @@ __all__ = [
     "area_label", "area_options", "SUPPRESSED", "is_missing", "format_number", "format_value", "format_ci",
     "format_count", "value_with_note", "value_or_reason", "short_source", "FORMULA_PREFIXES", "problems_for_display",
     "neutralise_cell", "neutralise_formulas", "download_notes", "to_csv_bytes", "to_excel_bytes", "export_frame",
-    "rollback_plan_for_display", "REVISION_COLUMN_NAMES", "revisions_for_display", "PREVIEW_COLUMN_NAMES", "preview_for_display",
-    "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others", "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS", "spine_ranges",
+    "rollback_plan_for_display", "REVISION_COLUMN_NAMES", "revisions_for_display", "PREVIEW_COLUMN_NAMES",
+    "preview_for_display", "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others",
+    "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS", "spine_ranges",
     "spine_rows", "trend_figure", "compare_bar_figure", "small_multiples_figure", "spine_figure",
 ]

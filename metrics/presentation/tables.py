@@ -16,8 +16,9 @@ from metrics.presentation.formats import (SUPPRESSED, format_ci, format_count, f
 from metrics.presentation.words import goal_words, trend_words
 from metrics.vocabulary import LEVELS_IN_A_REGION, NOT_COMPARED, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
 
-__all__ = ["rollback_plan_for_display", "REVISION_COLUMN_NAMES", "revisions_for_display", "PREVIEW_COLUMN_NAMES", "preview_for_display",
-           "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others", "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
+__all__ = ["rollback_plan_for_display", "REVISION_COLUMN_NAMES", "revisions_for_display", "PREVIEW_COLUMN_NAMES",
+           "preview_for_display", "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others",
+           "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
            "spine_ranges", "spine_rows"]
 
 

@@ -182,8 +182,8 @@ class Reads:
 
     def other_period_kinds(self, area_codes: list[str], period_kinds: Mapping[str, str],
                            breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
-        """metric_key, area_code, period_kind, latest_period, latest_sortable, periods: the data some areas have in a kind of
-        period other than the metric's own (period_kinds), which the pages say exists and offer."""
+        """metric_key, area_code, period_kind, latest_period, latest_sortable, periods: the data some areas have in
+        a kind of period other than the metric's own (period_kinds), which the pages say exists and offer."""
         keys, kinds = _kinds_lists(period_kinds)
         return self._query(
             """WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind)
