@@ -73,7 +73,8 @@ else:
     suppressed = bars[bars["value"].isna()]
     if not suppressed.empty:
         st.caption("Suppressed or missing: " + "; ".join(
-            f"{r.area_name}: {r.value_note or 'no value'}" for r in suppressed.itertuples()))
+            f"{r.area_name}: {pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note)}"
+            for r in suppressed.itertuples()))
 
 # Below the bars, the trends of the same areas and the data, each built only when its expander is opened (kept in
 # the URL as ?trends= / ?data=): the page first draws the bars alone.

@@ -126,3 +126,9 @@ def test_cdp_scorecard_says_why_an_aggregate_has_no_value(built_db):
                                           "counts")
     assert cdp.loc["2022/23", "Value"] == ("Not available: Worcestershire's 2022/23 figure was published without "
                                           "counts")
+
+
+def test_compare_says_why_the_cdp_has_no_value(built_db):
+    at = run_page("compare", metric="continuity_of_care", period="2022/23", areas=["CDP0001", WORCS])
+    assert ("Suppressed or missing: Herefordshire and Worcestershire CDP: Not available: Worcestershire's 2022/23 "
+            "figure was published without counts") in all_text(at)
