@@ -87,6 +87,7 @@ def test_source_only_preview_and_rollback_confirmation(browser, built_db, tmp_pa
         page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(upload))
         page.get_by_text("No problems found.").wait_for()
         wait_idle(page)
+        expect(page.locator("[data-testid=stMetricValue]")).to_have_count(4)
         labels = page.locator("[data-testid=stMetricLabel]").all_inner_texts()
         values = page.locator("[data-testid=stMetricValue]").all_inner_texts()
         assert dict(zip(labels, values)) == {"New": "0", "Changed": "0", "Description changed": "1",
