@@ -150,6 +150,10 @@ class Catalogue(BaseModel):
         except KeyError:
             raise KeyError(f"unknown metric {key!r}") from None
 
+    def period_kinds(self) -> dict[str, str]:
+        """Each metric's kind of period: the kind its "latest" period is taken from on every page."""
+        return {i.key: i.period_kind for i in self.indicators}
+
     def outcome_name(self, key: str) -> str:
         return next(o.name for o in self.outcomes if o.key == key)
 

@@ -140,13 +140,23 @@ _TTL = settings().app.cache_ttl_seconds
 
 
 @st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
-def _latest_for_area(_store, area_code: str) -> pd.DataFrame:
-    return _store.latest_for_area(area_code)
+def _latest_for_area(_store, area_code: str, kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return _store.latest_for_area(area_code, dict(kinds))
 
 
 @st.cache_data(ttl=_TTL, max_entries=128, show_spinner=False)
-def _latest_for_areas(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
-    return _store.latest_for_areas(list(area_codes))
+def _latest_for_areas(_store, area_codes: tuple[str, ...], kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return _store.latest_for_areas(list(area_codes), dict(kinds))
+
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _other_period_kinds(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _store.other_period_kinds(list(area_codes), catalogue().period_kinds())
+
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _latest_period(_store, metric_key: str, period_kind: str) -> str | None:
+    return _store.latest_period(metric_key, period_kind)
 
 
 @st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
@@ -166,10 +176,11 @@ def _values_for_period(_store, metric_key: str, period: str, area_codes: tuple[s
 
 @st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
 def _spine_ranges(_store, real_only: bool = False) -> pd.DataFrame:
-    values = _store.latest_level_values("utla")
+    kinds = catalogue().period_kinds()
+    values = _store.latest_level_values("utla", kinds)
     if real_only and not values.empty:
         # A series is real or demonstration as a whole, so an area's latest row tells which series are real.
-        latest = _store.latest_for_areas([a.code for a in geography().utlas()])
+        latest = _store.latest_for_areas([a.code for a in geography().utlas()], kinds)
         real = latest.loc[~presentation.is_demo_flags(latest), ["metric_key", "area_code"]].drop_duplicates()
         values = values.merge(real, on=["metric_key", "area_code"])
     return presentation.spine_ranges(catalogue().ordered(), values, stats.spine_stats)
@@ -185,7 +196,8 @@ def _data_as_of(_store):
     return _store.data_as_of()
 
 
-_CACHED = (_latest_for_area, _latest_for_areas, _series, _sparklines, _values_for_period, _spine_ranges,
+_CACHED = (_latest_for_area, _latest_for_areas, _other_period_kinds, _latest_period, _series, _sparklines,
+           _values_for_period, _spine_ranges,
            _periods_for_metric, _data_as_of)
 
 
@@ -200,14 +212,52 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     return presentation.real_only(frame) if real_data_only() else frame
 
 
-@damage_explained
-def latest_for_area(area_code: str) -> pd.DataFrame:
-    return _shown(_latest_for_area(store(), area_code))
+def _kinds_key(period_kinds: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((period_kinds or catalogue().period_kinds()).items()))
 
 
 @damage_explained
-def latest_for_areas(area_codes) -> pd.DataFrame:
-    return _shown(_latest_for_areas(store(), tuple(area_codes)))
+def latest_for_area(area_code: str, period_kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each metric's row for the area in its latest period of its catalogue kind (or of the kinds given)."""
+    return _shown(_latest_for_area(store(), area_code, _kinds_key(period_kinds)))
+
+
+@damage_explained
+def latest_for_areas(area_codes, period_kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    return _shown(_latest_for_areas(store(), tuple(area_codes), _kinds_key(period_kinds)))
+
+
+@damage_explained
+def latest_period(metric_key: str) -> str | None:
+    """The metric's latest period of its catalogue kind that England has (a page's default period)."""
+    return _latest_period(store(), metric_key, catalogue().get(metric_key).period_kind)
+
+
+def other_period_kinds_choice(area_codes, key: str = "other_periods") -> dict[str, str]:
+    """Where the areas have data in a kind of period other than a metric's own (quarters beside years), say so
+    and offer it (a switch kept in the URL); returns the kind of period each metric's latest is taken from."""
+    others = _other_period_kinds(store(), tuple(area_codes))
+    kinds = catalogue().period_kinds()
+    if others.empty:
+        return kinds
+    st.caption(presentation.other_kinds_words(others, catalogue(), geography()))
+    if st.toggle("Show those periods instead", key=key, bind="query-params",
+                 help="Each indicator is shown in its own kind of period (the latest England has) unless this "
+                      "is on; then the indicators listed above show their other kind of period."):
+        return presentation.period_kinds_with_others(kinds, others)
+    return kinds
+
+
+def other_period_kinds_note(area_codes) -> None:
+    """Where the areas have data in a kind of period other than a metric's own, say so with a link to it on
+    Trends (pages that place a metric among all authorities keep to its own kind)."""
+    others = _other_period_kinds(store(), tuple(area_codes))
+    if others.empty:
+        return
+    links = " · ".join(f"[{catalogue().get(r.metric_key).short_name}, {area_name(r.area_code)}: {r.latest_period}]"
+                       f"(trends?metric={r.metric_key}&area={r.area_code}&periods={r.period_kind})"
+                       for r in others.itertuples())
+    st.caption(presentation.other_kinds_words(others, catalogue(), geography()) + f" On Trends: {links}")
 
 
 @damage_explained
@@ -328,6 +378,10 @@ def url_multiselect(label: str, options: list, param: str, default: list, format
     return list(value)
 
 
+def area_name(code: str) -> str:
+    return geography().areas[code].name if code in geography().areas else code
+
+
 def area_label(code: str) -> str:
     return presentation.area_label(code, geography())
 
@@ -368,12 +422,16 @@ def benchmark_picker(area_code: str, key: str = "benchmark") -> str:
                     help="Significantly better or worse than this benchmark, using the 95% confidence interval")
 
 
-def period_picker(periods: list[str], key: str = "period", label: str = "Period") -> str | None:
-    """Periods latest first; the latest is the default."""
+def period_picker(periods: list[str], key: str = "period", label: str = "Period",
+                  default: str | None = None) -> str | None:
+    """Periods latest first; `default` (the metric's latest period of its own kind that England has) or else the
+    first is the default."""
     if not periods:
         return None
-    return st.selectbox(label, periods, index=0, key=key, bind="query-params",
-                        help="Defaults to the latest period with data")
+    return st.selectbox(label, periods, index=periods.index(default) if default in periods else 0, key=key,
+                        bind="query-params",
+                        help="Defaults to the indicator's latest period of its own kind (years, say) that England "
+                             "has; periods of another kind (quarters) are in the list too")
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ region = region if region is not None and region.level == "region" else None
 area_latest = common.latest_for_area(area_code)
 england = common.latest_for_area(ENGLAND_CODE)
 region_latest = common.latest_for_area(region.code) if region is not None else None
+common.other_period_kinds_note([area_code])
 # The profile compares like with like: each metric in the latest period of the authorities; the area's row in
 # that period may not be its own latest, so look it up in the series where needed.
 spine = pr.spine_rows(cat.ordered(), common.spine_ranges(), area_latest, england, region_latest)

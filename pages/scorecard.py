@@ -23,9 +23,11 @@ with c2:
 
 area = geo.get(area_code)
 region = geo.region_of(area_code) if area.level in LEVELS_IN_A_REGION else None
-latest = common.latest_for_area(area_code)
-england = common.latest_for_area(ENGLAND_CODE)
-region_latest = common.latest_for_area(region.code) if region is not None and region.level == "region" else None
+kinds = common.other_period_kinds_choice([area_code], key="other_periods")
+latest = common.latest_for_area(area_code, kinds)
+england = common.latest_for_area(ENGLAND_CODE, kinds)
+region_latest = (common.latest_for_area(region.code, kinds) if region is not None and region.level == "region"
+                 else None)
 
 indicators = [i for i in cat.ordered() if i.tier != "local" or area_code in i.areas]
 rows = pr.scorecard_rows(indicators, area_code, area.level, latest, england, region_latest,
@@ -102,7 +104,8 @@ codes = common.areas_picker("Areas for the overview (type to search)", param="ru
 if not codes:
     st.info("Choose one or more areas to compare them side by side.")
 else:
-    rug_latest = common.latest_for_areas(list(codes) + [ENGLAND_CODE])
+    rug_kinds = common.other_period_kinds_choice(codes, key="rug_periods")
+    rug_latest = common.latest_for_areas(list(codes) + [ENGLAND_CODE], rug_kinds)
     rug = pr.tartan_frame(cat.ordered(), rug_latest, codes, geo)
     if rug.empty:
         st.info("No data for these areas.")

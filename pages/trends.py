@@ -34,8 +34,8 @@ if show_region and region is not None and region.level == "region":
 
 rows = common.series(metric_key, codes)
 # A metric stored with two kinds of period (NDTMS quarters beside Fingertips years, say) is two series, not one
-# line: the reader picks the kind, the one with the latest period first.
-kinds = rows.sort_values("period_sortable", ascending=False)["period_kind"].drop_duplicates().tolist()
+# line: the reader picks the kind, the metric's own kind (the catalogue's) first, then the others latest first.
+kinds = pr.period_kinds_in_order(rows, ind.period_kind)
 if len(kinds) > 1:
     kind = st.radio("Periods", kinds, format_func=lambda k: PERIOD_KIND_WORDS.get(k, k).capitalize(), horizontal=True,
                     key="periods", bind="query-params",
@@ -70,8 +70,8 @@ fig = pr.trend_figure(rows, ind, order_codes, period_order, periods_words)
 st.plotly_chart(fig, width="stretch", key="trend_chart")
 
 last = rows.sort_values("period_sortable").groupby("area_code").tail(1)
-described = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} in {r.period}"
-                      for r in last.itertuples())
+described = "; ".join(f"{r.area_name} {pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note)} "
+                      f"in {r.period}" for r in last.itertuples())
 target = f" A dashed green line marks the target ({ind.target.label})." if ind.target else ""
 st.caption(f"Chart: line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
            f"{', '.join(rows.drop_duplicates('area_code')['area_name'])}, with 95% confidence intervals as error "

@@ -103,7 +103,8 @@ def _cmd_ingest(args) -> int:
         return EXIT_FAIL
     with store:
         summary, _ = preview(store, prepared)
-        print(f"Summary: {summary.new:,} new, {summary.changed:,} changed, {summary.unchanged:,} unchanged")
+        print(f"Summary: {summary.new:,} new, {summary.changed:,} changed, {summary.described:,} description "
+              f"changed (source or note only), {summary.unchanged:,} unchanged")
         if args.dry_run:
             print("Dry run: nothing was written.")
             return EXIT_OK
@@ -111,7 +112,7 @@ def _cmd_ingest(args) -> int:
         rid, summary = commit(store, prepared, author=args.author or current_user())
         _err("committed")
     print(f"Committed revision {rid}: {summary.new:,} new, {summary.changed:,} changed, "
-          f"{summary.unchanged:,} unchanged")
+          f"{summary.described:,} description changed, {summary.unchanged:,} unchanged")
     return EXIT_OK
 
 
@@ -122,7 +123,7 @@ def _cmd_history(args) -> int:
     with store:
         rev = store.revisions()
     cols = ["revision_id", "created_at", "author", "action", "file_name", "file_format", "rows_new",
-            "rows_changed", "rows_unchanged", "rows_removed", "rolls_back", "note"]
+            "rows_changed", "rows_unchanged", "rows_removed", "rolls_back", "description"]
     with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_colwidth", 60):
         print(rev[cols].astype(object).fillna("").to_string(index=False))
     return EXIT_OK

@@ -28,9 +28,11 @@ from metrics.ingest.readers.template_csv import CHUNK_ROWS, read_template_csv
 from metrics.ingest.readers.xlsx import read_template_xlsx
 from metrics.ingest.text import FileUnreadable, read_header
 from metrics.ingest.validate import store_frame, validate_rows
-from metrics.store import ChangeSummary, RevisionInfo, Store
+from metrics.store import ChangeSummary, RevisionInfo, Store, StoreError
 
 Progress = Callable[[str, float | None], None]
+DESCRIPTION_CHANGED = "description changed"  # only the source or note of a stored row changed
+PREVIEW_STATUSES = ("new", "changed", DESCRIPTION_CHANGED, "unchanged")
 
 
 class IngestRejected(Exception):
@@ -71,6 +73,7 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
     hashing.shutdown(wait=False)
     rows = pd.DataFrame(columns=OBS_COLUMNS)
     detected, encoding, read = None, None, 0
+    areas_of_rows: dict[int, str] = {}
     try:
         say("Checking the file's encoding and format", 0.05)
         is_xlsx = path.suffix.lower() in (".xlsx", ".xlsm") or _is_zip(path)
@@ -115,16 +118,41 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
         read = len(res.rows)
         say(f"Checking {read:,} rows", 0.55)
         checked = validate_rows(res.rows, log, catalogue, geography, res.column_names)
+        areas_of_rows = _areas_of_problem_rows(res.rows, log)
         rows = store_frame(checked)
         del res, checked  # before release_free_memory below: only the compact rows stay
     except FileUnreadable:
         pass
     log.finish()
     say("Checked", 0.9)
-    prepared = Prepared(file_name, detected, sha_future.result(), rows, log.frame(), encoding)
+    problems = _with_area_names(log.frame(), areas_of_rows, geography)
+    prepared = Prepared(file_name, detected, sha_future.result(), rows, problems, encoding)
     if read > CHUNK_ROWS:  # a file read in several chunks leaves freed memory the commit would sit on
         release_free_memory()
     return prepared
+
+
+def _areas_of_problem_rows(rows: pd.DataFrame, log: ProblemLog) -> dict[int, str]:
+    """The area code as written on each file row that has a problem."""
+    wanted = {p.row for p in log.items if p.row is not None}
+    if not wanted or "_row" not in rows or "area_code" not in rows:
+        return {}
+    hit = rows[rows["_row"].isin(wanted)]
+    return {int(r): str(a) for r, a in zip(hit["_row"], hit["area_code"]) if isinstance(a, str) and a.strip()}
+
+
+def _with_area_names(problems: pd.DataFrame, areas_of_rows: dict[int, str], geography: Geography) -> pd.DataFrame:
+    """The problems with an `area` column after `row`: the row's area code with its name ("E10000034
+    Worcestershire"), the code alone when it is not known, empty for a problem of the whole file."""
+    def label(row) -> str:
+        code = areas_of_rows.get(int(row)) if pd.notna(row) else None
+        if not code:
+            return ""
+        resolved = geography.resolve_code(code.strip().upper())
+        return f"{code} {geography.areas[resolved].name}" if resolved in geography.areas else code
+    out = problems.copy()
+    out.insert(out.columns.get_loc("row") + 1, "area", [label(r) for r in out["row"]])
+    return out
 
 
 def release_free_memory() -> None:
@@ -156,15 +184,17 @@ def preview(store: Store, prepared: Prepared) -> tuple[ChangeSummary, pd.DataFra
     by_area = store.preview_counts(prepared.rows)
     totals = by_area.groupby("status")["rows"].sum() if not by_area.empty else pd.Series(dtype=int)
     summary = ChangeSummary(new=int(totals.get("new", 0)), changed=int(totals.get("changed", 0)),
-                            unchanged=int(totals.get("unchanged", 0)))
-    table = (by_area.pivot_table(index=["metric_key", "area_code"], columns="status", values="rows",
+                            unchanged=int(totals.get("unchanged", 0)),
+                            described=int(totals.get(DESCRIPTION_CHANGED, 0)))
+    by_area = by_area.assign(area_name=by_area["area_name"].fillna(""))
+    table = (by_area.pivot_table(index=["metric_key", "area_code", "area_name"], columns="status", values="rows",
                                  aggfunc="sum", fill_value=0).reset_index() if not by_area.empty
-             else pd.DataFrame(columns=["metric_key", "area_code"]))
-    for c in ("new", "changed", "unchanged"):
+             else pd.DataFrame(columns=["metric_key", "area_code", "area_name"]))
+    for c in PREVIEW_STATUSES:
         if c not in table:
             table[c] = 0
     table.columns.name = None
-    return summary, table[["metric_key", "area_code", "new", "changed", "unchanged"]]
+    return summary, table[["metric_key", "area_code", "area_name", *PREVIEW_STATUSES]]
 
 
 def changed_rows(store: Store, prepared: Prepared, limit: int = 2000) -> pd.DataFrame:
@@ -203,6 +233,12 @@ def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue |
     """Undo a revision as a new one, with the derived values it changes, in one transaction. Returns the new
     revision, its summary and the cells kept because a later revision changed them."""
     catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    # Refused before a revision is opened (and again inside the transaction, should another writer get there first).
+    revs = store.revisions().set_index("revision_id")
+    if revision_id in revs.index and pd.notna(revs.loc[revision_id, "rolled_back_by"]):
+        raise StoreError(f"revision {revision_id} was already rolled back by revision "
+                         f"{int(revs.loc[revision_id, 'rolled_back_by'])}; there is nothing left to undo, and nothing "
+                         "was written")
     with store.write(RevisionInfo.rollback_of(revision_id, author)) as tx:
         tx.rollback_revision(revision_id)
         for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
@@ -212,6 +248,42 @@ def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue |
             tx.replace_derived(metric_keys, derived)
     assert tx.summary is not None  # rollback_revision set it
     return tx.revision_id, tx.summary, tx.conflicts
+
+
+@dataclass
+class RollbackPlan:
+    """What rolling back a revision would do (shown for confirmation before it is done)."""
+    revision_id: int
+    description: str
+    cells: pd.DataFrame  # store.rollback_preview: the cells it restores or removes
+    kept: int  # cells a later revision changed, which the rollback keeps
+    refused: str | None  # why it cannot be rolled back, or None
+
+    @property
+    def restored(self) -> int:
+        return int((self.cells["action"] == "restore").sum())
+
+    @property
+    def removed(self) -> int:
+        return int((self.cells["action"] == "remove").sum())
+
+
+def rollback_plan(store: Store, revision_id: int) -> RollbackPlan:
+    """What rollback(store, revision_id) would restore, remove and keep, or why it would be refused."""
+    revs = store.revisions().set_index("revision_id")
+    if revision_id not in revs.index:
+        return RollbackPlan(revision_id, "", pd.DataFrame(columns=["action"]), 0,
+                            f"revision {revision_id} does not exist")
+    rev = revs.loc[revision_id]
+    refused = None
+    if rev["action"] == "build":
+        refused = f"revision {revision_id} is the initial build; rebuild the database instead"
+    elif pd.notna(rev["rolled_back_by"]):
+        refused = (f"revision {revision_id} was already rolled back by revision {int(rev['rolled_back_by'])}; "
+                   "there is nothing left to undo")
+    cells = store.rollback_preview(revision_id)
+    kept = store.revision_cells_written(revision_id) - len(cells)
+    return RollbackPlan(revision_id, str(rev["description"]), cells, int(kept) if refused is None else 0, refused)
 
 
 def sha256_of(path: Path | str) -> str:

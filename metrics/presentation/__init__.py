@@ -17,14 +17,17 @@ from metrics.presentation.words import (
     comparison_word_colour, goal_colour, unit_words, trend_words, goal_words, area_label, area_options,
 )
 from metrics.presentation.formats import (
-    SUPPRESSED, is_missing, format_number, format_value, format_ci, format_count, value_with_note, short_source,
+    SUPPRESSED, is_missing, format_number, format_value, format_ci, format_count, value_with_note, value_or_reason,
+    short_source,
 )
 from metrics.presentation.downloads import (
     problems_for_display, neutralise_cell, neutralise_formulas, download_notes, to_csv_bytes,
     to_excel_bytes, export_frame,
 )
 from metrics.presentation.tables import (
-    scorecard_rows, in_area_profile, tartan_frame, series_table, SPINE_RANGE_COLUMNS, spine_ranges, spine_rows,
+    rollback_plan_for_display, REVISION_COLUMN_NAMES, revisions_for_display, PREVIEW_COLUMN_NAMES,
+    preview_for_display, other_kinds_words, period_kinds_in_order, period_kinds_with_others, scorecard_rows,
+    in_area_profile, tartan_frame, series_table, SPINE_RANGE_COLUMNS, spine_ranges, spine_rows,
 )
 from metrics.presentation.demo import (
     DEMO_MARK, DEMO_LEGEND, DEMO_MARKER_COLOUR, NO_PUBLISHED_DATA, is_demo_flags, mark_demo, real_only,
@@ -39,8 +42,10 @@ __all__ = [
     "POLARITY_WORDS", "CI_WORDS", "LEVEL_SUFFIX", "ENGLAND_LINE_COLOUR", "REGION_COLOUR", "AREA_COLOUR",
     "comparison_colour", "comparison_word_colour", "goal_colour", "unit_words", "trend_words", "goal_words",
     "area_label", "area_options", "SUPPRESSED", "is_missing", "format_number", "format_value", "format_ci",
-    "format_count", "value_with_note", "short_source", "problems_for_display",
+    "format_count", "value_with_note", "value_or_reason", "short_source", "problems_for_display",
     "neutralise_cell", "neutralise_formulas", "download_notes", "to_csv_bytes", "to_excel_bytes", "export_frame",
+    "rollback_plan_for_display", "REVISION_COLUMN_NAMES", "revisions_for_display", "PREVIEW_COLUMN_NAMES",
+    "preview_for_display", "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others",
     "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS", "spine_ranges",
     "spine_rows", "DEMO_MARK", "DEMO_LEGEND", "DEMO_MARKER_COLOUR", "NO_PUBLISHED_DATA", "is_demo_flags",
     "mark_demo", "real_only", "demo_figures", "demo_count_words", "loaded_data_words", "where_to_get_real_data",

@@ -93,6 +93,8 @@ def trend_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], 
         annotations.append(dict(text=f"Target: {ind.target.label}", xref="x domain", x=0, xanchor="left",
                                 yref="y", y=ind.target.value, yanchor="bottom", showarrow=False,
                                 font=dict(color="#1F2328")))
+    if ind.value_type == "count" and len(data) > 1:
+        return _count_panels(data, ind, period_order, periods_words)
     layout = dict(
         title=dict(text=f"{ind.short_name} ({ind.unit}), {periods_words}", x=0, font=dict(size=16)),
         font=_FONT, plot_bgcolor="#FFFFFF", height=420, margin=dict(l=10, r=10, t=60, b=10),
@@ -104,6 +106,39 @@ def trend_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], 
                    **({"rangemode": "tozero"} if ind.unit != "count" else {})),
     )
     return _figure(data, layout)
+
+
+def _count_panels(traces: list[dict], ind: Indicator, period_order: Sequence[str], periods_words: str) -> go.Figure:
+    """A count's lines one panel per area, each on its own y axis: England's count (~290,000 in treatment) on an
+    authority's axis (~2,000) would flatten the authority's line at the bottom. Panels stacked, periods aligned."""
+    n = len(traces)
+    panel_px, gap_px = 200, 70
+    plot_px = n * panel_px + (n - 1) * gap_px
+    height, step = panel_px / plot_px, (panel_px + gap_px) / plot_px
+    layout: dict = {}
+    annotations = []
+    for k, trace in enumerate(traces):
+        suffix = "" if k == 0 else str(k + 1)
+        top = 1 - k * step
+        trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        layout[f"xaxis{suffix}"] = dict(
+            domain=[0, 1], anchor=f"y{suffix}", type="category", categoryorder="array",
+            categoryarray=list(period_order), showgrid=False, linecolor="#888",
+            **({} if k == 0 else {"matches": "x"}),
+            **({"title": dict(text="Period")} if k == n - 1 else {}))
+        layout[f"yaxis{suffix}"] = dict(domain=[_unit(top - height), _unit(top)], anchor=f"x{suffix}",
+                                        gridcolor="#E6E6E6", rangemode="tozero", title=dict(text=ind.unit))
+        annotations.append(dict(text=f"<b>{trace['name']}</b> (own scale)", xref="paper", yref="paper", x=0,
+                                y=_unit(top), xanchor="left", yanchor="bottom", showarrow=False,
+                                font=dict(size=14)))
+    layout.update(
+        title=dict(text=f"{ind.short_name} ({ind.unit}), {periods_words}: each area on its own scale", x=0,
+                   font=dict(size=16)),
+        font=_FONT, plot_bgcolor="#FFFFFF", height=plot_px + 80 + 60, margin=dict(l=10, r=10, t=80, b=60),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right", title=dict(text="")),
+        hovermode="closest", annotations=annotations,
+    )
+    return _figure(traces, layout)
 
 
 def compare_bar_figure(rows: pd.DataFrame, ind: Indicator, england_value: Any, period: str,
@@ -165,6 +200,11 @@ def compare_bar_figure(rows: pd.DataFrame, ind: Indicator, england_value: Any, p
     return _figure(data, layout)
 
 
+def _unit(x: float) -> float:
+    """A paper fraction rounded and kept within [0, 1]."""
+    return min(1.0, max(0.0, round(x, 9)))
+
+
 def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str],
                            period_order: Sequence[str]) -> go.Figure:
     """One small panel per area: the area's line and England's dashed line over all periods. The panels share
@@ -175,9 +215,13 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
     names = [str(rows.loc[rows["area_code"] == c, "area_name"].iloc[0]) for c in codes]
     ncols = min(3, len(codes))
     nrows = math.ceil(len(codes) / ncols)
-    hspace, vspace = 0.05, (0.18 if nrows > 1 else 0.1)
+    # Panels and the gaps between rows (for the slanted period labels and the next panel's title) keep their size
+    # in pixels whatever the number of rows, so the domains in paper fractions stay positive for 20 areas.
+    panel_px, gap_px = 220, 110
+    plot_px = nrows * panel_px + (nrows - 1) * gap_px
+    hspace, vspace = 0.05, gap_px / plot_px
     width = (1 - hspace * (ncols - 1)) / ncols
-    height = (1 - vspace * (nrows - 1)) / nrows
+    height = panel_px / plot_px
     eng = rows[rows["area_code"] == ENGLAND_CODE]
     eng_x, eng_y = eng["period"].tolist(), eng["value"].astype(float).tolist()
     eng_hover = _hover_rows(eng, ind) if not eng.empty else []
@@ -189,9 +233,13 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
         suffix = "" if n == 0 else str(n + 1)
         x0 = c * (width + hspace)
         y1 = 1 - r * (height + vspace)
-        layout[f"xaxis{suffix}"] = dict(domain=[x0, x0 + width], anchor=f"y{suffix}", type="category",
+        # Clamped to [0, 1]: the last row's or column's edge computed as 1 - n * step can come out as -1e-16,
+        # which plotly refuses.
+        x_domain = [_unit(x0), _unit(x0 + width)]
+        y_domain = [_unit(y1 - height), _unit(y1)]
+        layout[f"xaxis{suffix}"] = dict(domain=x_domain, anchor=f"y{suffix}", type="category",
                                         categoryorder="array", categoryarray=list(period_order), tickangle=-45)
-        layout[f"yaxis{suffix}"] = dict(domain=[y1 - height, y1], anchor=f"x{suffix}", gridcolor="#E6E6E6",
+        layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=f"x{suffix}", gridcolor="#E6E6E6",
                                         rangemode="tozero", **({} if n == 0 else {"matches": "y"}),
                                         **({} if c == 0 else {"showticklabels": False}))
         annotations.append(dict(text=names[n], xref="paper", yref="paper", x=x0 + width / 2, y=y1,
@@ -216,7 +264,7 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
     layout.update(
         title=dict(text=f"{ind.short_name} ({ind.unit}) over time, each area against England", x=0,
                    font=dict(size=16)),
-        font=_FONT, plot_bgcolor="#FFFFFF", height=300 * nrows + 60, margin=dict(l=10, r=10, t=90, b=10),
+        font=_FONT, plot_bgcolor="#FFFFFF", height=plot_px + 90 + 90, margin=dict(l=10, r=10, t=90, b=90),
         legend=dict(orientation="h", yanchor="bottom", y=1.08, x=1, xanchor="right"), annotations=annotations,
     )
     return _figure(data, layout)

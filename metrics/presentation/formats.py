@@ -69,6 +69,14 @@ def value_with_note(value: Any, unit: str, note: Any) -> str:
     return text
 
 
+def value_or_reason(value: Any, unit: str, note: Any, aggregation_note: Any = None) -> str:
+    """value_with_note; for an aggregate with no value, the reason in words from its aggregation note
+    ("Not available: Worcestershire's 2021/22 figure was published without counts")."""
+    if is_missing(value) and isinstance(aggregation_note, str) and aggregation_note.strip():
+        return aggregation_note
+    return value_with_note(value, unit, note)
+
+
 _FINGERTIPS_UPLOAD = re.compile(r"^Fingertips indicator (\S+) download .*$", re.S)
 _NDTMS_UPLOAD = re.compile(r"^NDTMS ViewIt export .*$", re.S)
 _TEMPLATE_UPLOAD = re.compile(r"^Upload .*$", re.S)

@@ -14,12 +14,92 @@ from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Indicator
 from metrics.presentation.demo import DEMO_MARK, mark_demo
 from metrics.presentation.formats import (SUPPRESSED, format_ci, format_count, format_value, is_missing,
-                                          short_source, value_with_note)
+                                          short_source, value_or_reason, value_with_note)
 from metrics.presentation.words import goal_words, trend_words
-from metrics.vocabulary import LEVELS_IN_A_REGION, NOT_COMPARED
+from metrics.vocabulary import LEVELS_IN_A_REGION, NOT_COMPARED, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
 
-__all__ = ["scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
+__all__ = ["rollback_plan_for_display", "REVISION_COLUMN_NAMES", "revisions_for_display", "PREVIEW_COLUMN_NAMES",
+           "preview_for_display", "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others",
+           "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
            "spine_ranges", "spine_rows"]
+
+
+REVISION_COLUMN_NAMES = {
+    "revision_id": "Revision", "description": "What it did", "created_at": "When (UTC)", "author": "By",
+    "rows_new": "Rows added", "rows_changed": "Rows changed (figures or description)",
+    "rows_unchanged": "Rows unchanged or kept", "rows_removed": "Rows removed", "undone": "Rolled back",
+}
+
+
+def revisions_for_display(revisions: pd.DataFrame) -> pd.DataFrame:
+    """store.revisions() as the Upload page lists them: readable column names, and whether each was rolled back
+    (and by which revision) in words."""
+    out = revisions.assign(undone=[f"Yes, by revision {int(r)}" if pd.notna(r) else "" for r in
+                                   revisions["rolled_back_by"]])
+    return out[list(REVISION_COLUMN_NAMES)].rename(columns=REVISION_COLUMN_NAMES)
+
+
+PREVIEW_COLUMN_NAMES = {
+    "status": "Status", "metric_key": "Metric", "area_code": "Area code", "area_name": "Area", "period": "Period",
+    "breakdown": "Breakdown", "old_value": "Value now", "value": "New value", "old_lower95": "Lower 95% now",
+    "lower95": "New lower 95%", "old_upper95": "Upper 95% now", "upper95": "New upper 95%", "old_count": "Count now",
+    "count": "New count", "old_denominator": "Denominator now", "denominator": "New denominator",
+    "old_source": "Source now", "source": "New source", "old_value_note": "Note now", "value_note": "New note",
+    "new": "New", "changed": "Changed", "description changed": "Description changed", "unchanged": "Unchanged",
+}
+
+
+def preview_for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A preview frame (pipeline.preview's table or store.preview_changes) with readable column names, the area's
+    name beside its code; columns not listed in PREVIEW_COLUMN_NAMES are left out."""
+    cols = [c for c in PREVIEW_COLUMN_NAMES if c in frame.columns]
+    return frame[cols].rename(columns=PREVIEW_COLUMN_NAMES)
+
+
+def rollback_plan_for_display(cells: pd.DataFrame) -> pd.DataFrame:
+    """store.rollback_preview's cells as the confirmation lists them: what each becomes, in words."""
+    return pd.DataFrame({
+        "Action": ["Restore earlier value" if a == "restore" else "Remove (added by the revision)"
+                   for a in cells["action"]],
+        "Metric": cells["metric_key"].to_numpy(), "Area code": cells["area_code"].to_numpy(),
+        "Area": cells["area_name"].to_numpy(), "Period": cells["period"].to_numpy(),
+        "Breakdown": cells["breakdown"].to_numpy(), "Value now": cells["current_value"].to_numpy(),
+        "Value after": cells["restored_value"].to_numpy(), "Source now": cells["current_source"].to_numpy(),
+        "Source after": cells["restored_source"].to_numpy(),
+    })
+
+
+def other_kinds_words(others: pd.DataFrame, catalogue, geography: Geography) -> str:
+    """What the pages say when areas have a metric in a kind of period other than its own.
+
+    others: store.other_period_kinds(...) (metric_key, area_code, period_kind, latest_period, periods)."""
+    parts = []
+    for (key, kind), g in others.groupby(["metric_key", "period_kind"], sort=False):
+        ind = catalogue.get(key)
+        areas = ", ".join(geography.areas[c].name if c in geography.areas else c for c in g["area_code"])
+        n = int(g["periods"].max())
+        words = PERIOD_KIND_WORDS_PLURAL.get(kind, kind) if n > 1 else PERIOD_KIND_WORDS.get(kind, kind)
+        latest = g.sort_values("latest_sortable")["latest_period"].iloc[-1]
+        parts.append(f"{ind.short_name} also has {n} {words} for {areas} (latest {latest}); shown here in "
+                     f"{PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}, its own kind of period")
+    return "Other periods: " + "; ".join(parts) + "."
+
+
+def period_kinds_in_order(rows: pd.DataFrame, own_kind: str) -> list[str]:
+    """The kinds of period in a series, the metric's own kind first (its default view), then the others with
+    the latest period first."""
+    kinds = rows.sort_values("period_sortable", ascending=False)["period_kind"].drop_duplicates().tolist()
+    return sorted(kinds, key=lambda k: k != own_kind)
+
+
+def period_kinds_with_others(period_kinds: dict[str, str], others: pd.DataFrame) -> dict[str, str]:
+    """period_kinds with each metric of `others` switched to its other kind of period (the one with the latest
+    period when there are several)."""
+    out = dict(period_kinds)
+    if not others.empty:
+        chosen = others.sort_values("latest_sortable").groupby("metric_key")["period_kind"].last()
+        out.update(chosen.to_dict())
+    return out
 
 
 def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: str, latest: pd.DataFrame,
@@ -53,7 +133,7 @@ def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: 
         base = {"key": ind.key, "Indicator": ind.short_name, "Tier": ind.tier.capitalize(), "Unit": ind.unit}
         note = ""
         if r is not None and level_ok:
-            value_text = value_with_note(r["value"], ind.unit, r["value_note"])
+            value_text = value_or_reason(r["value"], ind.unit, r["value_note"], r.get("aggregation_note"))
             bench_col = "compared_to_england" if benchmark == "England" else "compared_to_region"
             comparison = r[bench_col]
             if isinstance(r.get("aggregation_note"), str) and r["aggregation_note"]:
@@ -135,8 +215,8 @@ def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_cod
                 row[name] = "No data"
             else:
                 period = "" if eng is not None and r.period == eng.period else f" ({r.period})"
-                row[name] = mark_demo(f"{format_value(r.value, ind.unit, r.value_note)}{period} · "
-                                      f"{r.compared_to_england}", r.is_demo)
+                value = value_or_reason(r.value, ind.unit, r.value_note, getattr(r, "aggregation_note", None))
+                row[name] = mark_demo(f"{value}{period} · {r.compared_to_england}", r.is_demo)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -149,8 +229,9 @@ def series_table(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     out = pd.DataFrame({
         "Area": rows["area_name"].to_numpy(),
         "Period": rows["period"].to_numpy(),
-        "Value": [mark_demo(value_with_note(v, ind.unit, n), d)
-                  for v, n, d in zip(rows["value"], rows["value_note"], rows["is_demo"].fillna(False))],
+        "Value": [mark_demo(value_or_reason(v, ind.unit, n, a), d) for v, n, a, d in
+                  zip(rows["value"], rows["value_note"], rows.get("aggregation_note", [None] * len(rows)),
+                      rows["is_demo"].fillna(False))],
         "95% CI": [format_ci(lo, hi, ind.unit) for lo, hi in zip(rows["lower95"], rows["upper95"])],
         "Count": [format_count(c) for c in rows["count"]],
         "Denominator": [format_count(d) for d in rows["denominator"]],

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from metrics.columns import COMPARED_COLUMNS, DEFAULT_BREAKDOWN, OBS_COLUMNS
+from metrics.columns import COMPARED_COLUMNS, DEFAULT_BREAKDOWN, FIGURE_COLUMNS, OBS_COLUMNS
 from metrics.vocabulary import AREA_LEVELS, COMPARE_LABELS, GOAL_LABELS, PERIOD_KINDS, TREND_LABELS
 from metrics.store.connection import StoreError
 
@@ -150,6 +150,8 @@ VERSION_COLUMNS = ", ".join(OBS_COLUMNS + ["revision_id"])
 CURRENT = "replaced_by IS NULL AND NOT is_deleted"  # observation_versions' current rows
 # An incoming row n differs from its stored row o (is_demo included: it flips when real data replaces demo).
 CHANGED = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in COMPARED_COLUMNS)
+# ... in its figures (value, limits, count, denominator, demonstration or not), not only its source or note.
+FIGURES_CHANGED = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in FIGURE_COLUMNS)
 VIEWS = [
     f"CREATE VIEW observations AS SELECT {VERSION_COLUMNS} FROM observation_versions WHERE {CURRENT}",
     f"CREATE VIEW observation_history AS SELECT {VERSION_COLUMNS}, is_deleted FROM observation_versions "

@@ -28,7 +28,7 @@ from metrics.columns import OBS_COLUMNS, OBS_KEY
 from metrics.periods import parse_period
 from metrics.store.connection import StoreError
 from metrics.store.reads import derive_input
-from metrics.store.schema import CHANGED, CURRENT
+from metrics.store.schema import CHANGED, CURRENT, FIGURES_CHANGED
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,21 @@ class RevisionInfo:
 @dataclass(frozen=True)
 class ChangeSummary:
     new: int
-    changed: int
+    changed: int  # figures changed (value, limits, count, denominator)
     unchanged: int
     removed: int = 0
+    described: int = 0  # only the source or note changed ("description changed")
+
+
+def rolled_back_by(cur, revision_id: int, other_than: int) -> int | None:
+    """The rollback revision, other than `other_than` (the one being written), that undid `revision_id` and
+    stands (was not itself rolled back), or None."""
+    rows = cur.execute(
+        """SELECT r.revision_id FROM revisions r
+           WHERE r.action = 'rollback' AND r.rolls_back = ? AND r.revision_id <> ?
+             AND NOT EXISTS (SELECT 1 FROM revisions u WHERE u.action = 'rollback' AND u.rolls_back = r.revision_id)
+           ORDER BY r.revision_id DESC LIMIT 1""", [revision_id, other_than]).fetchall()
+    return int(rows[0][0]) if rows else None
 
 
 def periods_frame(labels: Iterable[str]) -> pd.DataFrame:
@@ -116,7 +128,8 @@ class WriteTransaction:
         metrics = sorted(rows["metric_key"].unique().tolist())
         status = cur.execute(
             f"""SELECT n._position, o.stored_row, o.metric_key IS NULL AS is_new,
-                       (o.metric_key IS NOT NULL AND ({CHANGED})) AS is_changed
+                       (o.metric_key IS NOT NULL AND ({CHANGED})) AS is_changed,
+                       (o.metric_key IS NOT NULL AND ({FIGURES_CHANGED})) AS is_figure_changed
                 FROM _incoming n
                 LEFT JOIN (SELECT rowid AS stored_row, * FROM observation_versions
                            WHERE {CURRENT} AND metric_key IN (SELECT unnest(?::VARCHAR[]))) o
@@ -127,8 +140,10 @@ class WriteTransaction:
         is_changed = np.zeros(len(rows), dtype=bool)
         is_new[status["_position"][status["is_new"]]] = True
         is_changed[status["_position"][status["is_changed"]]] = True
-        summary = ChangeSummary(new=int(is_new.sum()), changed=int(is_changed.sum()),
-                                unchanged=int(len(rows) - is_new.sum() - is_changed.sum()))
+        figures_changed = int(status["is_figure_changed"].sum())
+        summary = ChangeSummary(new=int(is_new.sum()), changed=figures_changed,
+                                unchanged=int(len(rows) - is_new.sum() - is_changed.sum()),
+                                described=int(is_changed.sum()) - figures_changed)
         if is_changed.any():
             # The versions this revision replaces stay where they are, marked as replaced by it (new cells have
             # none); the new versions are inserted later, alongside the first derivation.
@@ -142,7 +157,8 @@ class WriteTransaction:
         written = rows if written_mask.all() else rows.loc[written_mask]
         cur.execute(
             "UPDATE revisions SET rows_new = ?, rows_changed = ?, rows_unchanged = ? WHERE revision_id = ?",
-            [summary.new, summary.changed, summary.unchanged, rid],
+            # rows_changed counts every new version of a stored row: figures or description changed.
+            [summary.new, summary.changed + summary.described, summary.unchanged, rid],
         )
         if len(written):
             self._pending = written
@@ -164,6 +180,10 @@ class WriteTransaction:
             raise StoreError(f"revision {revision_id} does not exist")
         if exists[0][0] == "build":
             raise StoreError(f"revision {revision_id} is the initial build; rebuild the database instead")
+        undone_by = rolled_back_by(cur, revision_id, rid)
+        if undone_by is not None:
+            raise StoreError(f"revision {revision_id} was already rolled back by revision {undone_by}; there is "
+                             "nothing left to undo, and nothing was written")
         key = "metric_key, area_code, period, breakdown"
         cur.execute(
             f"""CREATE TEMP TABLE _undo AS

@@ -38,8 +38,9 @@ def test_preview_shows_changes_before_commit(db, tmp_path):
         changes = store.preview_changes(prepared.rows)
         assert store.export_fingerprint() == before  # preview writes nothing
     assert (summary.new, summary.changed, summary.unchanged) == (0, 1, 0)
-    assert table.to_dict("records") == [{"metric_key": "unmet_need_ocu", "area_code": "E10000034", "new": 0,
-                                         "changed": 1, "unchanged": 0}]
+    assert table.to_dict("records") == [{"metric_key": "unmet_need_ocu", "area_code": "E10000034",
+                                         "area_name": "Worcestershire", "new": 0, "changed": 1,
+                                         "description changed": 0, "unchanged": 0}]
     assert changes.old_value.iloc[0] == pytest.approx(old) and changes.value.iloc[0] == 60
 
 
@@ -53,7 +54,8 @@ def test_rollback_restores_earlier_values_exactly(db):
     with Store(db) as store:
         _, rsum, conflicts = rollback(store, rid, author="test")
         rev = store.revisions()
-    assert conflicts == 0 and rsum.changed + rsum.removed == summary.new + summary.changed
+    # Every version written is undone: figures changed and descriptions changed alike.
+    assert conflicts == 0 and rsum.changed + rsum.removed == summary.new + summary.changed + summary.described
     assert rev.iloc[0].action == "rollback" and rev.iloc[0].rolls_back == rid
     restored = _export(db)
     assert restored.equals(before)

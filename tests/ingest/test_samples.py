@@ -13,9 +13,10 @@ def _load(db, name, **kw):
     prepared = prepare(FIXTURES / name, **kw)
     assert prepared.ok, prepared.problems.to_string()
     with Store(db) as store:
-        summary, _ = preview(store, prepared)
-        assert summary.new + summary.changed + summary.unchanged == len(prepared.rows)
-        rid, _ = commit(store, prepared, author="test")
+        summary, table = preview(store, prepared)
+        # Issue 15: rows that change only their source or note are counted apart, as described.
+        assert summary.new + summary.changed + summary.described + summary.unchanged == len(prepared.rows)
+        rid, written = commit(store, prepared, author="test")
         rows = store.export_rows()
         rev = store.revisions().iloc[0]
     assert rev["revision_id"] == rid and rev["action"] == "upload" and rev["file_name"] == prepared.file_name

@@ -93,16 +93,17 @@ def test_a_metric_with_years_and_quarters_is_drawn_one_kind_at_a_time(mixed_peri
     draws only that kind, never years and quarters on one line."""
     at = run_page("trends", metric="continuity_of_care", area="E10000034")
     radio = at.radio(key="periods")
-    assert radio.options == ["Quarter", "Financial year"]  # the kind with the latest period first
-    spec = plotly_specs(at)[0]
-    assert spec["data"][0]["x"] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
-    assert spec["layout"]["title"]["text"].endswith(", all quarters")
-    radio.set_value("financial_year").run()
-    assert not at.exception
+    # Issue 15: the metric's own (catalogue) kind first and shown by default, not the kind with the latest period.
+    assert radio.options == ["Financial year", "Quarter"]
     spec = plotly_specs(at)[0]
     x = spec["data"][0]["x"]
     assert "2022/23" in x and not any("Q" in p for p in x)
     assert spec["layout"]["title"]["text"].endswith(", all financial years")
+    radio.set_value("quarter").run()
+    assert not at.exception
+    spec = plotly_specs(at)[0]
+    assert spec["data"][0]["x"] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
+    assert spec["layout"]["title"]["text"].endswith(", all quarters")
 
 
 def test_a_metric_with_one_kind_of_period_has_no_period_choice():
