@@ -151,7 +151,7 @@ def _with_area_names(problems: pd.DataFrame, areas_of_rows: dict[int, str], geog
         resolved = geography.resolve_code(code.strip().upper())
         return f"{code} {geography.areas[resolved].name}" if resolved in geography.areas else code
     out = problems.copy()
-    out.insert(out.columns.get_loc("row") + 1, "area", [label(r) for r in out["row"]])
+    out.insert(list(out.columns).index("row") + 1, "area", [label(r) for r in out["row"]])
     return out
 
 
@@ -235,10 +235,10 @@ def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue |
     catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
     # Refused before a revision is opened (and again inside the transaction, should another writer get there first).
     revs = store.revisions().set_index("revision_id")
-    if revision_id in revs.index and pd.notna(revs.loc[revision_id, "rolled_back_by"]):
-        raise StoreError(f"revision {revision_id} was already rolled back by revision "
-                         f"{int(revs.loc[revision_id, 'rolled_back_by'])}; there is nothing left to undo, and nothing "
-                         "was written")
+    undone_by = revs["rolled_back_by"].get(revision_id)
+    if undone_by is not None and pd.notna(undone_by):
+        raise StoreError(f"revision {revision_id} was already rolled back by revision {int(undone_by)}; there is "
+                         "nothing left to undo, and nothing was written")
     with store.write(RevisionInfo.rollback_of(revision_id, author)) as tx:
         tx.rollback_revision(revision_id)
         for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
@@ -278,8 +278,8 @@ def rollback_plan(store: Store, revision_id: int) -> RollbackPlan:
     refused = None
     if rev["action"] == "build":
         refused = f"revision {revision_id} is the initial build; rebuild the database instead"
-    elif pd.notna(rev["rolled_back_by"]):
-        refused = (f"revision {revision_id} was already rolled back by revision {int(rev['rolled_back_by'])}; "
+    elif pd.notna(undone_by := revs["rolled_back_by"].get(revision_id)):
+        refused = (f"revision {revision_id} was already rolled back by revision {int(undone_by)}; "
                    "there is nothing left to undo")
     cells = store.rollback_preview(revision_id)
     kept = store.revision_cells_written(revision_id) - len(cells)

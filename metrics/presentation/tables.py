@@ -74,7 +74,8 @@ def other_kinds_words(others: pd.DataFrame, catalogue, geography: Geography) -> 
 
     others: store.other_period_kinds(...) (metric_key, area_code, period_kind, latest_period, periods)."""
     parts = []
-    for (key, kind), g in others.groupby(["metric_key", "period_kind"], sort=False):
+    for (key_, kind_), g in others.groupby(["metric_key", "period_kind"], sort=False):
+        key, kind = str(key_), str(kind_)
         ind = catalogue.get(key)
         areas = ", ".join(geography.areas[c].name if c in geography.areas else c for c in g["area_code"])
         n = int(g["periods"].max())
@@ -98,7 +99,7 @@ def period_kinds_with_others(period_kinds: dict[str, str], others: pd.DataFrame)
     out = dict(period_kinds)
     if not others.empty:
         chosen = others.sort_values("latest_sortable").groupby("metric_key")["period_kind"].last()
-        out.update(chosen.to_dict())
+        out.update({str(k): str(v) for k, v in chosen.items()})
     return out
 
 
