@@ -250,20 +250,28 @@ class Reads:
     def latest_level_values(self, level: str = "utla", period_kinds: Mapping[str, str] | None = None,
                             breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
         """metric_key, period, area_code, value for every area of a level in each metric's latest period with
-        values at that level, of the metric's kind in period_kinds (any kind for a metric not in it), for spine
-        charts and quintiles."""
+        values at that level, of the metric's kind in period_kinds (any kind for a metric not in it), and no later
+        than England's latest (the period the pages call latest), for spine charts and quintiles."""
         keys, kinds = _kinds_lists(period_kinds)
         return self._query(
             """WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind),
                of_kind AS (
                    SELECT v.* FROM indicator_values v LEFT JOIN kinds k ON k.metric_key = v.metric_key
                    WHERE v.level = ? AND v.breakdown = ? AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)),
+               england AS (
+                   SELECT v.metric_key, max(v.period_sortable) AS s
+                   FROM indicator_values v LEFT JOIN kinds k ON k.metric_key = v.metric_key
+                   WHERE v.area_code = ? AND v.breakdown = ? AND v.value IS NOT NULL
+                     AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)
+                   GROUP BY v.metric_key),
                latest AS (
-                   SELECT metric_key, max(period_sortable) AS s FROM of_kind WHERE value IS NOT NULL
-                   GROUP BY metric_key)
+                   SELECT o.metric_key, max(o.period_sortable) AS s
+                   FROM of_kind o LEFT JOIN england e ON e.metric_key = o.metric_key
+                   WHERE o.value IS NOT NULL AND (e.s IS NULL OR o.period_sortable <= e.s)
+                   GROUP BY o.metric_key)
                SELECT v.metric_key, v.period, v.area_code, v.value
                FROM of_kind v JOIN latest l ON v.metric_key = l.metric_key AND v.period_sortable = l.s""",
-            [keys, kinds, level, breakdown],
+            [keys, kinds, level, breakdown, BENCHMARK_CODE, breakdown],
         )
 
     def periods_for_metric(self, metric_key: str) -> pd.DataFrame:

@@ -21,7 +21,7 @@ def test_compare_draws_small_multiples_and_table_for_n_areas(n):
     at = open_part(at, "trends")
     at = open_part(at, "data")
     multiples = plotly_specs(at)[1]
-    area_traces = [t for t in multiples["data"] if t["name"] == "Area"]
+    area_traces = [t for t in multiples["data"] if t["name"].startswith("Area")]  # "Area (demonstration)" too
     assert len(area_traces) == n
     layout = multiples["layout"]
     domains = [layout[k]["domain"] for k in layout if k.startswith(("xaxis", "yaxis"))]
@@ -39,7 +39,7 @@ def test_trends_of_a_count_puts_each_area_on_its_own_axis():
     at = run_page("trends", metric="numbers_in_treatment", area="E10000034")
     spec = plotly_specs(at)[0]
     axes = {t["name"]: t.get("yaxis", "y") for t in spec["data"]}
-    assert axes == {"Worcestershire": "y", "England": "y2", "West Midlands": "y3"}
+    assert axes == {"Worcestershire": "y", "England": "y2", "West Midlands (demonstration)": "y3"}
     layout = spec["layout"]
     assert layout["title"]["text"] == "Adults in treatment (count), all periods: each area on its own scale"
     # Stacked panels, the chosen area on top, none overlapping.
@@ -47,7 +47,7 @@ def test_trends_of_a_count_puts_each_area_on_its_own_axis():
     assert layout["yaxis2"]["domain"][0] > layout["yaxis3"]["domain"][1]
     labels = [a["text"] for a in layout["annotations"]]
     assert labels == ["<b>Worcestershire</b> (own scale)", "<b>England</b> (own scale)",
-                      "<b>West Midlands</b> (own scale)"]
+                      "<b>West Midlands (demonstration)</b> (own scale)"]
 
 
 def test_trends_of_a_percentage_keeps_one_axis():
