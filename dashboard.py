@@ -27,6 +27,11 @@ browse = [
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/compare.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
     st.Page("pages/profile.py", title="Area profile", icon=":material/linear_scale:", url_path="profile"),
+    # issue 18: the map and the views Fingertips users expect
+    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
+    st.Page("pages/inequalities.py", title="Inequalities", icon=":material/groups:", url_path="inequalities"),
+    st.Page("pages/compare_indicators.py", title="Compare indicators", icon=":material/scatter_plot:",
+            url_path="compare-indicators"),
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
 ]
 sections = {"Browse": browse}

@@ -352,3 +352,49 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
 def page_header(title: str, intro: str) -> None:
     st.title(title)
     st.caption(intro)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Cached queries of the map, inequalities, compare-indicators and area-group views (issue 18), cleared with the rest.
+# ----------------------------------------------------------------------------------------------------------------
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _values_for_level(_store, metric_key: str, period: str, level: str) -> pd.DataFrame:
+    return _store.values_for_period(metric_key, period, level=level)
+
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _breakdown_series(_store, metric_key: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _store.breakdown_series(metric_key, list(area_codes))
+
+
+@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+def _observations_for_areas(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _store.observations_for_areas(list(area_codes))
+
+
+@st.cache_data(ttl=_TTL, max_entries=2, show_spinner=False)
+def _metrics_with_breakdowns(_store) -> list[str]:
+    return _store.metrics_with_breakdowns()
+
+
+_CACHED = _CACHED + (_values_for_level, _breakdown_series, _observations_for_areas, _metrics_with_breakdowns)
+
+
+def metrics_with_breakdowns() -> list[str]:
+    return _metrics_with_breakdowns(store())
+
+
+def values_for_level(metric_key: str, period: str, level: str) -> pd.DataFrame:
+    """One metric in one period for every area of a level ("utla", "region")."""
+    return _values_for_level(store(), metric_key, period, level)
+
+
+def breakdown_series(metric_key: str, area_codes) -> pd.DataFrame:
+    """Every period and breakdown (sex, age, deprivation ...) of one metric for some areas."""
+    return _breakdown_series(store(), metric_key, tuple(area_codes))
+
+
+def observations_for_areas(area_codes) -> pd.DataFrame:
+    """The stored observations of some areas, as metrics.derive reads them (for area groups)."""
+    return _observations_for_areas(store(), tuple(area_codes))
