@@ -30,14 +30,14 @@ from metrics.catalogue import Indicator
 COMPARISON_COLOURS = {
     "Better": "#0072B2",       # blue
     "Similar": "#F0E442",      # yellow
-    "Worse": "#D55E00",        # vermilion
+    "Worse": "#B85000",        # dark vermilion: white text on it 5.0:1 (Okabe-Ito's #D55E00 gave 3.9:1)
     "Lower": "#CFE8F3",        # pale blue (no polarity)
     "Higher": "#56B4E9",       # sky blue (no polarity)
     "Not compared": "#E6E6E6",  # light grey
 }
 # Text colour readable on each background (WCAG contrast >= 4.5 for the dark ones).
 COMPARISON_TEXT = {
-    "Better": "#FFFFFF", "Similar": "#1F2328", "Worse": "#1F2328", "Lower": "#1F2328", "Higher": "#1F2328",
+    "Better": "#FFFFFF", "Similar": "#1F2328", "Worse": "#FFFFFF", "Lower": "#1F2328", "Higher": "#1F2328",
     "Not compared": "#1F2328",
 }
 COMPARISON_SYMBOL = {"Better": "▲", "Similar": "●", "Worse": "▼", "Lower": "◁", "Higher": "▷", "Not compared": "○"}
@@ -48,7 +48,7 @@ GOAL_WORDS = {
     "Red": "Misses target",
     "Not compared": "No target",
 }
-GOAL_COLOURS = {"Green": "#0072B2", "Amber": "#F0E442", "Red": "#D55E00", "Not compared": "#E6E6E6"}
+GOAL_COLOURS = {"Green": "#0072B2", "Amber": "#F0E442", "Red": "#B85000", "Not compared": "#E6E6E6"}
 
 TREND_ARROWS = {
     "Increasing and getting worse": "↑ worse",
@@ -103,7 +103,7 @@ def goal_style(word: Any) -> str:
     for status, words in GOAL_WORDS.items():
         if isinstance(word, str) and word.startswith(words) and status != "Not compared":
             colour = GOAL_COLOURS[status]
-            text = "#FFFFFF" if status == "Green" else "#1F2328"
+            text = "#FFFFFF" if status in ("Green", "Red") else "#1F2328"
             return f"background-color: {colour}; color: {text}"
     return ""
 

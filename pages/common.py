@@ -368,17 +368,27 @@ def _breakdown_series(_store, metric_key: str, area_codes: tuple[str, ...]) -> p
     return _store.breakdown_series(metric_key, list(area_codes))
 
 
-@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
-def _observations_for_areas(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
-    return _store.observations_for_areas(list(area_codes))
-
-
 @st.cache_data(ttl=_TTL, max_entries=2, show_spinner=False)
 def _metrics_with_breakdowns(_store) -> list[str]:
     return _store.metrics_with_breakdowns()
 
 
-_CACHED = _CACHED + (_values_for_level, _breakdown_series, _observations_for_areas, _metrics_with_breakdowns)
+@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+def _group_values(_store, members: tuple[str, ...], name: str) -> pd.DataFrame:
+    from metrics.area_groups import derive_group
+    from metrics.areas import ENGLAND_CODE
+
+    return derive_group(_store.observations_for_areas([*members, ENGLAND_CODE]), catalogue(), geography(),
+                        members, name)
+
+
+_CACHED = _CACHED + (_values_for_level, _breakdown_series, _metrics_with_breakdowns, _group_values)
+
+
+def group_values(members, name: str) -> pd.DataFrame:
+    """A user's own group of authorities aggregated as the configured footprints are (metrics.area_groups);
+    raises metrics.area_groups.GroupError for a group that cannot be made."""
+    return _group_values(store(), tuple(sorted(set(members))), name)
 
 
 def metrics_with_breakdowns() -> list[str]:
@@ -393,8 +403,3 @@ def values_for_level(metric_key: str, period: str, level: str) -> pd.DataFrame:
 def breakdown_series(metric_key: str, area_codes) -> pd.DataFrame:
     """Every period and breakdown (sex, age, deprivation ...) of one metric for some areas."""
     return _breakdown_series(store(), metric_key, tuple(area_codes))
-
-
-def observations_for_areas(area_codes) -> pd.DataFrame:
-    """The stored observations of some areas, as metrics.derive reads them (for area groups)."""
-    return _observations_for_areas(store(), tuple(area_codes))
