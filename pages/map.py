@@ -71,14 +71,12 @@ with list_col:
     if chosen:
         row = frame[frame["area_code"] == chosen].iloc[0]
         st.markdown(f"**{row.area_name}**: {row.value_text} ({row.category}); 95% CI {row.ci_text}; {period}.")
-        st.page_link("pages/scorecard.py", label=f"Scorecard of {row.area_name}", icon=":material/dashboard:",
-                     query_params={"area": chosen})
+        st.markdown(f":material/dashboard: [Open the scorecard of {row.area_name}](scorecard?area={chosen})")
     if footprints:
         st.markdown("**Joint CDP footprints** (outlined)")
         for name, words, _, code in footprints:
             st.caption(words)
-            st.page_link("pages/scorecard.py", label=f"Scorecard of {name}", icon=":material/dashboard:",
-                         query_params={"area": code})
+            st.markdown(f":material/dashboard: [Open the scorecard of {name}](scorecard?area={code})")
 
 st.caption(f"Chart: {alt}")
 table_part = st.expander("The map as a table, with links to each scorecard", key="table", bind="query-params",
