@@ -101,10 +101,10 @@ def map_figure(frame: pd.DataFrame, ind: Indicator, level: str, title: str,
                footprints: Sequence[tuple[str, str, tuple[str, ...], str]] = (),
                labelled: Sequence[tuple[str, str]] = ()) -> go.Figure:
     """The choropleth: a trace per legend word (so the legend reads in words, with the number of areas), the
-    joint footprints outlined (name, hover words, member codes, code), the chosen areas labelled (code, name)."""
+    joint footprints outlined (name, words, member codes, code), the chosen areas labelled (code, name)."""
     words = legend_words(ind)
     mode = map_mode(ind)
-    geojson = geo.boundaries(level)
+    features = {f["id"]: f for f in geo.boundaries(level)["features"]}
     data = []
     for word in words:
         part = frame[frame["category"] == word]
@@ -114,7 +114,10 @@ def map_figure(frame: pd.DataFrame, ind: Indicator, level: str, title: str,
         legend = (f"{word} ({len(part)})" if mode == COMPARISON_MODE or word == NO_VALUE
                   else f"{word} fifth ({len(part)})")
         data.append(dict(
-            type="choropleth", geojson=geojson, locations=part["area_code"].tolist(), z=[1] * len(part),
+            # each trace carries only its own areas' shapes: the page sends every boundary once, not once a trace
+            type="choropleth", geojson={"type": "FeatureCollection",
+                                        "features": [features[c] for c in part["area_code"] if c in features]},
+            locations=part["area_code"].tolist(), z=[1] * len(part),
             colorscale=[[0, colour], [1, colour]], showscale=False, name=legend, showlegend=True,
             legendgroup=word, marker=dict(line=dict(color="#6E7781", width=0.5)),
             customdata=_hover_data(part), hovertemplate=_HOVER,
@@ -125,7 +128,9 @@ def map_figure(frame: pd.DataFrame, ind: Indicator, level: str, title: str,
             continue
         data.append(dict(
             type="scattergeo", lon=lons, lat=lats, mode="lines", name=f"Joint CDP: {name}",
-            line=dict(color="#1F2328", width=3), hoverinfo="text", text=[words_] * len(lons), showlegend=True,
+            # not hoverable: a click near the outline must reach the authority under it (the footprint's words
+            # and link are beside the map)
+            line=dict(color="#1F2328", width=3), hoverinfo="skip", showlegend=True,
         ))
     if labelled:
         points = geo.label_points(level)
