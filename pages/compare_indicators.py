@@ -2,6 +2,7 @@
 the chosen areas highlighted, with the correlation, its periods and the number of authorities stated."""
 import streamlit as st
 
+from metrics import area_groups
 from metrics import indicator_pairs as pairs_view
 from metrics import presentation as pr
 from pages import common
@@ -29,6 +30,9 @@ with c3:
 with c4:
     period_y = common.period_picker(common.periods_for_metric(key_y), key="period_y", label="Period (y)")
 codes = common.areas_picker("Areas to highlight (type to search)")
+# A footprint or region is highlighted by its authorities (the points are authorities).
+highlight = list(dict.fromkeys(m for c in codes for m in area_groups.members_of(geo, c)
+                               if geo.get(c).level in ("utla", "cdp", "region")))
 ind_x, ind_y = cat.get(key_x), cat.get(key_y)
 
 if period_x is None or period_y is None:
@@ -44,8 +48,8 @@ if pairs.empty:
     st.info("No authority has values for both indicators in these periods.", icon=":material/info:")
     st.stop()
 names = {a.code: a.name for a in geo.utlas()}
-fig = pairs_view.scatter_figure(pairs, ind_x, period_x, ind_y, period_y, codes, names)
-chosen = pairs[pairs["area_code"].isin(codes)]
+fig = pairs_view.scatter_figure(pairs, ind_x, period_x, ind_y, period_y, highlight, names)
+chosen = pairs[pairs["area_code"].isin(highlight)]
 said = "; ".join(f"{r.area_name} {pr.format_value(r.x_value, ind_x.unit)} and {pr.format_value(r.y_value, ind_y.unit)}"
                  for r in chosen.itertuples())
 alt = (f"Scatter chart of {ind_y.short_name} ({period_y}) against {ind_x.short_name} ({period_x}), one point per "
@@ -53,7 +57,7 @@ alt = (f"Scatter chart of {ind_y.short_name} ({period_y}) against {ind_x.short_n
        + (f" Highlighted: {said}." if said else ""))
 st.plotly_chart(fig, width="stretch", key="pairs", alt=alt)
 st.caption(f"Chart: {alt}")
-missing = [geo.get(c).name for c in codes if c in names and c not in set(pairs["area_code"])]
+missing = [geo.get(c).name for c in highlight if c in names and c not in set(pairs["area_code"])]
 if missing:
     st.caption("Not drawn (no value for one of the indicators): " + ", ".join(missing) + ".")
 common.definition_link(key_x, f"Definition and source: {ind_x.short_name}")

@@ -23,5 +23,5 @@ def test_other_pair_and_areas():
                   areas=["E10000034", "CDP0001"])
     (spec,) = plotly_specs(at)
     chosen = next(t for t in spec["data"] if t["name"] == "Chosen areas")
-    assert chosen["text"] == ["Worcestershire"]  # the footprint is not an authority
+    assert sorted(chosen["text"]) == ["Herefordshire, County of", "Worcestershire"]  # the footprint by its members
     assert "OCU prevalence" in spec["layout"]["xaxis"]["title"]["text"]
