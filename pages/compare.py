@@ -99,7 +99,9 @@ if bars.empty:
     st.info(f"None of the chosen areas has a value for {ind.short_name} in {period}.", icon=":material/info:")
 else:
     fig = pr.compare_bar_figure(bars, ind, england_value, period, sort_by)
-    st.plotly_chart(fig, width="stretch", key="compare_bars")
+    st.plotly_chart(fig, width="stretch", key="compare_bars",  # an accessible name; the words are in the caption
+                    alt=f"Bar chart of {ind.short_name} ({ind.unit}) in {period} for the chosen areas against "
+                        "England; described in words below the chart.")
     desc = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} ({r.compared_to_england})"
                      for r in bars.itertuples())
     eng_txt = pr.format_value(england_value, ind.unit) if england_value is not None else "no value"
@@ -128,7 +130,8 @@ if trends_part.open:
         else:
             order = series.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
             st.plotly_chart(pr.small_multiples_figure(series, ind, codes, order), width="stretch",
-                            key="compare_multiples")
+                            key="compare_multiples", alt=f"Small line charts of {ind.short_name} ({ind.unit}), one "
+                                                         "per area with England dashed; described below.")
             st.caption(f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} "
                        f"to {order[-1]}, each with England's line dashed for reference.")
             if stored["period_kind"].nunique() > 1:

@@ -228,3 +228,24 @@ def test_group_in_period_names_the_group():
     assert one["area_name"].tolist() == ["G (your group)"] and one["value"].tolist() == [2.0]
     assert area_groups.group_in_period(rows, "m", "z") is None and area_groups.group_in_period(None, "m", "p") is None
     assert stats.NOT_COMPARED == "Not compared"
+
+
+# ------------------------------------------------------------------------------------------- scorecard summary
+def test_scorecard_summary_fits_and_escapes():
+    from metrics import scorecard_view
+
+    rows = pd.DataFrame([
+        {"Indicator": "OCU <prevalence>", "Period": "2023/24", "Value": "5.4 per 1,000",
+         "Compared with England": "Worse", "Recent trend": "↑ worse",
+         "Target": "Misses target (National target 75% by end of 2023)"},
+        {"Indicator": "Drug use", "Period": "2022", "Value": "Not published locally",
+         "Compared with England": "Not compared", "Recent trend": "", "Target": ""},
+    ])
+    out = scorecard_view.summary_html(rows, "Compared with England", "Reduce drug use: A & B")
+    assert "OCU &lt;prevalence&gt;" in out and "<prevalence>" not in out and "A &amp; B" in out
+    assert "▼ Worse" in out and "○ Not compared" in out  # the symbols the How-to-read text promises
+    assert f"background:{pr.COMPARISON_COLOURS['Worse']};color:#FFFFFF" in out
+    assert "Misses target</span><span class=\"cdof-sub\">National target 75% by end of 2023" in out
+    # On a phone only indicator, value (its period beneath) and verdict: the rest is marked to hide.
+    assert out.count("class='cdof-wide'") == 3 + 3 * 2
+    assert "@media (max-width: 700px)" in scorecard_view.STYLE
