@@ -169,14 +169,13 @@ def groups_figure(groups: pd.DataFrame, ind: Indicator, area_name: str, dimensio
                                 xref="x", x=overall, yref="y domain", y=1, yanchor="bottom", showarrow=False))
     height = max(240, 120 + 44 * len(df))
     layout = dict(
-        title=dict(text=f"{ind.short_name} ({ind.unit}) by {dimension.lower()}, {area_name}, {period}", x=0,
+        title=dict(text=f"{ind.short_name} ({ind.unit})<br>by {dimension.lower()}, {area_name}, {period}", x=0,
                    font=dict(size=15)),
-        font=FONT, plot_bgcolor="#FFFFFF", height=height, margin=dict(l=10, r=20, t=70, b=60),
+        font=FONT, plot_bgcolor="#FFFFFF", height=height, margin=dict(l=10, r=20, t=80, b=60),
         shapes=shapes, annotations=annotations, hovermode="closest",
         legend=dict(orientation="h", x=0, y=-60 / height, yanchor="top"),
         yaxis=dict(type="category", categoryorder="array", categoryarray=order[::-1], automargin=True),
-        xaxis=dict(title=dict(text=ind.unit), gridcolor="#E6E6E6",
-                   **({"rangemode": "tozero"} if ind.unit != "count" else {})),
+        xaxis=dict(gridcolor="#E6E6E6", **({"rangemode": "tozero"} if ind.unit != "count" else {})),
     )
     return figure(data, layout)
 
@@ -213,9 +212,9 @@ def over_time_figure(rows: pd.DataFrame, ind: Indicator, area_code: str, area_na
             hovertemplate=f"<b>{name}</b>, %{{x}}: %{{y:.1f}}<extra></extra>",
         ))
     layout = dict(
-        title=dict(text=f"{ind.short_name} ({ind.unit}) by {dimension.lower()} over time, {area_name}", x=0,
+        title=dict(text=f"{ind.short_name} ({ind.unit})<br>by {dimension.lower()} over time, {area_name}", x=0,
                    font=dict(size=15)),
-        font=FONT, plot_bgcolor="#FFFFFF", height=420, margin=dict(l=10, r=10, t=70, b=10),
+        font=FONT, plot_bgcolor="#FFFFFF", height=440, margin=dict(l=10, r=10, t=90, b=10),
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest",
         xaxis=dict(type="category", categoryorder="array", categoryarray=order, title=dict(text="Period")),
         yaxis=dict(title=dict(text=ind.unit), gridcolor="#E6E6E6",

@@ -138,7 +138,11 @@ def map_figure(frame: pd.DataFrame, ind: Indicator, level: str, title: str,
         if shown:
             data.append(dict(
                 type="scattergeo", lon=[points[c][0] for c, _ in shown], lat=[points[c][1] for c, _ in shown],
-                mode="markers+text", text=[n for _, n in shown], textposition="top center",
+                # western labels to the left of their point, eastern ones to the right: neighbours (Oxfordshire,
+                # Buckinghamshire) then do not write over each other
+                mode="markers+text", text=[n for _, n in shown],
+                textposition=["middle left" if points[c][0] <= np.median([points[k][0] for k, _ in shown])
+                              and len(shown) > 1 else "middle right" for c, _ in shown],
                 textfont=dict(size=13, color="#1F2328", family=FONT["family"]),
                 marker=dict(size=7, color="#1F2328", symbol="circle", line=dict(color="#FFFFFF", width=1.5)),
                 name="Compare focus areas", hoverinfo="skip", showlegend=True,
@@ -147,7 +151,7 @@ def map_figure(frame: pd.DataFrame, ind: Indicator, level: str, title: str,
                     else "Fifth of the areas (quintile; not a judgement):")
     layout = dict(
         title=dict(text=title, x=0, font=dict(size=16)), font=FONT, height=720,
-        margin=dict(l=0, r=0, t=50, b=110), paper_bgcolor="#FFFFFF",
+        margin=dict(l=0, r=0, t=70, b=110), paper_bgcolor="#FFFFFF",
         geo=dict(fitbounds="locations", visible=False, projection=dict(type="mercator"), bgcolor="#FFFFFF"),
         # Below the map, where it hides no area at any width.
         legend=dict(title=dict(text=legend_title, side="top"), orientation="h", x=0, y=0, xanchor="left",

@@ -51,7 +51,7 @@ if level == "utla":
         footprints.append((fp.name, f"{fp.name} (joint CDP): {said}", fp.members, fp.code))
 focus = [(c, geo_areas.get(c).name) for c in common.settings().app.compare_focus_areas] if level == "utla" else []
 
-title = f"{ind.short_name} ({ind.unit}), {period}: {map_view.LEVEL_WORDS[level]}"
+title = f"{ind.short_name} ({ind.unit}),<br>{period}: {map_view.LEVEL_WORDS[level]}"  # two lines: phones
 alt = map_view.summary_words(frame, ind, level, period)
 map_col, list_col = st.columns([3, 1])
 with map_col:

@@ -14,7 +14,7 @@ def test_groups_by_sex_age_and_deprivation(breakdowns_db, area):
     at = run_page("inequalities", area=area)
     specs = plotly_specs(at)
     titles = [s["layout"]["title"]["text"] for s in specs]
-    assert [t.split(" by ")[1].split(",")[0] for t in titles[:3]] == ["sex", "age group", "deprivation"]
+    assert [t.split("<br>by ")[1].split(",")[0] for t in titles[:3]] == ["sex", "age group", "deprivation"]
     assert "over time" in titles[3]
     sex, age, deprivation = frames(at)[:3]
     assert sex["Group"].tolist() == ["Male", "Female"]
