@@ -88,8 +88,10 @@ _POINT_IN_AREA = """(code) => {
     const box = path.getBoundingClientRect(), svg = path.ownerSVGElement, m = path.getScreenCTM().inverse();
     for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
         const x = box.left + box.width * i / 20, y = box.top + box.height * j / 20;
-        const p = new DOMPoint(x, y).matrixTransform(m);
-        if (path.isPointInFill(p)) {
+        // well inside: the point and four others 8 px around it (a point on a border may hover the neighbour)
+        const inside = [[0, 0], [8, 0], [-8, 0], [0, 8], [0, -8]].every(([dx, dy]) =>
+            path.isPointInFill(new DOMPoint(x + dx, y + dy).matrixTransform(m)));
+        if (inside) {
             const top = document.elementFromPoint(x, y);
             if (top && (top === path || top.closest('.geo') || top.classList.contains('nsewdrag'))) return [x, y];
         }
@@ -111,7 +113,7 @@ def test_map_click_opens_the_scorecard_with_no_network(page, server, offline, co
     # Plotly takes a click from what the pointer hovers: hover first, as a person does, and read the label.
     page.mouse.move(*point)
     page.wait_for_function("(name) => [...document.querySelectorAll('.hoverlayer .hovertext')]"
-                           ".some(h => h.textContent.startsWith(name))", arg=AREAS[code], timeout=15_000)
+                           ".some(h => h.textContent.startsWith(name))", arg=AREAS[code], timeout=60_000)
     assert "95% CI:" in page.locator(".hoverlayer .hovertext").first.text_content()
     page.mouse.click(*point)
     page.wait_for_function("(code) => location.pathname.endsWith('/scorecard') && location.search.includes("
