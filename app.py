@@ -1,7 +1,6 @@
 """Entry point: `streamlit run app.py` serves the dashboard (dashboard.py) as an st.App.
 
-Its start-up hook does, once per server, what the first visitor's page would otherwise wait for (measured on a
-server's first visit: about 2 s more than a bare Streamlit page):
+Its start-up hook does, once per server, what the first visitor's page would otherwise wait for:
 
 * tells Streamlit not to treat the pages/ folder as an old-style page list. Until the dashboard's script has
   called st.navigation once, Streamlit would run a deep link such as /compare as the file pages/compare.py, with a
@@ -9,9 +8,8 @@ server's first visit: about 2 s more than a bare Streamlit page):
   ran twice and showed the wrong menu meanwhile;
 * imports the libraries the pages use (pandas, DuckDB, Plotly, SciPy via the statistics engine) and reads the
   indicator catalogue and the areas;
-* opens the store and caches the few queries whose answer is the same for every visitor (measured on a server's
-  first profile page: its queries took 0.17-0.21 s with the browser loading the page alongside, 0.06-0.07 s
-  after this).
+* opens the store and caches the few queries whose answer is the same for every visitor, so the first profile
+  page does not run them while the browser is loading it.
 
 None of this may stop the server: a broken catalogue is reported by dashboard.py on the page, as before.
 """

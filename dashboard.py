@@ -7,7 +7,14 @@ anonymous user has no route to it, by menu or by URL. The page checks again itse
 import streamlit as st
 
 from metrics.catalogue import CatalogueError, default_catalogue
-from pages.common import current_user_is_uploader, ensure_database, settings, sign_in_available
+from metrics.safety import plain_text
+from pages.common import (
+    current_user_is_uploader,
+    ensure_database,
+    settings,
+    sign_in_available,
+    sign_in_refusal,
+)
 
 st.set_page_config(page_title=settings().app.title, page_icon=":bar_chart:", layout="wide")
 try:
@@ -33,6 +40,7 @@ browse = [
     st.Page("pages/compare_indicators.py", title="Compare indicators", icon=":material/scatter_plot:",
             url_path="compare-indicators"),
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+    st.Page("pages/report.py", title="Board report", icon=":material/description:", url_path="report"),
 ]
 sections = {"Browse": browse}
 if current_user_is_uploader():
@@ -47,8 +55,10 @@ st.html("<style>[data-testid=stCaptionContainer] { color: #5C5F63; opacity: 1; }
 if sign_in_available():  # analysts sign in here; the Upload page then appears for uploaders
     with st.sidebar:
         if st.user.is_logged_in:
-            st.caption(f"Signed in as {st.user.get('email') or st.user.get('name')}")
+            st.caption(f"Signed in as {plain_text(st.user.get('email') or st.user.get('name'))}")
             st.button("Sign out", on_click=st.logout, key="app_sign_out")
         else:
             st.button("Sign in (analysts)", on_click=st.login, key="app_sign_in")
+elif refusal := sign_in_refusal():  # configured but unsafe: say why instead of offering it
+    st.sidebar.warning(refusal, icon=":material/lock:")
 page.run()

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="build,queries,ingest,pages,memory")
+    parser.add_argument("--only", default="build,queries,ingest,pages,memory,report")
     parser.add_argument("--dataset", default="default,national")
     parser.add_argument("--runs", type=int, default=50, help="runs per query (at least 50 for the record)")
     parser.add_argument("--quick", action="store_true", help="fewer runs and rows, for a smoke check")
@@ -57,6 +57,10 @@ def main(argv=None) -> int:
                 from bench import pages
 
                 results += pages.measure_render(db, kind, repeats=1 if args.quick else 5)
+            if "report" in only:
+                from bench import report
+
+                results += report.measure(db, kind, repeats=1 if args.quick else 3)
             if "memory" in only and kind == "national" or ("memory" in only and args.dataset == kind == "default"):
                 from bench import pages
 

@@ -1,82 +1,10 @@
-"""A Streamlit server on a free loopback port and Debian's Chromium driven by Playwright."""
+"""Waiting for a page to be drawn, and a process's memory, for the page benchmarks.
+
+The Streamlit server and the Chromium context are tests.support.browser's, shared with the browser tests.
+"""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server(script: str, env: dict | None = None, timeout: float = 60, log=None):
-    """Run `streamlit run script` on a free loopback port until the block ends; yields (base_url, process).
-
-    Used by the benchmarks and the browser tests alike. `log`, a binary file, receives the server's output
-    (otherwise discarded); a server that does not answer /_stcore/health in time raises with its last output.
-    """
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    out = log if log is not None else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = ""
-                if log is not None:
-                    log.flush()
-                    log.seek(0)
-                    tail = log.read().decode(errors="replace")[-3000:]
-                raise RuntimeError(f"streamlit server for {script} did not start:\n{tail}")
-            time.sleep(0.2)
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@contextmanager
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1280, "height": 800}, accept_downloads=True)
-        try:
-            yield context
-        finally:
-            context.close()
-
 
 _DRAWN = """() => !document.querySelector('[data-testid=stApp] [data-testid=stSkeleton]')
                   && [...document.querySelectorAll('[data-testid=stPlotlyChart]')]

@@ -32,17 +32,13 @@ def measure(dataset: str = "default") -> list[Result]:
 def measure_derive(db: Path, dataset: str) -> list[Result]:
     """Issue 3: limits, aggregation, comparisons and trends for every stored value, per 100,000 rows, beside
     pandas merely sorting the same frame by series and period (a floor for any per-series computation)."""
-    import duckdb as _duckdb
-
     from metrics.areas import default_geography
     from metrics.catalogue import default_catalogue
     from metrics.derive import derive_frame
 
-    con = _duckdb.connect(str(db), read_only=True)
-    cur = con.cursor()
-    keys = [r[0] for r in cur.execute("SELECT DISTINCT metric_key FROM observations").fetchall()]
-    obs = Store.read_observations_for_derive(cur, keys)
-    con.close()
+    with Store(db, read_only=True) as store:
+        keys = store._query("SELECT DISTINCT metric_key FROM observations")["metric_key"].tolist()
+        obs = store.observations_for_derive(keys)
     cat, geo = default_catalogue(), default_geography()
     derive_frame(obs.head(1000), cat, geo)  # warm imports
     started = time.perf_counter()

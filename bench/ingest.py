@@ -120,12 +120,13 @@ def measure_million_memory(db: Path, dataset: str) -> list[Result]:
         started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-c", _PEAK + "import sys; from metrics.cli import main;"
-             f"rc = main(['ingest', '{csv}', '--db', '{tmp / 'work.duckdb'}']);"
+             f"rc = main(['ingest', '{csv}', '--db', '{tmp / 'work.duckdb'}', '--no-size-limit']);"
              "print('PEAK_KB', _peak_kb(), file=sys.stderr); sys.exit(rc)"],
             cwd=ROOT, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         if proc.returncode != 0:
-            raise RuntimeError(f"million-row ingest failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+            raise RuntimeError(f"million-row ingest failed ({proc.returncode}): "
+                               f"{proc.stdout[-2000:]} {proc.stderr[-2000:]}")
         peak_kb = int(proc.stderr.split("PEAK_KB")[-1].split()[0])
         baseline = subprocess.run(
             [sys.executable, "-c", _PEAK + "import duckdb, pandas, metrics.ingest.pipeline;"

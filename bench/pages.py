@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bench.browser import chromium, rss_mb, streamlit_server, wait_for_page, wait_until_drawn
+from bench.browser import rss_mb, wait_for_page, wait_until_drawn
 from bench.results import Result, median
+from tests.support.browser import chromium, streamlit_server
 
 PAGES = {
     "scorecard": "/scorecard?area=E06000060",

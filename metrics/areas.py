@@ -18,21 +18,13 @@ from metrics.paths import CONFIG_DIR
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
 
-# Area levels, in the order pages list them.
-LEVELS = ("england", "region", "utla", "cdp")
-LEVEL_WORDS = {
-    "england": "Country",
-    "region": "Region",
-    "utla": "Upper-tier local authority",
-    "cdp": "CDP footprint (joint)",
-}
 
 
 @dataclass(frozen=True)
 class Area:
     code: str
     name: str
-    level: str  # england | region | utla | cdp
+    level: str  # one of metrics.vocabulary.AREA_LEVELS
     region_code: str | None = None
     members: tuple[str, ...] = ()
 

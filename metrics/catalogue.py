@@ -15,17 +15,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from metrics.paths import CONFIG_DIR
+from metrics.vocabulary import CIMethod, PeriodKind, Polarity, ValueType
 
 Tier = Literal["headline", "supporting", "related", "local"]
 Unit = Literal["%", "per 1,000", "per 10,000", "per 100,000", "count"]
-ValueType = Literal["proportion", "crude_rate", "dsr", "count"]
-Polarity = Literal["lower_is_better", "higher_is_better", "no_polarity"]
-CIMethod = Literal["wilson", "byars", "dobson", "none"]
 Geography = Literal[
     "local_authority", "region", "england", "england_and_wales", "police_force_area", "national_internal"
 ]
 Frequency = Literal["annual", "quarterly", "rolling_12_months", "three_year_pooled", "biennial", "periodic"]
-PeriodKind = Literal["financial_year", "calendar_year", "quarter", "rolling_12_months", "three_year_pooled"]
 
 TIER_ORDER = {"headline": 0, "supporting": 1, "related": 2, "local": 3}
 
@@ -85,6 +82,12 @@ class Indicator(BaseModel):
     polarity: Polarity
     ci_method: CIMethod
     benchmarkable: bool = True
+    # An estimate (a prevalence model, a weighted survey): its value is not count / denominator x multiplier, so
+    # an upload's value is not checked against its count and denominator.
+    estimate: bool = False
+    # A projection (a target trajectory, a forecast) may hold periods that have not ended yet; any other metric's
+    # upload is refused a period ending after today.
+    projection: bool = False
     source: str
     geography: Geography
     frequency: Frequency
@@ -133,10 +136,6 @@ class Indicator(BaseModel):
     def geography_words(self) -> str:
         return GEOGRAPHY_WORDS[self.geography]
 
-    @property
-    def unit_label(self) -> str:
-        return self.unit
-
 
 class Catalogue(BaseModel):
     outcomes: tuple[Outcome, ...]
@@ -151,6 +150,10 @@ class Catalogue(BaseModel):
         except KeyError:
             raise KeyError(f"unknown metric {key!r}") from None
 
+    def period_kinds(self) -> dict[str, str]:
+        """Each metric's kind of period: the kind its "latest" period is taken from on every page."""
+        return {i.key: i.period_kind for i in self.indicators}
+
     def outcome_name(self, key: str) -> str:
         return next(o.name for o in self.outcomes if o.key == key)
 
@@ -164,7 +167,7 @@ class Catalogue(BaseModel):
 
 
 # libyaml's safe loader where PyYAML has it: the catalogue loads on every server's first page, and the pure-Python
-# parser took ~0.25 s of it (cold, cProfile).
+# parser is slow.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -1,14 +1,17 @@
 """From stored observations to what the pages show: computed once at load time, so pages only read.
 
-For the metrics a write touched, `rederive` reads their observations and
+For the metrics a write touched, derive_frame takes their observations and
 1. fills value and 95% / 99.8% limits from count and denominator where a file gave none (the file's own
    limits are kept: Fingertips' unmet-need limits, for one, carry the prevalence estimate's uncertainty);
-2. aggregates CDP footprints (and regions the store lacks) from member authorities with the metric's method;
+2. aggregates CDP footprints (and regions the store lacks) from member authorities with the metric's method,
+   only where every member has the counts it needs (else no value, and a note saying which member lacks what);
 3. compares each area with England and with its region (Fingertips' rule, 95%), and with the goal;
 4. computes the recent-trend marker for each period from the five periods ending there;
-then replaces the metrics' rows of `indicator_values` inside the caller's transaction.
+and returns the metrics' rows of `indicator_values`, which the write transaction stores (frames in, frames out).
 """
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,9 +19,9 @@ import pandas as pd
 from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue
-from metrics.store import OBS_KEY, PendingInsert, Store
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_KEY
+from metrics.vocabulary import AREA_LEVELS, NOT_COMPARED
 
-NOT_COMPARED = "Not compared"
 
 
 def _metric_attributes(catalogue: Catalogue) -> pd.DataFrame:
@@ -77,8 +80,8 @@ class _Keys:
         self.area_code(ENGLAND_CODE)
 
         level, level_u = pd.factorize(obs["level"], use_na_sentinel=True)
-        level_u = np.append(np.asarray(level_u, dtype=object), None)
-        self.level = {name: (level_u == name)[level] for name in ("utla", "region", "england", "cdp")}
+        level_names = np.append(np.asarray(level_u, dtype=object), np.array([None], dtype=object))
+        self.level = {name: (level_names == name)[level] for name in AREA_LEVELS}
 
     def area_code(self, code) -> int:
         """The code of an area (or region) code in the shared space; -1 for a missing one."""
@@ -139,21 +142,88 @@ def _take(values, positions: np.ndarray):
                                   positions, allow_fill=True)
 
 
+# Why a member's row cannot be pooled, as (one member, several members): the end of "X's 2021/22 figure ...".
+_NO_VALUE = ("has no value", "have no value")
+_NO_COUNTS = ("was published without counts", "were published without counts")
+_NO_COUNT = ("was published without a count", "were published without a count")
+_NO_DENOMINATOR = ("was published without a denominator", "were published without a denominator")
+_INVALID = ("has a count and denominator that cannot be pooled (negative, zero or count over denominator)",
+            "have counts and denominators that cannot be pooled (negative, zero or count over denominator)")
+
+
+def _why_not_usable(value: float, count: float, den: float, usable: bool, is_count: bool):
+    """None for a member row the aggregate can use, else the words for what it lacks."""
+    if usable:
+        return None
+    if np.isnan(count):
+        if np.isnan(value):
+            return _NO_VALUE
+        return _NO_COUNTS if is_count or np.isnan(den) else _NO_COUNT
+    if not is_count and np.isnan(den):
+        return _NO_DENOMINATOR
+    return _INVALID
+
+
+def _period_words(period: str, breakdown) -> str:
+    return period if breakdown == DEFAULT_BREAKDOWN or pd.isna(breakdown) else f"{period} ({breakdown})"
+
+
+def _names(codes: list[str], geography: Geography) -> str:
+    # "Herefordshire, County of" reads as "Herefordshire" before a possessive ("Herefordshire's 2021/22 figure")
+    names = [geography.get(c).name.removesuffix(", County of").removesuffix(", City of") for c in codes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _not_available(members: list[str], lacking: dict, period: str, geography: Geography) -> str:
+    """The note of an aggregate without a value: which members lack what ("Not available: Worcestershire's
+    2021/22 figure was published without counts"; "Not available: 13 of 14 member areas have no 2009/10
+    figure"). `lacking` maps the area code of each member row of the cell to _why_not_usable's words."""
+    n = len(members)
+    parts = []
+    absent = [m for m in members if m not in lacking]
+    if len(absent) == 1:
+        parts.append(f"{_names(absent, geography)} has no {period} figure")
+    elif absent:
+        named = f" ({_names(absent, geography)})" if len(absent) <= 3 and len(absent) < n else ""
+        parts.append(f"{len(absent)} of {n} member areas have no {period} figure{named}")
+    reasons: dict[tuple, list[str]] = {}
+    for m in members:
+        if lacking.get(m) is not None:
+            reasons.setdefault(lacking[m], []).append(m)
+    for (one, several), codes in reasons.items():
+        if len(codes) == 1:
+            parts.append(f"{_names(codes, geography)}'s {period} figure {one}")
+        elif len(codes) <= 3:
+            parts.append(f"the {period} figures of {_names(codes, geography)} {several}")
+        else:
+            parts.append(f"the {period} figures of {len(codes)} of {n} member areas {several}")
+    if not parts:  # every member usable yet not one row each: a member with two rows for the cell
+        parts.append(f"a member area has more than one {period} figure")
+    return "Not available: " + "; ".join(parts)
+
+
 def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, mult: np.ndarray,
                           geography: Geography):
     """Rows for CDP footprints, and for regions missing from the store, aggregated from member authorities.
 
-    Vectorised: sums of the counts and denominators of the members that have both (only counts for a count),
-    then value and limits recomputed with the metric's method by stats._fill_limits (limits_for_frame's
-    computation), exactly as stats.aggregate does for one cell. A DSR is never aggregated (it needs age-specific
-    counts). Grouping is on integer codes (`keys`), each group's members in area-code order.
+    An aggregate has a value only when EVERY member authority has what the metric's method needs for that
+    metric, period and breakdown (OHID's practice: a footprint or region is not published where a component is
+    missing or suppressed): a count and a denominator (just a count for a count), valid for the method. Then it
+    is the sum of the members' counts and denominators with value and limits recomputed with the metric's method
+    by stats.fill_limits (limits_for_frame's computation), as stats.aggregate does for one cell. Otherwise the
+    row has no value and its aggregation_note says why in words ("Not available: Worcestershire's 2021/22 figure
+    was published without counts"). A DSR is never aggregated (it needs age-specific counts). Regions are
+    derived only for the cells the store has no (published) region row for; their members are the current
+    upper-tier authorities of the geography. Grouping is on integer codes (`keys`), each group's members in
+    area-code order.
     Returns the rows and, per row, the obs row it took its keys from (or (None, None) when there are none).
     """
     utla = np.flatnonzero(keys.level["utla"])
     if len(utla) == 0:
         return None, None
     footprints = geography.footprints()
-    groups = [(fp.code, fp.region_code, m) for fp in footprints for m in fp.members]
+    groups: list[tuple[str | None, str | None, str]] = [
+        (fp.code, fp.region_code, m) for fp in footprints for m in fp.members]
     n_footprint_rows = len(groups)
     groups += [(a.region_code, ENGLAND_CODE, a.code) for a in geography.utlas()]
     group_codes = list(dict.fromkeys(g for g, _, _ in groups if g is not None))
@@ -162,7 +232,7 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     for g, _, m in groups:
         if g is not None:
             members[g].append(m)
-    region_of_group = {}
+    region_of_group: dict[str, str] = {}
     for g, r, _ in groups:
         if g is not None and r is not None:
             region_of_group.setdefault(g, r)
@@ -172,8 +242,8 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     right_area = np.array([keys.area_code(m) for _, m in fp_members], dtype=np.int64)
     right_group = np.array([group_of[g] for g, _ in fp_members], dtype=np.int64)
     left_pos, right_pos = _inner_join(keys.area[utla], right_area)
-    src = [utla[left_pos]]
-    grp = [right_group[right_pos]]
+    src_parts = [utla[left_pos]]
+    grp_parts = [right_group[right_pos]]
     # Regions: only the (cell, region) pairs the store lacks; a stored region is never replaced by an aggregate.
     regions = np.flatnonzero(keys.level["region"])
     n_areas = keys.n_areas
@@ -191,10 +261,10 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
                 group_of[area_codes[code]] = area_to_group[code] = len(group_codes)
                 group_codes.append(area_codes[code])
                 region_of_group[area_codes[code]] = ENGLAND_CODE
-        src.append(utla[missing])
-        grp.append(area_to_group[utla_region[missing]])
-    src = np.concatenate(src)
-    grp = np.concatenate(grp)
+        src_parts.append(utla[missing])
+        grp_parts.append(area_to_group[utla_region[missing]])
+    src = np.concatenate(src_parts)
+    grp = np.concatenate(grp_parts)
     keep = ~keys.cell_nan[src] & (grp >= 0)  # a groupby drops missing keys
     src, grp = src[keep], grp[keep]
     if len(src) == 0:
@@ -212,7 +282,15 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     is_count = vt_code[src] == stats.VALUE_TYPES.index("count")
     count = obs["count"].to_numpy(dtype=float, na_value=np.nan)[src]
     den = obs["denominator"].to_numpy(dtype=float, na_value=np.nan)[src]
-    usable = ~np.isnan(count) & (is_count | ~np.isnan(den))
+    # A member row counts towards its group only when it is one of the group's members (a region's rows come by
+    # their stored region code) and has the counts the method needs, valid for it (stats' row errors excluded).
+    member_keys = pd.Index([group_of[g] * keys.n_areas + keys.area_code(m)
+                            for g in group_codes for m in members.get(g, ())])
+    is_member = pd.Index(grp.astype(np.int64) * keys.n_areas + keys.area[src]).isin(member_keys)
+    with np.errstate(invalid="ignore"):
+        valid = (count >= 0) & (is_count | (den > 0)) & ~((vt_code[src] == stats.VALUE_TYPES.index("proportion"))
+                                                           & (count > den))
+    usable = is_member & ~np.isnan(count) & (is_count | ~np.isnan(den)) & valid
     grouped = pd.DataFrame({"count": np.where(usable, count, np.nan),
                             "denominator": np.where(usable & ~is_count, den, np.nan)}).groupby(gid, sort=True)
     sums = grouped.sum(min_count=1)  # pandas' (compensated) sums, row order as before: the same floats
@@ -238,32 +316,37 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     source_n = np.bincount(pairs // (len(source_u) + 1), minlength=n_groups)
     source_first = np.asarray(_take(source, _first_valid(source, gid, n_groups)), dtype=object)
     group_code = [group_codes[i] for i in grp[first]]
-    n_members = pd.Series([len(members[g]) if g in members else np.nan for g in group_code])
-    n_members = n_members.astype(int).to_numpy()  # (a region without members fails here, as it always has)
+    member_counts = pd.Series([len(members[g]) if g in members else np.nan for g in group_code])
+    n_members = member_counts.astype(int).to_numpy()  # a group without a member list fails here, loudly
 
-    # Value and limits from the pooled counts with the metric's method; refused for a DSR or without counts.
+    # Value and limits from the pooled counts with the metric's method: only when every member has them.
     group_vt = vt_code[src[first]]
-    refused = np.where(group_vt == stats.VALUE_TYPES.index("dsr"), "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE,
-                       np.where(used == 0, "Not aggregated: no member area has the counts needed", None))
-    ok = pd.isna(refused)
+    is_dsr = group_vt == stats.VALUE_TYPES.index("dsr")
+    ok = ~is_dsr & (used == n_members)
     total = np.where(ok, sums["count"].to_numpy(), np.nan)
     total_den = np.where(ok & (group_vt != stats.VALUE_TYPES.index("count")), sums["denominator"].to_numpy(),
                          np.nan)
     limits = {c: np.full(n_groups, np.nan) for c in ("value", "lower95", "upper95", "lower998", "upper998")}
-    stats._fill_limits(limits, group_vt, mult[src[first]], total, total_den)
-    for c in limits:
-        limits[c][~ok] = np.nan
+    stats.fill_limits(limits, group_vt, mult[src[first]], total, total_den)
+    for values in limits.values():
+        values[~ok] = np.nan
 
-    notes = np.array([f"Aggregated from {u} of {m} member areas" if good else r
-                      for u, m, good, r in zip(used.tolist(), n_members.tolist(), ok, refused)], dtype=object)
-    # Name the members left out (rare: only where some member lacks counts).
-    short = np.flatnonzero(ok & (used < n_members))
-    if len(short):
-        area_codes = np.asarray(obs["area_code"].array.take(src), dtype=object)
-        for i in short:
-            have = set(area_codes[(gid == i) & usable])
-            left_out = [geography.get(m).name for m in members[group_code[i]] if m not in have]
-            notes[i] += "; left out for want of counts: " + ", ".join(left_out)
+    notes = np.array([f"Aggregated from {m} of {m} member areas" for m in n_members.tolist()], dtype=object)
+    notes[is_dsr] = "Not aggregated: " + stats.DSR_NOT_AGGREGATABLE
+    incomplete = np.flatnonzero(~ok & ~is_dsr)
+    if len(incomplete):
+        ends = np.append(first[1:], len(src))  # a group's rows are contiguous (sorted by group above)
+        row_area_codes = np.asarray(obs["area_code"].array.take(src), dtype=object)
+        value = obs["value"].to_numpy(dtype=float, na_value=np.nan)[src]
+        period = np.asarray(obs["period"].array.take(src[first]), dtype=object)
+        breakdown = np.asarray(obs["breakdown"].array.take(src[first]), dtype=object)
+        for i in incomplete.tolist():
+            rows = slice(first[i], ends[i])
+            lacking = {a: _why_not_usable(v, c, d, ok_row, bool(cnt))
+                       for a, v, c, d, ok_row, cnt in zip(row_area_codes[rows], value[rows], count[rows], den[rows],
+                                                          usable[rows], is_count[rows])}
+            notes[i] = _not_available(members[group_code[i]], lacking, _period_words(period[i], breakdown[i]),
+                                      geography)
     source_text = np.array([
         np.nan if pd.isna(f) else f"Aggregated by the dashboard from: {f}" if n == 1
         else f"Aggregated by the dashboard from {n} sources, including: {f}"
@@ -285,13 +368,27 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     return agg, src[first]
 
 
+def _without_demo_beside_real(obs: pd.DataFrame) -> pd.DataFrame:
+    """The rows less the demonstration rows of any metric and area that has a real value (any period or
+    breakdown): a series is real or demonstration, never both, even when a real upload leaves older
+    demonstration values stored."""
+    demo = obs["is_demo"].to_numpy(dtype=bool, na_value=False)
+    if demo.all() or not demo.any():
+        return obs
+    pairs = pd.MultiIndex.from_arrays([obs["metric_key"], obs["area_code"]])
+    real_pairs = pairs[~demo].unique()
+    drop = demo & pairs.isin(real_pairs)
+    return obs.loc[~drop].reset_index(drop=True) if drop.any() else obs
+
+
 def _label_column(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical:
     """labels[codes] as categories in the labels' order: no string per row is made, and the insert reads them
     as Arrow dictionaries, which DuckDB maps onto the ENUM columns of indicator_values."""
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(labels), dtype=_STR_DTYPE))
 
 
-_STR_DTYPE = pd.Series(["x"]).dtype
+# The installed pandas' default string dtype (Any: pandas-stubs types pd.array only for dtypes known statically).
+_STR_DTYPE: Any = pd.Series(["x"]).dtype
 
 
 def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) -> pd.DataFrame:
@@ -299,7 +396,7 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     if obs.empty:
         return pd.DataFrame()
     attrs = _metric_attributes(catalogue)
-    obs = obs.reset_index(drop=True)
+    obs = _without_demo_beside_real(obs.reset_index(drop=True))
     obs["is_aggregate"] = False
     obs["aggregation_note"] = None
     keys = _Keys(obs, geography)
@@ -311,10 +408,10 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         return np.append(values, missing)[at]
 
     # (checked as limits_for_frame and compare check them row by row: the same errors for the same metrics)
-    vt_m = stats._vocabulary_codes(per_metric(attrs["value_type"].to_numpy(dtype=object), np.nan),
-                                   stats.VALUE_TYPES, stats._check_value_type, allow_missing=True)
-    pol_m = stats._vocabulary_codes(per_metric(attrs["polarity"].to_numpy(dtype=object), np.nan),
-                                    stats.POLARITIES, stats._check_polarity)
+    vt_m = stats.vocabulary_codes(per_metric(attrs["value_type"].to_numpy(dtype=object), np.nan),
+                                   stats.VALUE_TYPES, stats.check_value_type, allow_missing=True)
+    pol_m = stats.vocabulary_codes(per_metric(attrs["polarity"].to_numpy(dtype=object), np.nan),
+                                    stats.POLARITIES, stats.check_polarity)
     mult_m = per_metric(attrs["multiplier"].to_numpy(dtype=float), np.nan)
     goal_m = per_metric(attrs["goal"].to_numpy(dtype=float), np.nan)
     comparable_m = per_metric(attrs["benchmarkable"].astype(bool).to_numpy(), True)
@@ -323,7 +420,7 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     # 1. Fill value and limits from counts where the file gave none.
     limits = {c: obs[c].to_numpy(dtype=float, na_value=np.nan, copy=True)
               for c in ("value", "lower95", "upper95", "lower998", "upper998")}
-    errors = stats._fill_limits(limits, vt, mult_m[keys.metric],
+    errors = stats.fill_limits(limits, vt, mult_m[keys.metric],
                                 obs["count"].to_numpy(dtype=float, na_value=np.nan),
                                 obs["denominator"].to_numpy(dtype=float, na_value=np.nan))
     for col, values in limits.items():
@@ -342,6 +439,13 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     is_region, is_england_level = keys.level["region"], keys.level["england"]
     has_region = keys.level["utla"] | keys.level["cdp"]
     if agg is not None:
+        # An aggregate of demonstration members is not made for an area whose series is real.
+        real_cell = ~obs["is_demo"].to_numpy(dtype=bool, na_value=False)
+        real_pairs = pd.Index(keys.metric[real_cell].astype(np.int64) << 32 | keys.area[real_cell])
+        agg_pairs = keys.metric[agg_src].astype(np.int64) << 32 | keys.area_codes(agg["area_code"])
+        keep_agg = ~(agg["is_demo"].to_numpy(dtype=bool) & pd.Index(agg_pairs).isin(real_pairs))
+        agg, agg_src = agg.loc[keep_agg].reset_index(drop=True), agg_src[keep_agg]
+    if agg is not None and len(agg):
         obs = pd.concat([obs, agg], ignore_index=True)
         metric = np.concatenate([metric, metric[agg_src]])
         cell = np.concatenate([cell, cell[agg_src]])
@@ -355,6 +459,7 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
 
     # 3. Comparisons with England, region and goal (left joins on integer cell and area codes).
     value = obs["value"].to_numpy(dtype=float, na_value=np.nan)
+    demo = obs["is_demo"].to_numpy(dtype=bool, na_value=False)
     england_code = keys.area_code(ENGLAND_CODE)
     is_england = area == england_code
     england_rows = np.flatnonzero(is_england)
@@ -364,11 +469,12 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         obs = obs.take(rows).reset_index(drop=True)
         metric, cell, breakdown, area, region = metric[rows], cell[rows], breakdown[rows], area[rows], region[rows]
         is_region, is_england_level, has_region = is_region[rows], is_england_level[rows], has_region[rows]
-        is_england, value = is_england[rows], value[rows]
+        is_england, value, demo = is_england[rows], value[rows], demo[rows]
     england_value = np.append(england_values, np.nan)[match]  # -1 (no match) picks the NaN
+    england_demo = np.append(demo[england_rows], False)[match]
     n_areas = keys.n_areas
     region_rows = np.flatnonzero(is_region)
-    region_values = value[region_rows]
+    region_values, region_demo = value[region_rows], demo[region_rows]
     left = np.where(region >= 0, cell.astype(np.int64) * n_areas + region, -1)
     rows, match = _join(left, cell[region_rows].astype(np.int64) * n_areas + area[region_rows])
     if len(rows) != len(obs):
@@ -376,7 +482,11 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         metric, cell, breakdown, area, region = metric[rows], cell[rows], breakdown[rows], area[rows], region[rows]
         is_region, is_england_level, has_region = is_region[rows], is_england_level[rows], has_region[rows]
         is_england, value, england_value = is_england[rows], value[rows], england_value[rows]
+        demo, england_demo = demo[rows], england_demo[rows]
     region_value = np.append(region_values, np.nan)[match]
+    # A real figure is never compared with a demonstration benchmark (the verdict would be demonstration).
+    england_value[~demo & england_demo] = np.nan
+    region_value[~demo & np.append(region_demo, False)[match]] = np.nan
     region_value[is_region | is_england_level] = np.nan
 
     pol = pol_m[metric]
@@ -384,20 +494,20 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     upper = obs["upper95"].to_numpy(dtype=float, na_value=np.nan)
     comparable = comparable_m[metric]
     not_compared = np.int8(stats.COMPARE_LABELS.index(NOT_COMPARED))
-    vs_england, _, _ = stats._compare_codes(value, lower, upper, england_value, pol, is_england)
-    vs_region, _, _ = stats._compare_codes(value, lower, upper, region_value, pol, np.zeros(len(obs), dtype=bool))
-    vs_goal = stats._goal_codes(value, lower, upper, goal_m[metric], pol)
+    vs_england, _, _ = stats.compare_codes(value, lower, upper, england_value, pol, is_england)
+    vs_region, _, _ = stats.compare_codes(value, lower, upper, region_value, pol, np.zeros(len(obs), dtype=bool))
+    vs_goal = stats.goal_codes(value, lower, upper, goal_m[metric], pol)
 
     # 4. Recent trend of the five periods ending at each row.
     # A series is one (metric, area, breakdown, kind of period): years and quarters of one metric are two series,
     # so quarters stored beside years do not break the years' five-point window. Rows missing any key belong to
     # none.
     kind_codes, kind_u = pd.factorize(obs["period_kind"], use_na_sentinel=True)
-    kind = np.array([stats._KIND_CODE.get(k, 0) for k in kind_u] + [0], dtype=np.int64)[kind_codes]
+    kind = np.array([stats.PERIOD_KIND_CODE.get(k, 0) for k in kind_u] + [0], dtype=np.int64)[kind_codes]
     series = ((metric.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown) \
         * (len(kind_u) + 1) + (kind_codes + 1)
     series[keys.metric_nan[metric] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
-    trend = stats._trend_codes(series, obs["start_year"].to_numpy(dtype=float, na_value=np.nan), kind, value,
+    trend = stats.trend_codes(series, obs["start_year"].to_numpy(dtype=float, na_value=np.nan), kind, value,
                                lower, upper, obs["count"].to_numpy(dtype=float, na_value=np.nan),
                                obs["denominator"].to_numpy(dtype=float, na_value=np.nan),
                                vt_m[metric] == stats.VALUE_TYPES.index("proportion"), pol)
@@ -426,38 +536,6 @@ _DERIVED_COLUMNS = OBS_KEY + [
 ]
 
 
+# The most stored values a write derives at once: derived values stay within a metric, so a write derives its
+# metrics in batches of about this many rows (Store.write's derive_batches), which bounds a big upload's memory.
 BATCH_ROWS = 150_000
-
-
-def make_rederive(catalogue: Catalogue, geography: Geography):
-    """The callback the store runs inside a write transaction to rebuild indicator_values."""
-
-    def rederive(cur, metric_keys: list[str], pending: PendingInsert | None = None) -> None:
-        # Metrics in batches of up to BATCH_ROWS stored values: everything derived (comparisons, aggregates,
-        # trends) stays within a metric, so batching is free to split anywhere between metrics. Batches bound
-        # the memory of a million-row upload; grouping small metrics amortises derive_frame's fixed cost.
-        # With `pending` (rows the transaction has still to insert), the first batch derives from the stored rows
-        # and the pending ones while DuckDB inserts all of them; later batches read them back inserted.
-        sizes = Store.observation_counts(cur, metric_keys, pending)
-        batch: list[str] = []
-        rows = 0
-        for key in metric_keys:
-            n = sizes.get(key, 0)
-            if batch and rows + n > BATCH_ROWS:
-                _rederive_batch(cur, batch, pending)
-                batch, rows = [], 0
-            batch.append(key)
-            rows += n
-        if batch:
-            _rederive_batch(cur, batch, pending)
-
-    def _rederive_batch(cur, keys: list[str], pending: PendingInsert | None) -> None:
-        if pending is not None and not pending.done:
-            obs = Store.read_observations_for_derive(cur, keys, pending)
-            derived = pending.insert_while(lambda: derive_frame(obs, catalogue, geography))
-            del obs  # not held through the derived rows' insert
-        else:
-            derived = derive_frame(Store.read_observations_for_derive(cur, keys), catalogue, geography)
-        Store.replace_derived(cur, keys, derived)
-
-    return rederive

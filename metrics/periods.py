@@ -12,20 +12,6 @@ from datetime import date, timedelta
 
 MONTHS = {m: n for n, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-KIND_WORDS = {
-    "financial_year": "financial year",
-    "calendar_year": "calendar year",
-    "quarter": "quarter",
-    "rolling_12_months": "rolling 12 months",
-    "three_year_pooled": "3 years pooled",
-}
-KIND_WORDS_PLURAL = {
-    "financial_year": "financial years",
-    "calendar_year": "calendar years",
-    "quarter": "quarters",
-    "rolling_12_months": "rolling 12-month periods",
-    "three_year_pooled": "3-year pooled periods",
-}
 
 
 class PeriodError(ValueError):
@@ -35,15 +21,11 @@ class PeriodError(ValueError):
 @dataclass(frozen=True)
 class Period:
     label: str
-    kind: str
+    kind: str  # one of metrics.vocabulary.PERIOD_KINDS
     start_date: date
     end_date: date
     sortable: int  # Fingertips' YYYYQQMM style ordering key
     start_year: int
-
-    @property
-    def annual(self) -> bool:
-        return self.kind in ("financial_year", "calendar_year")
 
 
 def _month_end(year: int, month: int) -> date:

@@ -17,6 +17,7 @@ class AppSettings(BaseModel):
     default_area: str = "E06000060"
     compare_focus_areas: list[str] = ["E06000060", "E10000025", "E10000034"]
     cache_ttl_seconds: int = Field(600, ge=0)
+    real_data_only: bool = False  # the "Real data only" switch's default (hides demonstration values)
 
 
 class UploadSettings(BaseModel):
@@ -26,12 +27,24 @@ class UploadSettings(BaseModel):
     role_claim: str = "roles"
     uploader_role: str = "cdp.uploader"
     local_mode: bool = False
+    # An .xlsx is a zip: a few MB can expand to gigabytes of cell text. A workbook whose parts add up to more
+    # than this, uncompressed, is refused before it is read.
+    max_workbook_expanded_mb: int = Field(400, ge=1, le=20000)
+
+
+class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Copies of the database file kept before each upload or rollback commits (the oldest are deleted).
+    backups_kept: int = Field(5, ge=0, le=1000)
+    # Where they are kept; empty: a folder beside the database file (data/cdof.duckdb.backups).
+    backup_dir: str | None = None
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     app: AppSettings = AppSettings()
     upload: UploadSettings = UploadSettings()
+    store: StoreSettings = StoreSettings()
 
 
 SETTINGS_ENV = "CDOF_SETTINGS"

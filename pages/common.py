@@ -4,18 +4,20 @@ Pages stay thin: they call these helpers and functions of metrics/, and draw.
 """
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
 from metrics import presentation, stats
-from metrics.access import is_uploader, sign_in_configured
+from metrics.access import cookie_secret_problem, is_uploader, sign_in_usable
 from metrics.areas import default_geography
 from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
 from metrics.paths import database_path
 from metrics.settings import default_settings
-from metrics.store import Store, StoreError
-
+from metrics.store import Store, StoreDamaged, StoreError
+from metrics.vocabulary import LEVELS_IN_A_REGION
 
 
 def _leave_legacy_pages_mode() -> None:
@@ -71,11 +73,35 @@ def store() -> Store:
     """
     try:
         return open_store()
+    except StoreDamaged as exc:
+        show_damaged(exc)
     except StoreError as exc:
         st.error(f"The database cannot be opened just now, so no figures can be shown. {exc}\n\n"
                  "If an ingest or rollback is running from the command line, reload this page when it has "
                  "finished.", icon=":material/lock:")
         st.stop()
+
+
+def show_damaged(exc: StoreDamaged) -> None:
+    """The page's explanation of a damaged database file (where it is, what DuckDB found, what to do), then stop."""
+    st.error(f"The database file is damaged, so no figures can be shown.\n\nFile: `{exc.path}`\n\n"
+             f"What was found: `{exc.detail.replace('`', '')}`\n\n"
+             "What to do: an administrator stops the dashboard, runs `python -m metrics restore` (it puts back "
+             "the newest backup that reads cleanly) and starts the dashboard again. See the README, "
+             "'Recovering from a damaged file'.", icon=":material/error:")
+    st.stop()
+
+
+def damage_explained(fn):
+    """A page's query that stops the page with show_damaged's explanation when the file turns out damaged
+    (a block that only this query reads), instead of a redacted exception box."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StoreDamaged as exc:
+            show_damaged(exc)
+    return wrapper
 
 
 def signed_in_user() -> dict:
@@ -87,11 +113,19 @@ def signed_in_user() -> dict:
 
 
 def sign_in_available() -> bool:
-    """True when OIDC sign-in is configured in .streamlit/secrets.toml."""
+    """True when OIDC sign-in is configured in .streamlit/secrets.toml with a strong cookie secret."""
     try:
-        return sign_in_configured(st.secrets)
+        return sign_in_usable(st.secrets)
     except Exception:  # no secrets file at all
         return False
+
+
+def sign_in_refusal() -> str | None:
+    """Why sign-in is configured but not offered (a weak cookie secret), else None."""
+    try:
+        return cookie_secret_problem(st.secrets)
+    except Exception:  # no secrets file at all
+        return None
 
 
 def current_user_is_uploader() -> bool:
@@ -106,13 +140,23 @@ _TTL = settings().app.cache_ttl_seconds
 
 
 @st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
-def _latest_for_area(_store, area_code: str) -> pd.DataFrame:
-    return _store.latest_for_area(area_code)
+def _latest_for_area(_store, area_code: str, kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return _store.latest_for_area(area_code, dict(kinds))
 
 
 @st.cache_data(ttl=_TTL, max_entries=128, show_spinner=False)
-def _latest_for_areas(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
-    return _store.latest_for_areas(list(area_codes))
+def _latest_for_areas(_store, area_codes: tuple[str, ...], kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return _store.latest_for_areas(list(area_codes), dict(kinds))
+
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _other_period_kinds(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _store.other_period_kinds(list(area_codes), catalogue().period_kinds())
+
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _latest_period(_store, metric_key: str, period_kind: str) -> str | None:
+    return _store.latest_period(metric_key, period_kind)
 
 
 @st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
@@ -130,9 +174,16 @@ def _values_for_period(_store, metric_key: str, period: str, area_codes: tuple[s
     return _store.values_for_period(metric_key, period, list(area_codes))
 
 
-@st.cache_data(ttl=_TTL, max_entries=2, show_spinner=False)
-def _spine_ranges(_store) -> pd.DataFrame:
-    return presentation.spine_ranges(catalogue().ordered(), _store.latest_level_values("utla"), stats.spine_stats)
+@st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
+def _spine_ranges(_store, real_only: bool = False) -> pd.DataFrame:
+    kinds = catalogue().period_kinds()
+    values = _store.latest_level_values("utla", kinds)
+    if real_only and not values.empty:
+        # A series is real or demonstration as a whole, so an area's latest row tells which series are real.
+        latest = _store.latest_for_areas([a.code for a in geography().utlas()], kinds)
+        real = latest.loc[~presentation.is_demo_flags(latest), ["metric_key", "area_code"]].drop_duplicates()
+        values = values.merge(real, on=["metric_key", "area_code"])
+    return presentation.spine_ranges(catalogue().ordered(), values, stats.spine_stats)
 
 
 @st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
@@ -145,7 +196,8 @@ def _data_as_of(_store):
     return _store.data_as_of()
 
 
-_CACHED = (_latest_for_area, _latest_for_areas, _series, _sparklines, _values_for_period, _spine_ranges,
+_CACHED = (_latest_for_area, _latest_for_areas, _other_period_kinds, _latest_period, _series, _sparklines,
+           _values_for_period, _spine_ranges,
            _periods_for_metric, _data_as_of)
 
 
@@ -155,37 +207,126 @@ def clear_caches() -> None:
         fn.clear()
 
 
-def latest_for_area(area_code: str) -> pd.DataFrame:
-    return _latest_for_area(store(), area_code)
+# With "Real data only" on, every query result the pages draw from loses its demonstration rows here, once.
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    return presentation.real_only(frame) if real_data_only() else frame
 
 
-def latest_for_areas(area_codes) -> pd.DataFrame:
-    return _latest_for_areas(store(), tuple(area_codes))
+def _kinds_key(period_kinds: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((period_kinds or catalogue().period_kinds()).items()))
 
 
+@damage_explained
+def latest_for_area(area_code: str, period_kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each metric's row for the area in its latest period of its catalogue kind (or of the kinds given)."""
+    return _shown(_latest_for_area(store(), area_code, _kinds_key(period_kinds)))
+
+
+@damage_explained
+def latest_for_areas(area_codes, period_kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    return _shown(_latest_for_areas(store(), tuple(area_codes), _kinds_key(period_kinds)))
+
+
+@damage_explained
+def latest_period(metric_key: str) -> str | None:
+    """The metric's latest period of its catalogue kind that England has (a page's default period)."""
+    return _latest_period(store(), metric_key, catalogue().get(metric_key).period_kind)
+
+
+def other_period_kinds_choice(area_codes, key: str = "other_periods") -> dict[str, str]:
+    """Where the areas have data in a kind of period other than a metric's own (quarters beside years), say so
+    and offer it (a switch kept in the URL); returns the kind of period each metric's latest is taken from."""
+    others = _other_period_kinds(store(), tuple(area_codes))
+    kinds = catalogue().period_kinds()
+    if others.empty:
+        return kinds
+    st.caption(presentation.other_kinds_words(others, catalogue(), geography()))
+    if st.toggle("Show those periods instead", key=key, bind="query-params",
+                 help="Each indicator is shown in its own kind of period (the latest England has) unless this "
+                      "is on; then the indicators listed above show their other kind of period."):
+        return presentation.period_kinds_with_others(kinds, others)
+    return kinds
+
+
+def other_period_kinds_note(area_codes) -> None:
+    """Where the areas have data in a kind of period other than a metric's own, say so with a link to it on
+    Trends (pages that place a metric among all authorities keep to its own kind)."""
+    others = _other_period_kinds(store(), tuple(area_codes))
+    if others.empty:
+        return
+    links = " · ".join(f"[{catalogue().get(r.metric_key).short_name}, {area_name(r.area_code)}: {r.latest_period}]"
+                       f"(trends?metric={r.metric_key}&area={r.area_code}&periods={r.period_kind})"
+                       for r in others.itertuples())
+    st.caption(presentation.other_kinds_words(others, catalogue(), geography()) + f" On Trends: {links}")
+
+
+@damage_explained
 def series(metric_key: str, area_codes) -> pd.DataFrame:
-    return _series(store(), metric_key, tuple(area_codes))
+    return _shown(_series(store(), metric_key, tuple(area_codes)))
 
 
+@damage_explained
 def sparklines(area_code: str) -> pd.DataFrame:
-    return _sparklines(store(), area_code)
+    frame = _sparklines(store(), area_code)
+    if real_data_only() and not frame.empty and "is_demo" not in frame:
+        # sparklines carry no flag: keep the metrics whose latest value for the area is real
+        real = set(latest_for_area(area_code)["metric_key"])
+        frame = frame[frame["metric_key"].isin(real)]
+    return _shown(frame)
 
 
+@damage_explained
 def values_for_period(metric_key: str, period: str, area_codes) -> pd.DataFrame:
-    return _values_for_period(store(), metric_key, period, tuple(area_codes))
+    return _shown(_values_for_period(store(), metric_key, period, tuple(area_codes)))
 
 
+@damage_explained
 def spine_ranges() -> pd.DataFrame:
     """England's range of the authorities' latest values, per metric on the profile's spine (the same for every
     area: computed once per data version)."""
-    return _spine_ranges(store())
+    return _spine_ranges(store(), real_data_only())
 
 
+@damage_explained
 def periods_for_metric(metric_key: str) -> list[str]:
-    """Periods with values for the metric, latest first."""
-    return _periods_for_metric(store(), metric_key)
+    """Periods with values for the metric, latest first (with real values only, when demonstration is hidden)."""
+    periods = _periods_for_metric(store(), metric_key)
+    if not real_data_only():
+        return periods
+    real = set(_shown(_series(store(), metric_key, tuple(_all_area_codes())))["period"])
+    return [p for p in periods if p in real]
 
 
+def _all_area_codes() -> list[str]:
+    return list(geography().areas)
+
+
+REAL_ONLY_PARAM = "real"
+
+
+def real_data_only() -> bool:
+    """The sidebar switch "Real data only" (kept in the URL as ?real=true; default in config/settings.yaml)."""
+    if REAL_ONLY_PARAM not in st.session_state:
+        wanted = st.query_params.get(REAL_ONLY_PARAM)
+        st.session_state[REAL_ONLY_PARAM] = (wanted.lower() in ("true", "1", "yes") if wanted is not None
+                                             else settings().app.real_data_only)
+    return bool(st.session_state[REAL_ONLY_PARAM])
+
+
+def real_data_switch() -> bool:
+    """Draw the switch in the sidebar and keep it in the URL; returns whether demonstration values are hidden."""
+    real_data_only()
+    on = st.sidebar.toggle("Real data only", key=REAL_ONLY_PARAM,
+                           help="Hide every demonstration value: only figures loaded from their publishers "
+                                "are shown.")
+    if on:
+        st.query_params[REAL_ONLY_PARAM] = "true"
+    elif REAL_ONLY_PARAM in st.query_params:
+        del st.query_params[REAL_ONLY_PARAM]
+    return on
+
+
+@damage_explained
 def data_as_of():
     return _data_as_of(store())
 
@@ -237,6 +378,10 @@ def url_multiselect(label: str, options: list, param: str, default: list, format
     return list(value)
 
 
+def area_name(code: str) -> str:
+    return geography().areas[code].name if code in geography().areas else code
+
+
 def area_label(code: str) -> str:
     return presentation.area_label(code, geography())
 
@@ -270,19 +415,23 @@ def metric_picker(label: str = "Indicator (type to search)", param: str = "metri
 def benchmark_picker(area_code: str, key: str = "benchmark") -> str:
     """"England" or "Region" (the region only means something for authorities and footprints)."""
     level = geography().get(area_code).level
-    if level not in ("utla", "cdp"):
+    if level not in LEVELS_IN_A_REGION:
         st.caption("Benchmark: England")
         return "England"
     return st.radio("Compare with", ["England", "Region"], key=key, bind="query-params", horizontal=True,
                     help="Significantly better or worse than this benchmark, using the 95% confidence interval")
 
 
-def period_picker(periods: list[str], key: str = "period", label: str = "Period") -> str | None:
-    """Periods latest first; the latest is the default."""
+def period_picker(periods: list[str], key: str = "period", label: str = "Period",
+                  default: str | None = None) -> str | None:
+    """Periods latest first; `default` (the metric's latest period of its own kind that England has) or else the
+    first is the default."""
     if not periods:
         return None
-    return st.selectbox(label, periods, index=0, key=key, bind="query-params",
-                        help="Defaults to the latest period with data")
+    return st.selectbox(label, periods, index=periods.index(default) if default in periods else 0, key=key,
+                        bind="query-params",
+                        help="Defaults to the indicator's latest period of its own kind (years, say) that England "
+                             "has; periods of another kind (quarters) are in the list too")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -290,14 +439,13 @@ def period_picker(periods: list[str], key: str = "period", label: str = "Period"
 # ----------------------------------------------------------------------------------------------------------------
 
 def demo_banner(shown: pd.DataFrame | None) -> None:
-    """A warning when any row shown on the page is demonstration data."""
-    if shown is None or shown.empty or "is_demo" not in shown:
-        return
-    if shown["is_demo"].fillna(False).astype(bool).any():
+    """A warning counting the demonstration figures among the rows shown on the page."""
+    n_demo, n_total = presentation.demo_figures(shown)
+    if n_demo:
         st.warning(
-            "**Demonstration data.** Some figures on this page are generated for demonstration and are not real. "
-            "Only rows whose source says *Published* are real published figures. Replace them by uploading "
-            "real data.", icon=":material/science:")
+            f"**Demonstration data: {presentation.demo_count_words(n_demo, n_total)}.** They are generated, "
+            "not real, and marked *Demo* (hollow grey markers in charts). Switch on *Real data only* in the "
+            "sidebar to hide them; replace them by uploading published data.", icon=":material/science:")
 
 
 def data_date_caption() -> None:
@@ -324,7 +472,7 @@ def downloads(df: pd.DataFrame, name: str, title: str, key: str) -> None:
 
     def notes() -> list[str]:
         return presentation.download_notes(
-            title, df["source"] if "source" in df else [], when,
+            title, df.get("source", []), when,
             bool(df["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in df else False)
 
     c1, c2 = st.columns(2)
@@ -339,8 +487,8 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
     """Show `col`'s words as coloured labels (colour AND words): returns (frame, column config).
 
     Each cell becomes a one-item list shown by st.column_config.MultiselectColumn with one colour per distinct
-    value. The browser draws this far faster than a pandas Styler, which also costs ~0.2 s to import on a
-    server's first run."""
+    value. The browser draws this far faster than a pandas Styler, which is also slow to import on a server's
+    first run."""
     out = df.copy()
     options = list(dict.fromkeys(v for v in out[col] if isinstance(v, str) and v))
     out[col] = [[v] if isinstance(v, str) and v else [] for v in out[col]]
@@ -350,6 +498,7 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
 
 
 def page_header(title: str, intro: str) -> None:
+    real_data_switch()
     st.title(title)
     st.caption(intro)
 
@@ -374,32 +523,40 @@ def _metrics_with_breakdowns(_store) -> list[str]:
 
 
 @st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
-def _group_values(_store, members: tuple[str, ...], name: str) -> pd.DataFrame:
+def _group_values(_store, members: tuple[str, ...], name: str, real_only: bool = False) -> pd.DataFrame:
     from metrics.area_groups import derive_group
     from metrics.areas import ENGLAND_CODE
 
-    return derive_group(_store.observations_for_areas([*members, ENGLAND_CODE]), catalogue(), geography(),
-                        members, name)
+    observations = _store.observations_for_areas([*members, ENGLAND_CODE])
+    # With "Real data only" on, the group is made from its members' real values alone (not filtered afterwards:
+    # a sum over some demonstration members is not a real figure).
+    if real_only:
+        observations = presentation.real_only(observations)
+    return derive_group(observations, catalogue(), geography(), members, name)
 
 
 _CACHED = _CACHED + (_values_for_level, _breakdown_series, _metrics_with_breakdowns, _group_values)
 
 
+@damage_explained
 def group_values(members, name: str) -> pd.DataFrame:
     """A user's own group of authorities aggregated as the configured footprints are (metrics.area_groups);
     raises metrics.area_groups.GroupError for a group that cannot be made."""
-    return _group_values(store(), tuple(sorted(set(members))), name)
+    return _shown(_group_values(store(), tuple(sorted(set(members))), name, real_data_only()))
 
 
+@damage_explained
 def metrics_with_breakdowns() -> list[str]:
     return _metrics_with_breakdowns(store())
 
 
+@damage_explained
 def values_for_level(metric_key: str, period: str, level: str) -> pd.DataFrame:
     """One metric in one period for every area of a level ("utla", "region")."""
-    return _values_for_level(store(), metric_key, period, level)
+    return _shown(_values_for_level(store(), metric_key, period, level))
 
 
+@damage_explained
 def breakdown_series(metric_key: str, area_codes) -> pd.DataFrame:
     """Every period and breakdown (sex, age, deprivation ...) of one metric for some areas."""
-    return _breakdown_series(store(), metric_key, tuple(area_codes))
+    return _shown(_breakdown_series(store(), metric_key, tuple(area_codes)))

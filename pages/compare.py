@@ -6,6 +6,8 @@ from metrics import area_groups
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
 from metrics.periods import parse_period
+from metrics.safety import plain_text
+from metrics.vocabulary import PERIOD_KIND_WORDS_PLURAL
 from pages import common
 
 cat = common.catalogue()
@@ -22,7 +24,7 @@ with c1:
 ind = cat.get(metric_key)
 periods = common.periods_for_metric(metric_key)
 with c2:
-    period = common.period_picker(periods)
+    period = common.period_picker(periods, default=common.latest_period(metric_key))
 with c3:
     sort_by = st.radio("Sort bars by", ["Value", "Name"], horizontal=True, key="sort", bind="query-params")
 # ---- issue 18: fill the areas with a region's authorities or a footprint's members; the user's own area group
@@ -60,6 +62,11 @@ if group_part.open:
             st.info("Choose at least two authorities to make a group.", icon=":material/info:")
         elif group_members:
             group_rows = common.group_values(group_members, group_name)
+other_kinds = [p for p in periods if parse_period(p).kind != ind.period_kind]
+if other_kinds:
+    st.caption(f"{ind.short_name} also has periods of another kind than its own "
+               f"({PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}): "
+               f"{', '.join(other_kinds[:6])}{' ...' if len(other_kinds) > 6 else ''}. Choose one under Period.")
 
 st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))
 common.definition_link(metric_key)
@@ -110,7 +117,9 @@ else:
     suppressed = bars[bars["value"].isna()]
     if not suppressed.empty:
         st.caption("Suppressed or missing: " + "; ".join(
-            f"{r.area_name}: {r.value_note or 'no value'}" for r in suppressed.itertuples()))
+            f"{plain_text(r.area_name)}: "
+            f"{plain_text(pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note))}"
+            for r in suppressed.itertuples()))
 
 # Below the bars, the trends of the same areas and the data, each built only when its expander is opened (kept in
 # the URL as ?trends= / ?data=): the page first draws the bars alone.

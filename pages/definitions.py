@@ -2,6 +2,7 @@
 import streamlit as st
 
 from metrics import presentation as pr
+from metrics.vocabulary import CI_METHOD_WORDS, PERIOD_KIND_DESCRIPTIONS, POLARITY_WORDS
 from pages import common
 
 cat = common.catalogue()
@@ -9,9 +10,6 @@ geo = common.geography()
 
 FREQUENCY = {"annual": "Annual", "quarterly": "Quarterly", "rolling_12_months": "Rolling 12 months",
              "three_year_pooled": "Three years pooled", "biennial": "Every two years", "periodic": "Periodic"}
-PERIOD_KIND = {"financial_year": "Financial year (April to March)", "calendar_year": "Calendar year",
-               "quarter": "Quarter", "rolling_12_months": "Rolling 12 months",
-               "three_year_pooled": "Three calendar years pooled"}
 
 
 def show(ind) -> None:
@@ -23,13 +21,13 @@ def show(ind) -> None:
         "Tier": ind.tier.capitalize() + (" (a local measure of this partnership)" if ind.tier == "local" else ""),
         "Definition": ind.definition,
         "Unit": pr.unit_words(ind.unit),
-        "Polarity": pr.POLARITY_WORDS[ind.polarity],
-        "Confidence interval method": pr.CI_WORDS[ind.ci_method],
+        "Polarity": POLARITY_WORDS[ind.polarity],
+        "Confidence interval method": CI_METHOD_WORDS[ind.ci_method],
         "Compared with England": "Yes" if ind.benchmarkable else "No (counts of different sizes are not compared)",
         "Source": ind.source,
         "Geography": "Published for " + ind.geography_words,
         "Frequency": FREQUENCY.get(ind.frequency, ind.frequency),
-        "Period": PERIOD_KIND.get(ind.period_kind, ind.period_kind),
+        "Period": PERIOD_KIND_DESCRIPTIONS.get(ind.period_kind, ind.period_kind),
         "Fingertips indicator ID": (f"[{ind.fingertips_id}](https://fingertips.phe.org.uk/search/{ind.fingertips_id})"
                                     if ind.fingertips_id else "None"),
         "Targets": "; ".join(t.label + (f" (value {t.value:g}" + (f", by {t.by:%d %B %Y}" if t.by else "") + ")")
@@ -37,8 +35,14 @@ def show(ind) -> None:
     }
     if ind.areas:
         fields["Used by"] = ", ".join(geo.get(a).name if a in geo.areas else a for a in ind.areas)
-    if ind.status_note:
-        fields["Status of this entry"] = ind.status_note
+    # (status_note is the catalogue's own bookkeeping for analysts, not shown to readers)
+    loaded = common.series(ind.key, list(geo.areas))
+    fields["Data loaded"] = "; ".join(pr.loaded_data_words(loaded, {c: a.level for c, a in geo.areas.items()}))
+    sources = sorted({pr.short_source(s) for s in loaded["source"] if isinstance(s, str)}) if not loaded.empty \
+        else []
+    if sources:
+        fields["Sources of the loaded figures"] = "; ".join(sources)
+    fields["Where to get the real data"] = pr.where_to_get_real_data(ind.fingertips_id, ind.source)
     st.markdown("\n".join(f"- **{k}:** {v}" for k, v in fields.items()))
     st.markdown(f"[Trends](trends?metric={ind.key}) · [Compare areas](compare?metric={ind.key}) · "
                 f"[Link to this definition](definitions?metric={ind.key})")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
+from metrics.vocabulary import LEVELS_IN_A_REGION
 from pages import common
 
 cat = common.catalogue()
@@ -18,12 +19,13 @@ common.page_header(
 
 area_code = common.area_picker()
 area = geo.get(area_code)
-region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
+region = geo.region_of(area_code) if area.level in LEVELS_IN_A_REGION else None
 region = region if region is not None and region.level == "region" else None
 
 area_latest = common.latest_for_area(area_code)
 england = common.latest_for_area(ENGLAND_CODE)
 region_latest = common.latest_for_area(region.code) if region is not None else None
+common.other_period_kinds_note([area_code])
 # The profile compares like with like: each metric in the latest period of the authorities; the area's row in
 # that period may not be its own latest, so look it up in the series where needed.
 spine = pr.spine_rows(cat.ordered(), common.spine_ranges(), area_latest, england, region_latest)
@@ -74,8 +76,8 @@ if numbers.open:
     with numbers:
         table = pd.DataFrame({
             "Indicator": allrows["Indicator"], "Period": allrows["Period"],
-            area.name: [pr.value_with_note(v, u, n) for v, u, n in
-                        zip(allrows["area_value"], allrows["unit"], allrows["value_note"])],
+            area.name: [pr.mark_demo(pr.value_with_note(v, u, n), d) for v, u, n, d in
+                        zip(allrows["area_value"], allrows["unit"], allrows["value_note"], allrows["is_demo"])],
             "Compared with England": allrows["comparison"],
             "England": [pr.format_value(v, u) for v, u in zip(allrows["england_value"], allrows["unit"])],
             "Region": [pr.format_value(v, u) if pd.notna(v) else "" for v, u in

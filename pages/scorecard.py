@@ -4,6 +4,7 @@ import streamlit as st
 from metrics import presentation as pr
 from metrics import scorecard_view
 from metrics.areas import ENGLAND_CODE
+from metrics.vocabulary import BETTER, HIGHER, LEVELS_IN_A_REGION, LOWER, SIMILAR, WORSE
 from pages import common
 
 cat = common.catalogue()
@@ -22,14 +23,17 @@ with c2:
     benchmark = common.benchmark_picker(area_code)
 
 area = geo.get(area_code)
-region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
-latest = common.latest_for_area(area_code)
-england = common.latest_for_area(ENGLAND_CODE)
-region_latest = common.latest_for_area(region.code) if region is not None and region.level == "region" else None
+region = geo.region_of(area_code) if area.level in LEVELS_IN_A_REGION else None
+kinds = common.other_period_kinds_choice([area_code], key="other_periods")
+latest = common.latest_for_area(area_code, kinds)
+england = common.latest_for_area(ENGLAND_CODE, kinds)
+region_latest = (common.latest_for_area(region.code, kinds) if region is not None and region.level == "region"
+                 else None)
 
 indicators = [i for i in cat.ordered() if i.tier != "local" or area_code in i.areas]
 rows = pr.scorecard_rows(indicators, area_code, area.level, latest, england, region_latest,
-                         common.sparklines(area_code), benchmark)
+                         common.sparklines(area_code), benchmark,
+                         no_data_words=pr.NO_PUBLISHED_DATA if common.real_data_only() else "No data")
 
 st.subheader(pr.area_label(area_code, geo))
 if area.level == "cdp":
@@ -48,7 +52,7 @@ st.caption(
     f"How to read: **{compare_col}** says whether the area is significantly better, similar or worse than "
     f"{'England' if benchmark == 'England' else 'its region'} (95% confidence interval). Labels (colour and "
     "symbol): "
-    + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in ("Better", "Similar", "Worse", "Lower", "Higher"))
+    + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in (BETTER, SIMILAR, WORSE, LOWER, HIGHER))
     + ". Lower / Higher are used where neither direction is better. *Trend* is each indicator's values over all "
       "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five "
       "periods. Values without a confidence interval (some published figures) are *Not compared*; see the note.")
@@ -58,6 +62,8 @@ column_config = {
     "Indicator": st.column_config.TextColumn("Indicator", width="medium", pinned=True),
     "Tier": st.column_config.TextColumn("Tier", width="small"),
     "Value": st.column_config.TextColumn("Value", help="Latest value with its unit"),
+    "Data": st.column_config.TextColumn("Data", width="small",
+                                        help="Demo: demonstration data, not real; Published: a publisher's figure"),
     "95% CI": st.column_config.TextColumn("95% CI", help="95% confidence interval"),
     "Trend": st.column_config.LineChartColumn(
         "Trend", width="small", help="Every period of the kind shown (years or quarters), oldest first"),
@@ -65,9 +71,9 @@ column_config = {
     "Source": st.column_config.TextColumn("Source", width="medium"),
 }
 # The answer a board member looks for first (value, verdict, direction) sits left, visible at 1280 px.
-shown_cols = ["key", "Indicator", "Period", "Value", compare_col, "Recent trend", "England", "Region", "95% CI",
+shown_cols = ["key", "Indicator", "Period", "Value", "Data", compare_col, "Recent trend", "England", "Region", "95% CI",
               "Target", "Count", "Trend", "Tier", "Note", "Source", "is_demo", "Unit"]
-if area.level not in ("utla", "cdp"):
+if area.level not in LEVELS_IN_A_REGION:
     shown_cols.remove("Region")
 if area_code == ENGLAND_CODE:
     shown_cols.remove("England")
@@ -109,7 +115,8 @@ codes = common.areas_picker("Areas for the overview (type to search)", param="ru
 if not codes:
     st.info("Choose one or more areas to compare them side by side.")
 else:
-    rug_latest = common.latest_for_areas(list(codes) + [ENGLAND_CODE])
+    rug_kinds = common.other_period_kinds_choice(codes, key="rug_periods")
+    rug_latest = common.latest_for_areas(list(codes) + [ENGLAND_CODE], rug_kinds)
     rug = pr.tartan_frame(cat.ordered(), rug_latest, codes, geo)
     if rug.empty:
         st.info("No data for these areas.")

@@ -1,10 +1,10 @@
 """Trends: one indicator for one area against England (and optionally the region) over all periods."""
-import pandas as pd
 import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
-from metrics.periods import KIND_WORDS, KIND_WORDS_PLURAL
+from metrics.vocabulary import LEVELS_IN_A_REGION, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
+from metrics.safety import plain_text
 from pages import common
 
 cat = common.catalogue()
@@ -25,7 +25,7 @@ with c3:
 
 ind = cat.get(metric_key)
 area = geo.get(area_code)
-region = geo.region_of(area_code) if area.level in ("utla", "cdp") else None
+region = geo.region_of(area_code) if area.level in LEVELS_IN_A_REGION else None
 codes = [area_code]
 if area_code != ENGLAND_CODE:
     codes.append(ENGLAND_CODE)
@@ -34,14 +34,14 @@ if show_region and region is not None and region.level == "region":
 
 rows = common.series(metric_key, codes)
 # A metric stored with two kinds of period (NDTMS quarters beside Fingertips years, say) is two series, not one
-# line: the reader picks the kind, the one with the latest period first.
-kinds = rows.sort_values("period_sortable", ascending=False)["period_kind"].drop_duplicates().tolist()
+# line: the reader picks the kind, the metric's own kind (the catalogue's) first, then the others latest first.
+kinds = pr.period_kinds_in_order(rows, ind.period_kind)
 if len(kinds) > 1:
-    kind = st.radio("Periods", kinds, format_func=lambda k: KIND_WORDS.get(k, k).capitalize(), horizontal=True,
+    kind = st.radio("Periods", kinds, format_func=lambda k: PERIOD_KIND_WORDS.get(k, k).capitalize(), horizontal=True,
                     key="periods", bind="query-params",
                     help="This indicator is stored for more than one kind of period; each is its own series.")
     rows = rows[rows["period_kind"] == kind]
-    periods_words = "all " + KIND_WORDS_PLURAL.get(kind, kind)
+    periods_words = "all " + PERIOD_KIND_WORDS_PLURAL.get(kind, kind)
 else:
     periods_words = "all periods"
 area_rows = rows[rows["area_code"] == area_code]
@@ -72,8 +72,8 @@ st.plotly_chart(fig, width="stretch", key="trend_chart",  # an accessible name; 
                     "described in words below the chart.")
 
 last = rows.sort_values("period_sortable").groupby("area_code").tail(1)
-described = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} in {r.period}"
-                      for r in last.itertuples())
+described = "; ".join(f"{r.area_name} {pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note)} "
+                      f"in {r.period}" for r in last.itertuples())
 target = f" A dashed green line marks the target ({ind.target.label})." if ind.target else ""
 st.caption(f"Chart: line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
            f"{', '.join(rows.drop_duplicates('area_code')['area_name'])}, with 95% confidence intervals as error "
@@ -81,7 +81,7 @@ st.caption(f"Chart: line chart of {ind.short_name} in {ind.unit} from {period_or
 
 notes = [n for n in area_rows["value_note"].dropna().unique() if isinstance(n, str)]
 if notes:
-    st.caption("Notes for " + area.name + ": " + " · ".join(notes))
+    st.caption("Notes for " + plain_text(area.name) + ": " + " · ".join(plain_text(n) for n in notes))
 
 # The table and the downloads are built when the expander is opened (kept in the URL as ?data=...): the browser
 # draws the page's chart alone first.

@@ -1,6 +1,6 @@
 """Upload data (analysts only): choose a file -> see every problem -> see what will change -> commit -> undo.
 
-app.py adds this page only for uploaders; the page checks again and stops for anyone else.
+dashboard.py adds this page only for uploaders; the page checks again and stops for anyone else.
 """
 from __future__ import annotations
 
@@ -12,23 +12,32 @@ import streamlit as st
 
 from metrics import presentation as pr
 from metrics.access import uploader_name
-from metrics.ingest.pipeline import changed_rows, commit, prepare, preview, rollback
+from metrics.ingest.pipeline import changed_rows, commit, prepare, preview, rollback, rollback_plan
 from metrics.ingest.template import template_csv, template_xlsx
-from pages.common import (clear_caches, current_user_is_uploader, settings, sign_in_available,
-                          signed_in_user, store)
-
+from metrics.safety import neutralise_frame, plain_text
+from pages.common import (
+    clear_caches,
+    current_user_is_uploader,
+    settings,
+    sign_in_available,
+    sign_in_refusal,
+    signed_in_user,
+    store,
+)
 
 st.title("Upload data")
 
 if not current_user_is_uploader():
     st.error("You need to be signed in as an uploader to load data. Ask the dashboard's administrator to add you.")
+    if refusal := sign_in_refusal():
+        st.warning(refusal, icon=":material/lock:")
     if sign_in_available() and not signed_in_user().get("is_logged_in"):
         st.button("Sign in", on_click=st.login, key="sign_in")
     st.stop()
 
 user = signed_in_user()
 if user.get("is_logged_in"):
-    st.caption(f"Signed in as {user.get('email') or user.get('name')}")
+    st.caption(f"Signed in as {plain_text(user.get('email') or user.get('name'))}")
     st.button("Sign out", on_click=st.logout, key="sign_out")
 elif settings().upload.local_mode:
     st.caption("Local mode: anyone using this copy of the dashboard may upload (upload.local_mode in "
@@ -56,7 +65,7 @@ if uploaded is not None:
     key = (uploaded.name, len(data), hash(data), fmt)
     if st.session_state.get("prepared_key") != key:
         st.session_state.pop("committed", None)
-        with st.status(f"Checking {uploaded.name} ...", expanded=True) as status:
+        with st.status(f"Checking {plain_text(uploaded.name)} ...", expanded=True) as status:
             bar = st.progress(0.0)
 
             def progress(stage: str, frac: float | None) -> None:
@@ -72,7 +81,7 @@ if uploaded is not None:
             finally:
                 os.unlink(tmp)
             bar.progress(1.0)
-            status.update(label=f"Checked {uploaded.name}", state="complete", expanded=False)
+            status.update(label=f"Checked {plain_text(uploaded.name)}", state="complete", expanded=False)
         st.session_state["prepared"] = prepared
         st.session_state["prepared_key"] = key
     prepared = st.session_state["prepared"]
@@ -80,13 +89,13 @@ if uploaded is not None:
     st.subheader("Problems")
     problems = prepared.problems
     n_err = int((problems["severity"] == "error").sum())
-    st.write(f"**{prepared.file_name}** read as **{prepared.file_format or 'unknown format'}**: "
+    st.write(f"**{plain_text(prepared.file_name)}** read as **{prepared.file_format or 'unknown format'}**: "
              f"{len(prepared.rows):,} rows, {n_err} error(s), {len(problems) - n_err} warning(s).")
     if problems.empty:
         st.success("No problems found.")
     else:
         st.dataframe(pr.problems_for_display(problems), hide_index=True, width="stretch", key="problems_table")
-        st.download_button("Download problems (CSV)", problems.to_csv(index=False).encode("utf-8"),
+        st.download_button("Download problems (CSV)", neutralise_frame(problems).to_csv(index=False).encode("utf-8"),
                            f"problems_{Path(prepared.file_name).stem}.csv", "text/csv", key="problems_csv")
     if not prepared.ok:
         st.error("Nothing will be written. Fix the errors listed above and upload the file again.")
@@ -94,56 +103,78 @@ if uploaded is not None:
         st.subheader("What will change")
         s = store()
         summary, by_area = preview(s, prepared)
-        m1, m2, m3 = st.columns(3)
+        m1, m2, m3, m4 = st.columns(4)
         m1.metric("New", f"{summary.new:,}")
-        m2.metric("Changed", f"{summary.changed:,}")
-        m3.metric("Unchanged", f"{summary.unchanged:,}")
-        st.dataframe(by_area, hide_index=True, width="stretch", key="preview_by_area")
+        m2.metric("Changed", f"{summary.changed:,}", help="A value, interval, count or denominator changes")
+        m3.metric("Description changed", f"{summary.described:,}",
+                  help="Only the source or note changes; the figures stay as they are")
+        m4.metric("Unchanged", f"{summary.unchanged:,}")
+        st.dataframe(pr.preview_for_display(by_area), hide_index=True, width="stretch", key="preview_by_area")
         changes = changed_rows(s, prepared, limit=1000)
         if not changes.empty:
-            st.caption("New and changed rows (old -> new), first 1,000:")
-            show = ["status", "metric_key", "area_code", "period", "breakdown", "old_value", "value", "old_lower95",
-                    "lower95", "old_upper95", "upper95", "old_count", "count", "old_denominator", "denominator",
-                    "source"]
-            st.dataframe(changes[show], hide_index=True, width="stretch", key="preview_changes")
+            st.caption("Changed rows first, then rows whose description alone changes, then new rows (now -> new), "
+                       "first 1,000:")
+            st.dataframe(pr.preview_for_display(changes), hide_index=True, width="stretch", key="preview_changes")
         if st.button(f"Commit {len(prepared.rows):,} rows", type="primary", key="commit"):
             try:
                 with st.spinner("Committing in one transaction ..."):
                     rid, written = commit(s, prepared, author=uploader_name(settings().upload, user))
             except Exception as exc:  # the transaction rolled back: the store is exactly as before
-                st.error(f"Nothing was written: the commit failed and was rolled back ({exc}). "
+                st.error(f"Nothing was written: the commit failed and was rolled back ({plain_text(exc)}). "
                          "The stored data is unchanged; try again, or report this message.")
             else:
                 clear_caches()
                 st.session_state["committed"] = key
                 st.session_state["last_commit"] = (rid, written)
+                st.rerun()  # the result and the new revision replace the preview and its Commit button
     if st.session_state.get("committed") == key and "last_commit" in st.session_state:
         rid, written = st.session_state["last_commit"]
         st.success(f"Committed as revision {rid}: {written.new:,} new, {written.changed:,} changed, "
-                   f"{written.unchanged:,} unchanged.")
+                   f"{written.described:,} with only their description changed, {written.unchanged:,} unchanged. "
+                   "It is listed under Revisions below, where it can be rolled back.")
 
 st.subheader("Revisions")
 revs = store().revisions()
-st.dataframe(revs[["revision_id", "created_at", "author", "action", "file_name", "file_format", "rows_new",
-                   "rows_changed", "rows_unchanged", "rows_removed", "rolls_back", "note"]],
-             hide_index=True, width="stretch", key="revisions_table")
-undoable = revs.loc[revs["action"] != "build", "revision_id"].tolist()
+st.dataframe(pr.revisions_for_display(revs), hide_index=True, width="stretch", key="revisions_table")
+described = dict(zip(revs["revision_id"], revs["description"]))
+undoable = revs.loc[(revs["action"] != "build") & revs["rolled_back_by"].isna(), "revision_id"].tolist()
 if undoable:
     r1, r2 = st.columns([3, 1])
     target = r1.selectbox("Undo a revision", undoable, key="rollback_target",
-                          format_func=lambda r: f"Revision {r}: " + str(
-                              revs.set_index("revision_id").loc[r, "file_name"] or
-                              revs.set_index("revision_id").loc[r, "note"] or ""))
-    if r2.button("Roll back", key="rollback"):
-        try:
-            new_rid, summary, conflicts = rollback(store(), int(target), uploader_name(settings().upload, user))
-        except Exception as exc:
-            st.error(f"Nothing was rolled back ({exc}). The stored data is unchanged.")
-        else:
-            clear_caches()
-            st.session_state["rollback_message"] = (
-                f"Rolled back revision {target} as revision {new_rid}: {summary.changed:,} restored, "
-                f"{summary.removed:,} removed" + (f", {conflicts:,} kept (changed later)" if conflicts else ""))
-            st.rerun()
+                          format_func=lambda r: f"Revision {r}: {described.get(r, '')}")
+    if r2.button("Roll back ...", key="rollback"):
+        st.session_state["rollback_confirm"] = int(target)
+confirming = st.session_state.get("rollback_confirm")
+if confirming is not None:
+    plan = rollback_plan(store(), int(confirming))
+    if plan.refused:
+        st.error(f"Revision {confirming} cannot be rolled back: {plain_text(plan.refused)}. Nothing was written.")
+        st.session_state.pop("rollback_confirm", None)
+    else:
+        with st.container(border=True, key="rollback_confirmation"):
+            st.warning(f"Roll back revision {confirming} ({plain_text(plan.description)})? This restores {plan.restored:,} "
+                       f"row(s) to their values before it and removes {plan.removed:,} row(s) it added"
+                       + (f"; {plan.kept:,} row(s) changed by a later revision are kept" if plan.kept else "")
+                       + ". The rollback is itself recorded as a new revision.", icon=":material/undo:")
+            st.dataframe(pr.rollback_plan_for_display(plan.cells.head(500)), hide_index=True, width="stretch",
+                         key="rollback_cells")
+            b1, b2 = st.columns(2)
+            if b1.button(f"Confirm: roll back revision {confirming}", type="primary", key="rollback_confirmed"):
+                st.session_state.pop("rollback_confirm", None)
+                try:
+                    new_rid, summary, conflicts = rollback(store(), int(confirming),
+                                                           uploader_name(settings().upload, user))
+                except Exception as exc:
+                    st.error(f"Nothing was rolled back ({plain_text(exc)}). The stored data is unchanged.")
+                else:
+                    clear_caches()
+                    st.session_state["rollback_message"] = (
+                        f"Rolled back revision {confirming} as revision {new_rid}: {summary.changed:,} restored, "
+                        f"{summary.removed:,} removed"
+                        + (f", {conflicts:,} kept (changed later)" if conflicts else ""))
+                    st.rerun()
+            if b2.button("Cancel", key="rollback_cancel"):
+                st.session_state.pop("rollback_confirm", None)
+                st.rerun()
 if "rollback_message" in st.session_state:
     st.success(st.session_state.pop("rollback_message"))

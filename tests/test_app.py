@@ -1,4 +1,5 @@
-"""dashboard.py (served by app.py): navigation per user, and a broken catalogue stopping start-up with a precise message."""
+"""dashboard.py (served by app.py): navigation per user, and a broken catalogue stopping start-up with a precise
+message."""
 from pathlib import Path
 
 import yaml

@@ -1,13 +1,17 @@
 """`python -m metrics ingest | history | rollback` (added to metrics/cli.py's parser by add_commands).
 
   ingest FILE [--format auto|template|fingertips|ndtms] [--dry-run] [--db PATH] [--author NAME]
+         [--max-size MB | --no-size-limit]
       prints the problems table, then the summary (new / changed / unchanged); exit 0 when committed (or a
       clean dry run), 2 when rejected (the store is untouched), 1 when the database can't be opened.
+      A file larger than the Upload page's limit (upload.max_upload_mb in config/settings.yaml) is rejected
+      unread unless --max-size raises the limit or --no-size-limit lifts it.
   history [--db PATH]        the revisions, newest first
   rollback REVISION [--db PATH] [--author NAME]
 """
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
@@ -16,6 +20,7 @@ import pandas as pd
 from metrics.paths import database_path
 
 EXIT_OK, EXIT_FAIL, EXIT_REJECTED = 0, 1, 2
+MB = 1024 * 1024  # as Streamlit counts the uploader's megabytes
 
 
 def _err(msg: str) -> None:
@@ -36,6 +41,13 @@ def _open_store(args):
         return None
 
 
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database in some containers
+        return "unknown"
+
+
 def print_problems(problems: pd.DataFrame, out=None) -> None:
     out = out or sys.stdout
     if problems.empty:
@@ -48,14 +60,35 @@ def print_problems(problems: pd.DataFrame, out=None) -> None:
         print(problems.astype(object).fillna("").to_string(index=False), file=out)
 
 
+def _size_problem(path: Path, args) -> str | None:
+    """Why the file is too large to ingest (the Upload page's limit unless overridden), or None."""
+    if args.no_size_limit:
+        return None
+    if args.max_size is not None:
+        limit_mb, where = args.max_size, "--max-size"
+    else:
+        from metrics.settings import default_settings, settings_path
+
+        limit_mb, where = default_settings().upload.max_upload_mb, f"upload.max_upload_mb in {settings_path()}"
+    size = path.stat().st_size
+    if size <= limit_mb * MB:
+        return None
+    return (f"{path}: the file is {size / MB:,.1f} MB ({size:,} bytes), larger than the {limit_mb:g} MB limit "
+            f"({where}); nothing was read or written. Split the file, or pass --max-size MB with a larger limit "
+            "or --no-size-limit to load it anyway.")
+
+
 def _cmd_ingest(args) -> int:
     from metrics.ingest.pipeline import commit, prepare, preview
-    from metrics.store import current_user
 
     path = Path(args.file)
     if not path.exists():
         _err(f"{path} does not exist")
         return EXIT_FAIL
+    too_big = _size_problem(path, args)
+    if too_big:
+        _err(too_big)
+        return EXIT_REJECTED
     _err(f"validating {path} ...")
     prepared = prepare(path, fmt=args.format, progress=lambda stage, frac: _err(f"  {stage}"))
     print(f"File: {prepared.file_name}  format: {prepared.file_format or 'unknown'}  rows: {len(prepared.rows):,}"
@@ -70,7 +103,8 @@ def _cmd_ingest(args) -> int:
         return EXIT_FAIL
     with store:
         summary, _ = preview(store, prepared)
-        print(f"Summary: {summary.new:,} new, {summary.changed:,} changed, {summary.unchanged:,} unchanged")
+        print(f"Summary: {summary.new:,} new, {summary.changed:,} changed, {summary.described:,} description "
+              f"changed (source or note only), {summary.unchanged:,} unchanged")
         if args.dry_run:
             print("Dry run: nothing was written.")
             return EXIT_OK
@@ -78,7 +112,7 @@ def _cmd_ingest(args) -> int:
         rid, summary = commit(store, prepared, author=args.author or current_user())
         _err("committed")
     print(f"Committed revision {rid}: {summary.new:,} new, {summary.changed:,} changed, "
-          f"{summary.unchanged:,} unchanged")
+          f"{summary.described:,} description changed, {summary.unchanged:,} unchanged")
     return EXIT_OK
 
 
@@ -89,7 +123,7 @@ def _cmd_history(args) -> int:
     with store:
         rev = store.revisions()
     cols = ["revision_id", "created_at", "author", "action", "file_name", "file_format", "rows_new",
-            "rows_changed", "rows_unchanged", "rows_removed", "rolls_back", "note"]
+            "rows_changed", "rows_unchanged", "rows_removed", "rolls_back", "description"]
     with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_colwidth", 60):
         print(rev[cols].astype(object).fillna("").to_string(index=False))
     return EXIT_OK
@@ -97,7 +131,7 @@ def _cmd_history(args) -> int:
 
 def _cmd_rollback(args) -> int:
     from metrics.ingest.pipeline import rollback
-    from metrics.store import StoreError, current_user
+    from metrics.store import StoreError
 
     store = _open_store(args)
     if store is None:
@@ -113,6 +147,18 @@ def _cmd_rollback(args) -> int:
     return EXIT_OK
 
 
+def _positive_mb(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the limit must be a positive number of megabytes")
+    return value
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("ingest", help="validate and load a file (exit 0 committed, 2 rejected)")
     p.add_argument("file")
@@ -120,6 +166,10 @@ def add_commands(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="validate and preview only")
     p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")
     p.add_argument("--author", help="name recorded on the revision (default: the login name)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--max-size", type=_positive_mb, metavar="MB",
+                      help="largest file to read, in MB (default: upload.max_upload_mb in config/settings.yaml)")
+    size.add_argument("--no-size-limit", action="store_true", help="read the file whatever its size")
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("history", help="the revisions, newest first")

@@ -4,32 +4,35 @@
     prepared.problems                                        # DataFrame: severity, file, row, column, value, message
     summary, by_area = preview(store, prepared)              # new / changed / unchanged, per metric and area
     rid, summary = commit(store, prepared, author="me")      # refuses while there are errors
+    rid, summary, conflicts = rollback(store, rid, author="me")
 """
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
+from metrics import derive
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, default_catalogue
-from metrics.derive import make_rederive
-from metrics.ingest import formats
+from metrics.columns import OBS_COLUMNS
 from metrics.ingest.problems import ERROR, ProblemLog
+from metrics.ingest.readers.detect import detect_format, sniff_encoding
+from metrics.ingest.readers.fingertips import read_fingertips
+from metrics.ingest.readers.ndtms import read_ndtms
+from metrics.ingest.readers.template_csv import CHUNK_ROWS, read_template_csv
+from metrics.ingest.readers.xlsx import read_template_xlsx
+from metrics.ingest.text import FileUnreadable, read_header
 from metrics.ingest.validate import store_frame, validate_rows
-from metrics.store import OBS_COLUMNS, ChangeSummary, RevisionInfo, Store, sha256_of
+from metrics.store import ChangeSummary, RevisionInfo, Store, StoreError
 
 Progress = Callable[[str, float | None], None]
-
-FINGERTIPS_NAMES = {"metric_key": "Indicator ID", "area_code": "Area Code", "period": "Time period",
-                    "value": "Value", "lower95": "Lower CI 95.0 limit", "upper95": "Upper CI 95.0 limit",
-                    "lower998": "Lower CI 99.8 limit", "upper998": "Upper CI 99.8 limit", "count": "Count",
-                    "denominator": "Denominator"}
-NDTMS_NAMES = {"area_code": "Area", "period": "ReportingPeriod", "value": "(derived value)",
-               "count": "(summed count)", "denominator": "(summed denominator)"}
+DESCRIPTION_CHANGED = "description changed"  # only the source or note of a stored row changed
+PREVIEW_STATUSES = ("new", "changed", DESCRIPTION_CHANGED, "unchanged")
 
 
 class IngestRejected(Exception):
@@ -41,11 +44,9 @@ class Prepared:
     file_name: str
     file_format: str | None
     sha256: str
-    rows: pd.DataFrame  # OBS_COLUMNS, ready for Store.write_observations
+    rows: pd.DataFrame  # OBS_COLUMNS, ready to write
     problems: pd.DataFrame
     encoding: str | None = None
-    rows_read: int = 0
-    timings: dict = field(default_factory=dict)
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -55,49 +56,43 @@ class Prepared:
     def ok(self) -> bool:
         return self.errors.empty and not self.rows.empty
 
-    @property
-    def source_labels(self) -> list[str]:
-        return sorted(self.rows["source"].unique().tolist()) if not self.rows.empty else []
-
 
 def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
             catalogue: Catalogue | None = None, geography: Geography | None = None,
             progress: Progress | None = None) -> Prepared:
     """Read and validate a file; never touches the store."""
-    import time
-
     path = Path(path)
     file_name = file_name or path.name
     catalogue = catalogue or default_catalogue()
     geography = geography or default_geography()
     log = ProblemLog(file_name)
     say = progress or (lambda stage, frac: None)
-    t0 = time.perf_counter()
     # The file's SHA-256 (for the revision) is computed alongside the read: hashlib releases the GIL.
     hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
     sha_future = hashing.submit(sha256_of, path)
     hashing.shutdown(wait=False)
     rows = pd.DataFrame(columns=OBS_COLUMNS)
     detected, encoding, read = None, None, 0
+    areas_of_rows: dict[int, str] = {}
     try:
         say("Checking the file's encoding and format", 0.05)
         is_xlsx = path.suffix.lower() in (".xlsx", ".xlsm") or _is_zip(path)
         if is_xlsx:
             if path.stat().st_size == 0:
                 log.add(None, None, None, "the file is empty; expected a header row and at least one data row")
-                raise formats.FileUnreadable
+                raise FileUnreadable
             detected = "template"
             if fmt not in ("auto", "template"):
                 log.add(None, None, None, f"an Excel workbook can only be the template format, not {fmt!r}; "
                         "Fingertips and NDTMS files are CSV")
-                raise formats.FileUnreadable
+                raise FileUnreadable
         else:
-            encoding = formats.sniff_encoding(path, log)
-            header = formats.read_header(path, encoding)
+            encoding = sniff_encoding(path, log)
+            header = read_header(path, encoding)
             if not [h for h in header if h.strip()]:
                 log.add(None, None, None, "the file is empty; expected a header row and at least one data row")
-                raise formats.FileUnreadable
-            detected = formats.detect_format(header)
+                raise FileUnreadable
+            detected = detect_format(header)
             if fmt != "auto":
                 detected = fmt
             elif detected is None:
@@ -105,35 +100,59 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
                         "cannot tell the file's format from its columns; expected the template (metric_key, "
                         "area_code, period, value ...), a Fingertips download (Indicator ID, Area Code, Time "
                         "period ...) or an NDTMS ViewIt export (ReportingPeriod, Area ...)")
-                raise formats.FileUnreadable
+                raise FileUnreadable
         say(f"Reading the file as {detected}", 0.15)
         if detected == "template" and is_xlsx:
-            res = formats.read_template_xlsx(path, file_name, log, progress)
+            res = read_template_xlsx(path, file_name, log)
+        elif encoding is None:
+            raise AssertionError("not reached: every CSV has its encoding sniffed above")
         elif detected == "template":
-            res = formats.read_template_csv(path, file_name, log, encoding, progress)
+            res = read_template_csv(path, file_name, log, encoding, progress)
         elif detected == "fingertips":
-            res = formats.read_fingertips(path, file_name, log, encoding, catalogue, progress)
+            res = read_fingertips(path, file_name, log, encoding, catalogue)
         elif detected == "ndtms":
-            res = formats.read_ndtms(path, file_name, log, encoding, geography, progress=progress)
+            res = read_ndtms(path, file_name, log, encoding, geography)
         else:
             log.add(None, None, None, f"unknown format {fmt!r}; expected auto, template, fingertips or ndtms")
-            raise formats.FileUnreadable
+            raise FileUnreadable
         read = len(res.rows)
-        t1 = time.perf_counter()
         say(f"Checking {read:,} rows", 0.55)
-        names = FINGERTIPS_NAMES if detected == "fingertips" else NDTMS_NAMES if detected == "ndtms" else None
-        checked = validate_rows(res.rows, log, catalogue, geography, names)
+        checked = validate_rows(res.rows, log, catalogue, geography, res.column_names)
+        areas_of_rows = _areas_of_problem_rows(res.rows, log)
         rows = store_frame(checked)
         del res, checked  # before release_free_memory below: only the compact rows stay
-        timings = {"read_s": t1 - t0, "validate_s": time.perf_counter() - t1}
-    except formats.FileUnreadable:
-        timings = {}
+    except FileUnreadable:
+        pass
     log.finish()
     say("Checked", 0.9)
-    prepared = Prepared(file_name, detected, sha_future.result(), rows, log.frame(), encoding, read, timings)
-    if read > formats.CHUNK_ROWS:  # a file read in several chunks leaves freed memory the commit would sit on
+    problems = _with_area_names(log.frame(), areas_of_rows, geography)
+    prepared = Prepared(file_name, detected, sha_future.result(), rows, problems, encoding)
+    if read > CHUNK_ROWS:  # a file read in several chunks leaves freed memory the commit would sit on
         release_free_memory()
     return prepared
+
+
+def _areas_of_problem_rows(rows: pd.DataFrame, log: ProblemLog) -> dict[int, str]:
+    """The area code as written on each file row that has a problem."""
+    wanted = {p.row for p in log.items if p.row is not None}
+    if not wanted or "_row" not in rows or "area_code" not in rows:
+        return {}
+    hit = rows[rows["_row"].isin(wanted)]
+    return {int(r): str(a) for r, a in zip(hit["_row"], hit["area_code"]) if isinstance(a, str) and a.strip()}
+
+
+def _with_area_names(problems: pd.DataFrame, areas_of_rows: dict[int, str], geography: Geography) -> pd.DataFrame:
+    """The problems with an `area` column after `row`: the row's area code with its name ("E10000034
+    Worcestershire"), the code alone when it is not known, empty for a problem of the whole file."""
+    def label(row) -> str:
+        code = areas_of_rows.get(int(row)) if pd.notna(row) else None
+        if not code:
+            return ""
+        resolved = geography.resolve_code(code.strip().upper())
+        return f"{code} {geography.areas[resolved].name}" if resolved in geography.areas else code
+    out = problems.copy()
+    out.insert(list(out.columns).index("row") + 1, "area", [label(r) for r in out["row"]])
+    return out
 
 
 def release_free_memory() -> None:
@@ -165,15 +184,17 @@ def preview(store: Store, prepared: Prepared) -> tuple[ChangeSummary, pd.DataFra
     by_area = store.preview_counts(prepared.rows)
     totals = by_area.groupby("status")["rows"].sum() if not by_area.empty else pd.Series(dtype=int)
     summary = ChangeSummary(new=int(totals.get("new", 0)), changed=int(totals.get("changed", 0)),
-                            unchanged=int(totals.get("unchanged", 0)))
-    table = (by_area.pivot_table(index=["metric_key", "area_code"], columns="status", values="rows",
+                            unchanged=int(totals.get("unchanged", 0)),
+                            described=int(totals.get(DESCRIPTION_CHANGED, 0)))
+    by_area = by_area.assign(area_name=by_area["area_name"].fillna(""))
+    table = (by_area.pivot_table(index=["metric_key", "area_code", "area_name"], columns="status", values="rows",
                                  aggfunc="sum", fill_value=0).reset_index() if not by_area.empty
-             else pd.DataFrame(columns=["metric_key", "area_code"]))
-    for c in ("new", "changed", "unchanged"):
+             else pd.DataFrame(columns=["metric_key", "area_code", "area_name"]))
+    for c in PREVIEW_STATUSES:
         if c not in table:
             table[c] = 0
     table.columns.name = None
-    return summary, table[["metric_key", "area_code", "new", "changed", "unchanged"]]
+    return summary, table[["metric_key", "area_code", "area_name", *PREVIEW_STATUSES]]
 
 
 def changed_rows(store: Store, prepared: Prepared, limit: int = 2000) -> pd.DataFrame:
@@ -181,17 +202,93 @@ def changed_rows(store: Store, prepared: Prepared, limit: int = 2000) -> pd.Data
     return store.preview_changes(prepared.rows, limit)
 
 
-def commit(store: Store, prepared: Prepared, author: str, rederive=None, catalogue: Catalogue | None = None,
+def commit(store: Store, prepared: Prepared, author: str, catalogue: Catalogue | None = None,
            geography: Geography | None = None, note: str | None = None) -> tuple[int, ChangeSummary]:
     """Write the rows as one revision in one transaction; refuses a file with errors."""
     if not prepared.ok:
         raise IngestRejected(f"{prepared.file_name} has {len(prepared.errors)} problems; nothing was written")
-    rederive = rederive or make_rederive(catalogue or default_catalogue(), geography or default_geography())
     info = RevisionInfo(author=author, action="upload", file_name=prepared.file_name, sha256=prepared.sha256,
                         file_format=prepared.file_format, note=note)
-    return store.write_observations(prepared.rows, info, rederive)
+    return write_revision(store, prepared.rows, info, catalogue, geography)
 
 
-def rollback(store: Store, revision_id: int, author: str, rederive=None) -> tuple[int, ChangeSummary, int]:
-    rederive = rederive or make_rederive(default_catalogue(), default_geography())
-    return store.rollback_revision(revision_id, author, rederive)
+def write_revision(store: Store, rows: pd.DataFrame, info: RevisionInfo, catalogue: Catalogue | None = None,
+                   geography: Geography | None = None) -> tuple[int, ChangeSummary]:
+    """Write checked rows (OBS_COLUMNS) as one revision, with the derived values they change, in one
+    transaction: readers see the store before it or after it, never between."""
+    catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    with store.write(info) as tx:
+        tx.write_observations(rows)
+        for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
+            observations = tx.rows_for_derive(metric_keys)
+            derived = derive.derive_frame(observations, catalogue, geography)
+            del observations  # not held through the derived rows' insert
+            tx.replace_derived(metric_keys, derived)
+    assert tx.summary is not None  # write_observations set it
+    return tx.revision_id, tx.summary
+
+
+def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue | None = None,
+             geography: Geography | None = None) -> tuple[int, ChangeSummary, int]:
+    """Undo a revision as a new one, with the derived values it changes, in one transaction. Returns the new
+    revision, its summary and the cells kept because a later revision changed them."""
+    catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    # Refused before a revision is opened (and again inside the transaction, should another writer get there first).
+    revs = store.revisions().set_index("revision_id")
+    undone_by = revs["rolled_back_by"].get(revision_id)
+    if undone_by is not None and pd.notna(undone_by):
+        raise StoreError(f"revision {revision_id} was already rolled back by revision {int(undone_by)}; there is "
+                         "nothing left to undo, and nothing was written")
+    with store.write(RevisionInfo.rollback_of(revision_id, author)) as tx:
+        tx.rollback_revision(revision_id)
+        for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
+            observations = tx.rows_for_derive(metric_keys)
+            derived = derive.derive_frame(observations, catalogue, geography)
+            del observations
+            tx.replace_derived(metric_keys, derived)
+    assert tx.summary is not None  # rollback_revision set it
+    return tx.revision_id, tx.summary, tx.conflicts
+
+
+@dataclass
+class RollbackPlan:
+    """What rolling back a revision would do (shown for confirmation before it is done)."""
+    revision_id: int
+    description: str
+    cells: pd.DataFrame  # store.rollback_preview: the cells it restores or removes
+    kept: int  # cells a later revision changed, which the rollback keeps
+    refused: str | None  # why it cannot be rolled back, or None
+
+    @property
+    def restored(self) -> int:
+        return int((self.cells["action"] == "restore").sum())
+
+    @property
+    def removed(self) -> int:
+        return int((self.cells["action"] == "remove").sum())
+
+
+def rollback_plan(store: Store, revision_id: int) -> RollbackPlan:
+    """What rollback(store, revision_id) would restore, remove and keep, or why it would be refused."""
+    revs = store.revisions().set_index("revision_id")
+    if revision_id not in revs.index:
+        return RollbackPlan(revision_id, "", pd.DataFrame(columns=["action"]), 0,
+                            f"revision {revision_id} does not exist")
+    rev = revs.loc[revision_id]
+    refused = None
+    if rev["action"] == "build":
+        refused = f"revision {revision_id} is the initial build; rebuild the database instead"
+    elif pd.notna(undone_by := revs["rolled_back_by"].get(revision_id)):
+        refused = (f"revision {revision_id} was already rolled back by revision {int(undone_by)}; "
+                   "there is nothing left to undo")
+    cells = store.rollback_preview(revision_id)
+    kept = store.revision_cells_written(revision_id) - len(cells)
+    return RollbackPlan(revision_id, str(rev["description"]), cells, int(kept) if refused is None else 0, refused)
+
+
+def sha256_of(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -82,6 +82,13 @@ class ProblemLog:
         df = pd.DataFrame([asdict(p) for p in self.items], columns=["file", "row", "column", "value", "message",
                                                                      "severity"])
         df = df[PROBLEM_COLUMNS]
+        # A cell with an error gets only the error: a warning about the same cell (an unreadable value would also
+        # be "stored as a missing value") is dropped.
+        cells = [(int(r), c) if pd.notna(r) and isinstance(c, str) else None for r, c in zip(df["row"], df["column"])]
+        error_cells = {cell for cell, sev in zip(cells, df["severity"]) if cell is not None and sev == ERROR}
+        if error_cells:
+            repeat = [sev == WARNING and cell in error_cells for cell, sev in zip(cells, df["severity"])]
+            df = df[~pd.Series(repeat, index=df.index, dtype=bool)]
         df["row"] = df["row"].astype("Int64")
         order = {ERROR: 0, WARNING: 1}
         return df.sort_values(["severity", "row"], key=lambda s: s.map(order) if s.name == "severity" else s,

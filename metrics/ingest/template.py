@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from metrics.ingest.formats import NUMERIC, TEMPLATE_COLUMNS
+from metrics.ingest.text import NUMERIC, TEMPLATE_COLUMNS
 from metrics.paths import DATA_DIR
 
 TEMPLATE_DIR = DATA_DIR / "template"

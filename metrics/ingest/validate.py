@@ -1,4 +1,4 @@
-"""Meaning checks on canonical rows, for every format, vectorised (a million rows is a few seconds).
+"""Meaning checks on canonical rows, for every format, vectorised (text resolved once per distinct value).
 
 Returns the rows ready to store (area codes resolved, period labels normalised, is_demo false) and logs every
 problem: unknown metric; unknown, retired or wrongly-levelled area; unparseable or Excel-mangled period; value
@@ -8,19 +8,19 @@ above 0; count over denominator for a proportion; duplicate rows.
 from __future__ import annotations
 
 import difflib
+import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
-from metrics.ingest.formats import _excel_date_period, categorical, text_codes
-from metrics.ingest.problems import ERROR, WARNING, ProblemLog
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_KEY
+from metrics.ingest.problems import WARNING, ProblemLog
+from metrics.ingest.text import NUMERIC, categorical, excel_date_period, text_codes
 from metrics.periods import PeriodError, parse_period
-from metrics.store import OBS_COLUMNS, OBS_KEY
-
-LEVEL_WORDS = {"england": "England", "region": "a region", "utla": "an upper-tier local authority",
-               "cdp": "a CDP footprint"}
+from metrics.vocabulary import AREA_LEVEL_IN_A_SENTENCE as LEVEL_WORDS
 
 
 def _fmt(x: float) -> str:
@@ -78,22 +78,14 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
     unknown = current.isna().to_numpy()
     if unknown.any():
         def unknown_area(v):
-            code = str(v).strip().upper()
-            near = geography.suggest(code)
-            hint = f"; did you mean {near.code} {near.name}?" if near else ""
-            if code in geography.retired:
-                return (f"retired area code (the former {geography.retired[code]}){hint} Expected a current "
-                        "ONS code")
-            if not code:
-                return "the area code is empty; expected an ONS code like E06000060"
-            return f"unknown area code{hint} Expected an ONS code of England, a region or an upper-tier authority"
+            return unknown_area_message(str(v).strip().upper(), geography)
 
         log.add_rows(r[unknown], cname("area_code"), rows["area_code"][unknown], unknown_area, rule="unknown area")
         bad |= unknown
     legacy = (~unknown) & _rowwise(codes, lambda c: resolved[c] is not None and resolved[c] != c, False)
     if legacy.any():
         log.add_rows(r[legacy], cname("area_code"), codes[legacy],
-                     lambda v: f"old code of {geography.get(resolved[v]).name}; stored under the current code "
+                     lambda v: f"old code of {geography.get(resolved[v] or v).name}; stored under the current code "
                      f"{resolved[v]}", WARNING, rule="legacy code")
     rows["area_code"] = _map_text(codes, lambda c: resolved[c] or c)
 
@@ -104,12 +96,14 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         try:
             labels[p] = parse_period(p).label
         except PeriodError as exc:
-            messages[p] = _excel_date_period(p) or str(exc)
+            messages[p] = excel_date_period(p) or str(exc)
     badp = rows["period"].isin(list(messages)).to_numpy()
     if badp.any():
         log.add_rows(r[badp], cname("period"), rows["period"][badp], lambda v: messages[v], rule="period")
         bad |= badp
     rows["period"] = _map_text(rows["period"], lambda p: labels.get(p, p))
+    bad |= _check_future_periods(rows, r, log, inds, known, cname)
+    rows["breakdown"] = _normalised_breakdowns(rows, r, log, cname)
 
     # ---- area level the metric is published at
     level_of = {c: geography.get(c).level for c in rows.loc[~unknown, "area_code"].unique()}
@@ -138,6 +132,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
                              rule=f"local {m}")
 
     # ---- numbers
+    _check_finite(rows, r, log, cname)
     unit = _lookup(metric, {k: i.unit for k, i in inds.items()})
     vtype = _lookup(metric, {k: i.value_type for k, i in inds.items()})
     v = rows["value"].to_numpy(float)
@@ -146,7 +141,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         x = rows[c].to_numpy(float)
         over = known & is_pct & (x > 100)
         if over.any():
-            log.add_rows(r[over], cname(c), x[over], f"a percentage over 100; expected 0 to 100 for a '%' metric",
+            log.add_rows(r[over], cname(c), x[over], "a percentage over 100; expected 0 to 100 for a '%' metric",
                          rule="pct over")
         neg = known & (x < 0)
         if neg.any():
@@ -182,6 +177,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
                      iter_messages([f"count {_fmt(cnt[i])} is greater than the denominator {_fmt(den[i])}; a "
                                     "proportion's count can't exceed its denominator" for i in idx]),
                      rule="count over denominator")
+    _check_value_against_counts(rows, log, inds, known, cname)
     empty = np.isnan(v) & np.isnan(cnt) & rows["value_note"].isna().to_numpy()
     if empty.any():
         log.add_rows(r[empty], cname("value"), [""] * int(empty.sum()), "no value, count or value note; the row "
@@ -202,6 +198,208 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
 
     rows["is_demo"] = False
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hardening checks: what a reader could let through, and wrong advice about area codes
+# ---------------------------------------------------------------------------------------------------------------
+
+# ONS code prefixes that are not areas this dashboard holds, and what to say about each.
+_OTHER_CODE_KINDS = {
+    "E07": "a district (lower-tier) council, not an upper-tier authority: CDPs are made of upper-tier authorities; "
+           "load its county's figure instead",
+    "E11": "a metropolitan county, which has no council of its own: load its metropolitan districts' figures",
+    "E13": "Inner or Outer London, not an authority: load the London boroughs' figures",
+    "E38": "a clinical commissioning group (an NHS area), not a local authority",
+    "E54": "an integrated care board (an NHS area), not a local authority",
+    "E40": "an NHS region, not a local authority or region of England",
+    "E47": "a combined authority, not an upper-tier authority: load its member authorities' figures",
+    "W06": "a Welsh local authority: the dashboard covers England only",
+    "W92": "Wales: the dashboard covers England only",
+    "S12": "a Scottish council area: the dashboard covers England only",
+    "S92": "Scotland: the dashboard covers England only",
+    "N09": "a Northern Ireland district: the dashboard covers England only",
+    "N92": "Northern Ireland: the dashboard covers England only",
+    "K02": "the United Kingdom: expected England (E92000001) or an area within it",
+    "K03": "Great Britain: expected England (E92000001) or an area within it",
+    "K04": "England and Wales: expected England (E92000001) or an area within it",
+}
+_HELD_KINDS = {"E06": "unitary authority", "E08": "metropolitan district", "E09": "London borough",
+               "E10": "county", "E12": "region", "E92": "country"}
+_ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
+
+
+def unknown_area_message(code: str, geography: Geography) -> str:
+    """Why an area code is not accepted, and what to load instead. Only a real successor (a retired code's
+    current authority) or a near name is suggested: a code one digit from another is a different place."""
+    if not code:
+        return "the area code is empty; expected an ONS code like E06000060"
+    if code in geography.retired:
+        near = geography.suggest(code)
+        hint = f"; did you mean {near.code} {near.name}? It is its successor." if near else "."
+        return f"retired area code (the former {geography.retired[code]}){hint} Expected a current ONS code"
+    if _ONS_CODE.match(code):
+        kind = _OTHER_CODE_KINDS.get(code[:3])
+        if kind:
+            return f"{code} is {kind}"
+        held = _HELD_KINDS.get(code[:3])
+        if held:
+            return (f"unknown area code: no current {held} has code {code}. Check the code against the ONS "
+                    "list (the Definitions page lists the areas held)")
+        return (f"unknown area code: {code} is not a code of England, a region or an upper-tier authority "
+                f"(prefix {code[:3]}); expected an ONS code like E06000060")
+    near = geography.suggest(code)  # not code-shaped: perhaps a name
+    hint = f"; did you mean {near.code} {near.name}?" if near else ""
+    return f"unknown area code{hint} Expected an ONS code of England, a region or an upper-tier authority"
+
+
+def _check_finite(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, cname) -> None:
+    """Infinite numbers (every reader refuses the text; this catches one a reader computes, e.g. a sum)."""
+    for c in NUMERIC:
+        x = rows[c].to_numpy(float)
+        infinite = np.isinf(x)
+        if infinite.any():
+            log.add_rows(r[infinite], cname(c), x[infinite], "not a finite number; expected an ordinary number",
+                         rule="not finite")
+            rows[c] = np.where(infinite, np.nan, x)
+
+
+def _check_future_periods(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, inds: dict, known: np.ndarray,
+                          cname, today: date | None = None) -> np.ndarray:
+    """Rows whose period ends after today, for a metric that is not a projection: a figure for a period that
+    has not ended would become the area's latest value."""
+    today = today or date.today()
+    ends = {}
+    for p in text_codes(rows["period"])[1]:
+        try:
+            ends[p] = parse_period(p).end_date
+        except PeriodError:
+            pass
+    future_labels = [p for p, end in ends.items() if end > today]
+    if not future_labels:
+        return np.zeros(len(rows), dtype=bool)
+    projection = _rowwise(rows["metric_key"], lambda m: m in inds and inds[m].projection, False).astype(bool)
+    future = rows["period"].isin(future_labels).to_numpy() & known & ~projection
+    if future.any():
+        log.add_rows(r[future], cname("period"), rows["period"][future],
+                     lambda p: f"the period ends on {ends[p]:%d %B %Y}, after today ({today:%d %B %Y}); a figure "
+                     "for a period that has not ended can't be loaded. Check the period (a typing slip?)",
+                     rule="future period")
+    return future
+
+
+def _normalised_breakdowns(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, cname) -> pd.Series:
+    """Breakdowns that differ only by case or spacing ('total', ' TOTAL', 'Male,  16-24') as one spelling: the
+    default breakdown's, else the spelling the file uses first; then duplicates are found among them."""
+    codes, distinct = text_codes(rows["breakdown"])
+    spelling: dict[str, str] = {" ".join(DEFAULT_BREAKDOWN.split()).casefold(): DEFAULT_BREAKDOWN}
+    order = np.argsort([int(np.argmax(codes == i)) for i in range(len(distinct))], kind="stable")
+    canonical = {}
+    for i in order:
+        v = str(distinct[i])
+        key = " ".join(v.split()).casefold()
+        canonical[v] = spelling.setdefault(key, " ".join(v.split()))
+    changed = [v for v, c in canonical.items() if v != c]
+    if not changed:
+        return rows["breakdown"]
+    moved = rows["breakdown"].isin(changed).to_numpy()
+    log.add_rows(r[moved], cname("breakdown"), rows["breakdown"][moved],
+                 lambda v: f"read as {canonical[v]!r} (the same breakdown, spelt differently)", WARNING,
+                 rule="breakdown spelling")
+    return _map_text(rows["breakdown"], lambda v: canonical.get(v, v))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Internal consistency: a value that contradicts its own count and denominator
+# ---------------------------------------------------------------------------------------------------------------
+
+#: The least tolerance, in the metric's unit: sources that round to 1 decimal place (Fingertips' displayed values,
+#: published reports) are off by up to half of 0.1 from count / denominator x multiplier.
+VALUE_TOLERANCE_FLOOR = 0.05
+_MAX_DECIMALS = 12
+
+
+def _decimals(x: np.ndarray) -> np.ndarray:
+    """How many decimal places each number was written with (the fewest that give the same float: "51.70" and
+    "51.7" both give 1), at most _MAX_DECIMALS for a number that is not short in decimal."""
+    out = np.full(len(x), _MAX_DECIMALS, dtype=np.int64)
+    todo = np.ones(len(x), dtype=bool)
+    scale = np.maximum(np.abs(x), np.finfo(float).tiny)
+    for d in range(_MAX_DECIMALS):
+        hit = todo & (np.abs(np.round(x, d) - x) <= 1e-12 * scale)
+        out[hit] = d
+        todo &= ~hit
+        if not todo.any():
+            break
+    return out
+
+
+def _rounding(x: np.ndarray) -> np.ndarray:
+    """Half a unit in the last decimal place written; 0 for a whole number (a count is exact)."""
+    whole = x == np.round(x)
+    return np.where(whole, 0.0, 0.5 * 10.0 ** -_decimals(x).astype(float))
+
+
+def _check_value_against_counts(rows: pd.DataFrame, log: ProblemLog, inds: dict, known: np.ndarray, cname) -> None:
+    """An error for each row whose value contradicts its own count and denominator.
+
+    Where value, count and denominator are all given for a proportion or a crude rate, the value must be
+    count / denominator x the metric's multiplier (100 for %, 1,000 / 10,000 / 100,000 for rates) within the
+    rounding the row shows: half a unit in the last decimal place the value is written with, at least
+    VALUE_TOLERANCE_FLOOR (sources rounding to 1 d.p.), plus what rounding a non-whole count or denominator to
+    the decimals written can move the quotient. A DSR, a count and a metric marked `estimate` in the catalogue
+    are not count / denominator and are not checked; rows with a count or denominator already reported as
+    impossible are left to those errors. A fraction (0 to 1) given for a percentage whose count / denominator
+    says 100 times it gets its own suggestion ("0.517 looks like a fraction; this metric is a percentage:
+    51.7"). An error, so nothing of the file is written.
+    """
+    v = rows["value"].to_numpy(float)
+    cnt = rows["count"].to_numpy(float)
+    den = rows["denominator"].to_numpy(float)
+    metric = rows["metric_key"]
+
+    def flag(test) -> np.ndarray:  # per row, test(indicator); False for an unknown metric
+        return _rowwise(metric, lambda m: m in inds and bool(test(inds[m])), False).astype(bool)
+
+    checked = flag(lambda i: i.value_type in ("proportion", "crude_rate") and not i.estimate)
+    is_prop = flag(lambda i: i.value_type == "proportion")
+    is_pct = flag(lambda i: i.unit == "%")
+    mult = _rowwise(metric, lambda m: float(inds[m].multiplier) if m in inds else np.nan, np.nan).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        todo = (known & checked & ~np.isnan(v) & ~np.isnan(cnt) & ~np.isnan(den) & (cnt >= 0) & (den > 0)
+                & ~(is_prop & (cnt > den)))
+        expected = cnt / den * mult
+        # Cheap first pass: a row within the floor passes whatever its rounding (nearly every row).
+        suspect = todo & (np.abs(v - expected) > VALUE_TOLERANCE_FLOOR + 1e-9 * np.abs(expected))
+    idx = np.flatnonzero(suspect)
+    if len(idx) == 0:
+        return
+    v, cnt, den, mult, expected, is_pct = v[idx], cnt[idx], den[idx], mult[idx], expected[idx], is_pct[idx]
+    carried = mult * (_rounding(cnt) + expected / mult * _rounding(den)) / den
+    tolerance = np.maximum(0.5 * 10.0 ** -_decimals(v).astype(float), VALUE_TOLERANCE_FLOOR) + carried
+    wrong = np.abs(v - expected) > tolerance + 1e-9 * np.abs(expected)
+    # A fraction for a percentage: 100 x the value agrees, to the value's own rounding scaled by 100.
+    as_pct = v * 100
+    pct_tolerance = np.maximum(50 * 10.0 ** -_decimals(v).astype(float), VALUE_TOLERANCE_FLOOR) + carried
+    fraction = wrong & is_pct & (v >= 0) & (v <= 1) & (np.abs(as_pct - expected) <= pct_tolerance)
+    bad = np.flatnonzero(wrong)
+    if len(bad) == 0:
+        return
+    keys = metric.to_numpy(dtype=object)[idx]
+    messages = []
+    for i in bad:
+        ind = inds[keys[i]]
+        scale = f"x {ind.multiplier:,}"
+        said = (f"value {_fmt(v[i])} does not match count {_fmt(cnt[i])} / denominator {_fmt(den[i])} {scale} = "
+                f"{_fmt(expected[i])}")
+        if fraction[i]:
+            messages.append(f"{said}; {_fmt(v[i])} looks like a fraction; this metric is a percentage: "
+                            f"{_fmt(round(as_pct[i], 10))}")
+        else:
+            messages.append(f"{said}, beyond rounding (+/- {_fmt(tolerance[i])}); correct the value, or the count "
+                            "and denominator")
+    log.add_rows(rows["_row"].to_numpy()[idx[bad]], cname("value"), v[bad], iter_messages(messages),
+                 rule="value against count / denominator")
 
 
 class iter_messages:  # noqa: N801 - used like a function by ProblemLog.add_rows

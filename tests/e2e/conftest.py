@@ -5,12 +5,15 @@ Playwright's own browser download is impossible here: Debian's Chromium at /usr/
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.support.browser import CHROMIUM, chromium, streamlit_server
+
+# expect's own default is 5 s; pages on a loaded machine take longer, as the page timeout below allows.
+expect.set_options(timeout=30_000)
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -29,14 +32,8 @@ def server(built_db):
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (make chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    with chromium() as context:
         yield context
-        context.close()
 
 
 @pytest.fixture
@@ -47,11 +44,13 @@ def page(browser):
     pg.close()
 
 
-def wait_idle(page) -> None:
-    """Wait until the script has finished running after a navigation or an interaction."""
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=30_000)
-    page.wait_for_timeout(300)
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=30_000)
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait (retrying, no fixed pause) until the app's script has finished running.
+
+    "Not running" also holds for a moment before a script starts, so callers then wait, with `expect` or
+    `wait_for`, for the content they are about to check.
+    """
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
 
 
 def screenshot(page, name: str) -> Path:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot, wait_idle
 
@@ -28,7 +30,9 @@ def test_scorecard_by_url_shows_oxfordshire(page, server):
 
 
 def test_compare_three_bars_and_england_line(page, server):
-    _open(page, server, "compare")
+    # 2022/23: the latest period in which Worcestershire's and England's published figures stand (issue 16: no
+    # demonstration 2023/24 beside them)
+    _open(page, server, "compare?period=2022%2F23")
     page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg")
     info = page.evaluate("""() => {
         const el = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
@@ -45,13 +49,13 @@ def test_compare_three_bars_and_england_line(page, server):
 
 
 def test_compare_csv_download(page, server):
-    _open(page, server, "compare")
+    _open(page, server, "compare?period=2022%2F23")
     page.get_by_text("Data table and downloads").click()  # the table is built when its expander is opened
     button = page.get_by_test_id("stDownloadButton").filter(has_text="Download CSV")
     button.wait_for()
     with page.expect_download() as dl:
         button.click()
-    text = open(dl.value.path(), encoding="utf-8").read()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.startswith("# Title: Compare areas")
     df = pd.read_csv(io.StringIO(text), comment="#")
     assert sorted(df["area_name"]) == ["Buckinghamshire", "England", "Oxfordshire", "Worcestershire"]
@@ -76,7 +80,7 @@ def test_screenshots(page, server, path, name):
     charts = page.get_by_test_id("stPlotlyChart")
     if charts.count():
         charts.first.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+        expect(charts.first).to_be_in_viewport()
         screenshot(page, name + "_chart")
 
 

@@ -9,15 +9,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from bench.browser import streamlit_server
 from metrics.build import build_database
+from tests.support.browser import streamlit_server
 
-from .conftest import REPO
+from .conftest import REPO, wait_idle
 
 pytestmark = pytest.mark.browser
 SAMPLE = REPO / "tests/fixtures/fingertips/unmet_opiates.csv"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
 @contextlib.contextmanager
@@ -40,37 +40,36 @@ def _settings(tmp_path: Path, local_mode: bool) -> Path:
     return p
 
 
-def _wait_idle(page, timeout=30_000):
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE, timeout=timeout)
-
-
 def test_uploader_uploads_previews_commits_and_sees_new_values(browser, base_db, tmp_path):
     db = tmp_path / "store.duckdb"
     shutil.copy(base_db, db)
     with _server(db, _settings(tmp_path, True)) as url:
         page = browser.new_page()
         page.goto(f"{url}/upload")
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_text("Upload data").first.wait_for()
         page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(SAMPLE))
         page.get_by_text("No problems found.").wait_for(timeout=30_000)
-        _wait_idle(page)
+        wait_idle(page)
+        expect(page.locator("[data-testid=stMetricValue]")).to_have_count(4)
         values = page.locator("[data-testid=stMetricValue]").all_inner_texts()
-        assert values == ["0", "13", "0"]
+        assert values == ["1", "10", "2", "0"]  # two rows repeat stored figures; England 2020/21 is new (real series)
         page.get_by_role("button", name="Commit 13 rows").click()
         page.get_by_text("Committed as revision 3").wait_for(timeout=30_000)
-        _wait_idle(page)
+        wait_idle(page)
         # The Trends page opens on the uploaded metric and area without error (its chart is canvas-drawn, so
         # the value itself is checked through the CLI export below, once the server has released the file).
         page.goto(f"{url}/trends?metric=unmet_need_ocu&area=E10000034")
-        _wait_idle(page)
-        page.wait_for_timeout(1500)
+        wait_idle(page)
+        # The page has run when its chart is there, or an exception was shown in its place.
+        drawn = page.get_by_test_id("stPlotlyChart").or_(page.get_by_test_id("stException"))
+        expect(drawn.first).to_be_visible()
         assert page.locator("[data-testid=stException]").count() == 0
         page.close()
     export = subprocess.run([sys.executable, "-m", "metrics", "export", "--db", str(db)], cwd=REPO,
                             capture_output=True, text=True, check=True).stdout
-    line = next(l for l in export.splitlines() if l.startswith("unmet_need_ocu,E10000034,") and ",2019/20," in l)
+    line = next(row for row in export.splitlines()
+                if row.startswith("unmet_need_ocu,E10000034,") and ",2019/20," in row)
     assert "53.25069567" in line and "Fingertips indicator 93517 download unmet_opiates.csv" in line
     history = subprocess.run([sys.executable, "-m", "metrics", "history", "--db", str(db)], cwd=REPO,
                              capture_output=True, text=True, check=True).stdout
@@ -83,13 +82,14 @@ def test_anonymous_server_has_no_upload_page(browser, base_db, tmp_path):
     with _server(db, _settings(tmp_path, False)) as url:
         page = browser.new_page()
         page.goto(url)
-        _wait_idle(page)
+        wait_idle(page)
         nav = page.locator("[data-testid=stSidebarNav]")
         nav.wait_for(timeout=30_000)
         assert "Upload data" not in nav.inner_text()
         page.goto(f"{url}/upload")
-        _wait_idle(page)
-        page.wait_for_timeout(1000)
+        wait_idle(page)
+        # An unknown page path opens the default page: its title shows that the run has drawn the main area.
+        expect(page.get_by_test_id("stMain").locator("h1").first).to_be_visible()
         assert page.locator("[data-testid=stFileUploaderDropzoneInput]").count() == 0
         assert "Upload data" not in page.locator("[data-testid=stMain]").inner_text()
         page.close()

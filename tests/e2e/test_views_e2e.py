@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bench.browser import streamlit_server
+from tests.support.browser import streamlit_server
 from tests.e2e.conftest import ARTIFACTS, screenshot
 
 pytestmark = pytest.mark.browser

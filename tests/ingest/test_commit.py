@@ -38,8 +38,9 @@ def test_preview_shows_changes_before_commit(db, tmp_path):
         changes = store.preview_changes(prepared.rows)
         assert store.export_fingerprint() == before  # preview writes nothing
     assert (summary.new, summary.changed, summary.unchanged) == (0, 1, 0)
-    assert table.to_dict("records") == [{"metric_key": "unmet_need_ocu", "area_code": "E10000034", "new": 0,
-                                         "changed": 1, "unchanged": 0}]
+    assert table.to_dict("records") == [{"metric_key": "unmet_need_ocu", "area_code": "E10000034",
+                                         "area_name": "Worcestershire", "new": 0, "changed": 1,
+                                         "description changed": 0, "unchanged": 0}]
     assert changes.old_value.iloc[0] == pytest.approx(old) and changes.value.iloc[0] == 60
 
 
@@ -51,9 +52,10 @@ def test_rollback_restores_earlier_values_exactly(db):
     after = _export(db)
     assert not after.equals(before)
     with Store(db) as store:
-        rb, rsum, conflicts = rollback(store, rid, author="test")
+        _, rsum, conflicts = rollback(store, rid, author="test")
         rev = store.revisions()
-    assert conflicts == 0 and rsum.changed + rsum.removed == summary.new + summary.changed
+    # Every version written is undone: figures changed and descriptions changed alike.
+    assert conflicts == 0 and rsum.changed + rsum.removed == summary.new + summary.changed + summary.described
     assert rev.iloc[0].action == "rollback" and rev.iloc[0].rolls_back == rid
     restored = _export(db)
     assert restored.equals(before)
@@ -67,11 +69,12 @@ def test_cli_dry_run_history_and_rollback(db, capsys):
     assert _export(db).equals(before)
     assert main(["ingest", str(FIXTURES / "fingertips/unmet_alcohol.csv"), "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "Committed revision 3" in out
+    # (the default build writes 4 revisions since issue 16: demonstration, then each of 3 real files)
+    assert "Committed revision 5" in out
     assert main(["history", "--db", str(db)]) == 0
     assert "unmet_alcohol.csv" in capsys.readouterr().out
-    assert main(["rollback", "3", "--db", str(db)]) == 0
-    assert "Rolled back revision 3 as revision 4" in capsys.readouterr().out
+    assert main(["rollback", "5", "--db", str(db)]) == 0
+    assert "Rolled back revision 5 as revision 6" in capsys.readouterr().out
     assert _export(db).equals(before)
     assert main(["rollback", "99", "--db", str(db)]) == 2
 
@@ -79,8 +82,9 @@ def test_cli_dry_run_history_and_rollback(db, capsys):
 def test_second_writer_is_refused_while_a_store_is_open(db, tmp_path):
     # DuckDB allows one read-write process: the CLI reports it and exits 1 without touching anything.
     with Store(db):
-        code = subprocess.run([sys.executable, "-m", "metrics", "ingest", str(FIXTURES / "fingertips/unmet_alcohol.csv"),
-                               "--db", str(db)], cwd=REPO, capture_output=True, text=True)
+        code = subprocess.run([sys.executable, "-m", "metrics", "ingest",
+                               str(FIXTURES / "fingertips/unmet_alcohol.csv"), "--db", str(db)],
+                              cwd=REPO, capture_output=True, text=True)
     assert code.returncode == 1 and "Another process" in code.stderr
 
 

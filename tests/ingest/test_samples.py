@@ -14,7 +14,8 @@ def _load(db, name, **kw):
     assert prepared.ok, prepared.problems.to_string()
     with Store(db) as store:
         summary, table = preview(store, prepared)
-        assert summary.new + summary.changed + summary.unchanged == len(prepared.rows)
+        # Issue 15: rows that change only their source or note are counted apart, as described.
+        assert summary.new + summary.changed + summary.described + summary.unchanged == len(prepared.rows)
         rid, written = commit(store, prepared, author="test")
         rows = store.export_rows()
         rev = store.revisions().iloc[0]

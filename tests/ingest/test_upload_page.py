@@ -61,14 +61,18 @@ def test_local_mode_upload_preview_commit(env):
     assert not at.exception, at.exception
     assert any("No problems found." in s.value for s in at.success)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"New": "0", "Changed": "13", "Unchanged": "0"}
+    # Two rows repeat the published figures already stored with another source text: description only. England's
+    # OCU unmet need is a real series in the default build, so its demonstration 2020/21 figure is not stored
+    # (issue 16) and the sample's England 2020/21 row is new.
+    assert metrics == {"New": "1", "Changed": "10", "Description changed": "2", "Unchanged": "0"}
     commit_button = next(b for b in at.button if b.key == "commit")
     commit_button.click()
     at.run()
     assert not at.exception, at.exception
     assert any("Committed as revision 3" in s.value for s in at.success)
-    table = next(d for d in at.dataframe if "revision_id" in d.value.columns).value
-    assert table.iloc[0].file_name == "unmet_opiates.csv" and table.iloc[0].action == "upload"
+    assert not [b for b in at.button if b.key == "commit"]  # the result replaces the preview
+    table = next(d for d in at.dataframe if "Revision" in d.value.columns).value
+    assert table.iloc[0]["What it did"] == "Upload of unmet_opiates.csv (fingertips)"
     with Store(db) as store:  # same configuration as the page's connection, which is still open
         rows = store.export_rows()
     r = rows[(rows.metric_key == "unmet_need_ocu") & (rows.area_code == "E10000034") & (rows.period == "2019/20")]
@@ -92,3 +96,35 @@ def test_local_mode_broken_file_shows_problems_and_no_commit(env):
     at.run()
     problems = next(d for d in at.dataframe if "severity" in d.value.columns).value
     assert problems.column.tolist() == ["(whole file)"] and "no data rows" in problems.message.iloc[0]
+
+
+def test_rollback_asks_for_confirmation_and_is_refused_twice(env, tmp_path):
+    db = env(local_mode=True)
+    from metrics.ingest.pipeline import commit, prepare
+
+    path = tmp_path / "value.csv"
+    path.write_text("metric_key,area_code,period,value,lower95,upper95\n"
+                    "unmet_need_ocu,E10000034,2019/20,60,50,70\n", encoding="utf-8")
+    with Store(db) as store:
+        rid, _ = commit(store, prepare(path), author="test")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert at.selectbox(key="rollback_target").value == rid
+    at.button(key="rollback").click().run()
+    assert not at.exception, at.exception
+    warning = next(w.value for w in at.warning if "Roll back revision" in w.value)
+    assert warning.startswith(f"Roll back revision {rid} (Upload of value.csv (template))? This restores 1 row(s)")
+    cells = next(d for d in at.dataframe if "Value after" in d.value.columns).value
+    assert cells[["Action", "Area code", "Area", "Period", "Value now"]].values.tolist() == [
+        ["Restore earlier value", "E10000034", "Worcestershire", "2019/20", 60.0]]
+    with Store(db) as store:
+        assert len(store.revisions()) == rid  # asking writes nothing
+    at.button(key="rollback_confirmed").click().run()
+    assert not at.exception, at.exception
+    assert any(f"Rolled back revision {rid} as revision {rid + 1}: 1 restored, 0 removed" in s.value
+               for s in at.success)
+    table = next(d for d in at.dataframe if "Revision" in d.value.columns).value.set_index("Revision")
+    assert table.loc[rid + 1, "What it did"] == f"Rollback of revision {rid}"
+    assert table.loc[rid, "Rolled back"] == f"Yes, by revision {rid + 1}"
+    # The revision rolled back is no longer offered.
+    assert rid not in at.selectbox(key="rollback_target").options

@@ -1,5 +1,15 @@
 """Who may upload: local mode only when switched on; otherwise sign-in plus allow-list or role claim."""
-from metrics.access import is_uploader, sign_in_configured, uploader_name
+import secrets
+
+import pytest
+
+from metrics.access import (
+    cookie_secret_problem,
+    is_uploader,
+    sign_in_configured,
+    sign_in_usable,
+    uploader_name,
+)
 from metrics.settings import UploadSettings
 
 AUTH = {"auth": {"client_id": "x"}}
@@ -42,3 +52,51 @@ def test_sign_in_configured_reads_the_auth_section():
             raise FileNotFoundError("no secrets.toml")
 
     assert not sign_in_configured(NoSecrets())
+
+
+# ---------------------------------------------------------------------------------------------- the cookie secret
+def _auth(secret):
+    return {"auth": {**AUTH["auth"], "cookie_secret": secret}}
+
+
+def test_the_example_files_cookie_secret_is_refused():
+    import tomllib
+
+    from metrics.paths import REPO_ROOT
+
+    example = tomllib.loads((REPO_ROOT / ".streamlit" / "secrets.example.toml").read_text(encoding="utf-8"))
+    problem = cookie_secret_problem(example)
+    assert problem and "example's placeholder" in problem and "token_urlsafe(32)" in problem
+    assert not sign_in_usable(example) and sign_in_configured(example)
+    assert "example's placeholder" in cookie_secret_problem(_auth("a-long-random-string"))  # the old example
+
+
+@pytest.mark.parametrize("secret, words", [
+    ("x", "has 1 characters; at least 43"),
+    (secrets.token_urlsafe(31), "at least 43 are needed"),
+    (secrets.token_hex(31), "62 hexadecimal characters; at least 64"),
+    ("a" * 64, "not random"),
+    ("abcdefgh" * 8, "not random"),
+    ("password" * 6, "not random"),
+    ("", "no cookie_secret"),
+    (None, "no cookie_secret"),
+])
+def test_weak_cookie_secrets_are_refused_with_the_reason(secret, words):
+    problem = cookie_secret_problem(_auth(secret))
+    assert problem is not None and words in problem, problem
+    assert problem.startswith("Sign-in is switched off") and "secrets.token_urlsafe(32)" in problem
+    assert not sign_in_usable(_auth(secret))
+
+
+@pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(32),
+                                  lambda: secrets.token_urlsafe(64)])
+def test_random_cookie_secrets_of_32_bytes_are_accepted(make):
+    for _ in range(200):
+        secret = make()
+        assert cookie_secret_problem(_auth(secret)) is None, secret
+        assert sign_in_usable(_auth(secret))
+
+
+def test_no_auth_section_has_no_cookie_problem():
+    assert cookie_secret_problem({}) is None and cookie_secret_problem(None) is None
+    assert not sign_in_usable({})

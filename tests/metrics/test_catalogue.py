@@ -79,7 +79,7 @@ def test_multiplier_must_match_unit(tmp_path):
     def bad(inds):
         inds[1]["multiplier"] = 100000
     path = _broken_copy(tmp_path, bad)
-    with pytest.raises(CatalogueError, match="ocu_prevalence.*multiplier 100000 does not match unit"):
+    with pytest.raises(CatalogueError, match=r"ocu_prevalence.*multiplier 100000 does not match unit"):
         load_catalogue(path, local_path=tmp_path / "none.yaml")
 
 
@@ -103,7 +103,7 @@ def test_local_measures_need_their_areas(tmp_path):
     local["indicators"][0].pop("areas")
     path = tmp_path / "local.yaml"
     path.write_text(yaml.safe_dump(local))
-    with pytest.raises(CatalogueError, match="naloxone_coverage_opiate.*must list the `areas`"):
+    with pytest.raises(CatalogueError, match=r"naloxone_coverage_opiate.*must list the `areas`"):
         load_catalogue(CONFIG / "indicators.yaml", local_path=path)
 
 

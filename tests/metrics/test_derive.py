@@ -43,14 +43,59 @@ def test_footprint_aggregates_members_with_the_metric_method():
     assert "Aggregated by the dashboard from 2 sources" in fp.source
 
 
-def test_member_without_counts_is_named_in_the_note():
+def test_member_without_counts_leaves_the_footprint_without_a_value_and_is_named_in_the_note():
+    # (issue 15: before, the footprint showed Worcestershire's 250/480 alone as the whole footprint's figure)
     d = derive_frame(obs([
         ("continuity_of_care", "E06000019", "2022/23", 30.0, np.nan, np.nan),
         ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
     ]), CAT, GEO)
     fp = by_area(d, "continuity_of_care").loc["CDP0001"]
-    assert fp.value == pytest.approx(250 / 480 * 100)
-    assert "1 of 2" in fp.aggregation_note and "Herefordshire" in fp.aggregation_note
+    assert fp.is_aggregate and np.isnan(fp.value) and np.isnan(fp["count"]) and np.isnan(fp.lower95)
+    assert fp.aggregation_note == "Not available: Herefordshire's 2022/23 figure was published without counts"
+    assert fp.compared_to_england == "Not compared"
+
+
+@pytest.mark.parametrize("row, words", [
+    ((np.nan, np.nan, np.nan), "Herefordshire's 2022/23 figure has no value"),
+    ((30.0, 30.0, np.nan), "Herefordshire's 2022/23 figure was published without a denominator"),
+    ((30.0, np.nan, 100.0), "Herefordshire's 2022/23 figure was published without a count"),
+])
+def test_the_note_says_what_the_member_lacks(row, words):
+    d = derive_frame(obs([("continuity_of_care", "E06000019", "2022/23", *row),
+                          ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0)]), CAT, GEO)
+    fp = by_area(d, "continuity_of_care").loc["CDP0001"]
+    assert np.isnan(fp.value) and fp.aggregation_note == "Not available: " + words
+
+
+def test_member_without_a_row_leaves_the_footprint_without_a_value():
+    d = derive_frame(obs([("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0)]), CAT, GEO)
+    fp = by_area(d, "continuity_of_care").loc["CDP0001"]
+    assert np.isnan(fp.value) and fp.aggregation_note == "Not available: Herefordshire has no 2022/23 figure"
+
+
+def test_a_region_needs_every_member_authority():
+    west_midlands = [a.code for a in GEO.utlas() if a.region_code == "E12000005"]
+    assert len(west_midlands) == 14
+    rows = [("continuity_of_care", code, "2022/23", np.nan, 40.0, 100.0) for code in west_midlands[1:]]
+    d = by_area(derive_frame(obs(rows), CAT, GEO), "continuity_of_care")
+    missing = GEO.get(west_midlands[0]).name
+    assert np.isnan(d.loc["E12000005"].value)
+    assert d.loc["E12000005"].aggregation_note == f"Not available: {missing} has no 2022/23 figure"
+    # the authorities are still compared with nothing in the region rather than with a partial region
+    assert d.loc[west_midlands[1]].compared_to_region == "Not compared"
+    assert np.isnan(d.loc[west_midlands[1]].region_value)
+    # with the last member the region is the sum of all 14
+    d = by_area(derive_frame(obs(rows + [("continuity_of_care", west_midlands[0], "2022/23", np.nan, 54.0,
+                                          100.0)]), CAT, GEO), "continuity_of_care")
+    assert d.loc["E12000005"].value == pytest.approx((13 * 40 + 54) / 1400 * 100)
+    assert d.loc["E12000005"].aggregation_note == "Aggregated from 14 of 14 member areas"
+
+
+def test_a_breakdown_is_named_in_the_note():
+    frame = obs([("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0)])
+    frame["breakdown"] = "Female"
+    fp = by_area(derive_frame(frame, CAT, GEO), "continuity_of_care").loc["CDP0001"]
+    assert fp.aggregation_note == "Not available: Herefordshire has no 2022/23 (Female) figure"
 
 
 def test_dsr_is_never_aggregated():

@@ -4,6 +4,8 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+
+from metrics.areas import load_geography
 import pytest
 
 from metrics import presentation as pr
@@ -41,7 +43,9 @@ def test_csv_has_notes_parses_and_is_neutralised():
     notes = pr.download_notes("T", df["source"], datetime(2025, 1, 2, 3, 4), True)
     data = pr.to_csv_bytes(df, notes)
     text = data.decode()
-    assert text.startswith("# Title: T\n# Source: DEMONSTRATION; Published: x\n# Data as of: 2025-01-02 03:04")
+    # (issue 16: the notes' sources are the words a reader sees, demonstration data named as such)
+    assert text.startswith("# Title: T\n# Source: Demonstration data (not real); Published: x\n"
+                           "# Data as of: 2025-01-02 03:04")
     assert "# WARNING: contains DEMONSTRATION data" in text
     back = pd.read_csv(io.BytesIO(data), comment="#")
     assert back["area"].tolist() == ["'=cmd|' /C calc'!A0", "Has # hash"]
@@ -100,7 +104,8 @@ def test_comparison_colours_and_goal_words(cat):
 
 def _rows(**kw):
     base = dict(metric_key="continuity_of_care", area_code="E10000034", area_name="Worcestershire",
-                period="2022/23", period_kind="financial_year", period_sortable=2022, value=51.7, lower95=np.nan, upper95=np.nan, count=np.nan,
+                period="2022/23", period_kind="financial_year", period_sortable=2022, value=51.7, lower95=np.nan,
+                upper95=np.nan, count=np.nan,
                 denominator=np.nan, value_note="note", source="Published: s", is_demo=False,
                 compared_to_england="Not compared", recent_trend="Cannot be calculated", england_value=42.61,
                 region_value=np.nan, compared_to_region="Not compared", compared_to_goal="Red",
@@ -124,7 +129,9 @@ def test_scorecard_rows_published_not_local_and_local(cat):
     assert out.loc["continuity_of_care", "Note"] == "note"
     assert out.loc["continuity_of_care", "Trend"] == [25.2, 51.7]
     assert out.loc["drug_use_last_year", "Value"] == "Not published locally"
-    assert out.loc["drug_use_last_year", "England"] == "8.9%"
+    # issue 16: a demonstration value carries the "Demo" mark in its cell
+    assert out.loc["drug_use_last_year", "England"] == "Demo · 8.9%"
+    assert out.loc["continuity_of_care", "Data"] == "Published"
     assert "England and Wales only" in out.loc["drug_use_last_year", "Note"]
     assert out.loc["drug_use_last_year", "Source"] == "Demonstration data (not real)"
     assert out.loc["naloxone_coverage_opiate", "Note"].startswith("No data uploaded yet")
@@ -230,3 +237,32 @@ def test_problems_for_display_name_whole_rows_and_files_but_keep_the_rest():
     assert by_message == {"the file is empty": "(whole file)",
                           "the row has fewer cells than the header": "(whole row)", "not a number": "value"}
     assert problems["column"].isna().sum() == 2  # the report itself (and its download) is unchanged
+
+
+def test_demonstration_values_are_marked_in_every_table_and_figure(cat):
+    ind = cat.get("continuity_of_care")
+    demo_row = _rows(area_code="E10000025", area_name="Oxfordshire", is_demo=True, source="DEMONSTRATION DATA",
+                     value=38.8, lower95=35.0, upper95=42.0, compared_to_england="Worse")
+    real_row = _rows(lower95=48.0, upper95=55.0, compared_to_england="Better")
+    rows = pd.DataFrame([real_row, demo_row])
+    card = pr.scorecard_rows([ind], "E10000025", "utla", pd.DataFrame([demo_row]), pd.DataFrame(), None,
+                             pd.DataFrame())
+    assert card["Data"].tolist() == ["Demo"]
+    table = pr.series_table(rows, ind)
+    assert table["Value"].tolist() == ["51.7%", "Demo · 38.8%"]
+    rug = pr.tartan_frame([ind], rows.assign(area_code=["E10000034", "E10000025"]), ["E10000034", "E10000025"],
+                          load_geography())
+    assert rug["Oxfordshire"].iloc[0].startswith("Demo · 38.8%") and not rug["Worcestershire"].iloc[0].startswith("Demo")
+    trend = pr.trend_figure(rows, ind, ["E10000034", "E10000025"], ["2022/23"])
+    names = [t.name for t in trend.data]
+    assert names == ["Worcestershire", "Oxfordshire (demonstration)"]
+    assert trend.data[1].marker.symbol == ("square-open",) and trend.data[1].marker.color == (pr.DEMO_MARKER_COLOUR,)
+    assert trend.data[0].marker.symbol == ("circle",)
+    assert trend.data[1].customdata[0][7] == " (demonstration)" and "%{customdata[7]}" in trend.data[1].hovertemplate
+    bars = pr.compare_bar_figure(rows, ind, 42.61, "2022/23")
+    assert {t.name for t in bars.data} == {"Better", "Worse (demonstration)"}
+    multiples = pr.small_multiples_figure(rows, ind, ["E10000034", "E10000025"], ["2022/23"])
+    assert {t.name for t in multiples.data if t.showlegend is not False} >= {"Area", "Area (demonstration)"}
+    assert pr.demo_count_words(31, 47) == "31 of 47 figures on this page are demonstration data"
+    assert pr.demo_figures(rows) == (1, 2)
+    assert pr.real_only(rows)["area_name"].tolist() == ["Worcestershire"]

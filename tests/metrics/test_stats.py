@@ -404,7 +404,7 @@ def test_chi_squared_for_trend_matches_cochran_armitage():
     # Cochran-Armitage: [sum t (O - n p)]^2 / [p (1 - p) (sum n t^2 - (sum n t)^2 / N)]
     ca = (t * (counts - dens * p_bar)).sum() ** 2 / (
         p_bar * (1 - p_bar) * ((dens * t * t).sum() - (dens * t).sum() ** 2 / big_n))
-    chi, sign, _ = S._chi2_trend_core(counts[None, :], dens[None, :])
+    chi, sign, _ = S.chi2_trend_core(counts[None, :], dens[None, :])
     assert chi[0] == pytest.approx(ca, rel=1e-9)
     assert sign[0] == 1
     assert ca > S.CHI2_TREND_THRESHOLD
@@ -419,7 +419,7 @@ def test_weighted_least_squares_matches_numpy():
     se = (hi - lo) / 3.92
     coef, cov = np.polyfit(np.arange(1, 6), y, 1, w=1 / se, cov="unscaled")
     chi_ref = coef[0] ** 2 / cov[0, 0]
-    chi, sign, _ = S._wls_trend_core(y[None, :], lo[None, :], hi[None, :])
+    chi, sign, _ = S.wls_trend_core(y[None, :], lo[None, :], hi[None, :])
     assert chi[0] == pytest.approx(chi_ref, rel=1e-9)
     assert sign[0] == 1
     expected = "Increasing and getting worse" if chi_ref > 9.5495 else "No significant change"
@@ -488,7 +488,7 @@ def test_trend_sign_stability_rule_with_one_outlier():
                           "crude_rate", "higher_is_better") == "Increasing and getting better"
     # chi-squared version: proportions falling then one big jump
     counts, dens = [500, 495, 490, 485, 900], [1000] * 5
-    chi, sign, loo = S._chi2_trend_core(np.array([counts], float), np.array([dens], float))
+    chi, sign, loo = S.chi2_trend_core(np.array([counts], float), np.array([dens], float))
     assert chi[0] > S.CHI2_TREND_THRESHOLD and sign[0] == 1 and loo[0, 4] == -1
     assert S.recent_trend(_prop_points(counts, dens), "proportion", "higher_is_better") == "No significant change"
 
@@ -584,7 +584,7 @@ def test_trend_for_frame_agrees_with_recent_trend_hypothesis(seed, n_series):
 
 
 def test_trend_for_frame_edge_cases():
-    empty = pd.DataFrame(columns=list(S._TREND_COLUMNS))
+    empty = pd.DataFrame(columns=list(S.TREND_COLUMNS))
     assert S.trend_for_frame(empty).empty
     with pytest.raises(KeyError):
         S.trend_for_frame(pd.DataFrame({"series_id": [1]}))
@@ -781,7 +781,7 @@ def test_stats_does_not_import_streamlit():
     code = "import sys, metrics.stats; assert 'streamlit' not in sys.modules, 'streamlit imported'"
     res = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
-    source = (REPO / "metrics" / "stats.py").read_text()
+    source = "".join(p.read_text() for p in (REPO / "metrics" / "stats").glob("*.py"))
     assert "import streamlit" not in source and "from streamlit" not in source
 
 

@@ -99,7 +99,7 @@ def test_area_from_url_and_region_benchmark():
 
 def test_tartan_rug_has_the_three_focus_areas_with_words():
     at = run_page("scorecard")
-    rug = [f for f in frames(at) if "Oxfordshire" in f.columns][0]
+    rug = next(f for f in frames(at) if "Oxfordshire" in f.columns)
     for name in ("Buckinghamshire", "Oxfordshire", "Worcestershire", "England"):
         assert name in rug.columns
     cell = rug.loc[rug["key"] == "ocu_prevalence", "Oxfordshire"].iloc[0]

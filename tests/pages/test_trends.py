@@ -25,14 +25,14 @@ def test_worcestershire_continuity_of_care_published_figures():
     colours = colour_columns(at)["Compared with England"]
     assert colours and set(colours) <= set(COMPARISON_COLOURS.values())
     assert "significantly better than England" in r["Note"]
-    assert "Published" in r["Source"]
+    assert r["Source"].startswith("Worcestershire Health and Wellbeing Board")  # a citation (issue 16)
     r = _row(table, "Worcestershire", "2021/22")
     assert r["Value"] == "25.2%" and r["England"] == "37.4%"
     assert _row(table, "England", "2022/23")["Value"] == "42.6%"
     # The chart: Worcestershire, England and the region, with the target line.
     spec = plotly_specs(at)[0]
     names = [t["name"] for t in spec["data"]]
-    assert names[:2] == ["Worcestershire", "England"] and "West Midlands" in names
+    assert names[:2] == ["Worcestershire", "England"] and "West Midlands (demonstration)" in names
     worcs = spec["data"][0]
     assert round(worcs["y"][worcs["x"].index("2022/23")], 1) == 51.7
     assert any("Target" in (a.get("text") or "") for a in spec["layout"].get("annotations", []))
@@ -69,7 +69,7 @@ def test_suppressed_values_show_suppressed_not_zero(built_db):
     metric, area = df.iloc[0]
     at = run_page("trends", metric=metric, area=area)
     table = frames(open_part(at, "data"))[0]
-    shown = table[table["Value"].str.startswith("Suppressed")]
+    shown = table[table["Value"].str.removeprefix("Demo · ").str.startswith("Suppressed")]
     assert not shown.empty
     assert "small count" in shown["Value"].iloc[0]
 
@@ -77,7 +77,7 @@ def test_suppressed_values_show_suppressed_not_zero(built_db):
 def test_downloads_are_what_is_shown_with_sources(captured_downloads):
     at = open_part(run_page("trends", metric="continuity_of_care", area="E10000034"), "data")
     notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
-    assert any(n.startswith("# Source:") and "Published" in n for n in notes)
+    assert any(n.startswith("# Source:") and "Worcestershire Health and Wellbeing Board" in n for n in notes)
     assert len(df) == len(frames(at)[0])
     r = df[(df["area_code"] == "E10000034") & (df["period"] == "2022/23")].iloc[0]
     assert r["value"] == pytest.approx(51.7) and r["value_shown"] == "51.7%" and not r["is_demo"]
@@ -93,16 +93,17 @@ def test_a_metric_with_years_and_quarters_is_drawn_one_kind_at_a_time(mixed_peri
     draws only that kind, never years and quarters on one line."""
     at = run_page("trends", metric="continuity_of_care", area="E10000034")
     radio = at.radio(key="periods")
-    assert radio.options == ["Quarter", "Financial year"]  # the kind with the latest period first
-    spec = plotly_specs(at)[0]
-    assert spec["data"][0]["x"] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
-    assert spec["layout"]["title"]["text"].endswith(", all quarters")
-    radio.set_value("financial_year").run()
-    assert not at.exception
+    # Issue 15: the metric's own (catalogue) kind first and shown by default, not the kind with the latest period.
+    assert radio.options == ["Financial year", "Quarter"]
     spec = plotly_specs(at)[0]
     x = spec["data"][0]["x"]
     assert "2022/23" in x and not any("Q" in p for p in x)
     assert spec["layout"]["title"]["text"].endswith(", all financial years")
+    radio.set_value("quarter").run()
+    assert not at.exception
+    spec = plotly_specs(at)[0]
+    assert spec["data"][0]["x"] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
+    assert spec["layout"]["title"]["text"].endswith(", all quarters")
 
 
 def test_a_metric_with_one_kind_of_period_has_no_period_choice():

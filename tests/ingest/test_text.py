@@ -1,5 +1,5 @@
-"""Text columns travel as categories from the read to the store: the helpers keep every cell's value, chunks
-join without losing their categories, and the stored order is the text's order."""
+"""Text columns travel as categories: the helpers keep every cell's value, and chunks join without losing their
+categories."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,12 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.ingest.formats import categorical, concat_rows, text_codes
-from metrics.ingest.pipeline import prepare
-from metrics.ingest.validate import store_frame
-from metrics.store import OBS_COLUMNS
-
-from make_broken import HEADER
+from metrics.ingest.text import categorical, concat_rows, text_codes
 
 _CELLS = st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "a", " a", "b", "E10000025", "Total"]),
                             st.text(max_size=6)), max_size=40)
@@ -51,20 +46,3 @@ def test_chunks_join_as_one_categorical_column(chunks):
     assert isinstance(joined["text"].dtype, pd.CategoricalDtype)
     assert _values(joined["text"]) == [v for c in chunks for v in c]
     assert joined["n"].tolist() == [float(i) for c in chunks for i in range(len(c))]
-
-
-def test_stored_categories_are_in_text_order(tmp_path):
-    """DuckDB reads a category column as an ENUM, which sorts by its categories' order: store_frame puts them
-    in text order, whatever order the file met them in."""
-    path = tmp_path / "order.csv"
-    path.write_text(HEADER + "unmet_need_ocu,E10000034,2020/21,Total,40,,,,,,,,\n"
-                    "unmet_need_ocu,E10000025,2019/20,Total,41,,,,,,,,\n"
-                    "unmet_need_ocu,E06000060,2021/22,Male,42,,,,,,,,\n")
-    p = prepare(path)
-    assert p.ok
-    rows = store_frame(p.rows)
-    assert list(rows.columns) == OBS_COLUMNS
-    for column in ("area_code", "period", "breakdown"):
-        categories = rows[column].cat.categories.tolist()
-        assert categories == sorted(categories)
-    assert rows["area_code"].tolist() == ["E10000034", "E10000025", "E06000060"]  # the rows keep the file's order

@@ -1,0 +1,103 @@
+"""The report's charts: each headline metric's trend against England (and the region), and the spine chart.
+
+The figures are the pages' own (metrics.presentation.trend_figure, spine_figure) over the same reads; here they
+are only described (figure, words drawn into the image, alt text). `draw` renders them all in one browser
+session (metrics.chart_images).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from metrics import presentation as pr
+from metrics import stats
+from metrics.areas import ENGLAND_CODE, Geography
+from metrics.catalogue import Catalogue
+from metrics.chart_images import ChartImage, figure_images
+from metrics.report.model import ChartFacts, ReportModel
+from metrics.vocabulary import PERIOD_KIND_WORDS_PLURAL
+
+CHART_WIDTH = 900
+
+
+def _trend_chart(model: ReportModel, store, m) -> ChartFacts | None:
+    ind, area = m.indicator, model.area
+    codes = [area.code]
+    if ind.benchmarkable:  # (a count is drawn alone: England's count is no yardstick for an area's)
+        codes += [ENGLAND_CODE] if area.code != ENGLAND_CODE else []
+        codes += [model.region.code] if model.region is not None else []
+    rows = store.series(ind.key, codes)
+    if rows.empty or rows[rows["area_code"] == area.code]["value"].notna().sum() == 0:
+        return None
+    # One kind of period per line (the trends page's rule): the kind of the area's latest figure.
+    kind = m.latest["period_kind"] if m.latest else rows.iloc[-1]["period_kind"]
+    rows = rows[rows["period_kind"] == kind]
+    kinds = store.series(ind.key, [area.code])["period_kind"].nunique()
+    words = "all " + PERIOD_KIND_WORDS_PLURAL.get(kind, kind) if kinds > 1 else "all periods"
+    order_codes = [c for c in codes if not rows[rows["area_code"] == c].empty]
+    period_order = rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
+    fig = pr.trend_figure(rows, ind, order_codes, period_order, words)
+    last = rows.sort_values("period_sortable").groupby("area_code", sort=False).tail(1)
+    described = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} in {r.period}"
+                          for r in last.itertuples())
+    target = f" A dashed green line marks the target ({ind.target.label})." if ind.target else ""
+    names = ", ".join(rows.drop_duplicates("area_code")["area_name"])
+    alt = (f"Line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
+           f"{names}, with 95% confidence intervals as error bars. Latest values: {described}.{target}")
+    period = f"{period_order[0]} to {period_order[-1]}"
+    sources = sorted({pr.short_source(s) for s in rows["source"] if isinstance(s, str)})
+    against = " against England" if len(order_codes) > 1 else ""
+    image = ChartImage(fig, f"{ind.short_name} ({ind.unit}): {area.name}{against}", model.area.name,
+                       period, "; ".join(sources) or ind.source, CHART_WIDTH, 420)
+    return ChartFacts(ind.key, image, alt, f"{ind.short_name}: {names}, {period}.",
+                      bool(rows["is_demo"].fillna(False).astype(bool).any()))
+
+
+def _spine_chart(model: ReportModel, store, catalogue: Catalogue) -> ChartFacts | None:
+    area = model.area
+    ranges = pr.spine_ranges(catalogue.ordered(), store.latest_level_values("utla"), stats.spine_stats)
+    england = store.latest_for_area(ENGLAND_CODE)
+    region_latest = store.latest_for_area(model.region.code) if model.region is not None else None
+    spine = pr.spine_rows(catalogue.ordered(), ranges, store.latest_for_area(area.code), england, region_latest)
+    if spine.empty:
+        return None
+    groups = {o.key: o.name for o in catalogue.outcomes if (spine["outcome"] == o.key).any()}
+    rows = pd.concat([spine[spine["outcome"] == k] for k in groups], ignore_index=True)
+    title = f"{area.name} on England's range, by outcome"
+    fig = pr.spine_figure(rows, area.name, model.region.name if model.region is not None else None, title,
+                          groups=groups)
+    said = "; ".join(f"{r.Indicator} {pr.format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison})"
+                     for r in rows.itertuples() if not pr.is_missing(r.area_value))
+    alt = (f"Spine chart of {len(rows)} indicators for {area.name} against the range of England's upper-tier "
+           f"local authorities, grouped by outcome: the grey bar runs from the worst authority (left) to the best "
+           f"(right), the darker part from the 25th to the 75th percentile, England is the centre line and the "
+           f"circle is {area.name}, coloured by its comparison with England. Values: {said or 'none'}.")
+    periods = sorted(set(rows["Period"]))
+    sources = sorted({pr.short_source(s) for s in rows["source"] if isinstance(s, str) and s})
+    image = ChartImage(fig, title, area.name, "latest period of each indicator: " + ", ".join(periods),
+                       "; ".join(sources) or "OHID Fingertips", CHART_WIDTH, int(fig.layout.height or 600))
+    return ChartFacts("spine", image, alt, f"Spine chart: {area.name} among England's authorities.",
+                      bool(rows["is_demo"].fillna(False).astype(bool).any()))
+
+
+def describe_charts(model: ReportModel, store, catalogue: Catalogue, geography: Geography) -> None:
+    for m in model.metrics:
+        if m.indicator.tier != "headline":
+            continue
+        chart = _trend_chart(model, store, m) if m.local else None
+        if chart is None:
+            model.chart_notes.append(f"{m.indicator.short_name}: no chart, as {model.area.name} has no local "
+                                     "figures for it.")
+        else:
+            model.charts.append(chart)
+    spine = _spine_chart(model, store, catalogue)
+    if spine is not None:
+        model.charts.append(spine)
+
+
+def draw(model: ReportModel, progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
+    """PNG images of every chart of the report, by chart key. At 1.5 times their size in px a 900 px chart across
+    an A4 page is about 200 dots per inch: sharp in print, and the PDF engine embeds half the pixels of 2x."""
+    images = figure_images([c.image for c in model.charts], "png", scale=1.5, progress=progress)
+    return {c.key: img for c, img in zip(model.charts, images)}

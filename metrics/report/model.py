@@ -1,0 +1,388 @@
+"""The facts of a board report, collected from the store's public reads and worded for a board.
+
+Every figure comes from the reads the pages use (Store.latest_for_area, series, values_for_period, revisions,
+cell_history) and is formatted by metrics.presentation, so the report says what the scorecard, trends and
+profile pages say. A sentence never claims more than the figures support: no comparison without a confidence
+interval and a benchmark value ("not compared"), nothing for an area without figures ("no local data").
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metrics import presentation as pr
+from metrics import stats
+from metrics.areas import ENGLAND_CODE, Area, Geography
+from metrics.catalogue import Catalogue, Indicator
+from metrics.chart_images import ChartImage
+
+OGL = ("Contains public sector information licensed under the Open Government Licence v3.0 "
+       "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). © Crown copyright.")
+DEMO_WARNING = ("Demonstration data. Some figures in this report are generated for demonstration and are not "
+                "real; they are marked “Demo” in the tables. Only figures whose source says “Published”, or that "
+                "were uploaded by an analyst, are real. Do not use this report for decisions until real data "
+                "has been loaded.")
+MAX_CHANGES = 80  # rows of the "what changed" table; the rest are counted
+
+Progress = Callable[[float, str], None]
+
+
+class ReportError(ValueError):
+    """A bad request (unknown area, revision or date; a benchmark the area has not): the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SinceChoice:
+    """What "changes since" means: the last revision before the date or the revision named (none: before any)."""
+    label: str
+    revision_id: int | None  # changes are the revisions after this one; None: the data was all loaded after
+    requested: str
+
+
+@dataclass
+class MetricFacts:
+    indicator: Indicator
+    row: dict  # the scorecard's row for the metric (metrics.presentation.scorecard_rows)
+    latest: dict | None  # the area's latest derived row (Store.latest_for_area), None without one
+    verdict: str  # the comparison with the benchmark, in Fingertips' words
+    local: bool  # the area has a figure for the metric
+    sentences: list[str]
+
+    @property
+    def key(self) -> str:
+        return self.indicator.key
+
+    @property
+    def is_demo(self) -> bool:
+        return bool(self.row.get("is_demo"))
+
+    @property
+    def trend(self) -> str:
+        return str(self.latest["recent_trend"]) if self.latest else ""
+
+    @property
+    def goal(self) -> str:
+        return str(self.latest["compared_to_goal"]) if self.latest and self.local else "Not compared"
+
+
+@dataclass
+class OutcomeFacts:
+    key: str
+    name: str
+    metrics: list[MetricFacts]
+
+
+@dataclass
+class Change:
+    kind: str  # "New period" | "Revised value" | "Verdict changed"
+    metric_key: str
+    indicator: str
+    area: str
+    period: str
+    before: str
+    after: str
+    revision: str  # "revision 3, 2 Dec 2026 (upload of file.csv)"
+    source: str
+
+
+@dataclass
+class ChartFacts:
+    key: str
+    image: ChartImage
+    alt: str
+    caption: str
+    is_demo: bool = False
+
+
+@dataclass
+class ReportModel:
+    area: Area
+    area_label: str
+    region: Area | None
+    benchmark: str  # "England" | "Region"
+    benchmark_name: str  # "England" or the region's name
+    data_as_of: datetime | None
+    generated: datetime
+    any_demo: bool
+    outcomes: list[OutcomeFacts]
+    since: SinceChoice
+    revisions_since: list[dict] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    changes_left_out: int = 0
+    change_notes: list[str] = field(default_factory=list)
+    charts: list[ChartFacts] = field(default_factory=list)
+    chart_notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"Combating drugs: quarterly highlight report for {self.area.name}"
+
+    @property
+    def compare_column(self) -> str:
+        return f"Compared with {self.benchmark}"
+
+    @property
+    def metrics(self) -> list[MetricFacts]:
+        return [m for o in self.outcomes for m in o.metrics]
+
+    def at_a_glance(self) -> pd.DataFrame:
+        """Per outcome: how many metrics are better / similar / worse than the benchmark, higher or lower where
+        neither is better, not compared; how many with a target meet it or miss it."""
+        rows = []
+        for o in self.outcomes:
+            verdicts = [m.verdict for m in o.metrics]
+            with_target = [m for m in o.metrics if m.indicator.target is not None]
+            rows.append({
+                "Outcome": o.name, "Indicators": len(o.metrics),
+                "Better": verdicts.count("Better"), "Similar": verdicts.count("Similar"),
+                "Worse": verdicts.count("Worse"),
+                "Higher or lower (no judgement)": verdicts.count("Higher") + verdicts.count("Lower"),
+                "Not compared": verdicts.count(stats.NOT_COMPARED),
+                "On target": sum(m.goal == "Green" for m in with_target),
+                "Off target": sum(m.goal in ("Amber", "Red") for m in with_target),
+            })
+        return pd.DataFrame(rows)
+
+    def needs_attention(self) -> dict[str, list[MetricFacts]]:
+        metrics = self.metrics
+        red_red = [m for m in metrics if m.verdict == "Worse" and m.trend.endswith("getting worse")]
+        return {
+            f"Worse than {self.benchmark_name} and getting worse": red_red,
+            f"Worse than {self.benchmark_name}": [m for m in metrics if m.verdict == "Worse" and m not in red_red],
+            "Missing the target": [m for m in metrics if m.indicator.target is not None and m.goal in ("Amber", "Red")],
+        }
+
+    def going_well(self) -> dict[str, list[MetricFacts]]:
+        metrics = self.metrics
+        both = [m for m in metrics if m.verdict == "Better" and m.trend.endswith("getting better")]
+        return {
+            f"Better than {self.benchmark_name} and improving": both,
+            f"Better than {self.benchmark_name}": [m for m in metrics if m.verdict == "Better" and m not in both],
+            "Meeting the target": [m for m in metrics if m.indicator.target is not None and m.goal == "Green"],
+        }
+
+    def sources(self) -> list[tuple[str, str]]:
+        """(indicator, source) for every metric in the report, and the sources of the figures themselves."""
+        return [(m.indicator.short_name, m.indicator.source) for m in self.metrics]
+
+    def figure_sources(self) -> list[str]:
+        return sorted({pr.short_source(m.row.get("Source")) for m in self.metrics if m.row.get("Source")})
+
+
+# --------------------------------------------------------------------------------------------------- words
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA
+
+
+def _val(v: Any, unit: str) -> str:
+    return pr.format_value(v, unit)
+
+
+def _not_compared_reason(ind: Indicator, latest: dict, bench_value: Any, bench_name: str) -> str:
+    if not ind.benchmarkable:
+        return f"not compared with {bench_name}: counts of areas of different sizes are not compared"
+    if _missing(latest.get("lower95")) or _missing(latest.get("upper95")):
+        return f"not compared with {bench_name}: no confidence interval is available for this figure"
+    if _missing(bench_value):
+        return f"not compared: there is no {bench_name} value for {latest['period']}"
+    return f"not compared with {bench_name}"
+
+
+def _verdict_words(verdict: str, ind: Indicator, latest: dict, bench_value: Any, bench_name: str) -> str:
+    if latest.get("area_code") == ENGLAND_CODE:
+        return "England's own figure (the benchmark)"
+    bench = f"{bench_name} ({_val(bench_value, ind.unit)})"
+    if verdict == "Better":
+        return f"significantly better than {bench}"
+    if verdict == "Worse":
+        return f"significantly worse than {bench}"
+    if verdict == "Similar":
+        return f"similar to {bench}, not significantly different"
+    if verdict in ("Higher", "Lower"):
+        return (f"significantly {verdict.lower()} than {bench}; neither higher nor lower is judged better "
+                "for this indicator")
+    return _not_compared_reason(ind, latest, bench_value, bench_name)
+
+
+def metric_sentences(ind: Indicator, area: Area, latest: dict | None, england: dict | None, verdict: str,
+                     bench_value: Any, bench_name: str, local: bool) -> list[str]:
+    """One to four sentences about one metric (which the report names just before them), from its figures only."""
+    if not local:
+        if latest is None and not (area.level in ind.levels or (area.level == "cdp" and ind.published_locally)):
+            where = ind.geography_words.replace("; England shown", "")
+            first = f"No local data: published for {where}."
+        elif ind.tier == "local":
+            first = f"No local data uploaded yet for {area.name}."
+        elif latest is not None and isinstance(latest.get("aggregation_note"), str) and latest["aggregation_note"]:
+            first = f"No local figure for {area.name}. {latest['aggregation_note']}."
+        else:
+            first = f"No local data for {area.name}."
+        if england is not None and not _missing(england.get("value")):
+            first += f" England's latest value is {_val(england['value'], ind.unit)} ({england['period']})."
+        return [first]
+    if latest is None:  # a local metric without a local row is answered above; this keeps the types honest
+        return [f"No local data for {area.name}."]
+    period, value, note = latest["period"], latest["value"], latest.get("value_note")
+    if _missing(value):
+        text = f"In {period}, the figure for {area.name} is suppressed"
+        return [text + (f" ({note})." if isinstance(note, str) and note else ".")]
+    ci = pr.format_ci(latest.get("lower95"), latest.get("upper95"), ind.unit)
+    ci_words = f" (95% confidence interval {ci})" if ci else ""
+    verdict_words = _verdict_words(verdict, ind, latest, bench_value, bench_name)
+    out = [f"In {period}, the figure for {area.name} was {_val(value, ind.unit)}{ci_words}, {verdict_words}."]
+    trend = str(latest.get("recent_trend") or "")
+    if trend == "Cannot be calculated":
+        out.append("A recent trend cannot be calculated.")
+    elif trend:
+        out.append(f"Recent trend: {trend[0].lower() + trend[1:]}.")
+    if ind.target is not None:
+        out.append(pr.goal_words(latest.get("compared_to_goal"), ind) + ".")
+    if latest.get("is_demo"):
+        out.append("(Demonstration figure, not real.)")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- since
+def default_since(today: date | None = None) -> date:
+    """The first day of the previous calendar quarter: a quarterly paper reports what changed since the last."""
+    today = today or date.today()
+    q_start_month = 3 * ((today.month - 1) // 3) + 1
+    month, year = q_start_month - 3, today.year
+    if month < 1:
+        month, year = month + 12, year - 1
+    return date(year, month, 1)
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_since(text: str | int | date | None, revisions: pd.DataFrame, today: date | None = None) -> SinceChoice:
+    """A revision number or a date (YYYY-MM-DD) as the point the report's "what changed" starts from."""
+    if text is None or text == "":
+        text = default_since(today)
+    if isinstance(text, int) or (isinstance(text, str) and text.strip().isdigit()):
+        rid = int(text)
+        known = {int(r) for r in revisions["revision_id"]} if not revisions.empty else set()
+        if rid not in known:
+            latest = max(known) if known else None
+            raise ReportError((f"revision {rid} does not exist; the revisions are 1 to {latest} "
+                               "(see `python -m metrics history`)") if latest else "the database has no revisions")
+        return SinceChoice(f"revision {rid}", rid, str(text))
+    if isinstance(text, str):
+        if not _DATE.match(text.strip()):
+            raise ReportError(f"--since {text!r} is neither a revision number nor a date written YYYY-MM-DD")
+        try:
+            when = date.fromisoformat(text.strip())
+        except ValueError:
+            raise ReportError(f"--since {text!r} is not a real date (YYYY-MM-DD)") from None
+    else:
+        when = text
+    if when > (today or date.today()):
+        raise ReportError(f"--since {when:%Y-%m-%d} is in the future")
+    before = revisions[pd.to_datetime(revisions["created_at"]) < pd.Timestamp(when)] if not revisions.empty \
+        else revisions
+    last_before = int(before["revision_id"].max()) if not before.empty else None
+    return SinceChoice(f"{when:%-d %B %Y}", last_before, str(when))
+
+
+def revision_words(rev: dict) -> str:
+    when = pd.Timestamp(rev["created_at"]).strftime("%-d %b %Y %H:%M")
+    what = {"build": "build", "upload": "upload", "rollback": "rollback"}.get(rev["action"], rev["action"])
+    file = rev.get("file_name")
+    file = f" of {file}" if isinstance(file, str) and file else ""
+    if rev["action"] == "rollback" and not _missing(rev.get("rolls_back")):
+        file = f" of revision {int(rev['rolls_back'])}"
+    return f"revision {int(rev['revision_id'])}, {when} ({what}{file})"
+
+
+# --------------------------------------------------------------------------------------------------- collect
+def _records(df: pd.DataFrame) -> dict[str, dict]:
+    return {r["metric_key"]: r for r in df.to_dict("records")} if not df.empty else {}
+
+
+def check_area(code: str, geography: Geography) -> Area:
+    resolved = geography.resolve_code(code)
+    if resolved is None:
+        near = geography.suggest(code)
+        hint = f" Did you mean {near.name} ({near.code})?" if near is not None else ""
+        raise ReportError(f"area {code!r} is not an authority, region or CDP footprint we know.{hint}")
+    return geography.get(resolved)
+
+
+def check_benchmark(benchmark: str, area: Area, geography: Geography) -> tuple[str, Area | None]:
+    """("England" | "Region", the region) for a benchmark named england or region."""
+    choice = str(benchmark or "england").strip().lower()
+    if choice not in ("england", "region"):
+        raise ReportError(f"benchmark {benchmark!r}: choose england or region")
+    region = geography.region_of(area.code) if area.level in ("utla", "cdp") else None
+    region = region if region is not None and region.level == "region" else None
+    if choice == "region" and region is None:
+        raise ReportError(f"{area.name} has no region to compare with (a region, England or a footprint across "
+                          "regions): use --benchmark england")
+    return ("Region" if choice == "region" else "England"), region
+
+
+def collect(store, catalogue: Catalogue, geography: Geography, area_code: str, benchmark: str = "england",
+            since: str | int | date | None = None, progress: Progress | None = None,
+            today: date | None = None) -> ReportModel:
+    """Every fact of the report for one area (charts described, not yet drawn)."""
+    from metrics.report import changes as changes_mod
+    from metrics.report import charts as charts_mod
+
+    progress = progress or (lambda f, t: None)
+    area = check_area(area_code, geography)
+    bench, region = check_benchmark(benchmark, area, geography)
+    bench_name = region.name if bench == "Region" and region is not None else "England"
+    revisions = store.revisions()
+    since_choice = parse_since(since, revisions, today)
+
+    progress(0.05, "Reading the figures")
+    latest = store.latest_for_area(area.code)
+    england = store.latest_for_area(ENGLAND_CODE)
+    region_latest = store.latest_for_area(region.code) if region is not None else None
+    indicators = [i for i in catalogue.ordered() if i.tier != "local" or area.code in i.areas]
+    rows = pr.scorecard_rows(indicators, area.code, area.level, latest, england, region_latest,
+                             store.sparklines(area.code), bench)
+    compare_col = f"Compared with {bench}"
+    by_latest, by_england = _records(latest), _records(england)
+    rows_by_key = {r["key"]: r for r in rows.to_dict("records")}
+
+    outcomes = []
+    for outcome in catalogue.outcomes:
+        facts = []
+        for ind in indicators:
+            if ind.outcome != outcome.key:
+                continue
+            row = rows_by_key[ind.key]
+            lat = by_latest.get(ind.key)
+            level_ok = area.level in ind.levels or (area.level == "cdp" and ind.published_locally)
+            local = lat is not None and level_ok and not (_missing(lat.get("value")) and lat.get("is_aggregate"))
+            verdict = str(row[compare_col]) if local else stats.NOT_COMPARED
+            bench_value = None
+            if lat is not None:
+                bench_value = lat.get("region_value") if bench == "Region" else lat.get("england_value")
+            sentences = metric_sentences(ind, area, lat if level_ok else None, by_england.get(ind.key), verdict,
+                                         bench_value, bench_name, local)
+            facts.append(MetricFacts(ind, row, lat if level_ok else None, verdict, local, sentences))
+        if facts:
+            outcomes.append(OutcomeFacts(outcome.key, outcome.name, facts))
+
+    model = ReportModel(
+        area=area, area_label=pr.area_label(area.code, geography), region=region, benchmark=bench,
+        benchmark_name=bench_name, data_as_of=store.data_as_of(), generated=datetime.now(),
+        any_demo=bool(rows["is_demo"].fillna(False).astype(bool).any()) if not rows.empty else False,
+        outcomes=outcomes, since=since_choice)
+
+    progress(0.15, "Finding what changed")
+    changes_mod.fill_changes(model, store, catalogue, geography, revisions)
+    progress(0.25, "Preparing the charts")
+    charts_mod.describe_charts(model, store, catalogue, geography)
+    if any(c.is_demo for c in model.charts):
+        model.any_demo = True
+    return model

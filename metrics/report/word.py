@@ -1,0 +1,115 @@
+"""The report as a Word document (python-docx): Word's own Title and Heading styles (so the navigation pane
+and a screen reader find the structure), real tables whose first row is a header repeated on each page, and
+charts as pictures with alternative text."""
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from metrics.report.layout import Bullets, Heading, Image, Para, Table, blocks
+from metrics.report.model import ReportModel
+
+WARNING_COLOUR = RGBColor(0x9A, 0x34, 0x00)
+DEMO_SHADE = "FFF4CE"
+HEADER_SHADE = "DCE6F0"
+
+
+def _shade(cell, fill: str) -> None:
+    props = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    props.append(shading)
+
+
+def _repeat_header(row) -> None:
+    """Mark a row as the table's header row: Word repeats it on every page and reads it as column headers."""
+    props = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    props.append(header)
+
+
+def _table(doc, block: Table) -> None:
+    table = doc.add_table(rows=1, cols=len(block.header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    size = Pt(8) if len(block.header) > 6 else Pt(9)
+    header = table.rows[0]
+    _repeat_header(header)
+    for cell, text in zip(header.cells, block.header):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(text)
+        run.bold = True
+        run.font.size = size
+        _shade(cell, HEADER_SHADE)
+    for n, values in enumerate(block.rows):
+        cells = table.add_row().cells
+        demo = n < len(block.demo_rows) and block.demo_rows[n]
+        for cell, text in zip(cells, values):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(text)
+            run.font.size = size
+            if demo:
+                _shade(cell, DEMO_SHADE)
+    caption = doc.add_paragraph(block.caption, style="Caption")
+    caption.paragraph_format.space_after = Pt(10)
+
+
+def render_docx(model: ReportModel, images: dict[str, bytes]) -> bytes:
+    """The .docx file's bytes. `images`: PNG bytes per chart key (metrics.report.charts.draw)."""
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.8))
+    doc.styles["Normal"].font.name = "Arial"
+    doc.styles["Normal"].font.size = Pt(10)
+    props = doc.core_properties
+    props.title = model.title
+    props.subject = f"Combating Drugs Outcomes Framework: {model.area.name}"
+    props.author = "Combating Drugs Outcomes Dashboard"
+    width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+    for block in blocks(model):
+        if isinstance(block, Heading):
+            doc.add_heading(block.text, level=block.level)
+        elif isinstance(block, Para):
+            if block.kind == "warning":
+                p = doc.add_paragraph(style="Intense Quote")
+                run = p.add_run("Warning: " + block.text)
+                run.bold = True
+                run.font.color.rgb = WARNING_COLOUR
+            elif block.kind == "caption":
+                doc.add_paragraph(block.text, style="Caption")
+            else:
+                p = doc.add_paragraph()
+                if block.lead:
+                    p.add_run(block.lead).bold = True
+                run = p.add_run(block.text)
+                run.italic = block.kind == "note"
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                doc.add_paragraph(item, style="List Bullet")
+        elif isinstance(block, Table):
+            _table(doc, block)
+        elif isinstance(block, Image):
+            png = images.get(block.key)
+            if png is None:
+                doc.add_paragraph(f"(Chart not drawn.) {block.alt}")
+                continue
+            doc.add_paragraph().add_run().add_picture(io.BytesIO(png), width=width)
+            shape = doc.inline_shapes[-1]
+            shape._inline.docPr.set("descr", block.alt)  # the picture's alternative text
+            shape._inline.docPr.set("title", block.caption)
+            doc.add_paragraph(block.caption, style="Caption")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -1,0 +1,177 @@
+"""Copies of the database file kept before each write, and putting one back.
+
+Store.write copies the file (and its write-ahead log, if any) before every upload or rollback, while it holds the
+file's write lock: nothing writes to either file then (a commit, and any checkpoint it triggers, happens under that
+lock, and DuckDB lets no other process open the file for writing), so the pair is a consistent database. The copy
+is named by its time and the revision it precedes; the oldest beyond `backups_kept` are deleted.
+
+restore_backup replaces a (damaged) file with a backup that opens and reads cleanly; the file it replaces is kept
+beside it as <name>.damaged-<time> for whoever investigates.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from metrics.store.connection import StoreDamaged, StoreError, StoreFull, is_disk_full
+
+SUFFIX = ".duckdb"
+WAL = ".wal"
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    taken: datetime
+    reason: str
+
+    @property
+    def size_bytes(self) -> int:
+        wal = Path(str(self.path) + WAL)
+        return self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def default_backup_dir(database: Path) -> Path:
+    from metrics.settings import default_settings
+
+    configured = default_settings().store.backup_dir
+    return Path(configured) if configured else database.with_name(database.name + ".backups")
+
+
+def default_backups_kept() -> int:
+    from metrics.settings import default_settings
+
+    return default_settings().store.backups_kept
+
+
+def list_backups(database: Path, directory: Path | None = None) -> list[Backup]:
+    """The database's backups, newest first."""
+    directory = directory or default_backup_dir(database)
+    found = []
+    for p in directory.glob(f"{database.stem}.*{SUFFIX}") if directory.exists() else []:
+        parts = p.name[len(database.stem) + 1:-len(SUFFIX)].split(".", 1)  # <time>.<reason>
+        try:
+            taken = datetime.strptime(parts[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+        found.append(Backup(p, taken, parts[1] if len(parts) > 1 else ""))
+    return sorted(found, key=lambda b: b.taken, reverse=True)
+
+
+def copy_database(database: Path, reason: str, keep: int, directory: Path | None = None) -> Backup | None:
+    """Copy the file and its WAL as a new backup, then delete the oldest beyond `keep` (0: no backups). The caller
+    holds the write lock (or the only connection). A failed copy (a full disk) is removed and raised as
+    StoreFull: the database itself is untouched."""
+    if keep <= 0 or not database.exists():
+        return None
+    directory = directory or default_backup_dir(database)
+    directory.mkdir(parents=True, exist_ok=True)
+    taken = datetime.now(timezone.utc)
+    safe_reason = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in reason)[:40]
+    target = directory / f"{database.stem}.{taken:%Y%m%dT%H%M%S%f}.{safe_reason}{SUFFIX}"
+    wal = Path(str(database) + WAL)
+    try:
+        _copy(database, target)
+        if wal.exists():
+            _copy(wal, Path(str(target) + WAL))
+    except OSError as exc:
+        for leftover in (target, Path(str(target) + WAL)):
+            leftover.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise StoreFull(f"no room to back up {database} to {directory} ({exc.strerror or exc}); nothing was "
+                            "written. Free some disk space and try again") from None
+        raise StoreError(f"cannot back up {database} to {directory}: {exc}; nothing was written") from None
+    for old in list_backups(database, directory)[keep:]:
+        old.path.unlink(missing_ok=True)
+        Path(str(old.path) + WAL).unlink(missing_ok=True)
+    return Backup(target, taken, safe_reason)
+
+
+def _copy(source: Path, target: Path) -> None:
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, partial)
+    with open(partial, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(partial, target)
+
+
+def backup_is_readable(backup: Path) -> str | None:
+    """None when the backup opens and every table reads; else what is wrong with it. The backup is opened
+    read-only from a scratch copy so that checking it never changes it (DuckDB would replay its WAL into it)."""
+    import tempfile
+
+    from metrics.store.connection import _connect
+
+    with tempfile.TemporaryDirectory(prefix="cdof-check-") as scratch:
+        copy = Path(scratch) / "check.duckdb"
+        shutil.copyfile(backup, copy)
+        if Path(str(backup) + WAL).exists():
+            shutil.copyfile(str(backup) + WAL, str(copy) + WAL)
+        try:
+            _connect(copy, read_only=True).close()
+        except StoreError as exc:
+            return exc.detail if isinstance(exc, StoreDamaged) else str(exc)
+    return None
+
+
+def restore_backup(database: Path, backup: Path | None = None, directory: Path | None = None,
+                   log=lambda message: None) -> Path:
+    """Put a backup in place of the database file: `backup`, or the newest one that reads cleanly. Refuses while
+    another process has the file open. Returns the backup restored."""
+    if backup is None:
+        candidates = [b.path for b in list_backups(database, directory)]
+        if not candidates:
+            raise StoreError(f"there are no backups of {database} in {directory or default_backup_dir(database)}")
+    else:
+        if not backup.exists():
+            raise StoreError(f"the backup {backup} does not exist")
+        candidates = [backup]
+    chosen = None
+    for candidate in candidates:
+        problem = backup_is_readable(candidate)
+        if problem is None:
+            chosen = candidate
+            break
+        log(f"skipped {candidate}: it is damaged too ({problem})")
+    if chosen is None:
+        raise StoreError(f"no readable backup of {database}; rebuild it with `python -m metrics build-default "
+                         "--force` and upload the files again")
+    with _exclusive(database):
+        stamp = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+        wal = Path(str(database) + WAL)
+        if database.exists():  # kept for whoever investigates the damage
+            os.replace(database, database.with_name(f"{database.name}.damaged-{stamp}"))
+        if wal.exists():
+            os.replace(wal, database.with_name(f"{database.name}.damaged-{stamp}{WAL}"))
+        _copy(chosen, database)
+        if Path(str(chosen) + WAL).exists():
+            _copy(Path(str(chosen) + WAL), wal)
+    return chosen
+
+
+class _exclusive:
+    """Holds the database file's lock (the one DuckDB takes) while it is replaced; refuses if a process (the
+    dashboard, an ingest) has the file open."""
+
+    def __init__(self, database: Path):
+        self.database = database
+        self._fh = None
+
+    def __enter__(self):
+        if self.database.exists():
+            self._fh = open(self.database, "rb+")
+            try:
+                fcntl.lockf(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                self._fh.close()
+                raise StoreError(f"{self.database} is open in another process (the dashboard or an ingest); stop "
+                                 "it, then restore") from None
+        return self
+
+    def __exit__(self, *exc):
+        if self._fh is not None:
+            self._fh.close()

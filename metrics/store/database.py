@@ -1,0 +1,164 @@
+"""Store: one DuckDB file, its reads (metrics.store.reads) and its write transactions (metrics.store.writes)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import duckdb
+import pandas as pd
+
+from metrics.store.backup import copy_database, default_backup_dir, default_backups_kept
+from metrics.store.connection import (StoreDamaged, StoreError, StoreFull, first_line, is_damage, is_disk_full,
+                                      open_file, release_file)
+from metrics.store.reads import Reads
+from metrics.store.schema import ensure_schema
+from metrics.store.writes import RevisionInfo, WriteTransaction, upsert_periods
+
+
+class Store(Reads):
+    """One DuckDB file. Thread-safe: a cursor per query, writes serialised."""
+
+    def __init__(self, path: Path | str, read_only: bool = False, backups_kept: int | None = None,
+                 backup_dir: Path | None = None):
+        self.path = Path(path)
+        self.read_only = read_only
+        # Copies of the file kept before each upload or rollback (config/settings.yaml store.backups_kept).
+        self.backups_kept = default_backups_kept() if backups_kept is None else backups_kept
+        self.backup_dir = Path(backup_dir) if backup_dir else default_backup_dir(self.path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open_file(self.path, read_only)
+        self._con = self._file.connection
+        self._write_lock = self._file.write_lock
+        self._closed = False
+        if not read_only:
+            try:
+                with self.transaction() as cur:
+                    ensure_schema(cur, self.path)
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            release_file(self.path)
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, list(params) if params is not None else None).df()
+        except duckdb.Error as exc:
+            raise self._explained(exc) from None
+        finally:
+            cur.close()
+
+    def _scalar(self, sql: str, params: Iterable | None = None):
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(sql, list(params) if params is not None else None).fetchall()
+            return row[0][0] if row else None
+        except duckdb.Error as exc:
+            raise self._explained(exc) from None
+        finally:
+            cur.close()
+
+    def _explained(self, exc: BaseException) -> BaseException:
+        """A DuckDB or OS error as StoreDamaged or StoreFull when it is one of those, else as it is."""
+        if is_disk_full(exc):
+            return StoreFull(f"the disk holding {self.path} is full ({first_line(exc)}); the upload or rollback "
+                             "was not written and the database is as it was. Free some disk space and try again")
+        if is_damage(exc):
+            return StoreDamaged(self.path, first_line(exc))
+        if isinstance(exc, duckdb.Error) and "invalidated" in str(exc).lower():
+            return StoreError(f"this process's connection to {self.path} stopped after an earlier failed write "
+                              f"({first_line(exc)}); restart the dashboard or command")
+        return exc
+
+    def backup(self, reason: str = "manual"):
+        """Copy the file now (under the write lock), keeping `backups_kept` copies; the Backup, or None when
+        backups are switched off."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only")
+        with self._write_lock:
+            return copy_database(self.path, reason, max(self.backups_kept, 1), self.backup_dir)
+
+    # ------------------------------------------------------------------ writing
+    @contextmanager
+    def transaction(self, backup_reason: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One writer at a time; everything inside commits together or not at all. With `backup_reason`, the
+        file is first copied as a backup (under the same lock, so no write lands between copy and begin).
+        A full disk is raised as StoreFull, a damaged file as StoreDamaged; either way nothing is written."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only")
+        with self._write_lock:
+            if backup_reason is not None:
+                copy_database(self.path, backup_reason, self.backups_kept, self.backup_dir)
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException as exc:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # a failed commit or a fatal error has already ended the transaction
+                cur.close()
+                explained = self._explained(exc)
+                if explained is exc:
+                    raise
+                raise explained from None
+            try:
+                cur.execute("COMMIT")
+            except duckdb.Error as exc:
+                explained = self._explained(exc)
+                if explained is exc:
+                    raise
+                raise explained from None
+            finally:
+                cur.close()
+
+    @contextmanager
+    def write(self, info: RevisionInfo) -> Iterator[WriteTransaction]:
+        """A new revision: observations written (or a revision rolled back) and the derived rows they change,
+        committed together when the block ends, or not at all. The file is backed up first (not while building
+        a new file: there is nothing to lose)."""
+        backup_reason = None if info.action == "build" else f"before-{info.action}"
+        with self.transaction(backup_reason) as cur:
+            tx = WriteTransaction(cur, info)
+            try:
+                yield tx
+            except BaseException:
+                tx.abandon()
+                raise
+            tx.finish()
+
+    # ------------------------------------------------------------------ meta and reference data
+    def schema_version(self) -> int:
+        return int(self._scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+
+    def get_meta(self, key: str) -> str | None:
+        return self._scalar("SELECT value FROM meta WHERE key = ?", [key])
+
+    def set_meta(self, cur, key: str, value: str) -> None:
+        cur.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value]
+        )
+
+    def replace_areas(self, cur, areas: pd.DataFrame) -> None:
+        """areas: area_code, area_name, level, region_code, members (comma-separated)."""
+        cur.execute("DELETE FROM areas")
+        cur.register("_areas", areas)
+        cur.execute("INSERT INTO areas BY NAME SELECT * FROM _areas")
+        cur.unregister("_areas")
+
+    def upsert_periods(self, cur, periods: pd.DataFrame) -> None:
+        """periods: period, kind, start_date, end_date, sortable, start_year."""
+        upsert_periods(cur, periods)

@@ -1,0 +1,359 @@
+"""Reads: what the pages show, the revisions and a cell's history, the export, and previews of an upload.
+
+Every query takes its own cursor and fetches fully, so pages may read from many threads while a write runs.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_VALUE_COLUMNS
+from metrics.areas import ENGLAND_CODE as BENCHMARK_CODE  # whose periods define a metric's "latest"
+from metrics.store.schema import CHANGED, FIGURES_CHANGED, VERSION_COLUMNS
+
+# The columns of indicator_values a page reads, the labels as text.
+VALUE_COLUMNS = """v.metric_key, v.area_code, a.area_name, v.level, v.region_code, v.period, v.breakdown,
+    v.period_kind, v.period_sortable, v.value, v.lower95, v.upper95, v.lower998, v.upper998, v.count,
+    v.denominator, v.value_note, v.source, v.is_demo, v.is_aggregate, v.aggregation_note, v.england_value,
+    v.region_value, v.compared_to_england::VARCHAR AS compared_to_england,
+    v.compared_to_region::VARCHAR AS compared_to_region, v.compared_to_goal::VARCHAR AS compared_to_goal,
+    v.recent_trend::VARCHAR AS recent_trend,
+    v.revision_id"""
+
+# The incoming rows of a preview (n) each with its stored row (o) and its area's name, and the status of each:
+# "changed" when a figure changed, "description changed" when only the source or note did.
+_INCOMING_JOINED = ("_incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown) "
+                    "LEFT JOIN areas a ON a.area_code = n.area_code")
+_STATUS = (f"CASE WHEN o.metric_key IS NULL THEN 'new' WHEN {FIGURES_CHANGED} THEN 'changed' "
+           f"WHEN {CHANGED} THEN 'description changed' ELSE 'unchanged' END")
+# Revisions in words: what each one did, for lists and pickers (never "nan").
+_REVISION_DESCRIPTION = """CASE
+    WHEN action = 'rollback' THEN 'Rollback of revision ' || rolls_back::VARCHAR
+    WHEN action = 'build' THEN 'Initial build' || coalesce(': ' || note, '')
+    ELSE 'Upload of ' || coalesce(file_name, 'a file') || coalesce(' (' || file_format || ')', '')
+         || coalesce(': ' || note, '') END"""
+_OLD_VALUES = ", ".join(f"o.{c} AS old_{c}" for c in OBS_VALUE_COLUMNS)
+
+
+def _kinds_lists(period_kinds: Mapping[str, str] | None) -> tuple[list[str], list[str]]:
+    """A metric -> period kind mapping as two parallel lists (a query unnests them into rows)."""
+    items = sorted((period_kinds or {}).items())
+    return [k for k, _ in items], [v for _, v in items]
+
+
+def derive_input(cur, metric_keys: list[str]) -> pa.Table:
+    """The current observations of some metrics with their area's level and region and their period's kind and
+    order. Through Arrow: the same frame as .df() (tested), several times faster on text columns."""
+    return cur.sql(
+        """SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable, p.start_year
+           FROM observations o
+           JOIN areas a USING (area_code)
+           JOIN periods p USING (period)
+           WHERE o.metric_key IN (SELECT unnest(?::VARCHAR[]))""",
+        params=[metric_keys],
+    ).to_arrow_table()
+
+
+class Reads:
+    """The read queries of Store (which provides _query, _scalar and _con)."""
+
+    # Declared for the type checker; Store defines them.
+    _con: duckdb.DuckDBPyConnection
+
+    def _query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _scalar(self, sql: str, params: Iterable | None = None) -> Any:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ reading: revisions and export
+    def revisions(self) -> pd.DataFrame:
+        """Every revision, newest first, with `description` (what it did, in words) and `rolled_back_by` (the
+        rollback that undid it and stands, or missing)."""
+        return self._query(
+            f"""SELECT r.*, {_REVISION_DESCRIPTION} AS description,
+                       (SELECT max(u.revision_id) FROM revisions u
+                        WHERE u.action = 'rollback' AND u.rolls_back = r.revision_id
+                          AND NOT EXISTS (SELECT 1 FROM revisions w
+                                          WHERE w.action = 'rollback' AND w.rolls_back = u.revision_id))
+                       AS rolled_back_by
+                FROM revisions r ORDER BY revision_id DESC""")
+
+    def rollback_preview(self, revision_id: int) -> pd.DataFrame:
+        """What rolling back a revision would do, cell by cell, without doing it: each cell the revision wrote that
+        is still current, with its current value and the value it goes back to (`action` "restore" or
+        "remove"). Cells a later revision changed are not listed: a rollback keeps them."""
+        key = "metric_key, area_code, period, breakdown"
+        return self._query(
+            f"""WITH still_current AS (SELECT * FROM observations WHERE revision_id = ?),
+                prior AS (
+                    SELECT h.*, row_number() OVER (PARTITION BY h.metric_key, h.area_code, h.period, h.breakdown
+                                                   ORDER BY h.revision_id DESC) AS rn
+                    FROM observation_history h JOIN still_current s USING ({key})
+                    WHERE h.revision_id < ?)
+                SELECT s.metric_key, s.area_code, a.area_name, s.period, s.breakdown,
+                       s.value AS current_value, s.source AS current_source,
+                       CASE WHEN p.metric_key IS NULL OR p.is_deleted THEN NULL ELSE p.value END AS restored_value,
+                       CASE WHEN p.metric_key IS NULL OR p.is_deleted THEN NULL ELSE p.source END AS restored_source,
+                       CASE WHEN p.metric_key IS NULL OR p.is_deleted THEN 'remove' ELSE 'restore' END AS action
+                FROM still_current s LEFT JOIN (SELECT * FROM prior WHERE rn = 1) p USING ({key})
+                LEFT JOIN areas a ON a.area_code = s.area_code
+                ORDER BY action DESC, s.metric_key, s.area_code, s.period, s.breakdown""",
+            [revision_id, revision_id])
+
+    def revision_cells_written(self, revision_id: int) -> int:
+        """How many cells a revision wrote (current or changed since)."""
+        return int(self._scalar("SELECT count(*) FROM observation_versions WHERE revision_id = ?", [revision_id]))
+
+    def cell_history(self, metric_key: str, area_code: str, period: str, breakdown: str = DEFAULT_BREAKDOWN):
+        """Every version of one cell, oldest first, with the revision that wrote it."""
+        return self._query(
+            f"""SELECT {VERSION_COLUMNS}, h.is_deleted, r.created_at, r.author, r.action, r.file_name
+               FROM observation_versions h JOIN revisions r USING (revision_id)
+               WHERE metric_key = ? AND area_code = ? AND period = ? AND breakdown = ?
+               ORDER BY revision_id""",
+            [metric_key, area_code, period, breakdown],
+        )
+
+    def export_rows(self) -> pd.DataFrame:
+        """Every stored value, in a stable order, with its source and revision."""
+        return self._query(
+            """SELECT o.metric_key, o.area_code, a.area_name, o.period, o.breakdown, o.value, o.lower95, o.upper95,
+                      o.lower998, o.upper998, o.count, o.denominator, o.value_note, o.source, o.is_demo,
+                      o.revision_id
+               FROM observations o JOIN areas a USING (area_code) JOIN periods p USING (period)
+               ORDER BY o.metric_key, o.area_code, p.sortable, o.period, o.breakdown"""
+        )
+
+    def derived_rows(self) -> pd.DataFrame:
+        """Every derived value the pages read (authorities, regions, England, footprints, aggregates, every
+        breakdown) with its comparisons and trend, in a stable order."""
+        return self._query(
+            f"""SELECT {VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                ORDER BY v.metric_key, v.area_code, v.period_sortable, v.period, v.breakdown"""
+        )
+
+    def observations_for_derive(self, metric_keys: list[str]) -> pd.DataFrame:
+        """What metrics.derive.derive_frame takes for some metrics, as stored (outside any write)."""
+        cur = self._con.cursor()
+        try:
+            return derive_input(cur, metric_keys).to_pandas()
+        finally:
+            cur.close()
+
+    def count_observations(self) -> int:
+        return int(self._scalar("SELECT count(*) FROM observations"))
+
+    def export_fingerprint(self) -> str:
+        """A SHA-256 of the full export: equal before and after means the store is unchanged."""
+        csv_text = self.export_rows().to_csv(index=False)
+        return hashlib.sha256(csv_text.encode()).hexdigest()
+
+    # ------------------------------------------------------------------ reading: what the pages show
+    def latest_for_area(self, area_code: str, period_kinds: Mapping[str, str] | None = None,
+                        breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """For each metric, the area's row in the metric's latest period (see latest_for_areas)."""
+        return self.latest_for_areas([area_code], period_kinds, breakdown)
+
+    def latest_for_areas(self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None,
+                         breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """For each metric and area, the area's row in the metric's latest period.
+
+        period_kinds maps a metric to the kind of period its "latest" is taken from (the catalogue's period_kind,
+        or another kind a reader chose): the latest period of that kind England has, so that a lone row of another
+        kind (one quarter beside annual data) never displaces it; an area whose data stops earlier shows its own
+        latest period of that kind. A metric England has no period of that kind for (a local measure) takes the
+        area's latest of that kind; a metric not in period_kinds, the area's latest of any kind.
+        """
+        keys, kinds = _kinds_lists(period_kinds)
+        return self._query(
+            f"""WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind),
+                bench AS (SELECT v.metric_key, max(v.period_sortable) AS latest
+                          FROM indicator_values v JOIN kinds k
+                            ON k.metric_key = v.metric_key AND k.period_kind = v.period_kind
+                          WHERE v.area_code = ? AND v.breakdown = ? GROUP BY v.metric_key)
+                SELECT {VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                LEFT JOIN kinds k ON k.metric_key = v.metric_key
+                LEFT JOIN bench b ON b.metric_key = v.metric_key
+                WHERE v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                  AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)
+                  AND (b.latest IS NULL OR v.period_sortable <= b.latest)
+                QUALIFY row_number() OVER (PARTITION BY v.metric_key, v.area_code
+                                           ORDER BY v.period_sortable DESC) = 1""",
+            [keys, kinds, BENCHMARK_CODE, breakdown, list(area_codes), breakdown],
+        )
+
+    def latest_period(self, metric_key: str, period_kind: str, breakdown: str = DEFAULT_BREAKDOWN) -> str | None:
+        """The metric's latest period of one kind that England has; without one for England, the latest of that
+        kind any area has; None when the metric has no period of that kind."""
+        return self._scalar(
+            """SELECT period FROM indicator_values
+               WHERE metric_key = ? AND period_kind = ? AND breakdown = ?
+               ORDER BY area_code = ? DESC, period_sortable DESC LIMIT 1""",
+            [metric_key, period_kind, breakdown, BENCHMARK_CODE])
+
+    def other_period_kinds(self, area_codes: list[str], period_kinds: Mapping[str, str],
+                           breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """metric_key, area_code, period_kind, latest_period, latest_sortable, periods: the data some areas have in
+        a kind of period other than the metric's own (period_kinds), which the pages say exists and offer."""
+        keys, kinds = _kinds_lists(period_kinds)
+        return self._query(
+            """WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind)
+               SELECT v.metric_key, v.area_code, v.period_kind, arg_max(v.period, v.period_sortable) AS latest_period,
+                      max(v.period_sortable) AS latest_sortable, count(*) AS periods
+               FROM indicator_values v JOIN kinds k ON k.metric_key = v.metric_key
+               WHERE v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                 AND v.period_kind <> k.period_kind
+               GROUP BY ALL ORDER BY ALL""",
+            [keys, kinds, list(area_codes), breakdown],
+        )
+
+    def series(self, metric_key: str, area_codes: list[str], breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """Every period of one metric for some areas, oldest first."""
+        return self._query(
+            f"""SELECT {VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.metric_key = ? AND v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                ORDER BY v.area_code, v.period_sortable""",
+            [metric_key, area_codes, breakdown],
+        )
+
+    def sparklines(self, area_code: str, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """metric_key, period, period_kind, value for one area across all metrics (for small trend lines)."""
+        return self._query(
+            """SELECT metric_key, period, period_kind, period_sortable, value FROM indicator_values
+               WHERE area_code = ? AND breakdown = ? ORDER BY metric_key, period_sortable""",
+            [area_code, breakdown],
+        )
+
+    def values_for_period(self, metric_key: str, period: str, area_codes: list[str] | None = None,
+                          level: str | None = None, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """One metric in one period, for listed areas or all areas of a level."""
+        return self._query(
+            f"""SELECT {VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.metric_key = ? AND v.period = ? AND v.breakdown = ?
+                  AND (?::VARCHAR[] IS NULL OR v.area_code IN (SELECT unnest(?::VARCHAR[])))
+                  AND (?::VARCHAR IS NULL OR v.level = ?)
+                ORDER BY a.area_name""",
+            [metric_key, period, breakdown, area_codes, area_codes, level, level],
+        )
+
+    def latest_level_values(self, level: str = "utla", period_kinds: Mapping[str, str] | None = None,
+                            breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+        """metric_key, period, area_code, value for every area of a level in each metric's latest period with
+        values at that level, of the metric's kind in period_kinds (any kind for a metric not in it), for spine
+        charts and quintiles."""
+        keys, kinds = _kinds_lists(period_kinds)
+        return self._query(
+            """WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind),
+               of_kind AS (
+                   SELECT v.* FROM indicator_values v LEFT JOIN kinds k ON k.metric_key = v.metric_key
+                   WHERE v.level = ? AND v.breakdown = ? AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)),
+               latest AS (
+                   SELECT metric_key, max(period_sortable) AS s FROM of_kind WHERE value IS NOT NULL
+                   GROUP BY metric_key)
+               SELECT v.metric_key, v.period, v.area_code, v.value
+               FROM of_kind v JOIN latest l ON v.metric_key = l.metric_key AND v.period_sortable = l.s""",
+            [keys, kinds, level, breakdown],
+        )
+
+    def periods_for_metric(self, metric_key: str) -> pd.DataFrame:
+        return self._query(
+            """SELECT DISTINCT v.period, v.period_sortable, v.period_kind FROM indicator_values v
+               WHERE v.metric_key = ? ORDER BY v.period_sortable DESC""",
+            [metric_key],
+        )
+
+    def breakdowns_for_metric(self, metric_key: str) -> list[str]:
+        df = self._query("SELECT DISTINCT breakdown FROM indicator_values WHERE metric_key = ? ORDER BY 1",
+                         [metric_key])
+        return df["breakdown"].tolist()
+
+    def demo_share(self) -> float:
+        """Fraction of stored values that are demonstration data (0 when empty)."""
+        v = self._scalar("SELECT avg(CASE WHEN is_demo THEN 1.0 ELSE 0.0 END) FROM observations")
+        return float(v) if v is not None else 0.0
+
+    def data_as_of(self) -> datetime | None:
+        return self._scalar("SELECT max(created_at) FROM revisions")
+
+    # ------------------------------------------------------------------ previews of an upload, computed in DuckDB
+    def preview(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Each incoming row with its area's name, its current stored values (old_*) and status new / changed /
+        description changed / unchanged."""
+        return self._query_incoming(
+            rows, f"""SELECT n.*, a.area_name, {_OLD_VALUES}, {_STATUS} AS status FROM {_INCOMING_JOINED}
+                      ORDER BY n.metric_key, n.area_code, n.period, n.breakdown""")
+
+    def preview_counts(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """metric_key, area_code, area_name, status (new / changed / description changed / unchanged), rows: the
+        preview, grouped."""
+        return self._query_incoming(
+            rows, f"""SELECT n.metric_key, n.area_code, a.area_name, {_STATUS} AS status, count(*) AS rows
+                      FROM {_INCOMING_JOINED} GROUP BY ALL ORDER BY 1, 2, 4""")
+
+    def preview_changes(self, rows: pd.DataFrame, limit: int = 2000) -> pd.DataFrame:
+        """Changed rows first, then those whose description alone changed, then new ones, old -> new (at most
+        `limit` rows), each with its area's name."""
+        return self._query_incoming(
+            rows, f"""SELECT * FROM (SELECT n.*, a.area_name, {_OLD_VALUES}, {_STATUS} AS status
+                                     FROM {_INCOMING_JOINED})
+                      WHERE status <> 'unchanged'
+                      ORDER BY CASE status WHEN 'changed' THEN 0 WHEN 'description changed' THEN 1 ELSE 2 END,
+                               metric_key, area_code, period, breakdown LIMIT ?""", [limit])
+
+    def _query_incoming(self, rows: pd.DataFrame, sql: str, params: list | None = None) -> pd.DataFrame:
+        """A query over the incoming rows (as _incoming) on a cursor of its own."""
+        cur = self._con.cursor()
+        try:
+            cur.register("_incoming", rows[OBS_COLUMNS])
+            out = cur.execute(sql, params).df()
+            cur.unregister("_incoming")
+            return out
+        finally:
+            cur.close()
+
+    def count_from_source(self, source: str) -> int:
+        """How many stored values carry one source label (tests use it to see whole-or-nothing commits)."""
+        return int(self._scalar("SELECT count(*) FROM observations WHERE source = ?", [source]))
+
+    # ------------------------------------------------------------------ reading: map, inequalities, area groups
+    # (issue 18; kept together at the end of the class)
+    def breakdown_series(self, metric_key: str, area_codes: list[str]) -> pd.DataFrame:
+        """Every period and every breakdown of one metric for some areas (the inequalities page)."""
+        return self._query(
+            f"""SELECT {VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.metric_key = ? AND v.area_code IN (SELECT unnest(?::VARCHAR[]))
+                ORDER BY v.area_code, v.breakdown, v.period_sortable""",
+            [metric_key, area_codes],
+        )
+
+    def observations_for_areas(self, area_codes: list[str]) -> pd.DataFrame:
+        """The current observations of some areas with the columns metrics.derive reads (area level and region,
+        period kind, order and start year): for deriving a user's own group of authorities."""
+        return self._query(
+            """SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable,
+                      p.start_year
+               FROM observations o
+               JOIN areas a USING (area_code)
+               JOIN periods p USING (period)
+               WHERE o.area_code IN (SELECT unnest(?::VARCHAR[]))
+               ORDER BY o.metric_key, o.area_code, o.breakdown, p.sortable""",
+            [area_codes],
+        )
+
+    def metrics_with_breakdowns(self) -> list[str]:
+        """The metrics with any value for a breakdown other than the total (sex, age, deprivation ...)."""
+        return self._query(
+            "SELECT DISTINCT metric_key FROM indicator_values WHERE breakdown <> ? ORDER BY 1", [DEFAULT_BREAKDOWN]
+        )["metric_key"].tolist()

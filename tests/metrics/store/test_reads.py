@@ -1,0 +1,33 @@
+"""metrics.store.reads: a cell's history across revisions and the preview of an upload."""
+
+from metrics.ingest.pipeline import rollback, write_revision
+from tests.metrics.store.helpers import cell_versions, rows, stored_history, upload
+
+
+def test_cell_history_lists_every_version_across_uploads_and_rollbacks(store):
+    """observation_history holds the versions that are no longer current (schema 3); cell_history shows them
+    with the current one, as when the history held every version."""
+    r1, _ = write_revision(store, rows({"E10000034": (300, 500), "E06000001": (30, 90)}), upload())
+    r2, _ = write_revision(store, rows({"E10000034": (320, 500), "E06000002": (10, 20)}), upload())
+    assert len(stored_history(store)) == 1  # only the version r2 replaced
+    r3, _, _ = rollback(store, r2, "analyst")
+    assert cell_versions(store, "E10000034") == [(r1, 60.0, False, "upload"), (r2, 64.0, False, "upload"),
+                                              (r3, 60.0, False, "rollback")]
+    assert cell_versions(store, "E06000002") == [(r2, 50.0, False, "upload"), (r3, None, True, "rollback")]
+    assert cell_versions(store, "E06000001") == [(r1, round(100 / 3, 6), False, "upload")]
+    r4, _, conflicts = rollback(store, r3, "analyst")  # undo the undo
+    assert conflicts == 1  # (as before schema 3: the removed cell is not current, so it is not restored)
+    assert cell_versions(store, "E10000034")[-1] == (r4, 64.0, False, "rollback")
+    assert cell_versions(store, "E06000002")[-1] == (r3, None, True, "rollback")
+    current = store._query("SELECT area_code, value, revision_id FROM observations ORDER BY 1")
+    assert current.to_dict("list") == {"area_code": ["E06000001", "E10000034"], "value": [30 / 90 * 100, 64.0],
+                                       "revision_id": [r1, r4]}
+
+def test_preview_classifies_new_changed_unchanged(store):
+    write_revision(store, rows({"E92000001": (4000, 10000), "E10000034": (300, 500)}), upload())
+    incoming = rows({"E92000001": (4000, 10000), "E10000034": (310, 500), "E10000025": (50, 100)})
+    prev = store.preview(incoming).set_index("area_code")
+    assert prev.loc["E92000001", "status"] == "unchanged"
+    assert prev.loc["E10000034", "status"] == "changed"
+    assert prev.loc["E10000034", "old_count"] == 300 and prev.loc["E10000034", "count"] == 310
+    assert prev.loc["E10000025", "status"] == "new"

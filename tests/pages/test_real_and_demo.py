@@ -1,0 +1,99 @@
+"""Issue 16 on the pages: demonstration values marked wherever shown, hidden with "Real data only" on, and sources
+that are citations (no file names, no internal markers)."""
+import re
+
+import pandas as pd
+import pytest
+
+from tests.pages.helpers import all_text, download, frames, plotly_specs, read_csv_download, run_page
+
+pytestmark = pytest.mark.usefixtures("built_db")
+
+FOCUS = ["E10000034", "E10000025", "E06000060"]  # Worcestershire, Oxfordshire, Buckinghamshire
+PAGES = [("scorecard", {}), ("trends", {"metric": "drug_misuse_deaths"}), ("trends", {"metric": "continuity_of_care"}),
+         ("compare", {"metric": "drug_misuse_deaths"}), ("compare", {"metric": "continuity_of_care"}),
+         ("profile", {}), ("definitions", {"metric": "drug_misuse_deaths"})]
+BAD_SOURCE = re.compile(r"seed|\[S\]|\[V\]|\[U\]|\.(csv|txt|xlsx?|ya?ml)\b", re.I)
+
+
+def _shown_text(at) -> str:
+    text = [all_text(at)]
+    for df in frames(at):
+        text.append(df.astype(str).to_csv(index=False))
+    for spec in plotly_specs(at):
+        for t in spec["data"]:
+            text += [str(t.get("name", "")), str(t.get("text", "")), str(t.get("customdata", "")),
+                     str(t.get("hovertext", ""))]
+    return "\n".join(text)
+
+
+@pytest.mark.parametrize("area", FOCUS)
+@pytest.mark.parametrize("page,params", PAGES)
+def test_real_data_only_shows_no_demonstration_value(page, params, area):
+    at = run_page(page, area=area, real="true", **params)
+    assert at.sidebar.toggle(key="real").value is True
+    text = _shown_text(at)
+    assert "Demo ·" not in text and "(demonstration)" not in text and "Demonstration data" not in text
+    assert "demonstration data" not in " ".join(w.value for w in at.warning)
+
+
+def test_worcestershire_scorecard_real_only_says_where_nothing_is_published():
+    at = run_page("scorecard", area="E10000034", real="true")
+    card = pd.concat(frames(at)[:-1] if len(frames(at)) > 1 else frames(at), ignore_index=True)
+    values = dict(zip(card["Indicator"], card["Value"]))
+    assert values["Drug misuse deaths"] == "4.8 per 100,000"  # the Fingertips 2022-24 figure, 4.83
+    assert values["Continuity of care (prison release)"] == "51.7%"
+    assert "No published data loaded" in values.values()
+    assert set(card["Data"]) <= {"Published", ""}
+
+
+def test_with_demonstration_shown_every_demonstration_value_is_marked():
+    at = run_page("scorecard", area="E10000025")
+    banner = " ".join(w.value for w in at.warning)
+    assert re.search(r"\d+ of \d+ figures on this page are demonstration data", banner)
+    card = pd.concat(frames(at)[:6], ignore_index=True)
+    demo = card[card["Source"] == "Demonstration data (not real)"]
+    # the area's own value says Demo in its row; England's value shown for a metric not published locally says
+    # it in its cell
+    assert not demo.empty and ((demo["Data"] == "Demo") | demo["England"].str.startswith("Demo · ")).all()
+    ons = card[card["Source"].str.startswith("ONS")]
+    assert len(ons) >= 1 and set(ons["Data"]) <= {"Published", ""}  # CSEW drug use: England's value
+    assert not ons["England"].str.startswith("Demo").any()
+    trend = run_page("trends", metric="continuity_of_care", area="E10000025")
+    spec = plotly_specs(trend)[0]
+    oxon = next(t for t in spec["data"] if t["name"].startswith("Oxfordshire"))
+    assert oxon["name"] == "Oxfordshire (demonstration)"
+    assert set(oxon["marker"]["symbol"]) == {"circle-open"}
+    england = next(t for t in spec["data"] if t["name"].startswith("England"))
+    assert england["name"] == "England"  # England's continuity of care is published
+
+
+def test_real_only_switch_is_kept_in_the_url():
+    at = run_page("scorecard", area="E10000034")
+    assert at.sidebar.toggle(key="real").value is False
+    at.sidebar.toggle(key="real").set_value(True).run()
+    assert at.query_params.get("real") in ("true", ["true"])
+
+
+def test_no_source_on_screen_or_in_downloads_is_a_file_name_or_marker(captured_downloads):
+    for area in FOCUS:
+        at = run_page("scorecard", area=area)
+        assert not BAD_SOURCE.search(" ".join(map(str, pd.concat(frames(at)[:6])["Source"])))
+        notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
+        assert not BAD_SOURCE.search(" ".join(map(str, notes)))
+        assert not BAD_SOURCE.search(" ".join(map(str, df["source"])))
+    at = run_page("trends", metric="drug_misuse_deaths", area="E10000034")
+    spec = plotly_specs(at)[0]
+    assert not BAD_SOURCE.search(str([t.get("customdata") for t in spec["data"]]))
+    for key in ("continuity_of_care", "drug_misuse_deaths", "drug_use_last_year"):
+        text = all_text(run_page("definitions", metric=key))
+        assert not BAD_SOURCE.search(text), key
+
+
+def test_definitions_say_what_is_loaded_and_where_the_real_data_is():
+    text = all_text(run_page("definitions", metric="drug_misuse_deaths"))
+    assert "Published figures: 2001 - 03 to 2022 - 24" in text
+    assert "ONS, Drug misuse deaths by local authority" in text
+    assert "OHID Fingertips indicator 92432" in text and "Where to get the real data" in text
+    text = all_text(run_page("definitions", metric="ocu_prevalence"))
+    assert "Demonstration data (not real)" in text and "Published figures" not in text

@@ -1,0 +1,187 @@
+"""Every number in a generated report's narrative and tables is the derived value the pages show.
+
+The report is generated (metrics.report.collect, then the Word renderer) and read back with python-docx; the
+expected figures come from the store's reads and metrics.presentation, as the scorecard page computes them.
+The charts are not drawn here (their pictures carry no text to read back; tests/report/test_report_cli.py and the
+browser test draw them)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from metrics import presentation as pr
+from metrics.areas import ENGLAND_CODE, default_geography
+from metrics.catalogue import default_catalogue
+from metrics.report import collect
+from metrics.report.word import render_docx
+from metrics.store import Store
+from tests.report.docx_reading import numbers_in, read_docx
+
+AREAS = ["E10000034", "E10000025", "E06000060", "CDP0001"]  # Worcestershire, Oxfordshire, Buckinghamshire, H&W CDP
+NOT_LOCAL = {"Not published locally", "No data", "No data uploaded yet"}
+
+
+def _page_figures(store: Store, code: str):
+    """What the scorecard page shows for the area: its rows, and the derived rows behind them."""
+    cat, geo = default_catalogue(), default_geography()
+    area = geo.get(code)
+    region = geo.region_of(code)
+    region = region if region is not None and region.level == "region" else None
+    latest = store.latest_for_area(code)
+    england = store.latest_for_area(ENGLAND_CODE)
+    region_latest = store.latest_for_area(region.code) if region is not None else None
+    indicators = [i for i in cat.ordered() if i.tier != "local" or code in i.areas]
+    rows = pr.scorecard_rows(indicators, code, area.level, latest, england, region_latest, store.sparklines(code),
+                             "England")
+    return area, indicators, rows, latest.set_index("metric_key"), england.set_index("metric_key")
+
+
+def _allowed_numbers(ind, latest_row, england_row) -> set[str]:
+    """The figures a sentence about the metric may contain, formatted as the pages format them."""
+    out = set()
+    for row in (latest_row, england_row):
+        if row is None:
+            continue
+        for col in ("value", "lower95", "upper95", "england_value", "region_value", "count"):
+            if col in row and pd.notna(row[col]):
+                out.add(pr.format_number(row[col], ind.unit))
+    return out
+
+
+def _strip_labels(text: str, ind, periods: set[str]) -> str:
+    """Remove the words that carry numbers of their own: period labels, the target's label, '95%', the unit."""
+    if ind.target is not None:
+        text = text.replace(ind.target.label, "")
+    for p in sorted(periods, key=len, reverse=True):
+        text = text.replace(p, "")
+    text = re.sub(r"\(\d+-\d+\)", "", text.replace(ind.short_name, ""))  # age bands in names: "(15-64)"
+    return text.replace("95% confidence interval", "").replace(ind.unit, "")
+
+
+@pytest.fixture(scope="module")
+def reports(built_db):
+    cat, geo = default_catalogue(), default_geography()
+    out = {}
+    with Store(built_db, read_only=True) as store:
+        for code in AREAS:
+            model = collect(store, cat, geo, code, "england", since="1")
+            out[code] = (model, read_docx(render_docx(model, {})), _page_figures(store, code))
+    return out
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_tables_show_the_scorecards_figures(reports, code):
+    model, items, (area, indicators, rows, latest, england) = reports[code]
+    by_name = {r["Indicator"]: r for r in rows.to_dict("records")}
+    tables = [i for i in items if i.kind == "table" and i.h1 == "Indicators by outcome"]
+    assert [t.h2 for t in tables] == [o.name for o in default_catalogue().outcomes
+                                      if any(i.outcome == o.key for i in indicators)]
+    seen = 0
+    for t in tables:
+        for doc_row in t.table.to_dict("records"):
+            page = by_name[doc_row["Indicator"]]
+            for col in ("Period", "Value", "95% CI", "England", "Region", "Recent trend", "Target"):
+                assert doc_row[col] == str(page[col] or ""), (code, doc_row["Indicator"], col)
+            assert doc_row["Compared with England"] == page["Compared with England"]
+            assert doc_row["Data"] == ("Demo" if page["is_demo"] else "Real")
+            seen += 1
+            if doc_row["Value"] not in NOT_LOCAL and page["key"] in latest.index:
+                r = latest.loc[page["key"]]
+                ind = default_catalogue().get(page["key"])
+                # and the number itself is the stored derived value, to the pages' precision
+                assert doc_row["Value"] == pr.value_with_note(r["value"], ind.unit, r["value_note"])
+                assert doc_row["England"] == pr.format_value(r["england_value"], ind.unit)
+    assert seen == len(rows)
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_every_number_in_the_sentences_is_a_derived_value(reports, code):
+    model, items, (area, indicators, rows, latest, england) = reports[code]
+    by_short = {i.short_name: i for i in indicators}
+    periods = set(latest["period"]) | set(england["period"])
+    checked = with_value = 0
+    for item in items:
+        if item.kind != "paragraph" or item.h1 != "Indicators by outcome" or not item.lead:
+            continue
+        ind = by_short[item.lead.rstrip(". ")]
+        local_row = latest.loc[ind.key] if ind.key in latest.index else None
+        eng_row = england.loc[ind.key] if ind.key in england.index else None
+        allowed = _allowed_numbers(ind, local_row, eng_row)
+        found = numbers_in(_strip_labels(item.text[len(item.lead):], ind, periods))
+        assert set(found) <= allowed, (code, ind.key, item.text, allowed)
+        checked += 1
+        if local_row is not None and pd.notna(local_row["value"]) and item.text.count("the figure for"):
+            assert pr.format_number(local_row["value"], ind.unit) in found
+            with_value += 1
+    assert checked == len(indicators)
+    assert with_value >= 5  # the areas have local figures: the check above is not vacuous
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_at_a_glance_counts_the_pages_verdicts(reports, code):
+    model, items, (area, indicators, rows, latest, england) = reports[code]
+    glance = next(i.table for i in items if i.kind == "table" and i.h1 == "At a glance")
+    cat = default_catalogue()
+    for doc_row in glance.to_dict("records"):
+        outcome = next(o for o in cat.outcomes if o.name == doc_row["Outcome"])
+        part = rows[[cat.get(k).outcome == outcome.key for k in rows["key"]]]
+        verdicts = Counter(part["Compared with England"])
+        assert int(doc_row["Indicators"]) == len(part)
+        for word in ("Better", "Similar", "Worse", "Not compared"):
+            assert int(doc_row[word]) == verdicts.get(word, 0), (code, outcome.key, word)
+        assert int(doc_row["On target"]) == sum(str(t).startswith("Meets target") for t in part["Target"])
+        assert int(doc_row["Off target"]) == sum(str(t).startswith("Misses target") for t in part["Target"])
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_attention_lists_quote_the_derived_values(reports, code):
+    model, items, (area, indicators, rows, latest, england) = reports[code]
+    by_short = {i.short_name: i for i in indicators}
+    bullets = [i for i in items if i.kind == "paragraph" and i.style == "List Bullet"
+               and i.h1 in ("Needs attention", "Going well")]
+    periods = set(latest["period"]) | set(england["period"])
+    for b in bullets:
+        short = next(s for s in sorted(by_short, key=len, reverse=True) if b.text.startswith(s + ":"))
+        ind = by_short[short]
+        row = latest.loc[ind.key]
+        if "worse than England" in b.text:
+            assert row["compared_to_england"] == "Worse"
+        if "better than England" in b.text:
+            assert row["compared_to_england"] == "Better"
+        allowed = _allowed_numbers(ind, row, None)
+        assert set(numbers_in(_strip_labels(b.text, ind, periods))) <= allowed, b.text
+    worse = [r for r in rows.to_dict("records") if r["Compared with England"] == "Worse"]
+    listed = [b for b in bullets if b.h1 == "Needs attention" and "Worse than England" in b.h2]
+    assert len(listed) == len(worse)
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_demonstration_warning_and_document_structure(reports, code):
+    model, items, (area, indicators, rows, latest, england) = reports[code]
+    first_page = [i for i in items[:12] if i.kind == "paragraph"]
+    assert first_page[0].style == "Title" and area.name in first_page[0].text
+    any_demo = bool(rows["is_demo"].any())
+    assert any_demo  # the bundled data is a demonstration dataset
+    assert any(i.text.startswith("Warning: Demonstration data.") for i in first_page)
+    h1 = [i.text for i in items if i.kind == "paragraph" and i.style == "Heading 1"]
+    assert h1 == ["At a glance", "Needs attention", "Going well", "What changed since revision 1",
+                  "Indicators by outcome", "Charts", "Appendix: sources and definitions"]
+    assert any("Open Government Licence" in i.text for i in items if i.h1.startswith("Appendix"))
+
+
+def test_the_html_report_says_what_the_word_report_says(reports):
+    from html import escape
+
+    from metrics.report.web import render_html
+
+    model, items, _ = reports["E10000034"]
+    html = render_html(model, {}).decode("utf-8")
+    cells = [c for i in items if i.kind == "table" for c in i.table.to_numpy().ravel()]
+    assert cells and all(f"<td>{escape(c)}</td>" in html for c in cells)
+    sentences = [i.text[len(i.lead):] for i in items if i.kind == "paragraph" and i.h1 == "Indicators by outcome"
+                 and i.lead]
+    assert sentences and all(escape(s) in html for s in sentences)
+    assert '<p class="warning" role="alert">Warning: Demonstration data.' in html
