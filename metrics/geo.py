@@ -81,7 +81,7 @@ def outline(member_codes: tuple[str, ...]) -> tuple[list, list]:
 # ----------------------------------------------------------------------------------------------------------------
 
 def _round_ring(ring: list) -> list:
-    out = []
+    out: list[list[float]] = []
     for x, y in ring:
         point = [round(x, DECIMALS), round(y, DECIMALS)]
         if not out or point != out[-1]:

@@ -8,7 +8,7 @@ Breakdown labels are free text in the store ("Male", "Age 18-24", "Most deprived
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Any, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -90,11 +90,11 @@ def group_frame(rows: pd.DataFrame, ind: Indicator, area_code: str, period: str,
     in_period = rows[rows["period"] == period]
     area = in_period[in_period["area_code"] == area_code].set_index("breakdown")
     england = in_period[in_period["area_code"] == ENGLAND_CODE].set_index("breakdown")
-    overall = float(area.loc[DEFAULT_BREAKDOWN, "value"]) if DEFAULT_BREAKDOWN in area.index else np.nan
+    overall = float(cast(float, area.loc[DEFAULT_BREAKDOWN, "value"])) if DEFAULT_BREAKDOWN in area.index else np.nan
     out = []
     for label in labels:
-        r = area.loc[label] if label in area.index else None
-        e = float(england.loc[label, "value"]) if label in england.index else np.nan
+        r: Any = area.loc[label] if label in area.index else None
+        e = float(cast(float, england.loc[label, "value"])) if label in england.index else np.nan
         value = float(r["value"]) if r is not None and pd.notna(r["value"]) else np.nan
         lower = float(r["lower95"]) if r is not None and pd.notna(r["lower95"]) else np.nan
         upper = float(r["upper95"]) if r is not None and pd.notna(r["upper95"]) else np.nan
@@ -226,7 +226,7 @@ def over_time_figure(rows: pd.DataFrame, ind: Indicator, area_code: str, area_na
 def groups_words(groups: pd.DataFrame, ind: Indicator, area_name: str, dimension: str, period: str) -> str:
     """The groups chart in words (its text alternative)."""
     said = "; ".join(
-        f"{r.Group} {value_with_note(r.value, ind.unit, r.value_note) if pd.notna(r.value) else 'no value'} "
+        f"{r.Group} {value_with_note(r.value, ind.unit, r.value_note) if pd.notna(cast(float, r.value)) else 'no value'} "
         f"({r.vs_overall} compared with {area_name} overall; {r.vs_england} compared with England's {r.Group})"
         for r in groups.itertuples())
     return f"{ind.short_name} by {dimension.lower()} in {area_name}, {period}: {said}."

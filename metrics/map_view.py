@@ -6,7 +6,7 @@ The figure is a `go.Choropleth` on a `geo` subplot with every base layer hidden,
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ def map_frame(rows: pd.DataFrame, ind: Indicator, level: str, geography: Geograp
     out = base.merge(have, on="area_code", how="left")
     value = out["value"].astype(float).to_numpy()
     if map_mode(ind) == COMPARISON_MODE:
-        category = out["compared_to_england"].astype(object).where(out["compared_to_england"].notna(), NO_VALUE)
+        category: Any = out["compared_to_england"].astype(object).where(out["compared_to_england"].notna(), NO_VALUE)
         category = np.where(np.isnan(value), NO_VALUE, category)
     else:
         # Lowest to highest whatever the polarity: without a comparison the map shows position, not a judgement.
@@ -89,7 +89,7 @@ def map_frame(rows: pd.DataFrame, ind: Indicator, level: str, geography: Geograp
 
 
 def _hover_data(frame: pd.DataFrame) -> list[list[str]]:
-    return [[r.area_name, r.value_text, r.ci_text, r.period, r.source_text, r.category]
+    return [[str(r.area_name), str(r.value_text), str(r.ci_text), str(r.period), str(r.source_text), str(r.category)]
             for r in frame.itertuples()]
 
 
