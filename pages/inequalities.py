@@ -6,6 +6,7 @@ from metrics import inequalities as ineq
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
 from metrics.periods import parse_period
+from metrics.safety import plain_text
 from pages import common
 
 cat = common.catalogue()
@@ -59,7 +60,7 @@ for dimension, labels in dimensions.items():
     words = ineq.groups_words(groups, ind, area.name, dimension, period)
     st.plotly_chart(ineq.groups_figure(groups, ind, area.name, dimension, period), width="stretch",
                     key=f"groups_{dimension}", alt=f"Chart: {words}")
-    st.caption(f"Chart: {words}")
+    st.caption(f"Chart: {plain_text(words)}")
     table = ineq.group_table(groups, ind, area.name)
     shown, cfg1 = common.pill_column(table, table.columns[3])
     shown, cfg2 = common.pill_column(shown, "Compared with England (same group)")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from metrics import geo, map_view
 from metrics import presentation as pr
+from metrics.safety import plain_text
 from pages import common
 
 cat = common.catalogue()
@@ -70,7 +71,8 @@ with list_col:
                           format_func=lambda c: geo_areas.get(c).name, placeholder="Choose an area")
     if chosen:
         row = frame[frame["area_code"] == chosen].iloc[0]
-        st.markdown(f"**{row.area_name}**: {row.value_text} ({row.category}); 95% CI {row.ci_text}; {period}.")
+        st.markdown(f"**{plain_text(row.area_name)}**: {plain_text(row.value_text)} ({row.category}); 95% CI "
+                    f"{plain_text(row.ci_text)}; {period}.")
         st.markdown(f":material/dashboard: [Open the scorecard of {row.area_name}](scorecard?area={chosen})")
     if footprints:
         st.markdown("**Joint CDP footprints** (outlined)")
@@ -78,7 +80,7 @@ with list_col:
             st.caption(words)
             st.markdown(f":material/dashboard: [Open the scorecard of {name}](scorecard?area={code})")
 
-st.caption(f"Chart: {alt}")
+st.caption(f"Chart: {plain_text(alt)}")
 table_part = st.expander("The map as a table, with links to each scorecard", key="table", bind="query-params",
                          icon=":material/table:")
 if table_part.open:
