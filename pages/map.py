@@ -80,7 +80,7 @@ with list_col:
             st.caption(words)
             st.markdown(f":material/dashboard: [Open the scorecard of {name}](scorecard?area={code})")
 
-st.caption(f"Chart: {plain_text(alt)}")
+st.caption(f"Chart: {alt}")
 table_part = st.expander("The map as a table, with links to each scorecard", key="table", bind="query-params",
                          icon=":material/table:")
 if table_part.open:

@@ -58,7 +58,7 @@ def test_store_latest_keeps_the_annual_period_for_every_area(one_quarter_db):
 
 
 def test_scorecard_keeps_the_annual_period_and_offers_the_quarter(one_quarter_db):
-    at = run_page("scorecard", area=WORCS)
+    at = run_page("scorecard", details="true", area=WORCS)
     row = _scorecard_row(at, "continuity_of_care")
     assert row["Period"] == "2023/24"
     assert row["England"] != "No value" and row["Compared with England"] != "Not compared"
@@ -72,13 +72,13 @@ def test_scorecard_keeps_the_annual_period_and_offers_the_quarter(one_quarter_db
 
 
 def test_scorecard_of_an_area_without_the_quarter_is_unchanged(one_quarter_db):
-    at = run_page("scorecard", area=BUCKS, rug=[BUCKS, OXON])
+    at = run_page("scorecard", details="true", area=BUCKS, rug=[BUCKS, OXON])
     assert _scorecard_row(at, "continuity_of_care")["Period"] == "2023/24"
     assert "Other periods" not in all_text(at)
 
 
 def test_several_areas_table_keeps_the_annual_period(one_quarter_db):
-    at = run_page("scorecard", area=BUCKS, rug=[WORCS, BUCKS, OXON])
+    at = run_page("scorecard", details="true", area=BUCKS, rug=[WORCS, BUCKS, OXON])
     rug = [f for f in frames(at) if "England" in f.columns and "Worcestershire" in f.columns][0]
     coc = rug[rug["key"] == "continuity_of_care"].iloc[0]
     assert coc["Period"] == "2023/24"

@@ -11,7 +11,8 @@ def _choropleths(at):
 
 
 def test_map_colours_every_authority_in_words_and_outlines_the_footprint():
-    at = run_page("map", metric="continuity_of_care")
+    # 2022/23: England's real continuity of care ends there, so later authorities' values are not compared
+    at = run_page("map", metric="continuity_of_care", period="2022/23")
     spec, traces = _choropleths(at)
     assert sum(len(t["locations"]) for t in traces) == 153
     assert {t["name"].rsplit(" (", 1)[0] for t in traces} <= {"Better", "Similar", "Worse", "Not compared",
@@ -43,7 +44,7 @@ def test_map_of_regions_and_quintiles():
     _, traces = _choropleths(at)
     assert sorted(c for t in traces for c in t["locations"])[0] == "E12000001"
     assert sum(len(t["locations"]) for t in traces) == 9
-    at = run_page("map", metric="numbers_in_treatment")
+    at = run_page("map", metric="numbers_in_treatment", period="2022/23")  # Worcestershire has no 2023/24
     _, traces = _choropleths(at)
     assert [t["name"].rsplit(" (", 1)[0] for t in traces] == [f"{w} fifth" for w in
                                                              ("Lowest", "Low", "Middle", "High", "Highest")]

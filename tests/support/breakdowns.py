@@ -22,10 +22,17 @@ def breakdown_csv(path: Path) -> Path:
         size = 40_000 if area == "E92000001" else 600 + 150 * a
         for p, period in enumerate(PERIODS):
             base = 45 + 2 * p - 3 * a
+            by_sex = []
             for label, (share, lift) in GROUPS.items():
                 den = round(size * share)
                 count = round(den * (base + lift) / 100)
                 lines.append(f"continuity_of_care,{area},{period},{label},,{count},{den}")
+                if label in ("Male", "Female"):
+                    by_sex.append((count, den))
+            # The total too: an upload replaces every stored row (demonstration ones included) of the metric, area
+            # and period it covers, so without it the area would lose its overall value.
+            lines.append(f"continuity_of_care,{area},{period},Total,,{sum(c for c, _ in by_sex)},"
+                         f"{sum(d for _, d in by_sex)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
