@@ -15,6 +15,9 @@ PAGES = {
     "compare": "/compare?metric=continuity_of_care",
     "profile": "/profile?area=E06000060",
     "definitions": "/definitions",
+    "map": "/map?metric=continuity_of_care",
+    "inequalities": "/inequalities?area=E06000060&metric=continuity_of_care",
+    "compare indicators": "/compare-indicators",
 }
 
 

@@ -501,3 +501,62 @@ def page_header(title: str, intro: str) -> None:
     real_data_switch()
     st.title(title)
     st.caption(intro)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Cached queries of the map, inequalities, compare-indicators and area-group views (issue 18), cleared with the rest.
+# ----------------------------------------------------------------------------------------------------------------
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _values_for_level(_store, metric_key: str, period: str, level: str) -> pd.DataFrame:
+    return _store.values_for_period(metric_key, period, level=level)
+
+
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _breakdown_series(_store, metric_key: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    return _store.breakdown_series(metric_key, list(area_codes))
+
+
+@st.cache_data(ttl=_TTL, max_entries=2, show_spinner=False)
+def _metrics_with_breakdowns(_store) -> list[str]:
+    return _store.metrics_with_breakdowns()
+
+
+@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+def _group_values(_store, members: tuple[str, ...], name: str, real_only: bool = False) -> pd.DataFrame:
+    from metrics.area_groups import derive_group
+    from metrics.areas import ENGLAND_CODE
+
+    observations = _store.observations_for_areas([*members, ENGLAND_CODE])
+    # With "Real data only" on, the group is made from its members' real values alone (not filtered afterwards:
+    # a sum over some demonstration members is not a real figure).
+    if real_only:
+        observations = presentation.real_only(observations)
+    return derive_group(observations, catalogue(), geography(), members, name)
+
+
+_CACHED = _CACHED + (_values_for_level, _breakdown_series, _metrics_with_breakdowns, _group_values)
+
+
+@damage_explained
+def group_values(members, name: str) -> pd.DataFrame:
+    """A user's own group of authorities aggregated as the configured footprints are (metrics.area_groups);
+    raises metrics.area_groups.GroupError for a group that cannot be made."""
+    return _shown(_group_values(store(), tuple(sorted(set(members))), name, real_data_only()))
+
+
+@damage_explained
+def metrics_with_breakdowns() -> list[str]:
+    return _metrics_with_breakdowns(store())
+
+
+@damage_explained
+def values_for_level(metric_key: str, period: str, level: str) -> pd.DataFrame:
+    """One metric in one period for every area of a level ("utla", "region")."""
+    return _shown(_values_for_level(store(), metric_key, period, level))
+
+
+@damage_explained
+def breakdown_series(metric_key: str, area_codes) -> pd.DataFrame:
+    """Every period and breakdown (sex, age, deprivation ...) of one metric for some areas."""
+    return _shown(_breakdown_series(store(), metric_key, tuple(area_codes)))

@@ -1,6 +1,8 @@
 """Compare areas: one indicator in one period for several areas, against England; then their trends."""
+import pandas as pd
 import streamlit as st
 
+from metrics import area_groups
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
 from metrics.periods import parse_period
@@ -25,7 +27,41 @@ with c2:
     period = common.period_picker(periods, default=common.latest_period(metric_key))
 with c3:
     sort_by = st.radio("Sort bars by", ["Value", "Name"], horizontal=True, key="sort", bind="query-params")
+# ---- issue 18: fill the areas with a region's authorities or a footprint's members; the user's own area group
+fill_options = [r.code for r in geo.regions()] + [f.code for f in geo.footprints()]
+
+
+def _fill_areas() -> None:
+    """One click on a region or footprint puts all its authorities in the areas picker."""
+    chosen = st.session_state.get("fill_areas")
+    if chosen:
+        st.session_state["_w_areas"] = area_groups.members_of(geo, chosen)
+        st.session_state["fill_areas"] = None
+
+
+st.pills("Fill the areas with every authority of", fill_options, key="fill_areas", on_change=_fill_areas,
+         format_func=lambda c: geo.get(c).name + (" (CDP members)" if geo.get(c).level == "cdp" else ""),
+         help="Replaces the areas below with all upper-tier authorities of the region, or the members of the joint "
+              "CDP footprint")
 codes = common.areas_picker()
+group_part = st.expander("Your own area group (aggregated as CDP footprints are)", key="group_open",
+                         bind="query-params", icon=":material/group_work:")
+group_rows, group_name, group_members = None, "", []
+if group_part.open:
+    with group_part:
+        st.caption("Choose the authorities of your partnership: the dashboard adds up their counts and denominators "
+                   "and recomputes the value and its 95% interval by the indicator's method, exactly as it does for "
+                   "configured joint CDP footprints, then compares the group with England. The group is kept in "
+                   "the page's address, so the link can be shared.")
+        group_members = common.url_multiselect(
+            "Authorities in the group (type to search)", [a.code for a in geo.utlas()], "group", [],
+            format_func=common.area_label)
+        group_name = st.text_input("Name of the group", value="My area group", key="group_name",
+                                   bind="query-params", max_chars=60) or "My area group"
+        if len(group_members) == 1:
+            st.info("Choose at least two authorities to make a group.", icon=":material/info:")
+        elif group_members:
+            group_rows = common.group_values(group_members, group_name)
 other_kinds = [p for p in periods if parse_period(p).kind != ind.period_kind]
 if other_kinds:
     st.caption(f"{ind.short_name} also has periods of another kind than its own "
@@ -47,17 +83,22 @@ if period is None:
     st.info(f"No data for {ind.short_name} yet." + (" This local measure has no data uploaded yet."
                                                      if ind.tier == "local" else ""), icon=":material/info:")
     st.stop()
-if not codes:
+if not codes and group_rows is None:
     st.info("Choose one or more areas above.", icon=":material/info:")
     st.stop()
 
 rows = common.values_for_period(metric_key, period, list(codes) + [ENGLAND_CODE])
+group_now = area_groups.group_in_period(group_rows, metric_key, period)
 eng = rows[rows["area_code"] == ENGLAND_CODE]
 england_value = eng["value"].iloc[0] if not eng.empty else None
 bars = rows[rows["area_code"].isin(codes) & (rows["area_code"] != ENGLAND_CODE)]
+if group_now is not None:  # the user's group is drawn beside the areas
+    bars = pd.concat([bars, group_now], ignore_index=True)
 common.demo_banner(rows)
 
 missing = [geo.get(c).name for c in codes if c not in set(bars["area_code"]) and c != ENGLAND_CODE]
+if group_rows is not None and group_now is None:
+    missing.append(f"{group_name} (your group)")
 if missing:
     st.info(f"No data in {period} for: {', '.join(missing)}.", icon=":material/info:")
 
@@ -65,7 +106,9 @@ if bars.empty:
     st.info(f"None of the chosen areas has a value for {ind.short_name} in {period}.", icon=":material/info:")
 else:
     fig = pr.compare_bar_figure(bars, ind, england_value, period, sort_by)
-    st.plotly_chart(fig, width="stretch", key="compare_bars")
+    st.plotly_chart(fig, width="stretch", key="compare_bars",  # an accessible name; the words are in the caption
+                    alt=f"Bar chart of {ind.short_name} ({ind.unit}) in {period} for the chosen areas against "
+                        "England; described in words below the chart.")
     desc = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} ({r.compared_to_england})"
                      for r in bars.itertuples())
     eng_txt = pr.format_value(england_value, ind.unit) if england_value is not None else "no value"
@@ -96,7 +139,8 @@ if trends_part.open:
         else:
             order = series.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
             st.plotly_chart(pr.small_multiples_figure(series, ind, codes, order), width="stretch",
-                            key="compare_multiples")
+                            key="compare_multiples", alt=f"Small line charts of {ind.short_name} ({ind.unit}), one "
+                                                         "per area with England dashed; described below.")
             st.caption(f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} "
                        f"to {order[-1]}, each with England's line dashed for reference.")
             if stored["period_kind"].nunique() > 1:
@@ -106,6 +150,8 @@ if trends_part.open:
 # ------------------------------------------------------------------------------------------------------- the table
 if data_part.open:
     with data_part:
+        if group_now is not None:
+            rows = pd.concat([rows, group_now], ignore_index=True)
         table = pr.series_table(rows.sort_values("area_name"), ind)
         shown, words = common.pill_column(table, "Compared with England")
         st.dataframe(shown, hide_index=True, width="stretch", column_config={"Compared with England": words})

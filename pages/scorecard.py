@@ -2,6 +2,7 @@
 import streamlit as st
 
 from metrics import presentation as pr
+from metrics import scorecard_view
 from metrics.areas import ENGLAND_CODE
 from metrics.vocabulary import BETTER, HIGHER, LEVELS_IN_A_REGION, LOWER, SIMILAR, WORSE
 from pages import common
@@ -49,7 +50,8 @@ if latest.empty:
 compare_col = f"Compared with {benchmark}"
 st.caption(
     f"How to read: **{compare_col}** says whether the area is significantly better, similar or worse than "
-    f"{'England' if benchmark == 'England' else 'its region'} (95% confidence interval). Colours: "
+    f"{'England' if benchmark == 'England' else 'its region'} (95% confidence interval). Labels (colour and "
+    "symbol): "
     + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in (BETTER, SIMILAR, WORSE, LOWER, HIGHER))
     + ". Lower / Higher are used where neither direction is better. *Trend* is each indicator's values over all "
       "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five "
@@ -78,17 +80,26 @@ if area_code == ENGLAND_CODE:
 if not any(i.target for i in indicators):
     shown_cols.remove("Target")
 
+# issue 18: the summary (indicator, period, value, verdict, trend, target) fits the screen as a table that wraps;
+# every column, as a data table, on demand.
+all_columns = st.toggle("Show every column (England, region, 95% CI, count, trend line, note, source)",
+                        key="details", bind="query-params")
+if not all_columns:
+    st.html(scorecard_view.STYLE)
 for outcome in cat.outcomes:
     part = rows[[cat.get(k).outcome == outcome.key for k in rows["key"]]][shown_cols]
     if part.empty:
         continue
     st.markdown(f"#### {outcome.name}")
-    shown, words = common.pill_column(part, compare_col, help="Compared with the benchmark (95% interval)")
-    config = {**column_config, compare_col: words}
-    if "Target" in part:
-        shown, config["Target"] = common.pill_column(shown, "Target", pr.goal_colour)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config,
-                 height=min(38 + 35 * len(part), 600))
+    if not all_columns:
+        st.html(scorecard_view.summary_html(part, compare_col, f"{outcome.name}: {area.name}"))
+    else:
+        shown, words = common.pill_column(part, compare_col, help="Compared with the benchmark (95% interval)")
+        config = {**column_config, compare_col: words}
+        if "Target" in part:
+            shown, config["Target"] = common.pill_column(shown, "Target", pr.goal_colour)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=config,
+                     height=min(38 + 35 * len(part), 600))
     links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
     st.caption(f":material/menu_book: Definition and source: {links}")
 

@@ -67,7 +67,9 @@ if area_rows.empty:
 order_codes = [c for c in codes if not rows[rows["area_code"] == c].empty]
 period_order = (rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist())
 fig = pr.trend_figure(rows, ind, order_codes, period_order, periods_words)
-st.plotly_chart(fig, width="stretch", key="trend_chart")
+st.plotly_chart(fig, width="stretch", key="trend_chart",  # an accessible name; the words are in the caption below
+                alt=f"Line chart of {ind.short_name} ({ind.unit}) from {period_order[0]} to {period_order[-1]}; "
+                    "described in words below the chart.")
 
 last = rows.sort_values("period_sortable").groupby("area_code").tail(1)
 described = "; ".join(f"{r.area_name} {pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note)} "

@@ -299,7 +299,7 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
         base = df[lo].astype(float)
         data.append(dict(
             type="bar", y=labels, x=(df[hi].astype(float) - base).tolist(), base=base.tolist(), orientation="h",
-            marker=dict(color=colour), name=name, showlegend=n < 2, hoverinfo="skip", width=0.55,
+            marker=dict(color=colour), name=name, showlegend=n < 2, hoverinfo="skip", width=0.4,
         ))
     if headings:  # the heading rows hold no data: an invisible point each so the axis keeps their rows
         data.append(dict(type="scatter", x=[0] * len(headings), y=headings, mode="markers",
@@ -333,15 +333,21 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
             hovertext=[hover_area[i] for i in np.flatnonzero(m)], hoverinfo="text",
         ))
     n_rows = len(order)
+    # Each row's label sits above its band, left-aligned, instead of on the axis: the bands keep the full width at
+    # any screen width (as axis labels they took three quarters of a phone's width). (issue 18)
+    row_labels = [dict(text=label, xref="paper", x=0, xanchor="left", yref="y", y=label, yanchor="bottom",
+                       yshift=12, showarrow=False, align="left", bgcolor="rgba(255,255,255,0.85)",
+                       font=dict(size=13 if label in headings else 12))
+                  for label in order]
     layout = dict(
         title=dict(text=title, x=0, font=dict(size=15)), font=_FONT, plot_bgcolor="#FFFFFF",
-        barmode="overlay", height=170 + 42 * n_rows, margin=dict(l=10, r=10, t=40, b=30),
+        barmode="overlay", height=170 + 52 * n_rows, margin=dict(l=10, r=10, t=40, b=30), annotations=row_labels,
         legend=dict(orientation="h", yanchor="top", y=-0.08 - 0.5 / max(n_rows, 1), x=0, font=dict(size=11)),
         shapes=[_line_shape("x", 0, ENGLAND_LINE_COLOUR, None, 2.5)],
         xaxis=dict(range=[-1.08, 1.08], tickvals=[-1, 0, 1], ticktext=["◀ Worst", "England", "Best ▶"],
                    showgrid=False, zeroline=False, fixedrange=True),
         # First row at the top: a category axis draws its first category at the bottom.
         yaxis=dict(automargin=True, fixedrange=True, type="category", categoryorder="array",
-                   categoryarray=order[::-1]),
+                   categoryarray=order[::-1], showticklabels=False),
     )
     return _figure(data, layout)

@@ -16,19 +16,19 @@ from metrics.vocabulary import (AMBER, AREA_LEVEL_SUFFIX, BETTER, CI_METHOD_WORD
 COMPARISON_COLOURS = {
     BETTER: "#0072B2",        # blue
     SIMILAR: "#F0E442",       # yellow
-    WORSE: "#D55E00",         # vermilion
+    WORSE: "#B85000",         # dark vermilion: white text on it 5.0:1 (Okabe-Ito's #D55E00 gave 3.9:1)
     LOWER: "#CFE8F3",         # pale blue (no polarity)
     HIGHER: "#56B4E9",        # sky blue (no polarity)
     NOT_COMPARED: "#E6E6E6",  # light grey
 }
 # Text colour readable on each background (WCAG contrast >= 4.5 for the dark ones).
 COMPARISON_TEXT = {
-    BETTER: "#FFFFFF", SIMILAR: "#1F2328", WORSE: "#1F2328", LOWER: "#1F2328", HIGHER: "#1F2328",
+    BETTER: "#FFFFFF", SIMILAR: "#1F2328", WORSE: "#FFFFFF", LOWER: "#1F2328", HIGHER: "#1F2328",
     NOT_COMPARED: "#1F2328",
 }
 COMPARISON_SYMBOL = COMPARISON_SYMBOLS
 
-GOAL_COLOURS = {GREEN: "#0072B2", AMBER: "#F0E442", RED: "#D55E00", NOT_COMPARED: "#E6E6E6"}
+GOAL_COLOURS = {GREEN: "#0072B2", AMBER: "#F0E442", RED: "#B85000", NOT_COMPARED: "#E6E6E6"}
 
 # The names pages have used for the vocabulary's display words.
 TREND_ARROWS = TREND_WORDS

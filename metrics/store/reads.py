@@ -333,3 +333,35 @@ class Reads:
     def count_from_source(self, source: str) -> int:
         """How many stored values carry one source label (tests use it to see whole-or-nothing commits)."""
         return int(self._scalar("SELECT count(*) FROM observations WHERE source = ?", [source]))
+
+    # ------------------------------------------------------------------ reading: map, inequalities, area groups
+    # (issue 18; kept together at the end of the class)
+    def breakdown_series(self, metric_key: str, area_codes: list[str]) -> pd.DataFrame:
+        """Every period and every breakdown of one metric for some areas (the inequalities page)."""
+        return self._query(
+            f"""SELECT {VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.metric_key = ? AND v.area_code IN (SELECT unnest(?::VARCHAR[]))
+                ORDER BY v.area_code, v.breakdown, v.period_sortable""",
+            [metric_key, area_codes],
+        )
+
+    def observations_for_areas(self, area_codes: list[str]) -> pd.DataFrame:
+        """The current observations of some areas with the columns metrics.derive reads (area level and region,
+        period kind, order and start year): for deriving a user's own group of authorities."""
+        return self._query(
+            """SELECT o.*, a.level, a.region_code, p.kind AS period_kind, p.sortable AS period_sortable,
+                      p.start_year
+               FROM observations o
+               JOIN areas a USING (area_code)
+               JOIN periods p USING (period)
+               WHERE o.area_code IN (SELECT unnest(?::VARCHAR[]))
+               ORDER BY o.metric_key, o.area_code, o.breakdown, p.sortable""",
+            [area_codes],
+        )
+
+    def metrics_with_breakdowns(self) -> list[str]:
+        """The metrics with any value for a breakdown other than the total (sex, age, deprivation ...)."""
+        return self._query(
+            "SELECT DISTINCT metric_key FROM indicator_values WHERE breakdown <> ? ORDER BY 1", [DEFAULT_BREAKDOWN]
+        )["metric_key"].tolist()

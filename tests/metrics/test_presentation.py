@@ -91,7 +91,7 @@ def test_area_labels_and_order():
 
 def test_comparison_colours_and_goal_words(cat):
     assert pr.comparison_word_colour("Better") == "#0072B2"
-    assert pr.comparison_word_colour("Worse") == "#D55E00"
+    assert pr.comparison_word_colour("Worse") == "#B85000"  # issue 18: 4.5:1 under white text
     assert pr.comparison_word_colour("No data") == pr.comparison_word_colour(None) == pr.comparison_colour("x")
     coc = cat.get("continuity_of_care")
     assert pr.goal_words("Red", coc) == "Misses target (National target 75% by end of 2023)"

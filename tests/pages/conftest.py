@@ -25,3 +25,16 @@ def mixed_periods_db(built_db, tmp_path, monkeypatch):
         commit(store, prepared, author="test")
     monkeypatch.setenv("CDOF_DB", str(db))
     return db
+
+
+@pytest.fixture
+def breakdowns_db(built_db, tmp_path, monkeypatch):
+    """A copy of the built database with sex, age and deprivation breakdowns of continuity_of_care uploaded
+    (tests/support/breakdowns.py), and CDOF_DB pointed at it."""
+    from tests.support.breakdowns import add_breakdowns
+
+    db = tmp_path / "breakdowns.duckdb"
+    shutil.copy(built_db, db)
+    add_breakdowns(db, tmp_path)
+    monkeypatch.setenv("CDOF_DB", str(db))
+    return db

@@ -91,3 +91,32 @@ def test_small_multiples_keep_to_the_kind_of_the_chosen_period(mixed_periods_db)
     assert not at.exception
     periods = {x for t in plotly_specs(at)[1]["data"] for x in t["x"]}
     assert "2022/23" in periods and not any("Q" in p for p in periods)
+
+
+# ---- issue 18: one click fills the areas with a region or a footprint; a user's own group
+def test_one_click_fills_the_areas_with_a_region_or_footprint():
+    at = run_page("compare")
+    at.get("button_group")[0].set_value("E12000005").run()  # West Midlands
+    assert not at.exception
+    (spec,) = plotly_specs(at)
+    drawn = sorted(n for t in spec["data"] if t["type"] == "bar" for n in t["y"])
+    assert len(drawn) == 14 and "Worcestershire" in drawn and "Herefordshire, County of" in drawn
+    at.get("button_group")[0].set_value("CDP0001").run()
+    (spec,) = plotly_specs(at)
+    assert sorted(n for t in spec["data"] if t["type"] == "bar" for n in t["y"]) == [
+        "Herefordshire, County of", "Worcestershire"]
+
+
+def test_own_area_group_is_aggregated_like_the_footprint(built_db):
+    from metrics.store import Store
+
+    # a demonstration metric with counts: Worcestershire's real continuity of care has none, so its footprint
+    # cannot be aggregated for that metric
+    at = run_page("compare", metric="successful_completion_drugs", group=["E06000019", "E10000034"],
+                  group_open="true", group_name="Our partnership", period="2023/24")
+    (spec,) = plotly_specs(at)
+    bars = {n: x for t in spec["data"] if t["type"] == "bar" for n, x in zip(t["y"], t["x"])}
+    with Store(built_db, read_only=True) as store:
+        footprint = store.values_for_period("successful_completion_drugs", "2023/24", ["CDP0001"]).iloc[0]
+    assert bars["Our partnership (your group)"] == pytest.approx(footprint["value"])
+    assert list(at.query_params["group"]) == ["E06000019", "E10000034"]  # kept in the URL

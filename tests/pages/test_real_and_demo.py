@@ -38,7 +38,7 @@ def test_real_data_only_shows_no_demonstration_value(page, params, area):
 
 
 def test_worcestershire_scorecard_real_only_says_where_nothing_is_published():
-    at = run_page("scorecard", area="E10000034", real="true")
+    at = run_page("scorecard", details="true", area="E10000034", real="true")
     card = pd.concat(frames(at)[:-1] if len(frames(at)) > 1 else frames(at), ignore_index=True)
     values = dict(zip(card["Indicator"], card["Value"]))
     assert values["Drug misuse deaths"] == "4.8 per 100,000"  # the Fingertips 2022-24 figure, 4.83
@@ -48,7 +48,7 @@ def test_worcestershire_scorecard_real_only_says_where_nothing_is_published():
 
 
 def test_with_demonstration_shown_every_demonstration_value_is_marked():
-    at = run_page("scorecard", area="E10000025")
+    at = run_page("scorecard", details="true", area="E10000025")
     banner = " ".join(w.value for w in at.warning)
     assert re.search(r"\d+ of \d+ figures on this page are demonstration data", banner)
     card = pd.concat(frames(at)[:6], ignore_index=True)
@@ -69,7 +69,7 @@ def test_with_demonstration_shown_every_demonstration_value_is_marked():
 
 
 def test_real_only_switch_is_kept_in_the_url():
-    at = run_page("scorecard", area="E10000034")
+    at = run_page("scorecard", details="true", area="E10000034")
     assert at.sidebar.toggle(key="real").value is False
     at.sidebar.toggle(key="real").set_value(True).run()
     assert at.query_params.get("real") in ("true", ["true"])
@@ -77,7 +77,7 @@ def test_real_only_switch_is_kept_in_the_url():
 
 def test_no_source_on_screen_or_in_downloads_is_a_file_name_or_marker(captured_downloads):
     for area in FOCUS:
-        at = run_page("scorecard", area=area)
+        at = run_page("scorecard", details="true", area=area)
         assert not BAD_SOURCE.search(" ".join(map(str, pd.concat(frames(at)[:6])["Source"])))
         notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
         assert not BAD_SOURCE.search(" ".join(map(str, notes)))

@@ -2,13 +2,16 @@ import pandas as pd
 import pytest
 
 from metrics import presentation as pr
-from tests.pages.helpers import all_text, colour_columns, download, frames, read_csv_download, run_page
+from tests.pages.helpers import all_text, colour_columns, download, frames, open_part, read_csv_download, run_page
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
 
 def _scorecard(at) -> pd.DataFrame:
-    # The per-outcome tables (they have a "Compared with ..." column and an Indicator column), stacked.
+    # The per-outcome tables (they have a "Compared with ..." column and an Indicator column), stacked; shown as
+    # data tables with every column once "Show every column" is on (issue 18: a summary that fits the screen first).
+    if not at.session_state["details"]:
+        open_part(at, "details")
     parts = [f for f in frames(at) if "Indicator" in f.columns and "Value" in f.columns]
     return pd.concat(parts, ignore_index=True)
 

@@ -1,0 +1,81 @@
+"""The scorecard's summary as an HTML table that fits the screen: indicator, period, value, verdict, recent trend and
+target, wrapping instead of scrolling; on a phone (narrower than 700 px) indicator, value and verdict only. Verdicts
+are words with their symbol on a coloured label (text contrast at least 4.5:1). The full table with every column
+stays on the page as a data table, on demand. Pure: scorecard rows (metrics.presentation.scorecard_rows) in, HTML
+out; every text is escaped.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from metrics.presentation import (COMPARISON_COLOURS, COMPARISON_SYMBOL, COMPARISON_TEXT, GOAL_COLOURS,
+                                  GOAL_WORDS)
+
+STYLE = """<style>
+.cdof-summary { width: 100%; border-collapse: collapse; font-size: 0.95rem; margin-bottom: 0.5rem; }
+.cdof-summary caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
+.cdof-summary th { text-align: left; font-weight: 600; padding: 0.3rem 0.5rem; }
+.cdof-summary thead th { border-bottom: 2px solid #8C8C8C; }
+.cdof-summary tbody th { border-bottom: 1px solid #D0D7DE; vertical-align: top; }
+.cdof-summary td { border-bottom: 1px solid #D0D7DE; padding: 0.3rem 0.5rem; vertical-align: top; }
+.cdof-summary td.cdof-value { white-space: nowrap; }
+.cdof-pill { display: inline-block; border-radius: 0.8rem; padding: 0.05rem 0.55rem; white-space: nowrap;
+             border: 1px solid #1F2328; }
+.cdof-sub { display: block; font-size: 0.8rem; color: #5C5F63; }
+.cdof-narrow { display: none; }
+@media (max-width: 700px) { .cdof-wide { display: none; } .cdof-narrow { display: block; }
+                            .cdof-summary td.cdof-value { white-space: normal; }
+                            .cdof-summary { font-size: 0.9rem; } }
+</style>"""
+
+
+def _pill(text: str, background: str, colour: str) -> str:
+    return (f'<span class="cdof-pill" style="background:{background};color:{colour}">'
+            f"{html.escape(text)}</span>")
+
+
+def verdict_pill(word: str) -> str:
+    """A comparison word with its symbol on its colour: "▼ Worse"."""
+    word = word if word in COMPARISON_COLOURS else "Not compared"
+    return _pill(f"{COMPARISON_SYMBOL[word]} {word}", COMPARISON_COLOURS[word], COMPARISON_TEXT[word])
+
+
+def target_pill(text: str) -> str:
+    """"Meets target" / "Misses target ..." on the goal's colour, the target's own words beneath; "" without one."""
+    if not text:
+        return ""
+    for status, words in GOAL_WORDS.items():
+        if status != "Not compared" and text.startswith(words):
+            rest = text[len(words):].strip()
+            colour = "#FFFFFF" if status in ("Green", "Red") else "#1F2328"
+            return _pill(words, GOAL_COLOURS[status], colour) + (
+                f'<span class="cdof-sub">{html.escape(rest.strip("()"))}</span>' if rest else "")
+    return f'<span class="cdof-sub">{html.escape(text)}</span>'
+
+
+def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
+    """One outcome's rows as a table. Columns hidden on a phone carry the class cdof-wide; the period also shows
+    under the value there."""
+    head = ("<tr><th scope='col'>Indicator</th><th scope='col' class='cdof-wide'>Period</th>"
+            f"<th scope='col'>Value</th><th scope='col'>{html.escape(compare_col)}</th>"
+            "<th scope='col' class='cdof-wide'>Recent trend</th>")
+    has_target = "Target" in rows.columns and rows["Target"].fillna("").astype(bool).any()
+    head += "<th scope='col' class='cdof-wide'>Target</th></tr>" if has_target else "</tr>"
+    body = []
+    for r in rows.to_dict("records"):
+        period = html.escape(str(r.get("Period") or ""))
+        cells = [
+            f"<th scope='row' style='font-weight:normal'>{html.escape(str(r['Indicator']))}</th>",
+            f"<td class='cdof-wide'>{period}</td>",
+            f"<td class='cdof-value'>{html.escape(str(r['Value']))}"
+            + (f"<span class='cdof-sub cdof-narrow'>{period}</span>" if period else "") + "</td>",
+            f"<td>{verdict_pill(str(r.get(compare_col) or 'Not compared'))}</td>",
+            f"<td class='cdof-wide'>{html.escape(str(r.get('Recent trend') or ''))}</td>",
+        ]
+        if has_target:
+            cells.append(f"<td class='cdof-wide'>{target_pill(str(r.get('Target') or ''))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f"<table class='cdof-summary'><caption>{html.escape(caption)}</caption><thead>{head}</thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")

@@ -1,0 +1,257 @@
+"""The map, inequalities, compare-indicators and area-group logic (issue 18), on the bundled boundaries and a real
+built database."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from metrics import area_groups, geo, indicator_pairs, inequalities as ineq, map_view, stats
+from metrics import presentation as pr
+from metrics.areas import ENGLAND_CODE, default_geography
+from metrics.catalogue import default_catalogue
+from metrics.paths import REPO_ROOT
+from metrics.store import Store
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return default_catalogue()
+
+
+@pytest.fixture(scope="module")
+def areas():
+    return default_geography()
+
+
+@pytest.fixture(scope="module")
+def store(built_db):
+    with Store(built_db, read_only=True) as s:
+        yield s
+
+
+# ------------------------------------------------------------------------------------------------ boundaries
+def test_bundled_boundaries_cover_every_area_and_stay_small(areas):
+    utla = {f["id"] for f in geo.boundaries("utla")["features"]}
+    assert utla == {a.code for a in areas.utlas()} and len(utla) == 153
+    assert {f["id"] for f in geo.boundaries("region")["features"]} == {a.code for a in areas.regions()}
+    files = [geo.BOUNDARIES_DIR / geo.AUTHORITIES_FILE, geo.BOUNDARIES_DIR / geo.REGIONS_FILE]
+    assert sum(f.stat().st_size for f in files) < 1_500_000
+    assert "Open Government Licence" in (geo.BOUNDARIES_DIR / "SOURCE.md").read_text()
+
+
+def _edges(code):
+    feature = next(f for f in geo.boundaries("utla")["features"] if f["id"] == code)
+    return {tuple(sorted((tuple(a), tuple(b)))) for ring in geo._rings(feature["geometry"])
+            for a, b in zip(ring[:-1], ring[1:])}
+
+
+def test_footprint_outline_leaves_out_the_members_shared_border():
+    lons, lats = geo.outline(("E06000019", "E10000034"))
+    drawn = set()
+    for i in range(len(lons) - 1):
+        if lons[i] is not None and lons[i + 1] is not None:
+            drawn.add(tuple(sorted(((lons[i], lats[i]), (lons[i + 1], lats[i + 1])))))
+    hereford, worcs = _edges("E06000019"), _edges("E10000034")
+    shared = hereford & worcs
+    assert len(shared) > 20  # they share a border
+    assert drawn == (hereford | worcs) - shared
+
+
+def test_empty_base_map_is_served_locally():
+    topo = json.loads((REPO_ROOT / "static" / "world_110m.json").read_text())
+    assert topo["type"] == "Topology" and topo["arcs"] == []
+    assert map_view.PLOTLY_CONFIG["topojsonURL"] == "app/static/"
+    assert "enableStaticServing = true" in (REPO_ROOT / ".streamlit" / "config.toml").read_text()
+
+
+# ------------------------------------------------------------------------------------------------------- map
+def test_map_frame_has_every_authority_coloured_by_the_stored_comparison(store, cat, areas):
+    ind = cat.get("continuity_of_care")
+    rows = store.values_for_period("continuity_of_care", "2023/24", level="utla")
+    frame = map_view.map_frame(rows.iloc[5:], ind, "utla", areas, "2023/24")  # five authorities without a row
+    assert len(frame) == 153
+    stored = rows.set_index("area_code")["compared_to_england"]
+    have = frame[frame["area_code"].isin(rows["area_code"].iloc[5:])]
+    assert (have["category"].to_numpy() == stored[have["area_code"]].to_numpy()).all()
+    # the five left out and any authority the built database has no 2023/24 value for
+    without = 153 - len(rows) + 5
+    assert (frame.loc[~frame["area_code"].isin(rows["area_code"].iloc[5:]), "category"] == "No value").sum() == without
+    assert without >= 5
+    assert set(frame["category"]) <= set(map_view.COMPARISON_WORDS)
+
+
+def test_map_uses_quintiles_without_a_judgement(store, cat, areas):
+    ind = cat.get("numbers_in_treatment")  # a count: not compared with England's count
+    period = store.periods_for_metric(ind.key)["period"].iloc[0]
+    rows = store.values_for_period(ind.key, period, level="utla")
+    frame = map_view.map_frame(rows, ind, "utla", areas, period)
+    assert map_view.map_mode(ind) == map_view.QUINTILE_MODE
+    # the demonstration data leave Worcestershire without this period: it is "No value", the rest in fifths
+    counts = frame["category"].value_counts()
+    assert counts.get("No value", 0) == 153 - len(rows)
+    fifths = counts.drop("No value", errors="ignore")
+    assert set(fifths.index) == set(map_view.QUINTILE_WORDS_NO_POLARITY[:5])
+    assert fifths.min() >= len(rows) // 5 and fifths.max() <= -(-len(rows) // 5)
+    lowest = frame[frame["category"] == "Lowest"]["value"].max()
+    assert lowest < frame[frame["category"] == "Low"]["value"].min()
+
+
+def test_map_figure_draws_offline_with_words_in_the_legend(store, cat, areas):
+    ind = cat.get("continuity_of_care")
+    frame = map_view.map_frame(store.values_for_period(ind.key, "2023/24", level="utla"), ind, "utla", areas,
+                               "2023/24")
+    fp = areas.get("CDP0001")
+    fig = map_view.map_figure(frame, ind, "utla", "t", [(fp.name, "words", fp.members, fp.code)],
+                              [("E10000034", "Worcestershire")]).to_plotly_json()
+    choropleths = [t for t in fig["data"] if t["type"] == "choropleth"]
+    assert sum(len(t["locations"]) for t in choropleths) == 153
+    for t in choropleths:
+        word = t["name"].rsplit(" (", 1)[0]
+        assert t["name"].endswith(f"({len(t['locations'])})")
+        assert t["colorscale"][0][1] == map_view.MAP_COLOURS[word]
+    assert fig["layout"]["geo"]["visible"] is False and fig["layout"]["geo"]["fitbounds"] == "locations"
+    assert not any(t["type"].endswith(("mapbox", "map")) for t in fig["data"])
+    names = [t["name"] for t in fig["data"]]
+    assert "Joint CDP: Herefordshire and Worcestershire CDP" in names and "Compare focus areas" in names
+    words = map_view.summary_words(frame, ind, "utla", "2023/24")
+    assert words.startswith("Map of England's 153 upper-tier local authorities")
+
+
+def test_comparison_labels_meet_wcag_contrast():
+    def luminance(colour):
+        rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    def ratio(a, b):
+        hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    for word, colour in pr.COMPARISON_COLOURS.items():
+        assert ratio(colour, pr.COMPARISON_TEXT[word]) >= 4.5, word
+    assert ratio(pr.GOAL_COLOURS["Red"], "#FFFFFF") >= 4.5
+
+
+# ------------------------------------------------------------------------------------------------ inequalities
+@pytest.mark.parametrize("label, dimension", [
+    ("Male", ineq.SEX), ("Female", ineq.SEX), ("Total", None), ("Persons", None),
+    ("Age 18-24", ineq.AGE), ("65+ yrs", ineq.AGE), ("Age 50+", ineq.AGE),
+    ("Most deprived quintile", ineq.DEPRIVATION), ("Deprivation: Most deprived decile (IMD2019)", ineq.DEPRIVATION),
+    ("IMD quintile 3", ineq.DEPRIVATION), ("Ethnic groups: White", ineq.OTHER),
+])
+def test_breakdown_dimensions(label, dimension):
+    assert ineq.dimension_of(label) == dimension
+
+
+def test_breakdown_order_within_dimensions():
+    fingertips = ["Deprivation: Least deprived decile (IMD2019)", "Deprivation: Second most deprived decile (IMD2019)",
+                  "Deprivation: Most deprived decile (IMD2019)", "Deprivation: Second least deprived decile (IMD2019)"]
+    grouped = ineq.breakdowns_by_dimension(["Female", "Age 50+", "Total", "Male", "Age 18-29", *fingertips])
+    assert list(grouped) == [ineq.SEX, ineq.AGE, ineq.DEPRIVATION]
+    assert grouped[ineq.SEX] == ["Male", "Female"]
+    assert grouped[ineq.AGE] == ["Age 18-29", "Age 50+"]
+    assert [ineq._plain(x) for x in grouped[ineq.DEPRIVATION]] == [
+        "Most deprived decile (IMD2019)", "Second most deprived decile (IMD2019)",
+        "Second least deprived decile (IMD2019)", "Least deprived decile (IMD2019)"]
+
+
+def test_groups_compared_with_the_area_overall_and_england_same_group(cat):
+    ind = cat.get("continuity_of_care")  # higher is better
+    base = dict(metric_key=ind.key, period="2023/24", value_note=None, count=np.nan, source="s", is_demo=False)
+    rows = pd.DataFrame([
+        dict(base, area_code="A", breakdown="Total", value=40.0, lower95=38.0, upper95=42.0,
+             compared_to_england="Worse"),
+        dict(base, area_code="A", breakdown="Male", value=50.0, lower95=45.0, upper95=55.0,
+             compared_to_england="Similar"),
+        dict(base, area_code="A", breakdown="Female", value=41.0, lower95=35.0, upper95=47.0,
+             compared_to_england="Worse"),
+        dict(base, area_code=ENGLAND_CODE, breakdown="Male", value=52.0, lower95=51.0, upper95=53.0,
+             compared_to_england="Not compared"),
+    ])
+    groups = ineq.group_frame(rows, ind, "A", "2023/24", ["Male", "Female"]).set_index("Group")
+    assert groups.loc["Male", "vs_overall"] == "Better"  # 40 below the interval 45-55
+    assert groups.loc["Female", "vs_overall"] == "Similar"  # 40 inside 35-47
+    assert groups.loc["Male", "england_group"] == 52.0 and np.isnan(groups.loc["Female", "england_group"])
+    assert groups.loc["Male", "vs_england"] == "Similar"
+    table = ineq.group_table(groups.reset_index(), ind, "Area A")
+    assert table["Compared with Area A overall"].tolist() == ["Better", "Similar"]
+    assert table["95% CI"].tolist() == ["45.0% to 55.0%", "35.0% to 47.0%"]
+
+
+# ---------------------------------------------------------------------------------------- compare indicators
+def test_correlation_matches_scipy_and_needs_five_points():
+    rng = np.random.default_rng(7)
+    x = rng.normal(50, 10, 40)
+    y = 0.5 * x + rng.normal(0, 5, 40)
+    rows = lambda v: pd.DataFrame({  # noqa: E731
+        "area_code": [f"E{i:08d}" for i in range(40)], "area_name": [f"Area {i}" for i in range(40)], "value": v,
+        "lower95": v - 1, "upper95": v + 1, "value_note": None, "is_demo": False, "source": "s"})
+    pairs = indicator_pairs.pair_frame(rows(x), rows(y))
+    result = indicator_pairs.correlation(pairs)
+    assert result.n == 40
+    assert result.pearson == pytest.approx(np.corrcoef(x, y)[0, 1])
+    assert result.spearman == pytest.approx(sps.spearmanr(x, y).statistic)
+    assert "Across 40 authorities with both values (2023/24)" in result.words("2023/24", "2023/24")
+    few = indicator_pairs.correlation(pairs.head(4))
+    assert few.n == 4 and "Too few" in few.words("a", "b")
+
+
+# ---------------------------------------------------------------------------------------------- area groups
+def test_a_group_of_the_footprints_members_is_derived_exactly_as_the_footprint(store, cat, areas):
+    members = list(areas.get("CDP0001").members)
+    group = area_groups.derive_group(store.observations_for_areas(members + [ENGLAND_CODE]), cat, areas, members,
+                                     "Our group")
+    stored = pd.concat([store.series(i.key, ["CDP0001"]) for i in cat.ordered()], ignore_index=True)
+    cols = ["value", "lower95", "upper95", "count", "denominator", "compared_to_england", "recent_trend",
+            "aggregation_note"]
+    key = ["metric_key", "period"]
+    ours = group[group["breakdown"] == "Total"].astype({"metric_key": str, "period": str}).sort_values(key)
+    theirs = stored.astype({"metric_key": str, "period": str}).sort_values(key)
+    assert len(ours) == len(theirs) > 100
+    pd.testing.assert_frame_equal(ours[key + cols].reset_index(drop=True).astype(object),
+                                  theirs[key + cols].reset_index(drop=True).astype(object), check_dtype=False)
+    assert set(group["area_name"]) == {"Our group"}
+
+
+def test_group_errors_and_members(areas):
+    with pytest.raises(area_groups.GroupError, match="at least 2"):
+        area_groups.group_geography(areas, ["E10000034"], "x")
+    with pytest.raises(area_groups.GroupError, match="E12000002"):
+        area_groups.group_geography(areas, ["E10000034", "E12000002"], "x")
+    south_east = area_groups.members_of(areas, "E12000008")
+    assert len(south_east) == 19 and "E10000025" in south_east
+    assert area_groups.members_of(areas, "CDP0001") == ["E06000019", "E10000034"]
+
+
+def test_group_in_period_names_the_group():
+    rows = pd.DataFrame({"metric_key": ["m", "m"], "period": ["p", "q"], "breakdown": ["Total", "Total"],
+                         "area_name": ["G", "G"], "value": [1.0, 2.0]})
+    one = area_groups.group_in_period(rows, "m", "q")
+    assert one["area_name"].tolist() == ["G (your group)"] and one["value"].tolist() == [2.0]
+    assert area_groups.group_in_period(rows, "m", "z") is None and area_groups.group_in_period(None, "m", "p") is None
+    assert stats.NOT_COMPARED == "Not compared"
+
+
+# ------------------------------------------------------------------------------------------- scorecard summary
+def test_scorecard_summary_fits_and_escapes():
+    from metrics import scorecard_view
+
+    rows = pd.DataFrame([
+        {"Indicator": "OCU <prevalence>", "Period": "2023/24", "Value": "5.4 per 1,000",
+         "Compared with England": "Worse", "Recent trend": "↑ worse",
+         "Target": "Misses target (National target 75% by end of 2023)"},
+        {"Indicator": "Drug use", "Period": "2022", "Value": "Not published locally",
+         "Compared with England": "Not compared", "Recent trend": "", "Target": ""},
+    ])
+    out = scorecard_view.summary_html(rows, "Compared with England", "Reduce drug use: A & B")
+    assert "OCU &lt;prevalence&gt;" in out and "<prevalence>" not in out and "A &amp; B" in out
+    assert "▼ Worse" in out and "○ Not compared" in out  # the symbols the How-to-read text promises
+    assert f"background:{pr.COMPARISON_COLOURS['Worse']};color:#FFFFFF" in out
+    assert "Misses target</span><span class=\"cdof-sub\">National target 75% by end of 2023" in out
+    # On a phone only indicator, value (its period beneath) and verdict: the rest is marked to hide.
+    assert out.count("class='cdof-wide'") == 3 + 3 * 2
+    assert "@media (max-width: 700px)" in scorecard_view.STYLE
