@@ -13,8 +13,9 @@ Its start-up hook does, once per server, what the first visitor's page would oth
 
 None of this may stop the server: a broken catalogue is reported by dashboard.py on the page, as before.
 """
-from contextlib import asynccontextmanager
+
 import logging
+from contextlib import asynccontextmanager
 
 import streamlit as st
 
@@ -25,7 +26,7 @@ async def _start_up(app):
         from streamlit.runtime.pages_manager import PagesManager
 
         PagesManager.uses_pages_directory = False
-        import pages.common  # noqa: F401  (pandas, DuckDB, Plotly, the store and through it SciPy, presentation)
+        import pages.common
         from metrics.areas import ENGLAND_CODE, default_geography
         from metrics.catalogue import default_catalogue
 

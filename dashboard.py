@@ -4,6 +4,7 @@ Served by app.py (`streamlit run app.py`), which loads what every first page nee
 The page list is built per user: the Upload page is added only for uploaders (metrics.access), so an
 anonymous user has no route to it, by menu or by URL. The page checks again itself.
 """
+
 import streamlit as st
 
 from metrics.catalogue import CatalogueError, default_catalogue
@@ -27,18 +28,26 @@ ensure_database()
 browse = [
     # The home page is served at "/". Streamlit gives a default page no path of its own, so a hidden twin at
     # /scorecard keeps shared links such as /scorecard?area=E10000025 working.
-    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="home",
-            default=True),
-    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="scorecard",
-            visibility="hidden"),
+    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="home", default=True),
+    st.Page(
+        "pages/scorecard.py",
+        title="Area scorecard",
+        icon=":material/dashboard:",
+        url_path="scorecard",
+        visibility="hidden",
+    ),
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/compare.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
     st.Page("pages/profile.py", title="Area profile", icon=":material/linear_scale:", url_path="profile"),
     # issue 18: the map and the views Fingertips users expect
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page("pages/inequalities.py", title="Inequalities", icon=":material/groups:", url_path="inequalities"),
-    st.Page("pages/compare_indicators.py", title="Compare indicators", icon=":material/scatter_plot:",
-            url_path="compare-indicators"),
+    st.Page(
+        "pages/compare_indicators.py",
+        title="Compare indicators",
+        icon=":material/scatter_plot:",
+        url_path="compare-indicators",
+    ),
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
     st.Page("pages/report.py", title="Board report", icon=":material/description:", url_path="report"),
 ]

@@ -3,6 +3,7 @@
 Writes bench/results.json and prints a table. Not part of `make test`: it takes minutes and needs a quiet
 machine to mean much; every figure sits beside a baseline measured in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,9 @@ def main(argv=None) -> int:
         for kind in args.dataset.split(","):
             started = time.perf_counter()
             db, facts = datasets.build(kind, tmp, log=lambda m: print(m, file=sys.stderr))
-            print(f"{kind}: {facts.get('rows'):,} values built in {time.perf_counter() - started:.1f} s",
-                  file=sys.stderr)
+            print(
+                f"{kind}: {facts.get('rows'):,} values built in {time.perf_counter() - started:.1f} s", file=sys.stderr
+            )
             if "build" in only:
                 from bench import build
 
@@ -61,7 +63,7 @@ def main(argv=None) -> int:
                 from bench import report
 
                 results += report.measure(db, kind, repeats=1 if args.quick else 3)
-            if "memory" in only and kind == "national" or ("memory" in only and args.dataset == kind == "default"):
+            if ("memory" in only and kind == "national") or ("memory" in only and args.dataset == kind == "default"):
                 from bench import pages
 
                 results += pages.measure_memory(db, kind)

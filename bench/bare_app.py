@@ -1,4 +1,5 @@
 """The baseline page: a bare Streamlit app with one Plotly chart, served the same way as the dashboard."""
+
 import plotly.graph_objects as go
 import streamlit as st
 

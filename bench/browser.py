@@ -2,6 +2,7 @@
 
 The Streamlit server and the Chromium context are tests.support.browser's, shared with the browser tests.
 """
+
 from __future__ import annotations
 
 import time
@@ -43,8 +44,11 @@ def wait_until_drawn(page, timeout_ms: int = 60_000, settle_ms: int = 500) -> fl
         reached = time.perf_counter()
         page.evaluate(_COUNT_RUNS)
         page.wait_for_timeout(settle_ms)
-        settled = page.evaluate("window.__benchRuns") == 0 and page.evaluate(
-            "document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state')") == "notRunning"
+        settled = (
+            page.evaluate("window.__benchRuns") == 0
+            and page.evaluate("document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state')")
+            == "notRunning"
+        )
         if settled and page.evaluate(_DRAWN):
             return reached
         if time.monotonic() > deadline:

@@ -1,4 +1,5 @@
 """Build time of the default database, against DuckDB alone loading the same values from a CSV."""
+
 from __future__ import annotations
 
 import tempfile
@@ -25,8 +26,16 @@ def measure(dataset: str = "default") -> list[Result]:
         con.execute(f"CREATE TABLE v AS SELECT * FROM read_csv('{tmp / 'values.csv'}')")
         con.close()
         raw = time.perf_counter() - started
-    return [Result("build default database (generate, derive, write)", built, raw, "s", dataset,
-                   note="baseline: DuckDB read_csv into a table of the same values")]
+    return [
+        Result(
+            "build default database (generate, derive, write)",
+            built,
+            raw,
+            "s",
+            dataset,
+            note="baseline: DuckDB read_csv into a table of the same values",
+        )
+    ]
 
 
 def measure_derive(db: Path, dataset: str) -> list[Result]:
@@ -48,6 +57,14 @@ def measure_derive(db: Path, dataset: str) -> list[Result]:
     obs.sort_values(["metric_key", "area_code", "breakdown", "period_sortable"])
     sort = time.perf_counter() - started
     per = 100_000 / len(obs)
-    return [Result(f"derive limits, comparisons, trends per 100,000 rows ({len(obs):,} rows)", derived * per,
-                   sort * per, "s", dataset, target_value=1.0,
-                   note="baseline: pandas sorting the same rows by series and period")]
+    return [
+        Result(
+            f"derive limits, comparisons, trends per 100,000 rows ({len(obs):,} rows)",
+            derived * per,
+            sort * per,
+            "s",
+            dataset,
+            target_value=1.0,
+            note="baseline: pandas sorting the same rows by series and period",
+        )
+    ]

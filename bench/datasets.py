@@ -1,4 +1,5 @@
 """The datasets the benchmarks run on: the bundled default, and a deterministic national-scale one."""
+
 from __future__ import annotations
 
 import time
@@ -11,10 +12,20 @@ from metrics.catalogue import default_catalogue
 
 # 15 years of annual periods, 5 years of quarters, sex / age / deprivation breakdowns: > 1 million values.
 NATIONAL_SCALE = demo.Scale(
-    first_year=2009, last_year=2023, quarterly_years=5,
-    breakdowns=(("Male", 0.49), ("Female", 0.51), ("Age 18-24", 0.12), ("Age 25-34", 0.22), ("Age 35-49", 0.33),
-                ("Age 50-64", 0.23), ("Age 65+", 0.10), ("Most deprived quintile", 0.26),
-                ("Least deprived quintile", 0.15)),
+    first_year=2009,
+    last_year=2023,
+    quarterly_years=5,
+    breakdowns=(
+        ("Male", 0.49),
+        ("Female", 0.51),
+        ("Age 18-24", 0.12),
+        ("Age 25-34", 0.22),
+        ("Age 35-49", 0.33),
+        ("Age 50-64", 0.23),
+        ("Age 65+", 0.10),
+        ("Most deprived quintile", 0.26),
+        ("Least deprived quintile", 0.15),
+    ),
 )
 
 

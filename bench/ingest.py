@@ -1,5 +1,6 @@
 """Upload throughput: validation and commit of a template CSV, against DuckDB's own read_csv and INSERT of the
 same file (same run, same machine); and the peak memory of a million-row ingest in its own process."""
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,9 @@ def template_file(path: Path, rows: int) -> Path:
     """A valid template CSV of `rows` rows: national-scale values for locally published metrics, re-sourced."""
     cat = default_catalogue()
     local = [i for i in cat.indicators if i.published_locally and i.tier != "local"]
-    frame = demo.generate(cat.model_copy(update={"indicators": tuple(local)}), default_geography(),
-                          scale=NATIONAL_SCALE)
+    frame = demo.generate(
+        cat.model_copy(update={"indicators": tuple(local)}), default_geography(), scale=NATIONAL_SCALE
+    )
     while len(frame) < rows:  # a million rows: more breakdowns of the same values
         extra = frame.copy()
         extra["breakdown"] = extra["breakdown"] + f" (copy {len(frame) // len(extra)})"
@@ -96,18 +98,27 @@ def measure(db: Path, dataset: str, rows: int = 100_000, repeats: int = 9) -> li
                 f.unlink()
     raw_s, validated_s, total_s = median(raw), median(validated), median(total)
     runs = ", ".join(f"{t / r:.1f}" for t, r in zip(total, raw))
-    return [Result(f"ingest {rows:,} template rows: validate + commit", total_s, raw_s, "s", dataset,
-                   target_ratio=3.0,
-                   note=f"medians of {repeats} runs (ratios {runs}); validate {validated_s:.2f} s, commit+derive "
-                        f"{total_s - validated_s:.2f} s; {rows / total_s:,.0f} rows/s; baseline DuckDB read_csv + "
-                        "INSERT"),
-            Result(f"ingest {rows:,} template rows: validate only", validated_s, raw_s, "s", dataset)]
+    return [
+        Result(
+            f"ingest {rows:,} template rows: validate + commit",
+            total_s,
+            raw_s,
+            "s",
+            dataset,
+            target_ratio=3.0,
+            note=f"medians of {repeats} runs (ratios {runs}); validate {validated_s:.2f} s, commit+derive "
+            f"{total_s - validated_s:.2f} s; {rows / total_s:,.0f} rows/s; baseline DuckDB read_csv + "
+            "INSERT",
+        ),
+        Result(f"ingest {rows:,} template rows: validate only", validated_s, raw_s, "s", dataset),
+    ]
 
 
 # The child's own peak RSS. Not getrusage's ru_maxrss: on Linux that survives fork and exec, so a child of a
 # large parent (the benchmark holds the national dataset) would report the parent's size.
-_PEAK = ("def _peak_kb():\n"
-         "    return int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n")
+_PEAK = (
+    "def _peak_kb():\n    return int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
+)
 
 
 def measure_million_memory(db: Path, dataset: str) -> list[Result]:
@@ -119,22 +130,46 @@ def measure_million_memory(db: Path, dataset: str) -> list[Result]:
         shutil.copy(db, tmp / "work.duckdb")
         started = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-c", _PEAK + "import sys; from metrics.cli import main;"
-             f"rc = main(['ingest', '{csv}', '--db', '{tmp / 'work.duckdb'}', '--no-size-limit']);"
-             "print('PEAK_KB', _peak_kb(), file=sys.stderr); sys.exit(rc)"],
-            cwd=ROOT, capture_output=True, text=True)
+            [
+                sys.executable,
+                "-c",
+                _PEAK + "import sys; from metrics.cli import main;"
+                f"rc = main(['ingest', '{csv}', '--db', '{tmp / 'work.duckdb'}', '--no-size-limit']);"
+                "print('PEAK_KB', _peak_kb(), file=sys.stderr); sys.exit(rc)",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         elapsed = time.perf_counter() - started
         if proc.returncode != 0:
-            raise RuntimeError(f"million-row ingest failed ({proc.returncode}): "
-                               f"{proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+            raise RuntimeError(
+                f"million-row ingest failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}"
+            )
         peak_kb = int(proc.stderr.split("PEAK_KB")[-1].split()[0])
         baseline = subprocess.run(
-            [sys.executable, "-c", _PEAK + "import duckdb, pandas, metrics.ingest.pipeline;"
-             f"duckdb.sql(\"SELECT * FROM read_csv('{csv}')\").df();"
-             "print(_peak_kb())"],
-            cwd=ROOT, capture_output=True, text=True, check=True)
+            [
+                sys.executable,
+                "-c",
+                _PEAK + "import duckdb, pandas, metrics.ingest.pipeline;"
+                f"duckdb.sql(\"SELECT * FROM read_csv('{csv}')\").df();"
+                "print(_peak_kb())",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     peak_mb = peak_kb / 1024  # VmHWM is in kB
     base_mb = int(baseline.stdout.strip()) / 1024
-    return [Result("ingest 1,000,000 template rows: peak memory", peak_mb, base_mb, "MB", dataset,
-                   target_value=1024.0,
-                   note=f"took {elapsed:.1f} s; baseline: a process reading the same CSV into pandas with DuckDB")]
+    return [
+        Result(
+            "ingest 1,000,000 template rows: peak memory",
+            peak_mb,
+            base_mb,
+            "MB",
+            dataset,
+            target_value=1024.0,
+            note=f"took {elapsed:.1f} s; baseline: a process reading the same CSV into pandas with DuckDB",
+        )
+    ]

@@ -1,5 +1,6 @@
 """Time from navigation to all charts drawn in headless Chromium, per page, cold and warm, against a bare
 Streamlit page with one Plotly chart served the same way; and the server's memory with 1 and 10 sessions."""
+
 from __future__ import annotations
 
 import time
@@ -47,16 +48,36 @@ def measure_render(db: Path, dataset: str, repeats: int = 3) -> list[Result]:
         for name, path in PAGES.items():
             bare_cold, cold, bare_warm, warm = [], [], [], []
             for _ in range(repeats):
-                with streamlit_server("bench/bare_app.py") as (bare, _), \
-                        streamlit_server("app.py", env=env) as (base, _):
+                with (
+                    streamlit_server("bench/bare_app.py") as (bare, _),
+                    streamlit_server("app.py", env=env) as (base, _),
+                ):
                     bare_cold.append(_time_navigation(context, bare + "/"))
                     cold.append(_time_navigation(context, base + path))
                     bare_warm.append(_time_navigation(context, bare + "/"))
                     warm.append(_time_navigation(context, base + path))
-            results.append(Result(f"page cold {name}", median(cold), median(bare_cold), "ms", dataset,
-                                  target_ratio=1.5, note=note + _ratios(cold, bare_cold)))
-            results.append(Result(f"page warm {name}", median(warm), median(bare_warm), "ms", dataset,
-                                  target_ratio=1.5, note=note + _ratios(warm, bare_warm)))
+            results.append(
+                Result(
+                    f"page cold {name}",
+                    median(cold),
+                    median(bare_cold),
+                    "ms",
+                    dataset,
+                    target_ratio=1.5,
+                    note=note + _ratios(cold, bare_cold),
+                )
+            )
+            results.append(
+                Result(
+                    f"page warm {name}",
+                    median(warm),
+                    median(bare_warm),
+                    "ms",
+                    dataset,
+                    target_ratio=1.5,
+                    note=note + _ratios(warm, bare_warm),
+                )
+            )
     return results
 
 
@@ -70,8 +91,7 @@ def measure_memory(db: Path, dataset: str) -> list[Result]:
     results = []
     for sessions in (1, 10):
         peaks = {}
-        for label, script, path in (("bare", "bench/bare_app.py", "/"),
-                                    ("dashboard", "app.py", PAGES["scorecard"])):
+        for label, script, path in (("bare", "bench/bare_app.py", "/"), ("dashboard", "app.py", PAGES["scorecard"])):
             with streamlit_server(script, env=env) as (base, proc), chromium() as context:
                 pages = [context.new_page() for _ in range(sessions)]
                 for p in pages:
@@ -85,6 +105,14 @@ def measure_memory(db: Path, dataset: str) -> list[Result]:
                     for p in pages:
                         wait_for_page(p, timeout_ms=180_000)
                 peaks[label] = rss_mb(proc.pid)[1]
-        results.append(Result(f"server peak memory, {sessions} session(s)", peaks["dashboard"], peaks["bare"],
-                              "MB", dataset, target_value=500.0 if sessions == 10 else None))
+        results.append(
+            Result(
+                f"server peak memory, {sessions} session(s)",
+                peaks["dashboard"],
+                peaks["bare"],
+                "MB",
+                dataset,
+                target_value=500.0 if sessions == 10 else None,
+            )
+        )
     return results

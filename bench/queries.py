@@ -3,6 +3,7 @@
 The store's methods are called as the pages call them. A recording subclass captures each method's SQL
 and parameters; the baseline runs exactly that SQL on a plain DuckDB cursor with fetchall().
 """
+
 from __future__ import annotations
 
 import time
@@ -35,13 +36,11 @@ def page_queries(store: Store) -> dict[str, callable]:
         "scorecard: latest_for_area": lambda: store.latest_for_area("E06000060"),
         "scorecard: sparklines": lambda: store.sparklines("E06000060"),
         "scorecard: tartan rug latest_for_areas": lambda: store.latest_for_areas(focus),
-        "trends: series (area, region, England)": lambda: store.series(metric, ["E06000060", "E12000008",
-                                                                              "E92000001"]),
+        "trends: series (area, region, England)": lambda: store.series(metric, ["E06000060", "E12000008", "E92000001"]),
         "trends/compare: periods_for_metric": lambda: store.periods_for_metric(metric),
         "trends: breakdowns_for_metric": lambda: store.breakdowns_for_metric(metric),
         "compare: values_for_period (3 areas)": lambda: store.values_for_period(metric, latest, area_codes=focus),
-        "compare: values_for_period (all authorities)": lambda: store.values_for_period(metric, latest,
-                                                                                         level="utla"),
+        "compare: values_for_period (all authorities)": lambda: store.values_for_period(metric, latest, level="utla"),
         "compare: series (3 areas)": lambda: store.series(metric, focus),
         "profile: latest_level_values": lambda: store.latest_level_values("utla"),
         "all pages: demo_share": lambda: store.demo_share(),
@@ -66,9 +65,15 @@ def measure(db: Path, dataset: str, runs: int = 50) -> list[Result]:
                 baseline.append((time.perf_counter() - t) * 1000)
                 cur.close()
             for p, label in ((0.5, "p50"), (0.95, "p95")):
-                results.append(Result(
-                    figure=f"query {label} {name}", value=percentile(timings, p),
-                    baseline=percentile(baseline, p), unit="ms", dataset=dataset,
-                    target_ratio=2.0 if label == "p95" else None, target_value=50.0 if label == "p95" else None,
-                ))
+                results.append(
+                    Result(
+                        figure=f"query {label} {name}",
+                        value=percentile(timings, p),
+                        baseline=percentile(baseline, p),
+                        unit="ms",
+                        dataset=dataset,
+                        target_ratio=2.0 if label == "p95" else None,
+                        target_value=50.0 if label == "p95" else None,
+                    )
+                )
     return results

@@ -2,6 +2,7 @@
 charts alone (the same figures drawn to PNG by Kaleido in Chromium, a browser started for them as the report
 starts one). The charts are most of a report's time; the ratio shows what the rest (reads, what changed, the two
 renderers) adds."""
+
 from __future__ import annotations
 
 import time
@@ -30,7 +31,14 @@ def measure(db: Path, dataset: str, repeats: int = 1) -> list[Result]:
             started = time.perf_counter()
             charts.draw(model)
             charts_alone.append(time.perf_counter() - started)
-    return [Result(f"board report docx+pdf, one area ({len(model.charts)} charts)", median(reports),
-                   median(charts_alone), "s", dataset,
-                   note=f"baseline: drawing the same {len(model.charts)} charts alone (Kaleido + Chromium); "
-                        f"medians of {repeats}")]
+    return [
+        Result(
+            f"board report docx+pdf, one area ({len(model.charts)} charts)",
+            median(reports),
+            median(charts_alone),
+            "s",
+            dataset,
+            note=f"baseline: drawing the same {len(model.charts)} charts alone (Kaleido + Chromium); "
+            f"medians of {repeats}",
+        )
+    ]

@@ -1,4 +1,5 @@
 """Recording results: figure, value, baseline, ratio, unit, dataset, machine; a printed table; JSON."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,12 @@ def machine() -> dict:
             mem = int(fh.readline().split()[1]) // 1024
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_mb": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -10,6 +10,7 @@ Rules:
   weak: the example's placeholder, fewer than 32 random bytes' worth of characters, or visibly repetitive. Streamlit
   signs the identity cookie with it, so anyone who can guess it can forge a signed-in uploader.
 """
+
 from __future__ import annotations
 
 import math
@@ -49,27 +50,35 @@ def cookie_secret_problem(secrets: Mapping[str, Any] | None) -> str | None:
     auth = _auth_section(secrets)
     if auth is None:
         return None
-    fix = (f"Put a new random one in .streamlit/secrets.toml (generate it with `{GENERATE_SECRET}`) and restart "
-           "the dashboard.")
+    fix = (
+        f"Put a new random one in .streamlit/secrets.toml (generate it with `{GENERATE_SECRET}`) and restart "
+        "the dashboard."
+    )
     secret = auth.get("cookie_secret") if isinstance(auth, Mapping) else None
     if not isinstance(secret, str) or not secret.strip():
         return f"Sign-in is switched off: [auth] in .streamlit/secrets.toml has no cookie_secret. {fix}"
     secret = secret.strip()
     if secret in EXAMPLE_COOKIE_SECRETS:
-        return ("Sign-in is switched off: the cookie_secret in .streamlit/secrets.toml is the example's placeholder, "
-                f"so anyone could forge a signed-in uploader. {fix}")
+        return (
+            "Sign-in is switched off: the cookie_secret in .streamlit/secrets.toml is the example's placeholder, "
+            f"so anyone could forge a signed-in uploader. {fix}"
+        )
     is_hex = set(secret) <= _HEX
     needed = MIN_SECRET_BITS // 4 if is_hex else math.ceil(MIN_SECRET_BITS / 6)
     if len(secret) < needed:
         kind = "hexadecimal characters" if is_hex else "characters"
-        return (f"Sign-in is switched off: the cookie_secret in .streamlit/secrets.toml has {len(secret)} "
-                f"{kind}; at least {needed} are needed (32 random bytes). {fix}")
+        return (
+            f"Sign-in is switched off: the cookie_secret in .streamlit/secrets.toml has {len(secret)} "
+            f"{kind}; at least {needed} are needed (32 random bytes). {fix}"
+        )
     counts = Counter(secret)
     per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
-    trigrams = [secret[i:i + 3] for i in range(len(secret) - 2)]
+    trigrams = [secret[i : i + 3] for i in range(len(secret) - 2)]
     if per_char * len(secret) < MIN_SECRET_BITS / 2 or len(set(trigrams)) < 0.9 * len(trigrams):
-        return ("Sign-in is switched off: the cookie_secret in .streamlit/secrets.toml is not random (it repeats "
-                f"itself or a few characters). {fix}")
+        return (
+            "Sign-in is switched off: the cookie_secret in .streamlit/secrets.toml is not random (it repeats "
+            f"itself or a few characters). {fix}"
+        )
     return None
 
 

@@ -5,9 +5,10 @@ time, over a geography whose one footprint is the group: the aggregation (which 
 denominators, limits by the metric's method, DSRs refused), the comparison with England and the recent trend are
 the footprints' own, and follow any change to them. Pure: observations in, derived rows out.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -33,13 +34,15 @@ def group_geography(geography: Geography, members: Sequence[str], name: str) -> 
         raise GroupError(f"Choose at least {MIN_MEMBERS} authorities to make a group.")
     regions = {geography.areas[m].region_code for m in members}
     areas = {code: a for code, a in geography.areas.items() if a.level != "cdp"}
-    areas[GROUP_CODE] = Area(GROUP_CODE, name, "cdp", regions.pop() if len(regions) == 1 else ENGLAND_CODE,
-                             tuple(sorted(set(members))))
+    areas[GROUP_CODE] = Area(
+        GROUP_CODE, name, "cdp", regions.pop() if len(regions) == 1 else ENGLAND_CODE, tuple(sorted(set(members)))
+    )
     return Geography(areas=areas, legacy_codes=dict(geography.legacy_codes), retired=dict(geography.retired))
 
 
-def derive_group(observations: pd.DataFrame, catalogue: Catalogue, geography: Geography, members: Sequence[str],
-                 name: str) -> pd.DataFrame:
+def derive_group(
+    observations: pd.DataFrame, catalogue: Catalogue, geography: Geography, members: Sequence[str], name: str
+) -> pd.DataFrame:
     """The group's derived rows (every metric, period and breakdown its members have), with area_name.
 
     observations: store.observations_for_areas(members + [England]) (England's rows for the comparison)."""
@@ -68,14 +71,18 @@ def members_of(geography: Geography, code: str) -> list[str]:
     return [code]
 
 
-def group_in_period(group_rows: pd.DataFrame | None, metric_key: str, period: str,
-                    breakdown: str = "Total") -> pd.DataFrame | None:
+def group_in_period(
+    group_rows: pd.DataFrame | None, metric_key: str, period: str, breakdown: str = "Total"
+) -> pd.DataFrame | None:
     """The group's row for one metric and period (as the pages' other rows look, named "<name> (your group)"), or
     None when there is none."""
     if group_rows is None or group_rows.empty:
         return None
-    row = group_rows[(group_rows["metric_key"] == metric_key) & (group_rows["period"] == period)
-                     & (group_rows["breakdown"] == breakdown)]
+    row = group_rows[
+        (group_rows["metric_key"] == metric_key)
+        & (group_rows["period"] == period)
+        & (group_rows["breakdown"] == breakdown)
+    ]
     if row.empty:
         return None
     return row.assign(area_name=row["area_name"] + " (your group)").reset_index(drop=True)

@@ -3,6 +3,7 @@
 Loaded from config/areas/*.csv and config/footprints.yaml. Fingertips still publishes a few authorities
 under retired codes (Barnsley, Sheffield): `resolve_code` maps them to the current ones.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,7 +18,6 @@ from metrics.paths import CONFIG_DIR
 
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
-
 
 
 @dataclass(frozen=True)

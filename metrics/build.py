@@ -4,6 +4,7 @@ the metrics and areas that have no real figure (a series is real or demonstratio
 The build writes to a temporary file next to the target and renames it into place when complete, so an
 interrupted build never leaves a half-built database where the app would open it.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,12 +32,16 @@ OGL = "Contains public sector information licensed under the Open Government Lic
 
 # The ONS table is written in Fingertips' download layout, so the Fingertips reader loads it; its rows then carry
 # ONS's citation (the reader would name the file, which is not a source a board can check).
-_ONS_DEATHS_RELEASE = ("ONS, Drug misuse deaths by local authority, in Deaths related to drug poisoning in England "
-                       "and Wales: 2021 registrations (3 August 2022), Table {table}; age-standardised rate per "
-                       "100,000, same definition as OHID Fingertips indicator 92432")
-ONS_DEATHS_CITATIONS = {DEFAULT_BREAKDOWN: _ONS_DEATHS_RELEASE.format(table="6 (persons)"),
-                        "Male": _ONS_DEATHS_RELEASE.format(table="7 (males)"),
-                        "Female": _ONS_DEATHS_RELEASE.format(table="8 (females)")}
+_ONS_DEATHS_RELEASE = (
+    "ONS, Drug misuse deaths by local authority, in Deaths related to drug poisoning in England "
+    "and Wales: 2021 registrations (3 August 2022), Table {table}; age-standardised rate per "
+    "100,000, same definition as OHID Fingertips indicator 92432"
+)
+ONS_DEATHS_CITATIONS = {
+    DEFAULT_BREAKDOWN: _ONS_DEATHS_RELEASE.format(table="6 (persons)"),
+    "Male": _ONS_DEATHS_RELEASE.format(table="7 (males)"),
+    "Female": _ONS_DEATHS_RELEASE.format(table="8 (females)"),
+}
 
 # published_values.csv names its metrics as its publishers did; rows without a Fingertips indicator ID are
 # matched to the catalogue by that name. A name listed with None has no catalogue metric (skipped, and said so).
@@ -63,18 +68,29 @@ class RealFile:
 
 def real_files() -> list[RealFile]:
     return [
-        RealFile(ONS_DEATHS, "fingertips", "ONS drug misuse deaths by local authority, 2001-03 to 2019-21",
-                 ONS_DEATHS_CITATIONS),
+        RealFile(
+            ONS_DEATHS,
+            "fingertips",
+            "ONS drug misuse deaths by local authority, 2001-03 to 2019-21",
+            ONS_DEATHS_CITATIONS,
+        ),
         RealFile(CSEW_DRUG_USE, "template", "ONS Crime Survey for England and Wales, drug use in the last year"),
     ]
 
 
 def areas_frame(geography: Geography) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"area_code": a.code, "area_name": a.name, "level": a.level, "region_code": a.region_code,
-         "members": ",".join(a.members) or None}
-        for a in geography.areas.values()
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "area_code": a.code,
+                "area_name": a.name,
+                "level": a.level,
+                "region_code": a.region_code,
+                "members": ",".join(a.members) or None,
+            }
+            for a in geography.areas.values()
+        ]
+    )
 
 
 def published_template(path: Path, catalogue: Catalogue) -> tuple[pd.DataFrame, list[str]]:
@@ -90,19 +106,34 @@ def published_template(path: Path, catalogue: Catalogue) -> tuple[pd.DataFrame, 
         elif r["metric"] in PUBLISHED_METRIC_NAMES:
             key = PUBLISHED_METRIC_NAMES[r["metric"]]
         else:
-            raise BuildFailed(f"{where}: metric {r['metric']!r} has no Fingertips ID and is not in "
-                              "metrics/build.py PUBLISHED_METRIC_NAMES; add it there (None if the catalogue has "
-                              "no such metric)")
+            raise BuildFailed(
+                f"{where}: metric {r['metric']!r} has no Fingertips ID and is not in "
+                "metrics/build.py PUBLISHED_METRIC_NAMES; add it there (None if the catalogue has "
+                "no such metric)"
+            )
         if key is None:
             skipped.append(f"{where}: {r['metric']!r} matches no catalogue metric")
             continue
         if not r["period"]:
             skipped.append(f"{where}: {r['metric']!r} for {r['area_name']} has no period ({r['note']})")
             continue
-        rows.append({"metric_key": key, "area_code": r["area_code"], "period": r["period"],
-                     "breakdown": DEFAULT_BREAKDOWN, "value": r["value"], "lower95": r["lower_ci_95"],
-                     "upper95": r["upper_ci_95"], "lower998": "", "upper998": "", "count": r["count"],
-                     "denominator": r["denominator"], "value_note": r["note"], "source": r["source"]})
+        rows.append(
+            {
+                "metric_key": key,
+                "area_code": r["area_code"],
+                "period": r["period"],
+                "breakdown": DEFAULT_BREAKDOWN,
+                "value": r["value"],
+                "lower95": r["lower_ci_95"],
+                "upper95": r["upper_ci_95"],
+                "lower998": "",
+                "upper998": "",
+                "count": r["count"],
+                "denominator": r["denominator"],
+                "value_note": r["note"],
+                "source": r["source"],
+            }
+        )
     return pd.DataFrame(rows, columns=TEMPLATE_COLUMNS), skipped
 
 
@@ -128,9 +159,14 @@ def without_demo_where_real(demo_rows: pd.DataFrame, real_rows: list[pd.DataFram
     return demo_rows.loc[~cells.isin(pd.MultiIndex.from_frame(real_keys))].reset_index(drop=True)
 
 
-def build_database(path: Path, catalogue: Catalogue | None = None, geography: Geography | None = None,
-                   observations: pd.DataFrame | None = None, include_published: bool = True,
-                   log=print) -> dict:
+def build_database(
+    path: Path,
+    catalogue: Catalogue | None = None,
+    geography: Geography | None = None,
+    observations: pd.DataFrame | None = None,
+    include_published: bool = True,
+    log=print,
+) -> dict:
     """Build a complete database at `path` (replacing any file there). Returns timings and counts."""
     catalogue = catalogue or default_catalogue()
     geography = geography or default_geography()
@@ -161,16 +197,29 @@ def build_database(path: Path, catalogue: Catalogue | None = None, geography: Ge
             obs = without_demo_where_real(obs, [p.rows for _, p in real])
         log(f"writing {len(obs):,} demonstration values ...")
         _, summary = write_revision(
-            store, obs, RevisionInfo(author="build", action="build", note="Demonstration dataset (not real data)"),
-            catalogue, geography)
+            store,
+            obs,
+            RevisionInfo(author="build", action="build", note="Demonstration dataset (not real data)"),
+            catalogue,
+            geography,
+        )
         facts["demo_rows"] = summary.new
         for f, prepared in real:
             log(f"writing {len(prepared.rows):,} real values from {prepared.file_name} ...")
             _, rsum = write_revision(
-                store, prepared.rows, RevisionInfo(author="build", action="build", file_name=prepared.file_name,
-                                                   sha256=prepared.sha256, file_format=prepared.file_format,
-                                                   note=f"Real published figures: {f.note}. {OGL}"),
-                catalogue, geography)
+                store,
+                prepared.rows,
+                RevisionInfo(
+                    author="build",
+                    action="build",
+                    file_name=prepared.file_name,
+                    sha256=prepared.sha256,
+                    file_format=prepared.file_format,
+                    note=f"Real published figures: {f.note}. {OGL}",
+                ),
+                catalogue,
+                geography,
+            )
             facts["real_rows"] = facts.get("real_rows", 0) + rsum.new
         facts["rows"] = store.count_observations()
     os.replace(tmp, path)

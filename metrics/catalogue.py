@@ -3,6 +3,7 @@
 A bad entry stops start-up with a `CatalogueError` naming the file, the entry and the field, because a metric
 with a wrong polarity or unit would make every verdict about it wrong.
 """
+
 from __future__ import annotations
 
 import os
@@ -105,7 +106,7 @@ class Indicator(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Indicator":
+    def _consistent(self) -> Indicator:
         expected = EXPECTED_MULTIPLIER[self.unit]
         if self.multiplier != expected:
             raise ValueError(f"multiplier {self.multiplier} does not match unit {self.unit!r} (expected {expected})")
@@ -161,9 +162,7 @@ class Catalogue(BaseModel):
         """Outcome order, then headline, supporting, related, local, then catalogue order."""
         outcome_rank = {o.key: n for n, o in enumerate(self.outcomes)}
         position = {i.key: n for n, i in enumerate(self.indicators)}
-        return sorted(
-            self.indicators, key=lambda i: (outcome_rank[i.outcome], TIER_ORDER[i.tier], position[i.key])
-        )
+        return sorted(self.indicators, key=lambda i: (outcome_rank[i.outcome], TIER_ORDER[i.tier], position[i.key]))
 
 
 # libyaml's safe loader where PyYAML has it: the catalogue loads on every server's first page, and the pure-Python
@@ -203,9 +202,7 @@ def _entry_error(path: Path, entry: dict, position: int, exc: ValidationError) -
     return CatalogueError(f"{path}: {who}: " + "; ".join(problems))
 
 
-def load_catalogue(
-    indicators_path: Path | None = None, local_path: Path | None = None
-) -> Catalogue:
+def load_catalogue(indicators_path: Path | None = None, local_path: Path | None = None) -> Catalogue:
     """Load and validate the national catalogue and the local measures."""
     # $CDOF_CATALOGUE names another catalogue file (a copy under review, or a test's broken one).
     indicators_path = indicators_path or Path(os.environ.get("CDOF_CATALOGUE") or CONFIG_DIR / "indicators.yaml")

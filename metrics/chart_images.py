@@ -8,6 +8,7 @@ Nothing is downloaded: Kaleido is given the browser's path (never `kaleido.get_c
 plotly.js from the installed plotly package (Kaleido's default) and no MathJax (Kaleido's default is a CDN).
 The browser is $CDOF_CHROMIUM, else $BROWSER_PATH (the variable Kaleido itself reads), else /usr/bin/chromium.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,7 @@ from xml.sax.saxutils import escape as xml_escape
 import plotly.graph_objects as go
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-COPYRIGHT = ("Contains public sector information licensed under the Open Government Licence v3.0. "
-             "© Crown copyright.")
+COPYRIGHT = "Contains public sector information licensed under the Open Government Licence v3.0. © Crown copyright."
 FORMATS = ("png", "svg")
 
 
@@ -34,6 +34,7 @@ class ChartImageError(RuntimeError):
 @dataclass(frozen=True)
 class ChartImage:
     """One figure to draw, with the words that go into the picture."""
+
     figure: go.Figure
     title: str
     area: str
@@ -49,15 +50,20 @@ def chromium_path() -> str:
     if not Path(path).is_file() or not os.access(path, os.X_OK):
         raise ChartImageError(
             f"Charts are drawn by Chromium, which was not found at {path}. Install Debian's chromium "
-            "(`make report-deps`, or apt-get install chromium) or set CDOF_CHROMIUM to the browser's path.")
+            "(`make report-deps`, or apt-get install chromium) or set CDOF_CHROMIUM to the browser's path."
+        )
     return path
 
 
 _FONT_FILES = {
-    False: ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"],
-    True: ["/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-           "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"],
+    False: [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    ],
+    True: [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    ],
 }
 _TEXT = "#1F2328"
 _MUTED = "#444444"
@@ -109,8 +115,7 @@ def plain_figure(spec: ChartImage) -> go.Figure:
     the image's."""
     fig = go.Figure(spec.figure)
     height = spec.height or fig.layout.height or 450
-    fig.update_layout(title=dict(text=""), width=spec.width, height=height, paper_bgcolor="#FFFFFF",
-                      **spec.extra)
+    fig.update_layout(title=dict(text=""), width=spec.width, height=height, paper_bgcolor="#FFFFFF", **spec.extra)
     return fig
 
 
@@ -146,16 +151,22 @@ def _compose_svg(chart: bytes, spec: ChartImage) -> bytes:
     chart_h = spec.height or spec.figure.layout.height or 450
     top = _PAD + _block_height(header) + _PAD / 2
     total = top + chart_h + _PAD / 2 + _block_height(footer) + _PAD
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-              f'width="{spec.width}" height="{total:.0f}" viewBox="0 0 {spec.width} {total:.0f}">'),
-             f"<title>{xml_escape(spec.title)}</title>",
-             '<rect width="100%" height="100%" fill="#FFFFFF"/>']
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="{spec.width}" height="{total:.0f}" viewBox="0 0 {spec.width} {total:.0f}">'
+        ),
+        f"<title>{xml_escape(spec.title)}</title>",
+        '<rect width="100%" height="100%" fill="#FFFFFF"/>',
+    ]
 
     def lines(block, y):
         for text, _, size, colour in block:
             weight = ' font-weight="bold"' if size == 16 else ""
-            parts.append(f'<text x="{_PAD}" y="{y + size:.1f}" font-family="DejaVu Sans, Arial, sans-serif" '
-                         f'font-size="{size}" fill="{colour}"{weight}>{xml_escape(text)}</text>')
+            parts.append(
+                f'<text x="{_PAD}" y="{y + size:.1f}" font-family="DejaVu Sans, Arial, sans-serif" '
+                f'font-size="{size}" fill="{colour}"{weight}>{xml_escape(text)}</text>'
+            )
             y += size * _LINE
         return y
 
@@ -182,8 +193,9 @@ async def _render(specs: Sequence[ChartImage], fmt: str, scale: float, progress)
     except ChartImageError:
         raise
     except Exception as exc:  # the browser would not start or a figure failed: say which
-        raise ChartImageError(f"Chromium could not draw the charts ({type(exc).__name__}: {exc}). "
-                              f"Browser: {chromium_path()}.") from exc
+        raise ChartImageError(
+            f"Chromium could not draw the charts ({type(exc).__name__}: {exc}). Browser: {chromium_path()}."
+        ) from exc
     return out
 
 
@@ -198,7 +210,7 @@ def _run(coroutine):
     def target():
         try:
             result["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # noqa: BLE001 (handed back to the caller's thread)
+        except BaseException as exc:
             result["error"] = exc
 
     thread = threading.Thread(target=target, name="chart-images")
@@ -209,8 +221,12 @@ def _run(coroutine):
     return result["value"]
 
 
-def figure_images(specs: Sequence[ChartImage], fmt: str = "png", scale: float = 2.0,
-                  progress: Callable[[int, int], None] | None = None) -> list[bytes]:
+def figure_images(
+    specs: Sequence[ChartImage],
+    fmt: str = "png",
+    scale: float = 2.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[bytes]:
     """The images of several figures, drawn in one browser session (starting Chromium costs more than a
     chart). `progress(done, total)` is called after each."""
     if fmt not in FORMATS:
@@ -220,7 +236,16 @@ def figure_images(specs: Sequence[ChartImage], fmt: str = "png", scale: float = 
     return _run(_render(list(specs), fmt, 1.0 if fmt == "svg" else scale, progress))
 
 
-def figure_image(figure: go.Figure, title: str, area: str, period: str, source: str, fmt: str = "png",
-                 width: int = 900, height: int | None = None, scale: float = 2.0) -> bytes:
+def figure_image(
+    figure: go.Figure,
+    title: str,
+    area: str,
+    period: str,
+    source: str,
+    fmt: str = "png",
+    width: int = 900,
+    height: int | None = None,
+    scale: float = 2.0,
+) -> bytes:
     """One figure as PNG or SVG bytes with its title, area, period, source and copyright drawn in."""
     return figure_images([ChartImage(figure, title, area, period, source, width, height)], fmt, scale)[0]

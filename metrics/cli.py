@@ -13,6 +13,7 @@
 
 The database defaults to data/cdof.duckdb; $CDOF_DB overrides it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,17 +103,19 @@ def _cmd_restore(args) -> int:
     from metrics.store.backup import restore_backup
 
     path = database_path(args.db)
-    chosen = restore_backup(path, Path(args.backup) if args.backup else None,
-                            log=lambda m: print(m, file=sys.stderr))
-    print(f"restored {path} from {chosen}; the file it replaced is kept beside it as {path.name}.damaged-<time>. "
-          "Uploads made after that backup must be loaded again (`python -m metrics history` lists what the "
-          "restored file holds)")
+    chosen = restore_backup(path, Path(args.backup) if args.backup else None, log=lambda m: print(m, file=sys.stderr))
+    print(
+        f"restored {path} from {chosen}; the file it replaced is kept beside it as {path.name}.damaged-<time>. "
+        "Uploads made after that backup must be loaded again (`python -m metrics history` lists what the "
+        "restored file holds)"
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m metrics", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build-default", help="build the default database if absent")
@@ -122,11 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="every stored value as CSV on stdout")
     p.add_argument("--db", help="database file")
-    p.add_argument("--derived", action="store_true",
-                   help="every value the pages read (aggregates, comparisons, trend, goal status) instead of the "
-                        "stored observations")
-    p.add_argument("--layout", choices=["dashboard", "fingertips"], default="dashboard",
-                   help="with --derived: the dashboard's columns, or Fingertips' download columns and words")
+    p.add_argument(
+        "--derived",
+        action="store_true",
+        help="every value the pages read (aggregates, comparisons, trend, goal status) instead of the "
+        "stored observations",
+    )
+    p.add_argument(
+        "--layout",
+        choices=["dashboard", "fingertips"],
+        default="dashboard",
+        help="with --derived: the dashboard's columns, or Fingertips' download columns and words",
+    )
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("backup", help="copy the database file now, or list the copies kept")

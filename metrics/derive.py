@@ -9,6 +9,7 @@ For the metrics a write touched, derive_frame takes their observations and
 4. computes the recent-trend marker for each period from the five periods ending there;
 and returns the metrics' rows of `indicator_values`, which the write transaction stores (frames in, frames out).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,19 +24,20 @@ from metrics.columns import DEFAULT_BREAKDOWN, OBS_KEY
 from metrics.vocabulary import AREA_LEVELS, NOT_COMPARED
 
 
-
 def _metric_attributes(catalogue: Catalogue) -> pd.DataFrame:
     rows = []
     for ind in catalogue.indicators:
-        rows.append({
-            "metric_key": ind.key,
-            "value_type": ind.value_type,
-            "multiplier": float(ind.multiplier),
-            "polarity": ind.polarity,
-            "benchmarkable": ind.benchmarkable,
-            "goal": ind.target.value if ind.target else np.nan,
-            "aggregatable": ind.value_type != "dsr",
-        })
+        rows.append(
+            {
+                "metric_key": ind.key,
+                "value_type": ind.value_type,
+                "multiplier": float(ind.multiplier),
+                "polarity": ind.polarity,
+                "benchmarkable": ind.benchmarkable,
+                "goal": ind.target.value if ind.target else np.nan,
+                "aggregatable": ind.value_type != "dsr",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -59,17 +61,24 @@ class _Keys:
         raw = (self.metric.astype(np.int64) * len(period_u) + period) * len(breakdown_u) + self.breakdown
         self.cell, cell_u = pd.factorize(raw)
         self.n_cells = len(cell_u)
-        self.cell_nan = (np.asarray(pd.isna(metric_u), dtype=bool)[self.metric]
-                         | np.asarray(pd.isna(period_u), dtype=bool)[period]
-                         | np.asarray(pd.isna(breakdown_u), dtype=bool)[self.breakdown])
+        self.cell_nan = (
+            np.asarray(pd.isna(metric_u), dtype=bool)[self.metric]
+            | np.asarray(pd.isna(period_u), dtype=bool)[period]
+            | np.asarray(pd.isna(breakdown_u), dtype=bool)[self.breakdown]
+        )
         self.metric_nan = np.asarray(pd.isna(metric_u), dtype=bool)
         self.breakdown_nan = np.asarray(pd.isna(breakdown_u), dtype=bool)
 
         area, area_u = pd.factorize(obs["area_code"], use_na_sentinel=False)
         self.area_index: dict = {}
         # a missing area code of a row has a code of its own (a missing region code has -1: it matches nothing)
-        self.area = np.array([self.area_code(u) if pd.notna(u) else self.area_index.setdefault(_MISSING, len(
-            self.area_index)) for u in area_u], dtype=np.int64)[area]
+        self.area = np.array(
+            [
+                self.area_code(u) if pd.notna(u) else self.area_index.setdefault(_MISSING, len(self.area_index))
+                for u in area_u
+            ],
+            dtype=np.int64,
+        )[area]
         self.region = self.area_codes(obs["region_code"])
         for fp in geography.footprints():
             for code in [fp.code, fp.region_code, *fp.members]:
@@ -138,8 +147,9 @@ def _first_valid(values, gid: np.ndarray, n_groups: int) -> np.ndarray:
 
 def _take(values, positions: np.ndarray):
     """values[positions] as a pandas array of the same kind, missing where a position is -1."""
-    return pd.api.extensions.take(pd.array(values, copy=False) if not isinstance(values, np.ndarray) else values,
-                                  positions, allow_fill=True)
+    return pd.api.extensions.take(
+        pd.array(values, copy=False) if not isinstance(values, np.ndarray) else values, positions, allow_fill=True
+    )
 
 
 # Why a member's row cannot be pooled, as (one member, several members): the end of "X's 2021/22 figure ...".
@@ -147,8 +157,10 @@ _NO_VALUE = ("has no value", "have no value")
 _NO_COUNTS = ("was published without counts", "were published without counts")
 _NO_COUNT = ("was published without a count", "were published without a count")
 _NO_DENOMINATOR = ("was published without a denominator", "were published without a denominator")
-_INVALID = ("has a count and denominator that cannot be pooled (negative, zero or count over denominator)",
-            "have counts and denominators that cannot be pooled (negative, zero or count over denominator)")
+_INVALID = (
+    "has a count and denominator that cannot be pooled (negative, zero or count over denominator)",
+    "have counts and denominators that cannot be pooled (negative, zero or count over denominator)",
+)
 
 
 def _why_not_usable(value: float, count: float, den: float, usable: bool, is_count: bool):
@@ -202,8 +214,7 @@ def _not_available(members: list[str], lacking: dict, period: str, geography: Ge
     return "Not available: " + "; ".join(parts)
 
 
-def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, mult: np.ndarray,
-                          geography: Geography):
+def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, mult: np.ndarray, geography: Geography):
     """Rows for CDP footprints, and for regions missing from the store, aggregated from member authorities.
 
     An aggregate has a value only when EVERY member authority has what the metric's method needs for that
@@ -223,7 +234,8 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
         return None, None
     footprints = geography.footprints()
     groups: list[tuple[str | None, str | None, str]] = [
-        (fp.code, fp.region_code, m) for fp in footprints for m in fp.members]
+        (fp.code, fp.region_code, m) for fp in footprints for m in fp.members
+    ]
     n_footprint_rows = len(groups)
     groups += [(a.region_code, ENGLAND_CODE, a.code) for a in geography.utlas()]
     group_codes = list(dict.fromkeys(g for g, _, _ in groups if g is not None))
@@ -284,15 +296,20 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     den = obs["denominator"].to_numpy(dtype=float, na_value=np.nan)[src]
     # A member row counts towards its group only when it is one of the group's members (a region's rows come by
     # their stored region code) and has the counts the method needs, valid for it (stats' row errors excluded).
-    member_keys = pd.Index([group_of[g] * keys.n_areas + keys.area_code(m)
-                            for g in group_codes for m in members.get(g, ())])
+    member_keys = pd.Index(
+        [group_of[g] * keys.n_areas + keys.area_code(m) for g in group_codes for m in members.get(g, ())]
+    )
     is_member = pd.Index(grp.astype(np.int64) * keys.n_areas + keys.area[src]).isin(member_keys)
     with np.errstate(invalid="ignore"):
-        valid = (count >= 0) & (is_count | (den > 0)) & ~((vt_code[src] == stats.VALUE_TYPES.index("proportion"))
-                                                           & (count > den))
+        valid = (
+            (count >= 0)
+            & (is_count | (den > 0))
+            & ~((vt_code[src] == stats.VALUE_TYPES.index("proportion")) & (count > den))
+        )
     usable = is_member & ~np.isnan(count) & (is_count | ~np.isnan(den)) & valid
-    grouped = pd.DataFrame({"count": np.where(usable, count, np.nan),
-                            "denominator": np.where(usable & ~is_count, den, np.nan)}).groupby(gid, sort=True)
+    grouped = pd.DataFrame(
+        {"count": np.where(usable, count, np.nan), "denominator": np.where(usable & ~is_count, den, np.nan)}
+    ).groupby(gid, sort=True)
     sums = grouped.sum(min_count=1)  # pandas' (compensated) sums, row order as before: the same floats
     revision = obs["revision_id"].array.take(src)
     demo = obs["is_demo"].array.take(src)
@@ -324,8 +341,7 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
     is_dsr = group_vt == stats.VALUE_TYPES.index("dsr")
     ok = ~is_dsr & (used == n_members)
     total = np.where(ok, sums["count"].to_numpy(), np.nan)
-    total_den = np.where(ok & (group_vt != stats.VALUE_TYPES.index("count")), sums["denominator"].to_numpy(),
-                         np.nan)
+    total_den = np.where(ok & (group_vt != stats.VALUE_TYPES.index("count")), sums["denominator"].to_numpy(), np.nan)
     limits = {c: np.full(n_groups, np.nan) for c in ("value", "lower95", "upper95", "lower998", "upper998")}
     stats.fill_limits(limits, group_vt, mult[src[first]], total, total_den)
     for values in limits.values():
@@ -342,29 +358,49 @@ def _aggregate_footprints(obs: pd.DataFrame, keys: _Keys, vt_code: np.ndarray, m
         breakdown = np.asarray(obs["breakdown"].array.take(src[first]), dtype=object)
         for i in incomplete.tolist():
             rows = slice(first[i], ends[i])
-            lacking = {a: _why_not_usable(v, c, d, ok_row, bool(cnt))
-                       for a, v, c, d, ok_row, cnt in zip(row_area_codes[rows], value[rows], count[rows], den[rows],
-                                                          usable[rows], is_count[rows])}
-            notes[i] = _not_available(members[group_code[i]], lacking, _period_words(period[i], breakdown[i]),
-                                      geography)
-    source_text = np.array([
-        np.nan if pd.isna(f) else f"Aggregated by the dashboard from: {f}" if n == 1
-        else f"Aggregated by the dashboard from {n} sources, including: {f}"
-        for f, n in zip(source_first, source_n.tolist())], dtype=object)
+            lacking = {
+                a: _why_not_usable(v, c, d, ok_row, bool(cnt))
+                for a, v, c, d, ok_row, cnt in zip(
+                    row_area_codes[rows], value[rows], count[rows], den[rows], usable[rows], is_count[rows]
+                )
+            }
+            notes[i] = _not_available(
+                members[group_code[i]], lacking, _period_words(period[i], breakdown[i]), geography
+            )
+    source_text = np.array(
+        [
+            np.nan
+            if pd.isna(f)
+            else f"Aggregated by the dashboard from: {f}"
+            if n == 1
+            else f"Aggregated by the dashboard from {n} sources, including: {f}"
+            for f, n in zip(source_first, source_n.tolist())
+        ],
+        dtype=object,
+    )
     levels = {g: geography.get(g).level for g in set(group_code)}
-    agg = pd.DataFrame({
-        "metric_key": obs["metric_key"].array.take(src[first]),
-        "period": obs["period"].array.take(src[first]),
-        "breakdown": obs["breakdown"].array.take(src[first]),
-        "period_kind": first_of("period_kind"), "period_sortable": first_of("period_sortable"),
-        "start_year": first_of("start_year"), "revision_id": revision_max, "is_demo": any_demo,
-        "count": total, "denominator": total_den, **limits,
-        "aggregation_note": notes, "source": source_text,
-        "area_code": pd.array(group_code, dtype=_STR_DTYPE),
-        "region_code": pd.array([region_of_group.get(g) for g in group_code], dtype=_STR_DTYPE),
-        "level": np.array([levels[g] for g in group_code], dtype=object),
-        "is_aggregate": np.ones(n_groups, dtype=bool), "value_note": np.full(n_groups, None, dtype=object),
-    })
+    agg = pd.DataFrame(
+        {
+            "metric_key": obs["metric_key"].array.take(src[first]),
+            "period": obs["period"].array.take(src[first]),
+            "breakdown": obs["breakdown"].array.take(src[first]),
+            "period_kind": first_of("period_kind"),
+            "period_sortable": first_of("period_sortable"),
+            "start_year": first_of("start_year"),
+            "revision_id": revision_max,
+            "is_demo": any_demo,
+            "count": total,
+            "denominator": total_den,
+            **limits,
+            "aggregation_note": notes,
+            "source": source_text,
+            "area_code": pd.array(group_code, dtype=_STR_DTYPE),
+            "region_code": pd.array([region_of_group.get(g) for g in group_code], dtype=_STR_DTYPE),
+            "level": np.array([levels[g] for g in group_code], dtype=object),
+            "is_aggregate": np.ones(n_groups, dtype=bool),
+            "value_note": np.full(n_groups, None, dtype=object),
+        }
+    )
     return agg, src[first]
 
 
@@ -408,28 +444,38 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         return np.append(values, missing)[at]
 
     # (checked as limits_for_frame and compare check them row by row: the same errors for the same metrics)
-    vt_m = stats.vocabulary_codes(per_metric(attrs["value_type"].to_numpy(dtype=object), np.nan),
-                                   stats.VALUE_TYPES, stats.check_value_type, allow_missing=True)
-    pol_m = stats.vocabulary_codes(per_metric(attrs["polarity"].to_numpy(dtype=object), np.nan),
-                                    stats.POLARITIES, stats.check_polarity)
+    vt_m = stats.vocabulary_codes(
+        per_metric(attrs["value_type"].to_numpy(dtype=object), np.nan),
+        stats.VALUE_TYPES,
+        stats.check_value_type,
+        allow_missing=True,
+    )
+    pol_m = stats.vocabulary_codes(
+        per_metric(attrs["polarity"].to_numpy(dtype=object), np.nan), stats.POLARITIES, stats.check_polarity
+    )
     mult_m = per_metric(attrs["multiplier"].to_numpy(dtype=float), np.nan)
     goal_m = per_metric(attrs["goal"].to_numpy(dtype=float), np.nan)
     comparable_m = per_metric(attrs["benchmarkable"].astype(bool).to_numpy(), True)
     vt = vt_m[keys.metric]
 
     # 1. Fill value and limits from counts where the file gave none.
-    limits = {c: obs[c].to_numpy(dtype=float, na_value=np.nan, copy=True)
-              for c in ("value", "lower95", "upper95", "lower998", "upper998")}
-    errors = stats.fill_limits(limits, vt, mult_m[keys.metric],
-                                obs["count"].to_numpy(dtype=float, na_value=np.nan),
-                                obs["denominator"].to_numpy(dtype=float, na_value=np.nan))
+    limits = {
+        c: obs[c].to_numpy(dtype=float, na_value=np.nan, copy=True)
+        for c in ("value", "lower95", "upper95", "lower998", "upper998")
+    }
+    errors = stats.fill_limits(
+        limits,
+        vt,
+        mult_m[keys.metric],
+        obs["count"].to_numpy(dtype=float, na_value=np.nan),
+        obs["denominator"].to_numpy(dtype=float, na_value=np.nan),
+    )
     for col, values in limits.items():
         obs[col] = values
     bad = pd.notna(errors)
     if bad.any():
         obs.loc[bad, "value_note"] = [
-            f"{n}; {e}" if isinstance(n, str) and n else e
-            for n, e in zip(obs.loc[bad, "value_note"], errors[bad])
+            f"{n}; {e}" if isinstance(n, str) and n else e for n, e in zip(obs.loc[bad, "value_note"], errors[bad])
         ]
 
     # 2. Aggregated footprints and missing regions.
@@ -504,20 +550,29 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     # none.
     kind_codes, kind_u = pd.factorize(obs["period_kind"], use_na_sentinel=True)
     kind = np.array([stats.PERIOD_KIND_CODE.get(k, 0) for k in kind_u] + [0], dtype=np.int64)[kind_codes]
-    series = ((metric.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown) \
-        * (len(kind_u) + 1) + (kind_codes + 1)
+    series = ((metric.astype(np.int64) * n_areas + area) * (int(breakdown.max()) + 1) + breakdown) * (
+        len(kind_u) + 1
+    ) + (kind_codes + 1)
     series[keys.metric_nan[metric] | keys.breakdown_nan[breakdown] | np.asarray(pd.isna(obs["area_code"]))] = -1
-    trend = stats.trend_codes(series, obs["start_year"].to_numpy(dtype=float, na_value=np.nan), kind, value,
-                               lower, upper, obs["count"].to_numpy(dtype=float, na_value=np.nan),
-                               obs["denominator"].to_numpy(dtype=float, na_value=np.nan),
-                               vt_m[metric] == stats.VALUE_TYPES.index("proportion"), pol)
+    trend = stats.trend_codes(
+        series,
+        obs["start_year"].to_numpy(dtype=float, na_value=np.nan),
+        kind,
+        value,
+        lower,
+        upper,
+        obs["count"].to_numpy(dtype=float, na_value=np.nan),
+        obs["denominator"].to_numpy(dtype=float, na_value=np.nan),
+        vt_m[metric] == stats.VALUE_TYPES.index("proportion"),
+        pol,
+    )
 
     obs["england_value"] = england_value
     obs["region_value"] = region_value
-    obs["compared_to_england"] = _label_column(np.where(comparable, vs_england, not_compared),
-                                               stats.COMPARE_LABELS)
-    obs["compared_to_region"] = _label_column(np.where(comparable & has_region, vs_region, not_compared),
-                                              stats.COMPARE_LABELS)
+    obs["compared_to_england"] = _label_column(np.where(comparable, vs_england, not_compared), stats.COMPARE_LABELS)
+    obs["compared_to_region"] = _label_column(
+        np.where(comparable & has_region, vs_region, not_compared), stats.COMPARE_LABELS
+    )
     obs["compared_to_goal"] = _label_column(vs_goal, stats.GOAL_LABELS)
     obs["recent_trend"] = _label_column(trend, stats.TREND_LABELS)
 
@@ -529,10 +584,30 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
 
 
 _DERIVED_COLUMNS = OBS_KEY + [
-    "value", "lower95", "upper95", "lower998", "upper998", "count", "denominator", "value_note", "source",
-    "is_demo", "level", "region_code", "period_kind", "period_sortable", "start_year", "revision_id",
-    "is_aggregate", "aggregation_note", "england_value", "region_value", "compared_to_england",
-    "compared_to_region", "compared_to_goal", "recent_trend",
+    "value",
+    "lower95",
+    "upper95",
+    "lower998",
+    "upper998",
+    "count",
+    "denominator",
+    "value_note",
+    "source",
+    "is_demo",
+    "level",
+    "region_code",
+    "period_kind",
+    "period_sortable",
+    "start_year",
+    "revision_id",
+    "is_aggregate",
+    "aggregation_note",
+    "england_value",
+    "region_value",
+    "compared_to_england",
+    "compared_to_region",
+    "compared_to_goal",
+    "recent_trend",
 ]
 
 

@@ -2,6 +2,7 @@
 demonstration flag, source (as a citation) and note; in the dashboard's own columns or in Fingertips' download
 layout, which the Fingertips reader loads back (tests/metrics/test_export.py).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -14,23 +15,72 @@ from metrics.presentation.formats import short_source
 __all__ = ["DERIVED_COLUMNS", "FINGERTIPS_COLUMNS", "FOOTPRINT_AREA_TYPE", "derived_frame", "fingertips_frame"]
 
 DERIVED_COLUMNS = [
-    "metric_key", "metric_name", "unit", "area_code", "area_name", "level", "region_code", "period", "breakdown",
-    "value", "lower95", "upper95", "lower998", "upper998", "count", "denominator", "england_value",
-    "region_value", "compared_to_england", "compared_to_region", "recent_trend", "compared_to_goal",
-    "is_aggregate", "aggregation_note", "is_demo", "source", "value_note",
+    "metric_key",
+    "metric_name",
+    "unit",
+    "area_code",
+    "area_name",
+    "level",
+    "region_code",
+    "period",
+    "breakdown",
+    "value",
+    "lower95",
+    "upper95",
+    "lower998",
+    "upper998",
+    "count",
+    "denominator",
+    "england_value",
+    "region_value",
+    "compared_to_england",
+    "compared_to_region",
+    "recent_trend",
+    "compared_to_goal",
+    "is_aggregate",
+    "aggregation_note",
+    "is_demo",
+    "source",
+    "value_note",
 ]
 FINGERTIPS_COLUMNS = [
-    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type", "Sex",
-    "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit",
-    "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator", "Value note", "Recent Trend",
-    "Compared to England value or percentiles", "Compared to Region value or percentiles", "Time period Sortable",
-    "New data", "Compared to goal", "Time period range",
+    "Indicator ID",
+    "Indicator Name",
+    "Parent Code",
+    "Parent Name",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Category Type",
+    "Category",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Count",
+    "Denominator",
+    "Value note",
+    "Recent Trend",
+    "Compared to England value or percentiles",
+    "Compared to Region value or percentiles",
+    "Time period Sortable",
+    "New data",
+    "Compared to goal",
+    "Time period range",
 ]
 # Fingertips has no area type for a joint partnership footprint; this one says what the rows are, and the
 # Fingertips reader skips it (with a warning) as it skips any area type the dashboard does not hold.
 FOOTPRINT_AREA_TYPE = "Combating Drugs Partnership footprint (aggregated by the dashboard)"
-_AREA_TYPE = {"england": "England", "region": "Region", "utla": "Counties & UAs (from Apr 2023)",
-              "cdp": FOOTPRINT_AREA_TYPE}
+_AREA_TYPE = {
+    "england": "England",
+    "region": "Region",
+    "utla": "Counties & UAs (from Apr 2023)",
+    "cdp": FOOTPRINT_AREA_TYPE,
+}
 _SEXES = {"Male", "Female"}
 _RANGE = {"three_year_pooled": "3y", "quarter": "3m", "rolling_12_months": "12m"}
 
@@ -70,24 +120,35 @@ def fingertips_frame(rows: pd.DataFrame, catalogue: Catalogue, geography: Geogra
     def name_of(code) -> str:
         return geography.get(code).name if isinstance(code, str) and code in geography.areas else ""
 
-    out = pd.DataFrame({
-        "Indicator ID": [by_key[k].fingertips_id for k in rows["metric_key"]],
-        "Indicator Name": [by_key[k].name for k in rows["metric_key"]],
-        "Parent Code": parent.fillna("").to_numpy(),
-        "Parent Name": [name_of(c) for c in parent],
-        "Area Code": rows["area_code"].to_numpy(), "Area Name": rows["area_name"].to_numpy(),
-        "Area Type": [_AREA_TYPE.get(lv, lv) for lv in rows["level"]],
-        "Sex": [c[0] for c in cells], "Age": "", "Category Type": [c[1] for c in cells],
-        "Category": [c[2] for c in cells], "Time period": rows["period"].to_numpy(),
-        "Value": rows["value"].to_numpy(), "Lower CI 95.0 limit": rows["lower95"].to_numpy(),
-        "Upper CI 95.0 limit": rows["upper95"].to_numpy(), "Lower CI 99.8 limit": rows["lower998"].to_numpy(),
-        "Upper CI 99.8 limit": rows["upper998"].to_numpy(), "Count": rows["count"].to_numpy(),
-        "Denominator": rows["denominator"].to_numpy(), "Value note": rows["value_note"].to_numpy(),
-        "Recent Trend": rows["recent_trend"].to_numpy(),
-        "Compared to England value or percentiles": rows["compared_to_england"].to_numpy(),
-        "Compared to Region value or percentiles": rows["compared_to_region"].to_numpy(),
-        "Time period Sortable": rows["period_sortable"].to_numpy(),
-        "New data": "", "Compared to goal": rows["compared_to_goal"].to_numpy(),
-        "Time period range": [_RANGE.get(k, "1y") for k in rows["period_kind"]],
-    })
+    out = pd.DataFrame(
+        {
+            "Indicator ID": [by_key[k].fingertips_id for k in rows["metric_key"]],
+            "Indicator Name": [by_key[k].name for k in rows["metric_key"]],
+            "Parent Code": parent.fillna("").to_numpy(),
+            "Parent Name": [name_of(c) for c in parent],
+            "Area Code": rows["area_code"].to_numpy(),
+            "Area Name": rows["area_name"].to_numpy(),
+            "Area Type": [_AREA_TYPE.get(lv, lv) for lv in rows["level"]],
+            "Sex": [c[0] for c in cells],
+            "Age": "",
+            "Category Type": [c[1] for c in cells],
+            "Category": [c[2] for c in cells],
+            "Time period": rows["period"].to_numpy(),
+            "Value": rows["value"].to_numpy(),
+            "Lower CI 95.0 limit": rows["lower95"].to_numpy(),
+            "Upper CI 95.0 limit": rows["upper95"].to_numpy(),
+            "Lower CI 99.8 limit": rows["lower998"].to_numpy(),
+            "Upper CI 99.8 limit": rows["upper998"].to_numpy(),
+            "Count": rows["count"].to_numpy(),
+            "Denominator": rows["denominator"].to_numpy(),
+            "Value note": rows["value_note"].to_numpy(),
+            "Recent Trend": rows["recent_trend"].to_numpy(),
+            "Compared to England value or percentiles": rows["compared_to_england"].to_numpy(),
+            "Compared to Region value or percentiles": rows["compared_to_region"].to_numpy(),
+            "Time period Sortable": rows["period_sortable"].to_numpy(),
+            "New data": "",
+            "Compared to goal": rows["compared_to_goal"].to_numpy(),
+            "Time period range": [_RANGE.get(k, "1y") for k in rows["period_kind"]],
+        }
+    )
     return out[FINGERTIPS_COLUMNS].reset_index(drop=True), left_out

@@ -4,8 +4,10 @@ and the outline of a joint CDP footprint. Pure Python over the files; nothing he
 `python -m metrics.geo SOURCE_DIR` rebuilds the bundled files from the ONS files (coordinates rounded to 4 decimal
 places, about 10 m, finer than the 20 m generalisation; repeated points dropped; retired codes mapped).
 """
+
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from functools import lru_cache
@@ -17,8 +19,10 @@ BOUNDARIES_DIR = DATA_DIR / "boundaries"
 AUTHORITIES_FILE = "upper_tier_authorities.geojson"
 REGIONS_FILE = "regions.geojson"
 # Under every map drawn from these files (the Open Government Licence's and Ordnance Survey's terms).
-ATTRIBUTION = ("Boundaries: Office for National Statistics, licensed under the Open Government Licence v3.0. "
-               "Contains OS data © Crown copyright and database right 2023.")
+ATTRIBUTION = (
+    "Boundaries: Office for National Statistics, licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right 2023."
+)
 DECIMALS = 4
 
 
@@ -53,7 +57,7 @@ def outline(member_codes: tuple[str, ...]) -> tuple[list, list]:
         if code not in features:
             continue
         for ring in _rings(features[code]["geometry"]):
-            for a, b in zip(ring[:-1], ring[1:]):
+            for a, b in itertools.pairwise(ring):
                 key = (tuple(a), tuple(b)) if tuple(a) <= tuple(b) else (tuple(b), tuple(a))
                 if key not in edges:
                     ordered.append((tuple(a), tuple(b)))
@@ -79,6 +83,7 @@ def outline(member_codes: tuple[str, ...]) -> tuple[list, list]:
 # ----------------------------------------------------------------------------------------------------------------
 # Preparing the bundled files from the ONS files (run once, by hand; see data/boundaries/SOURCE.md)
 # ----------------------------------------------------------------------------------------------------------------
+
 
 def _round_ring(ring: list) -> list:
     out: list[list[float]] = []
@@ -107,9 +112,14 @@ def prepare(source: dict, code_field: str, name_field: str, legacy_codes: dict[s
     for f in source["features"]:
         p = f["properties"]
         code = legacy_codes.get(p[code_field], p[code_field])
-        features.append({"type": "Feature", "id": code,
-                         "properties": {"name": p[name_field], "lon": p["LONG"], "lat": p["LAT"]},
-                         "geometry": _round_geometry(f["geometry"])})
+        features.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {"name": p[name_field], "lon": p["LONG"], "lat": p["LAT"]},
+                "geometry": _round_geometry(f["geometry"]),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -119,8 +129,9 @@ def main(argv: list[str]) -> None:
     src = Path(argv[0])
     legacy = default_geography().legacy_codes
     for name, out, code, label in (
-            ("counties_unitary_authorities_dec2023_england_bsc.geojson", AUTHORITIES_FILE, "CTYUA23CD", "CTYUA23NM"),
-            ("regions_dec2023_england_buc.geojson", REGIONS_FILE, "RGN23CD", "RGN23NM")):
+        ("counties_unitary_authorities_dec2023_england_bsc.geojson", AUTHORITIES_FILE, "CTYUA23CD", "CTYUA23NM"),
+        ("regions_dec2023_england_buc.geojson", REGIONS_FILE, "RGN23CD", "RGN23NM"),
+    ):
         data = prepare(json.loads((src / name).read_text(encoding="utf-8")), code, label, legacy)
         (BOUNDARIES_DIR / out).write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
         print(f"{out}: {len(data['features'])} areas, {(BOUNDARIES_DIR / out).stat().st_size:,} bytes")

@@ -5,10 +5,12 @@ benchmark inside the group's 95% interval is Similar), and over time. Pure: fram
 Breakdown labels are free text in the store ("Male", "Age 18-24", "Most deprived decile (IMD2019)", Fingertips'
 "Category: ..." forms); `dimension_of` sorts them into sex, age group, deprivation and other.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence, cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -17,8 +19,7 @@ from metrics import stats
 from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import Indicator
 from metrics.map_view import FONT, figure, short_source
-from metrics.presentation import COMPARISON_COLOURS, ENGLAND_LINE_COLOUR, format_ci, format_count, \
-    value_with_note
+from metrics.presentation import COMPARISON_COLOURS, ENGLAND_LINE_COLOUR, format_ci, format_count, value_with_note
 from metrics.store import DEFAULT_BREAKDOWN
 
 SEX, AGE, DEPRIVATION, OTHER = "Sex", "Age group", "Deprivation", "Other breakdown"
@@ -41,8 +42,13 @@ def dimension_of(label: str) -> str | None:
         return SEX
     if "depriv" in text or "imd" in text or "decile" in text or "quintile" in text:
         return DEPRIVATION
-    if text.startswith("age") or re.search(r"\d+\s*(-|to)\s*\d+", text) or re.search(r"\d+\s*\+", text) \
-            or "yrs" in text or "years" in text:
+    if (
+        text.startswith("age")
+        or re.search(r"\d+\s*(-|to)\s*\d+", text)
+        or re.search(r"\d+\s*\+", text)
+        or "yrs" in text
+        or "years" in text
+    ):
         return AGE
     return OTHER
 
@@ -81,8 +87,7 @@ def breakdowns_by_dimension(labels: Sequence[str]) -> dict[str, list[str]]:
     return {d: sorted(out[d], key=sort_key) for d in DIMENSIONS if d in out}
 
 
-def group_frame(rows: pd.DataFrame, ind: Indicator, area_code: str, period: str, labels: Sequence[str]
-                ) -> pd.DataFrame:
+def group_frame(rows: pd.DataFrame, ind: Indicator, area_code: str, period: str, labels: Sequence[str]) -> pd.DataFrame:
     """One row per breakdown of `labels` for the area in the period: its value and 95% interval, the area's overall
     value and England's value for the same group, and both comparisons in words.
 
@@ -98,34 +103,46 @@ def group_frame(rows: pd.DataFrame, ind: Indicator, area_code: str, period: str,
         value = float(r["value"]) if r is not None and pd.notna(r["value"]) else np.nan
         lower = float(r["lower95"]) if r is not None and pd.notna(r["lower95"]) else np.nan
         upper = float(r["upper95"]) if r is not None and pd.notna(r["upper95"]) else np.nan
-        out.append({
-            "breakdown": label, "Group": _plain(label), "value": value, "lower95": lower, "upper95": upper,
-            "overall": overall, "england_group": e,
-            "vs_overall": stats.compare(value, lower, upper, overall, ind.polarity),
-            # as derived at load time (England's value for the same breakdown, the same rule)
-            "vs_england": str(r["compared_to_england"]) if r is not None else stats.NOT_COMPARED,
-            "value_note": r["value_note"] if r is not None else None,
-            "count": r["count"] if r is not None else np.nan,
-            "source": r["source"] if r is not None else None,
-            "is_demo": bool(r["is_demo"]) if r is not None and pd.notna(r["is_demo"]) else False,
-        })
+        out.append(
+            {
+                "breakdown": label,
+                "Group": _plain(label),
+                "value": value,
+                "lower95": lower,
+                "upper95": upper,
+                "overall": overall,
+                "england_group": e,
+                "vs_overall": stats.compare(value, lower, upper, overall, ind.polarity),
+                # as derived at load time (England's value for the same breakdown, the same rule)
+                "vs_england": str(r["compared_to_england"]) if r is not None else stats.NOT_COMPARED,
+                "value_note": r["value_note"] if r is not None else None,
+                "count": r["count"] if r is not None else np.nan,
+                "source": r["source"] if r is not None else None,
+                "is_demo": bool(r["is_demo"]) if r is not None and pd.notna(r["is_demo"]) else False,
+            }
+        )
     return pd.DataFrame(out)
 
 
 def group_table(groups: pd.DataFrame, ind: Indicator, area_name: str) -> pd.DataFrame:
     """The groups as the page's table, in words."""
-    return pd.DataFrame({
-        "Group": groups["Group"],
-        "Value": [value_with_note(v, ind.unit, n) if pd.notna(v) or isinstance(n, str) else "No value"
-                  for v, n in zip(groups["value"], groups["value_note"])],
-        "95% CI": [format_ci(lo, hi, ind.unit) for lo, hi in zip(groups["lower95"], groups["upper95"])],
-        f"Compared with {area_name} overall": groups["vs_overall"],
-        "England (same group)": [value_with_note(v, ind.unit, None) if pd.notna(v) else "No value"
-                                 for v in groups["england_group"]],
-        "Compared with England (same group)": groups["vs_england"],
-        "Count": [format_count(c) for c in groups["count"]],
-        "Source": [short_source(s) for s in groups["source"]],
-    })
+    return pd.DataFrame(
+        {
+            "Group": groups["Group"],
+            "Value": [
+                value_with_note(v, ind.unit, n) if pd.notna(v) or isinstance(n, str) else "No value"
+                for v, n in zip(groups["value"], groups["value_note"])
+            ],
+            "95% CI": [format_ci(lo, hi, ind.unit) for lo, hi in zip(groups["lower95"], groups["upper95"])],
+            f"Compared with {area_name} overall": groups["vs_overall"],
+            "England (same group)": [
+                value_with_note(v, ind.unit, None) if pd.notna(v) else "No value" for v in groups["england_group"]
+            ],
+            "Compared with England (same group)": groups["vs_england"],
+            "Count": [format_count(c) for c in groups["count"]],
+            "Source": [short_source(s) for s in groups["source"]],
+        }
+    )
 
 
 def groups_figure(groups: pd.DataFrame, ind: Indicator, area_name: str, dimension: str, period: str):
@@ -139,40 +156,98 @@ def groups_figure(groups: pd.DataFrame, ind: Indicator, area_name: str, dimensio
         part = df[(df["vs_overall"] == word) & df["value"].notna()]
         if part.empty:
             continue
-        data.append(dict(
-            type="scatter", x=part["value"].tolist(), y=part["Group"].tolist(), mode="markers",
-            name=f"{word} than {area_name} overall" if word not in ("Similar", "Not compared")
-            else f"{word} ({area_name} overall)" if word == "Similar" else "Not compared",
-            marker=dict(size=14, color=COMPARISON_COLOURS[word], line=dict(color="#1F2328", width=1.5)),
-            error_x=dict(type="data", array=(part["upper95"] - part["value"]).clip(lower=0).fillna(0).tolist(),
-                         arrayminus=(part["value"] - part["lower95"]).clip(lower=0).fillna(0).tolist(),
-                         visible=True, color="#1F2328", thickness=1.5, width=6),
-            customdata=[[value_with_note(v, ind.unit, n), format_ci(lo, hi, ind.unit) or "not given", vo, ve]
-                        for v, n, lo, hi, vo, ve in zip(part["value"], part["value_note"], part["lower95"],
-                                                        part["upper95"], part["vs_overall"], part["vs_england"])],
-            hovertemplate=("<b>%{y}</b>, " + period + "<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
-                           "<br>Compared with " + area_name + " overall: %{customdata[2]}"
-                           "<br>Compared with England (same group): %{customdata[3]}<extra></extra>"),
-        ))
+        data.append(
+            dict(
+                type="scatter",
+                x=part["value"].tolist(),
+                y=part["Group"].tolist(),
+                mode="markers",
+                name=f"{word} than {area_name} overall"
+                if word not in ("Similar", "Not compared")
+                else f"{word} ({area_name} overall)"
+                if word == "Similar"
+                else "Not compared",
+                marker=dict(size=14, color=COMPARISON_COLOURS[word], line=dict(color="#1F2328", width=1.5)),
+                error_x=dict(
+                    type="data",
+                    array=(part["upper95"] - part["value"]).clip(lower=0).fillna(0).tolist(),
+                    arrayminus=(part["value"] - part["lower95"]).clip(lower=0).fillna(0).tolist(),
+                    visible=True,
+                    color="#1F2328",
+                    thickness=1.5,
+                    width=6,
+                ),
+                customdata=[
+                    [value_with_note(v, ind.unit, n), format_ci(lo, hi, ind.unit) or "not given", vo, ve]
+                    for v, n, lo, hi, vo, ve in zip(
+                        part["value"],
+                        part["value_note"],
+                        part["lower95"],
+                        part["upper95"],
+                        part["vs_overall"],
+                        part["vs_england"],
+                    )
+                ],
+                hovertemplate=(
+                    "<b>%{y}</b>, " + period + "<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
+                    "<br>Compared with " + area_name + " overall: %{customdata[2]}"
+                    "<br>Compared with England (same group): %{customdata[3]}<extra></extra>"
+                ),
+            )
+        )
     eng = df[df["england_group"].notna()]
     if not eng.empty:
-        data.append(dict(type="scatter", x=eng["england_group"].tolist(), y=eng["Group"].tolist(), mode="markers",
-                         name="England, same group", marker=dict(size=12, symbol="diamond-open",
-                                                                 color="#1F2328", line=dict(width=2)),
-                         hovertemplate="England, %{y}: %{x:.1f}<extra></extra>"))
+        data.append(
+            dict(
+                type="scatter",
+                x=eng["england_group"].tolist(),
+                y=eng["Group"].tolist(),
+                mode="markers",
+                name="England, same group",
+                marker=dict(size=12, symbol="diamond-open", color="#1F2328", line=dict(width=2)),
+                hovertemplate="England, %{y}: %{x:.1f}<extra></extra>",
+            )
+        )
     shapes, annotations = [], []
     overall = df["overall"].iloc[0] if len(df) else np.nan
     if pd.notna(overall):
-        shapes.append(dict(type="line", xref="x", x0=overall, x1=overall, yref="y domain", y0=0, y1=1,
-                           line=dict(color=ENGLAND_LINE_COLOUR, width=2)))
-        annotations.append(dict(text=f"{area_name} overall {value_with_note(overall, ind.unit, None)}",
-                                xref="x", x=overall, yref="y domain", y=1, yanchor="bottom", showarrow=False))
+        shapes.append(
+            dict(
+                type="line",
+                xref="x",
+                x0=overall,
+                x1=overall,
+                yref="y domain",
+                y0=0,
+                y1=1,
+                line=dict(color=ENGLAND_LINE_COLOUR, width=2),
+            )
+        )
+        annotations.append(
+            dict(
+                text=f"{area_name} overall {value_with_note(overall, ind.unit, None)}",
+                xref="x",
+                x=overall,
+                yref="y domain",
+                y=1,
+                yanchor="bottom",
+                showarrow=False,
+            )
+        )
     height = max(240, 120 + 44 * len(df))
     layout = dict(
-        title=dict(text=f"{ind.short_name} ({ind.unit})<br>by {dimension.lower()}, {area_name}, {period}", x=0,
-                   font=dict(size=15)),
-        font=FONT, plot_bgcolor="#FFFFFF", height=height, margin=dict(l=10, r=20, t=80, b=60),
-        shapes=shapes, annotations=annotations, hovermode="closest",
+        title=dict(
+            text=f"{ind.short_name} ({ind.unit})<br>by {dimension.lower()}, {area_name}, {period}",
+            x=0,
+            font=dict(size=15),
+        ),
+        font=FONT,
+        plot_bgcolor="#FFFFFF",
+        height=height,
+        margin=dict(l=10, r=20, t=80, b=60),
+        shapes=shapes,
+        annotations=annotations,
+        hovermode="closest",
         legend=dict(orientation="h", x=0, y=-60 / height, yanchor="top"),
         yaxis=dict(type="category", categoryorder="array", categoryarray=order[::-1], automargin=True),
         xaxis=dict(gridcolor="#E6E6E6", **({"rangemode": "tozero"} if ind.unit != "count" else {})),
@@ -180,13 +255,21 @@ def groups_figure(groups: pd.DataFrame, ind: Indicator, area_name: str, dimensio
     return figure(data, layout)
 
 
-_LINE_STYLES = (("#0072B2", "solid", "circle"), ("#D55E00", "dash", "square"), ("#009E73", "dot", "diamond"),
-                ("#CC79A7", "dashdot", "triangle-up"), ("#E69F00", "longdash", "x"), ("#56B4E9", "solid", "cross"),
-                ("#000000", "dash", "star"), ("#999999", "dot", "triangle-down"))
+_LINE_STYLES = (
+    ("#0072B2", "solid", "circle"),
+    ("#D55E00", "dash", "square"),
+    ("#009E73", "dot", "diamond"),
+    ("#CC79A7", "dashdot", "triangle-up"),
+    ("#E69F00", "longdash", "x"),
+    ("#56B4E9", "solid", "cross"),
+    ("#000000", "dash", "star"),
+    ("#999999", "dot", "triangle-down"),
+)
 
 
-def over_time_figure(rows: pd.DataFrame, ind: Indicator, area_code: str, area_name: str, labels: Sequence[str],
-                     dimension: str, kind: str):
+def over_time_figure(
+    rows: pd.DataFrame, ind: Indicator, area_code: str, area_name: str, labels: Sequence[str], dimension: str, kind: str
+):
     """The area's groups of one dimension over every period of one kind (years or quarters), a line each told apart
     by colour, dash and marker; the area's overall value in grey."""
     area = rows[(rows["area_code"] == area_code) & (rows["period_kind"] == kind)]
@@ -202,23 +285,43 @@ def over_time_figure(rows: pd.DataFrame, ind: Indicator, area_code: str, area_na
             colour, dash, symbol = _LINE_STYLES[(n - 1) % len(_LINE_STYLES)]
             name = _plain(label)
         y = part["value"].astype(float)
-        data.append(dict(
-            type="scatter", x=part["period"].tolist(), y=y.tolist(), name=name, mode="lines+markers",
-            line=dict(color=colour, dash=dash, width=2.5 if label != DEFAULT_BREAKDOWN else 2),
-            marker=dict(symbol=symbol, size=8, color=colour),
-            error_y=dict(type="data", array=(part["upper95"].astype(float) - y).clip(lower=0).fillna(0).tolist(),
-                         arrayminus=(y - part["lower95"].astype(float)).clip(lower=0).fillna(0).tolist(),
-                         visible=True, color=colour, thickness=1, width=3),
-            hovertemplate=f"<b>{name}</b>, %{{x}}: %{{y:.1f}}<extra></extra>",
-        ))
+        data.append(
+            dict(
+                type="scatter",
+                x=part["period"].tolist(),
+                y=y.tolist(),
+                name=name,
+                mode="lines+markers",
+                line=dict(color=colour, dash=dash, width=2.5 if label != DEFAULT_BREAKDOWN else 2),
+                marker=dict(symbol=symbol, size=8, color=colour),
+                error_y=dict(
+                    type="data",
+                    array=(part["upper95"].astype(float) - y).clip(lower=0).fillna(0).tolist(),
+                    arrayminus=(y - part["lower95"].astype(float)).clip(lower=0).fillna(0).tolist(),
+                    visible=True,
+                    color=colour,
+                    thickness=1,
+                    width=3,
+                ),
+                hovertemplate=f"<b>{name}</b>, %{{x}}: %{{y:.1f}}<extra></extra>",
+            )
+        )
     layout = dict(
-        title=dict(text=f"{ind.short_name} ({ind.unit})<br>by {dimension.lower()} over time, {area_name}", x=0,
-                   font=dict(size=15)),
-        font=FONT, plot_bgcolor="#FFFFFF", height=440, margin=dict(l=10, r=10, t=90, b=10),
-        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest",
+        title=dict(
+            text=f"{ind.short_name} ({ind.unit})<br>by {dimension.lower()} over time, {area_name}",
+            x=0,
+            font=dict(size=15),
+        ),
+        font=FONT,
+        plot_bgcolor="#FFFFFF",
+        height=440,
+        margin=dict(l=10, r=10, t=90, b=10),
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
+        hovermode="closest",
         xaxis=dict(type="category", categoryorder="array", categoryarray=order, title=dict(text="Period")),
-        yaxis=dict(title=dict(text=ind.unit), gridcolor="#E6E6E6",
-                   **({"rangemode": "tozero"} if ind.unit != "count" else {})),
+        yaxis=dict(
+            title=dict(text=ind.unit), gridcolor="#E6E6E6", **({"rangemode": "tozero"} if ind.unit != "count" else {})
+        ),
     )
     return figure(data, layout), order
 
@@ -226,7 +329,9 @@ def over_time_figure(rows: pd.DataFrame, ind: Indicator, area_code: str, area_na
 def groups_words(groups: pd.DataFrame, ind: Indicator, area_name: str, dimension: str, period: str) -> str:
     """The groups chart in words (its text alternative)."""
     said = "; ".join(
-        f"{r.Group} {value_with_note(r.value, ind.unit, r.value_note) if pd.notna(cast(float, r.value)) else 'no value'} "
+        f"{r.Group} "
+        f"{value_with_note(r.value, ind.unit, r.value_note) if pd.notna(cast(float, r.value)) else 'no value'} "
         f"({r.vs_overall} compared with {area_name} overall; {r.vs_england} compared with England's {r.Group})"
-        for r in groups.itertuples())
+        for r in groups.itertuples()
+    )
     return f"{ind.short_name} by {dimension.lower()} in {area_name}, {period}: {said}."

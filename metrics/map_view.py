@@ -4,18 +4,19 @@ or by quintile where a metric has no polarity. Pure: frames in, a Plotly figure 
 The figure is a `go.Choropleth` on a `geo` subplot with every base layer hidden, over the bundled boundaries
 (metrics.geo): it draws with no tile server, topojson or font download.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from metrics import geo, stats
 from metrics.areas import Geography
 from metrics.catalogue import Indicator
-import plotly.graph_objects as go
-
 from metrics.presentation import COMPARISON_COLOURS, format_ci, value_with_note
 
 COMPARISON_MODE = "comparison"
@@ -67,8 +68,17 @@ def map_frame(rows: pd.DataFrame, ind: Indicator, level: str, geography: Geograp
     rows: store.values_for_period(metric, period, level=level)."""
     areas = geography.of_level(level)
     base = pd.DataFrame({"area_code": [a.code for a in areas], "area_name": [a.name for a in areas]})
-    cols = ["area_code", "value", "lower95", "upper95", "value_note", "source", "is_demo", "compared_to_england",
-            "aggregation_note"]
+    cols = [
+        "area_code",
+        "value",
+        "lower95",
+        "upper95",
+        "value_note",
+        "source",
+        "is_demo",
+        "compared_to_england",
+        "aggregation_note",
+    ]
     have = rows[[c for c in cols if c in rows.columns]] if not rows.empty else pd.DataFrame(columns=cols)
     out = base.merge(have, on="area_code", how="left")
     value = out["value"].astype(float).to_numpy()
@@ -89,17 +99,26 @@ def map_frame(rows: pd.DataFrame, ind: Indicator, level: str, geography: Geograp
 
 
 def _hover_data(frame: pd.DataFrame) -> list[list[str]]:
-    return [[str(r.area_name), str(r.value_text), str(r.ci_text), str(r.period), str(r.source_text), str(r.category)]
-            for r in frame.itertuples()]
+    return [
+        [str(r.area_name), str(r.value_text), str(r.ci_text), str(r.period), str(r.source_text), str(r.category)]
+        for r in frame.itertuples()
+    ]
 
 
-_HOVER = ("<b>%{customdata[0]}</b><br>%{customdata[3]}: %{customdata[1]}<br>95% CI: %{customdata[2]}"
-          "<br>%{customdata[5]}<br>Source: %{customdata[4]}<extra></extra>")
+_HOVER = (
+    "<b>%{customdata[0]}</b><br>%{customdata[3]}: %{customdata[1]}<br>95% CI: %{customdata[2]}"
+    "<br>%{customdata[5]}<br>Source: %{customdata[4]}<extra></extra>"
+)
 
 
-def map_figure(frame: pd.DataFrame, ind: Indicator, level: str, title: str,
-               footprints: Sequence[tuple[str, str, tuple[str, ...], str]] = (),
-               labelled: Sequence[tuple[str, str]] = ()) -> go.Figure:
+def map_figure(
+    frame: pd.DataFrame,
+    ind: Indicator,
+    level: str,
+    title: str,
+    footprints: Sequence[tuple[str, str, tuple[str, ...], str]] = (),
+    labelled: Sequence[tuple[str, str]] = (),
+) -> go.Figure:
     """The choropleth: a trace per legend word (so the legend reads in words, with the number of areas), the
     joint footprints outlined (name, words, member codes, code), the chosen areas labelled (code, name)."""
     words = legend_words(ind)
@@ -111,51 +130,96 @@ def map_figure(frame: pd.DataFrame, ind: Indicator, level: str, title: str,
         if part.empty:
             continue
         colour = MAP_COLOURS[word]
-        legend = (f"{word} ({len(part)})" if mode == COMPARISON_MODE or word == NO_VALUE
-                  else f"{word} fifth ({len(part)})")
-        data.append(dict(
-            # each trace carries only its own areas' shapes: the page sends every boundary once, not once a trace
-            type="choropleth", geojson={"type": "FeatureCollection",
-                                        "features": [features[c] for c in part["area_code"] if c in features]},
-            locations=part["area_code"].tolist(), z=[1] * len(part),
-            colorscale=[[0, colour], [1, colour]], showscale=False, name=legend, showlegend=True,
-            legendgroup=word, marker=dict(line=dict(color="#6E7781", width=0.5)),
-            customdata=_hover_data(part), hovertemplate=_HOVER,
-        ))
-    for name, words_, members, code in footprints:
+        legend = (
+            f"{word} ({len(part)})" if mode == COMPARISON_MODE or word == NO_VALUE else f"{word} fifth ({len(part)})"
+        )
+        data.append(
+            dict(
+                # each trace carries only its own areas' shapes: the page sends every boundary once, not once a trace
+                type="choropleth",
+                geojson={
+                    "type": "FeatureCollection",
+                    "features": [features[c] for c in part["area_code"] if c in features],
+                },
+                locations=part["area_code"].tolist(),
+                z=[1] * len(part),
+                colorscale=[[0, colour], [1, colour]],
+                showscale=False,
+                name=legend,
+                showlegend=True,
+                legendgroup=word,
+                marker=dict(line=dict(color="#6E7781", width=0.5)),
+                customdata=_hover_data(part),
+                hovertemplate=_HOVER,
+            )
+        )
+    for name, _words, members, _code in footprints:
         lons, lats = geo.outline(tuple(members))
         if not lons:
             continue
-        data.append(dict(
-            type="scattergeo", lon=lons, lat=lats, mode="lines", name=f"Joint CDP: {name}",
-            # not hoverable: a click near the outline must reach the authority under it (the footprint's words
-            # and link are beside the map)
-            line=dict(color="#1F2328", width=3), hoverinfo="skip", showlegend=True,
-        ))
+        data.append(
+            dict(
+                type="scattergeo",
+                lon=lons,
+                lat=lats,
+                mode="lines",
+                name=f"Joint CDP: {name}",
+                # not hoverable: a click near the outline must reach the authority under it (the footprint's words
+                # and link are beside the map)
+                line=dict(color="#1F2328", width=3),
+                hoverinfo="skip",
+                showlegend=True,
+            )
+        )
     if labelled:
         points = geo.label_points(level)
         shown = [(c, n) for c, n in labelled if c in points]
         if shown:
-            data.append(dict(
-                type="scattergeo", lon=[points[c][0] for c, _ in shown], lat=[points[c][1] for c, _ in shown],
-                # western labels to the left of their point, eastern ones to the right: neighbours (Oxfordshire,
-                # Buckinghamshire) then do not write over each other
-                mode="markers+text", text=[n for _, n in shown],
-                textposition=["middle left" if points[c][0] <= np.median([points[k][0] for k, _ in shown])
-                              and len(shown) > 1 else "middle right" for c, _ in shown],
-                textfont=dict(size=13, color="#1F2328", family=FONT["family"]),
-                marker=dict(size=7, color="#1F2328", symbol="circle", line=dict(color="#FFFFFF", width=1.5)),
-                name="Compare focus areas", hoverinfo="skip", showlegend=True,
-            ))
-    legend_title = ("Compared with England (95% CI):" if mode == COMPARISON_MODE
-                    else "Fifth of the areas (quintile; not a judgement):")
+            data.append(
+                dict(
+                    type="scattergeo",
+                    lon=[points[c][0] for c, _ in shown],
+                    lat=[points[c][1] for c, _ in shown],
+                    # western labels to the left of their point, eastern ones to the right: neighbours (Oxfordshire,
+                    # Buckinghamshire) then do not write over each other
+                    mode="markers+text",
+                    text=[n for _, n in shown],
+                    textposition=[
+                        "middle left"
+                        if points[c][0] <= np.median([points[k][0] for k, _ in shown]) and len(shown) > 1
+                        else "middle right"
+                        for c, _ in shown
+                    ],
+                    textfont=dict(size=13, color="#1F2328", family=FONT["family"]),
+                    marker=dict(size=7, color="#1F2328", symbol="circle", line=dict(color="#FFFFFF", width=1.5)),
+                    name="Compare focus areas",
+                    hoverinfo="skip",
+                    showlegend=True,
+                )
+            )
+    legend_title = (
+        "Compared with England (95% CI):"
+        if mode == COMPARISON_MODE
+        else "Fifth of the areas (quintile; not a judgement):"
+    )
     layout = dict(
-        title=dict(text=title, x=0, font=dict(size=16)), font=FONT, height=720,
-        margin=dict(l=0, r=0, t=70, b=110), paper_bgcolor="#FFFFFF",
+        title=dict(text=title, x=0, font=dict(size=16)),
+        font=FONT,
+        height=720,
+        margin=dict(l=0, r=0, t=70, b=110),
+        paper_bgcolor="#FFFFFF",
         geo=dict(fitbounds="locations", visible=False, projection=dict(type="mercator"), bgcolor="#FFFFFF"),
         # Below the map, where it hides no area at any width.
-        legend=dict(title=dict(text=legend_title, side="top"), orientation="h", x=0, y=0, xanchor="left",
-                    yanchor="top", itemclick=False, itemdoubleclick=False),
+        legend=dict(
+            title=dict(text=legend_title, side="top"),
+            orientation="h",
+            x=0,
+            y=0,
+            xanchor="left",
+            yanchor="top",
+            itemclick=False,
+            itemdoubleclick=False,
+        ),
         dragmode=False,
     )
     return figure(data, layout)
@@ -171,18 +235,25 @@ def summary_words(frame: pd.DataFrame, ind: Indicator, level: str, period: str) 
         listed = f": {', '.join(names)}" if len(names) <= 12 else ""
         parts.append(f"{word} {len(names)}{listed}")
     kind = "compared with England" if map_mode(ind) == COMPARISON_MODE else "by fifth of the areas (quintile)"
-    return (f"Map of England's {len(frame)} {LEVEL_WORDS.get(level, level)} coloured {kind}, "
-            f"{ind.short_name} ({ind.unit}), {period}. " + "; ".join(parts) + ".")
+    return (
+        f"Map of England's {len(frame)} {LEVEL_WORDS.get(level, level)} coloured {kind}, "
+        f"{ind.short_name} ({ind.unit}), {period}. " + "; ".join(parts) + "."
+    )
 
 
 def table_frame(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     """The map as a table (its text alternative): one row per area, sorted by name."""
     out = frame.sort_values("area_name")
-    return pd.DataFrame({
-        "Area": out["area_name"].to_numpy(), "Code": out["area_code"].to_numpy(),
-        "Value": out["value_text"].to_numpy(), "95% CI": out["ci_text"].replace("not given", "").to_numpy(),
-        ("Compared with England" if map_mode(ind) == COMPARISON_MODE else "Fifth (quintile)"):
-            out["category"].to_numpy(),
-        "Source": out["source_text"].to_numpy(),
-        "Scorecard": [f"scorecard?area={c}" for c in out["area_code"]],
-    })
+    return pd.DataFrame(
+        {
+            "Area": out["area_name"].to_numpy(),
+            "Code": out["area_code"].to_numpy(),
+            "Value": out["value_text"].to_numpy(),
+            "95% CI": out["ci_text"].replace("not given", "").to_numpy(),
+            ("Compared with England" if map_mode(ind) == COMPARISON_MODE else "Fifth (quintile)"): out[
+                "category"
+            ].to_numpy(),
+            "Source": out["source_text"].to_numpy(),
+            "Scorecard": [f"scorecard?area={c}" for c in out["area_code"]],
+        }
+    )

@@ -1,4 +1,5 @@
 """Where the project's files live. The database path can be overridden with CDOF_DB."""
+
 from __future__ import annotations
 
 import os

@@ -4,14 +4,17 @@ Labels follow Fingertips: "2019/20" (financial year), "2020" (calendar year), "2
 years pooled), "2020/21 - 22/23" (three financial years pooled), "2022/23 Q3" (financial-year quarter),
 "Oct 2023 - Sep 2024" (rolling 12 months). The label is the period's key in the store.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-MONTHS = {m: n for n, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+MONTHS = {
+    m: n
+    for n, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 
 
 class PeriodError(ValueError):
@@ -70,8 +73,14 @@ def parse_period(text: str) -> Period:
         end_start = _century(y3, y1)
         if _century(y2, y1) != y1 + 1 or _century(y4, end_start) != end_start + 1 or end_start - y1 != 2:
             raise PeriodError(f"{raw!r}: three pooled financial years look like '2020/21 - 22/23'")
-        return Period(f"{y1}/{y2:02d} - {y3:02d}/{y4:02d}", "three_year_pooled", date(y1, 4, 1),
-                      date(end_start + 1, 3, 31), y1 * 10000, y1)
+        return Period(
+            f"{y1}/{y2:02d} - {y3:02d}/{y4:02d}",
+            "three_year_pooled",
+            date(y1, 4, 1),
+            date(end_start + 1, 3, 31),
+            y1 * 10000,
+            y1,
+        )
     if m := _CY.match(label):
         y = int(m[1])
         return Period(label, "calendar_year", date(y, 1, 1), date(y, 12, 31), y * 10000, y)
@@ -80,16 +89,16 @@ def parse_period(text: str) -> Period:
         y2 = int(m[2]) if len(m[2]) == 4 else _century(int(m[2]), y1)
         if y2 - y1 != 2:
             raise PeriodError(f"{raw!r}: pooled calendar years span three years, like '2013 - 15'")
-        return Period(f"{y1} - {y2 % 100:02d}", "three_year_pooled", date(y1, 1, 1), date(y2, 12, 31),
-                      y1 * 10000, y1)
+        return Period(f"{y1} - {y2 % 100:02d}", "three_year_pooled", date(y1, 1, 1), date(y2, 12, 31), y1 * 10000, y1)
     if m := _ROLLING.match(label):
         m1, m2 = MONTHS.get(m[1].lower()), MONTHS.get(m[3].lower())
         y1, y2 = int(m[2]), int(m[4])
         if m1 and m2:
             start, end = date(y1, m1, 1), _month_end(y2, m2)
             if (y2 * 12 + m2) - (y1 * 12 + m1) == 11:
-                return Period(f"{m[1].title()} {y1} - {m[3].title()} {y2}", "rolling_12_months", start, end,
-                              y2 * 10000 + m2, y1)
+                return Period(
+                    f"{m[1].title()} {y1} - {m[3].title()} {y2}", "rolling_12_months", start, end, y2 * 10000 + m2, y1
+                )
     raise PeriodError(
         f"{raw!r} is not a period; write a financial year '2019/20', a calendar year '2020', "
         f"three pooled years '2013 - 15', a quarter '2022/23 Q3' or rolling months 'Oct 2023 - Sep 2024'"

@@ -17,6 +17,7 @@ Data text (notes, sources, file names, breakdowns) comes from uploaded files, so
 - Ingest refuses such cells (`looks_like_formula`): =... and @... always, +... and -... when what follows is not a
   plain number but looks like a formula (an operator, a bracket, a pipe, a sheet reference or a cell address).
 """
+
 from __future__ import annotations
 
 import html

@@ -4,14 +4,14 @@ are words with their symbol on a coloured label (text contrast at least 4.5:1). 
 stays on the page as a data table, on demand. Pure: scorecard rows (metrics.presentation.scorecard_rows) in, HTML
 out; every text is escaped.
 """
+
 from __future__ import annotations
 
 import html
 
 import pandas as pd
 
-from metrics.presentation import (COMPARISON_COLOURS, COMPARISON_SYMBOL, COMPARISON_TEXT, GOAL_COLOURS,
-                                  GOAL_WORDS)
+from metrics.presentation import COMPARISON_COLOURS, COMPARISON_SYMBOL, COMPARISON_TEXT, GOAL_COLOURS, GOAL_WORDS
 
 STYLE = """<style>
 .cdof-summary { width: 100%; border-collapse: collapse; font-size: 0.95rem; margin-bottom: 0.5rem; }
@@ -32,8 +32,7 @@ STYLE = """<style>
 
 
 def _pill(text: str, background: str, colour: str) -> str:
-    return (f'<span class="cdof-pill" style="background:{background};color:{colour}">'
-            f"{html.escape(text)}</span>")
+    return f'<span class="cdof-pill" style="background:{background};color:{colour}">{html.escape(text)}</span>'
 
 
 def verdict_pill(word: str) -> str:
@@ -43,24 +42,27 @@ def verdict_pill(word: str) -> str:
 
 
 def target_pill(text: str) -> str:
-    """"Meets target" / "Misses target ..." on the goal's colour, the target's own words beneath; "" without one."""
+    """ "Meets target" / "Misses target ..." on the goal's colour, the target's own words beneath; "" without one."""
     if not text:
         return ""
     for status, words in GOAL_WORDS.items():
         if status != "Not compared" and text.startswith(words):
-            rest = text[len(words):].strip()
+            rest = text[len(words) :].strip()
             colour = "#FFFFFF" if status in ("Green", "Red") else "#1F2328"
             return _pill(words, GOAL_COLOURS[status], colour) + (
-                f'<span class="cdof-sub">{html.escape(rest.strip("()"))}</span>' if rest else "")
+                f'<span class="cdof-sub">{html.escape(rest.strip("()"))}</span>' if rest else ""
+            )
     return f'<span class="cdof-sub">{html.escape(text)}</span>'
 
 
 def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
     """One outcome's rows as a table. Columns hidden on a phone carry the class cdof-wide; the period also shows
     under the value there."""
-    head = ("<tr><th scope='col'>Indicator</th><th scope='col' class='cdof-wide'>Period</th>"
-            f"<th scope='col'>Value</th><th scope='col'>{html.escape(compare_col)}</th>"
-            "<th scope='col' class='cdof-wide'>Recent trend</th>")
+    head = (
+        "<tr><th scope='col'>Indicator</th><th scope='col' class='cdof-wide'>Period</th>"
+        f"<th scope='col'>Value</th><th scope='col'>{html.escape(compare_col)}</th>"
+        "<th scope='col' class='cdof-wide'>Recent trend</th>"
+    )
     has_target = "Target" in rows.columns and rows["Target"].fillna("").astype(bool).any()
     head += "<th scope='col' class='cdof-wide'>Target</th></tr>" if has_target else "</tr>"
     body = []
@@ -70,12 +72,15 @@ def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
             f"<th scope='row' style='font-weight:normal'>{html.escape(str(r['Indicator']))}</th>",
             f"<td class='cdof-wide'>{period}</td>",
             f"<td class='cdof-value'>{html.escape(str(r['Value']))}"
-            + (f"<span class='cdof-sub cdof-narrow'>{period}</span>" if period else "") + "</td>",
+            + (f"<span class='cdof-sub cdof-narrow'>{period}</span>" if period else "")
+            + "</td>",
             f"<td>{verdict_pill(str(r.get(compare_col) or 'Not compared'))}</td>",
             f"<td class='cdof-wide'>{html.escape(str(r.get('Recent trend') or ''))}</td>",
         ]
         if has_target:
             cells.append(f"<td class='cdof-wide'>{target_pill(str(r.get('Target') or ''))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<table class='cdof-summary'><caption>{html.escape(caption)}</caption><thead>{head}</thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+    return (
+        f"<table class='cdof-summary'><caption>{html.escape(caption)}</caption><thead>{head}</thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )

@@ -1,4 +1,5 @@
 """App settings from config/settings.yaml, validated."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ only. The order of each tuple is meaningful: the store's ENUM types and the stat
 into COMPARE_LABELS, GOAL_LABELS and TREND_LABELS, so a new label goes at the end and needs a store migration.
 Nothing here imports anything but the standard library.
 """
+
 from __future__ import annotations
 
 from typing import Literal, get_args
@@ -87,8 +88,12 @@ LEVELS_IN_A_REGION = ("utla", "cdp")
 #: what follows an area's name in a picker ("South East — region"); an authority shows its region instead
 AREA_LEVEL_SUFFIX = {"england": "country", "region": "region", "cdp": "CDP footprint (joint)"}
 #: an area of the level inside a sentence ("a value for a region would invent ...")
-AREA_LEVEL_IN_A_SENTENCE = {"england": "England", "region": "a region", "utla": "an upper-tier local authority",
-                            "cdp": "a CDP footprint"}
+AREA_LEVEL_IN_A_SENTENCE = {
+    "england": "England",
+    "region": "a region",
+    "utla": "an upper-tier local authority",
+    "cdp": "a CDP footprint",
+}
 
 # ---------------------------------------------------------------------------------------------------------------
 # Comparison with a benchmark (Fingertips' words)
@@ -108,10 +113,9 @@ COMPARE_WORDS_BY_POLARITY = {
 }
 #: the suffixes of a two-level comparison ("Better (99.8%)"): significant at 95% only, and at 99.8% too
 SIGNIFICANT_AT_95, SIGNIFICANT_AT_998 = " (95%)", " (99.8%)"
-TWO_LEVEL_COMPARE_LABELS = (
-    tuple(f"{w}{s}" for w in (BETTER, WORSE, LOWER, HIGHER) for s in (SIGNIFICANT_AT_998, SIGNIFICANT_AT_95))
-    + (SIMILAR, NOT_COMPARED)
-)
+TWO_LEVEL_COMPARE_LABELS = tuple(
+    f"{w}{s}" for w in (BETTER, WORSE, LOWER, HIGHER) for s in (SIGNIFICANT_AT_998, SIGNIFICANT_AT_95)
+) + (SIMILAR, NOT_COMPARED)
 #: the symbol printed beside each verdict, so colour is never the only cue
 COMPARISON_SYMBOLS = {BETTER: "▲", SIMILAR: "●", WORSE: "▼", LOWER: "◁", HIGHER: "▷", NOT_COMPARED: "○"}
 
@@ -146,9 +150,12 @@ TREND_LABELS = (
 )
 #: (polarity, direction of a significant trend: 1 up, -1 down) -> label
 TREND_LABEL_BY_DIRECTION = {
-    ("lower_is_better", 1): "Increasing and getting worse", ("lower_is_better", -1): "Decreasing and getting better",
-    ("higher_is_better", 1): "Increasing and getting better", ("higher_is_better", -1): "Decreasing and getting worse",
-    ("no_polarity", 1): "Increasing", ("no_polarity", -1): "Decreasing",
+    ("lower_is_better", 1): "Increasing and getting worse",
+    ("lower_is_better", -1): "Decreasing and getting better",
+    ("higher_is_better", 1): "Increasing and getting better",
+    ("higher_is_better", -1): "Decreasing and getting worse",
+    ("no_polarity", 1): "Increasing",
+    ("no_polarity", -1): "Decreasing",
 }
 TREND_WORDS = {
     "Increasing and getting worse": "↑ worse",

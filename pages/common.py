@@ -2,6 +2,7 @@
 
 Pages stay thin: they call these helpers and functions of metrics/, and draw.
 """
+
 from __future__ import annotations
 
 import functools
@@ -76,31 +77,39 @@ def store() -> Store:
     except StoreDamaged as exc:
         show_damaged(exc)
     except StoreError as exc:
-        st.error(f"The database cannot be opened just now, so no figures can be shown. {exc}\n\n"
-                 "If an ingest or rollback is running from the command line, reload this page when it has "
-                 "finished.", icon=":material/lock:")
+        st.error(
+            f"The database cannot be opened just now, so no figures can be shown. {exc}\n\n"
+            "If an ingest or rollback is running from the command line, reload this page when it has "
+            "finished.",
+            icon=":material/lock:",
+        )
         st.stop()
 
 
 def show_damaged(exc: StoreDamaged) -> None:
     """The page's explanation of a damaged database file (where it is, what DuckDB found, what to do), then stop."""
-    st.error(f"The database file is damaged, so no figures can be shown.\n\nFile: `{exc.path}`\n\n"
-             f"What was found: `{exc.detail.replace('`', '')}`\n\n"
-             "What to do: an administrator stops the dashboard, runs `python -m metrics restore` (it puts back "
-             "the newest backup that reads cleanly) and starts the dashboard again. See the README, "
-             "'Recovering from a damaged file'.", icon=":material/error:")
+    st.error(
+        f"The database file is damaged, so no figures can be shown.\n\nFile: `{exc.path}`\n\n"
+        f"What was found: `{exc.detail.replace('`', '')}`\n\n"
+        "What to do: an administrator stops the dashboard, runs `python -m metrics restore` (it puts back "
+        "the newest backup that reads cleanly) and starts the dashboard again. See the README, "
+        "'Recovering from a damaged file'.",
+        icon=":material/error:",
+    )
     st.stop()
 
 
 def damage_explained(fn):
     """A page's query that stops the page with show_damaged's explanation when the file turns out damaged
     (a block that only this query reads), instead of a redacted exception box."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except StoreDamaged as exc:
             show_damaged(exc)
+
     return wrapper
 
 
@@ -196,9 +205,18 @@ def _data_as_of(_store):
     return _store.data_as_of()
 
 
-_CACHED = (_latest_for_area, _latest_for_areas, _other_period_kinds, _latest_period, _series, _sparklines,
-           _values_for_period, _spine_ranges,
-           _periods_for_metric, _data_as_of)
+_CACHED = (
+    _latest_for_area,
+    _latest_for_areas,
+    _other_period_kinds,
+    _latest_period,
+    _series,
+    _sparklines,
+    _values_for_period,
+    _spine_ranges,
+    _periods_for_metric,
+    _data_as_of,
+)
 
 
 def clear_caches() -> None:
@@ -241,9 +259,13 @@ def other_period_kinds_choice(area_codes, key: str = "other_periods") -> dict[st
     if others.empty:
         return kinds
     st.caption(presentation.other_kinds_words(others, catalogue(), geography()))
-    if st.toggle("Show those periods instead", key=key, bind="query-params",
-                 help="Each indicator is shown in its own kind of period (the latest England has) unless this "
-                      "is on; then the indicators listed above show their other kind of period."):
+    if st.toggle(
+        "Show those periods instead",
+        key=key,
+        bind="query-params",
+        help="Each indicator is shown in its own kind of period (the latest England has) unless this "
+        "is on; then the indicators listed above show their other kind of period.",
+    ):
         return presentation.period_kinds_with_others(kinds, others)
     return kinds
 
@@ -254,9 +276,11 @@ def other_period_kinds_note(area_codes) -> None:
     others = _other_period_kinds(store(), tuple(area_codes))
     if others.empty:
         return
-    links = " · ".join(f"[{catalogue().get(r.metric_key).short_name}, {area_name(r.area_code)}: {r.latest_period}]"
-                       f"(trends?metric={r.metric_key}&area={r.area_code}&periods={r.period_kind})"
-                       for r in others.itertuples())
+    links = " · ".join(
+        f"[{catalogue().get(r.metric_key).short_name}, {area_name(r.area_code)}: {r.latest_period}]"
+        f"(trends?metric={r.metric_key}&area={r.area_code}&periods={r.period_kind})"
+        for r in others.itertuples()
+    )
     st.caption(presentation.other_kinds_words(others, catalogue(), geography()) + f" On Trends: {links}")
 
 
@@ -308,17 +332,20 @@ def real_data_only() -> bool:
     """The sidebar switch "Real data only" (kept in the URL as ?real=true; default in config/settings.yaml)."""
     if REAL_ONLY_PARAM not in st.session_state:
         wanted = st.query_params.get(REAL_ONLY_PARAM)
-        st.session_state[REAL_ONLY_PARAM] = (wanted.lower() in ("true", "1", "yes") if wanted is not None
-                                             else settings().app.real_data_only)
+        st.session_state[REAL_ONLY_PARAM] = (
+            wanted.lower() in ("true", "1", "yes") if wanted is not None else settings().app.real_data_only
+        )
     return bool(st.session_state[REAL_ONLY_PARAM])
 
 
 def real_data_switch() -> bool:
     """Draw the switch in the sidebar and keep it in the URL; returns whether demonstration values are hidden."""
     real_data_only()
-    on = st.sidebar.toggle("Real data only", key=REAL_ONLY_PARAM,
-                           help="Hide every demonstration value: only figures loaded from their publishers "
-                                "are shown.")
+    on = st.sidebar.toggle(
+        "Real data only",
+        key=REAL_ONLY_PARAM,
+        help="Hide every demonstration value: only figures loaded from their publishers are shown.",
+    )
     if on:
         st.query_params[REAL_ONLY_PARAM] = "true"
     elif REAL_ONLY_PARAM in st.query_params:
@@ -341,6 +368,7 @@ def data_as_of():
 # remembered in the session so it carries from page to page. Widgets whose label is their value (benchmark,
 # sort order, period) use `bind="query-params"` directly.
 # ----------------------------------------------------------------------------------------------------------------
+
 
 def _remembered(param: str):
     return st.session_state.get(f"_keep_{param}")
@@ -389,13 +417,21 @@ def area_label(code: str) -> str:
 def area_picker(label: str = "Area (type to search)", param: str = "area", help: str | None = None) -> str:
     geo = geography()
     default = settings().app.default_area
-    return url_selectbox(label, presentation.area_options(geo), param, default, format_func=area_label,
-                         help=help or "England, the regions, every upper-tier local authority (shown with its "
-                                      "region) and the CDP footprints. Type a name to search.")
+    return url_selectbox(
+        label,
+        presentation.area_options(geo),
+        param,
+        default,
+        format_func=area_label,
+        help=help
+        or "England, the regions, every upper-tier local authority (shown with its "
+        "region) and the CDP footprints. Type a name to search.",
+    )
 
 
-def areas_picker(label: str = "Areas (type to search)", param: str = "areas",
-                 default: list[str] | None = None) -> list[str]:
+def areas_picker(
+    label: str = "Areas (type to search)", param: str = "areas", default: list[str] | None = None
+) -> list[str]:
     default = default if default is not None else list(settings().app.compare_focus_areas)
     return url_multiselect(label, presentation.area_options(geography()), param, default, format_func=area_label)
 
@@ -405,38 +441,55 @@ def metric_label(key: str) -> str:
     return f"{ind.short_name} ({ind.unit}) — {catalogue().outcome_name(ind.outcome)}"
 
 
-def metric_picker(label: str = "Indicator (type to search)", param: str = "metric", keys: list[str] | None = None,
-                  default: str | None = None) -> str:
+def metric_picker(
+    label: str = "Indicator (type to search)",
+    param: str = "metric",
+    keys: list[str] | None = None,
+    default: str | None = None,
+) -> str:
     keys = keys or [i.key for i in catalogue().ordered()]
     default = default if default in keys else keys[0]
     return url_selectbox(label, keys, param, default, format_func=metric_label)
 
 
 def benchmark_picker(area_code: str, key: str = "benchmark") -> str:
-    """"England" or "Region" (the region only means something for authorities and footprints)."""
+    """ "England" or "Region" (the region only means something for authorities and footprints)."""
     level = geography().get(area_code).level
     if level not in LEVELS_IN_A_REGION:
         st.caption("Benchmark: England")
         return "England"
-    return st.radio("Compare with", ["England", "Region"], key=key, bind="query-params", horizontal=True,
-                    help="Significantly better or worse than this benchmark, using the 95% confidence interval")
+    return st.radio(
+        "Compare with",
+        ["England", "Region"],
+        key=key,
+        bind="query-params",
+        horizontal=True,
+        help="Significantly better or worse than this benchmark, using the 95% confidence interval",
+    )
 
 
-def period_picker(periods: list[str], key: str = "period", label: str = "Period",
-                  default: str | None = None) -> str | None:
+def period_picker(
+    periods: list[str], key: str = "period", label: str = "Period", default: str | None = None
+) -> str | None:
     """Periods latest first; `default` (the metric's latest period of its own kind that England has) or else the
     first is the default."""
     if not periods:
         return None
-    return st.selectbox(label, periods, index=periods.index(default) if default in periods else 0, key=key,
-                        bind="query-params",
-                        help="Defaults to the indicator's latest period of its own kind (years, say) that England "
-                             "has; periods of another kind (quarters) are in the list too")
+    return st.selectbox(
+        label,
+        periods,
+        index=periods.index(default) if default in periods else 0,
+        key=key,
+        bind="query-params",
+        help="Defaults to the indicator's latest period of its own kind (years, say) that England "
+        "has; periods of another kind (quarters) are in the list too",
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Banners, links, downloads
 # ----------------------------------------------------------------------------------------------------------------
+
 
 def demo_banner(shown: pd.DataFrame | None) -> None:
     """A warning counting the demonstration figures among the rows shown on the page."""
@@ -445,7 +498,9 @@ def demo_banner(shown: pd.DataFrame | None) -> None:
         st.warning(
             f"**Demonstration data: {presentation.demo_count_words(n_demo, n_total)}.** They are generated, "
             "not real, and marked *Demo* (hollow grey markers in charts). Switch on *Real data only* in the "
-            "sidebar to hide them; replace them by uploading published data.", icon=":material/science:")
+            "sidebar to hide them; replace them by uploading published data.",
+            icon=":material/science:",
+        )
 
 
 def data_date_caption() -> None:
@@ -472,15 +527,31 @@ def downloads(df: pd.DataFrame, name: str, title: str, key: str) -> None:
 
     def notes() -> list[str]:
         return presentation.download_notes(
-            title, df.get("source", []), when,
-            bool(df["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in df else False)
+            title,
+            df.get("source", []),
+            when,
+            bool(df["is_demo"].fillna(False).astype(bool).any()) if "is_demo" in df else False,
+        )
 
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", lambda: presentation.to_csv_bytes(df, notes()), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
-    c2.download_button("Download Excel", lambda: presentation.to_excel_bytes(df, notes()), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
+    c1.download_button(
+        "Download CSV",
+        lambda: presentation.to_csv_bytes(df, notes()),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    c2.download_button(
+        "Download Excel",
+        lambda: presentation.to_excel_bytes(df, notes()),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_word_colour, **kwargs):
@@ -492,8 +563,9 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
     out = df.copy()
     options = list(dict.fromkeys(v for v in out[col] if isinstance(v, str) and v))
     out[col] = [[v] if isinstance(v, str) and v else [] for v in out[col]]
-    config = st.column_config.MultiselectColumn(kwargs.pop("label", col), options=options,
-                                                color=[colour_of(o) for o in options] or None, **kwargs)
+    config = st.column_config.MultiselectColumn(
+        kwargs.pop("label", col), options=options, color=[colour_of(o) for o in options] or None, **kwargs
+    )
     return out, config
 
 
@@ -506,6 +578,7 @@ def page_header(title: str, intro: str) -> None:
 # ----------------------------------------------------------------------------------------------------------------
 # Cached queries of the map, inequalities, compare-indicators and area-group views (issue 18), cleared with the rest.
 # ----------------------------------------------------------------------------------------------------------------
+
 
 @st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
 def _values_for_level(_store, metric_key: str, period: str, level: str) -> pd.DataFrame:

@@ -1,4 +1,5 @@
 """Compare areas: one indicator in one period for several areas, against England; then their trends."""
+
 import pandas as pd
 import streamlit as st
 
@@ -16,7 +17,8 @@ geo = common.geography()
 common.page_header(
     "Compare areas",
     "One indicator for several areas in one period, with 95% confidence intervals and England as the reference "
-    "line. Bars are coloured by the comparison with England and labelled in words.")
+    "line. Bars are coloured by the comparison with England and labelled in words.",
+)
 
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
 with c1:
@@ -39,49 +41,75 @@ def _fill_areas() -> None:
         st.session_state["fill_areas"] = None
 
 
-st.pills("Fill the areas with every authority of", fill_options, key="fill_areas", on_change=_fill_areas,
-         format_func=lambda c: geo.get(c).name + (" (CDP members)" if geo.get(c).level == "cdp" else ""),
-         help="Replaces the areas below with all upper-tier authorities of the region, or the members of the joint "
-              "CDP footprint")
+st.pills(
+    "Fill the areas with every authority of",
+    fill_options,
+    key="fill_areas",
+    on_change=_fill_areas,
+    format_func=lambda c: geo.get(c).name + (" (CDP members)" if geo.get(c).level == "cdp" else ""),
+    help="Replaces the areas below with all upper-tier authorities of the region, or the members of the joint "
+    "CDP footprint",
+)
 codes = common.areas_picker()
-group_part = st.expander("Your own area group (aggregated as CDP footprints are)", key="group_open",
-                         bind="query-params", icon=":material/group_work:")
+group_part = st.expander(
+    "Your own area group (aggregated as CDP footprints are)",
+    key="group_open",
+    bind="query-params",
+    icon=":material/group_work:",
+)
 group_rows, group_name, group_members = None, "", []
 if group_part.open:
     with group_part:
-        st.caption("Choose the authorities of your partnership: the dashboard adds up their counts and denominators "
-                   "and recomputes the value and its 95% interval by the indicator's method, exactly as it does for "
-                   "configured joint CDP footprints, then compares the group with England. The group is kept in "
-                   "the page's address, so the link can be shared.")
+        st.caption(
+            "Choose the authorities of your partnership: the dashboard adds up their counts and denominators "
+            "and recomputes the value and its 95% interval by the indicator's method, exactly as it does for "
+            "configured joint CDP footprints, then compares the group with England. The group is kept in "
+            "the page's address, so the link can be shared."
+        )
         group_members = common.url_multiselect(
-            "Authorities in the group (type to search)", [a.code for a in geo.utlas()], "group", [],
-            format_func=common.area_label)
-        group_name = st.text_input("Name of the group", value="My area group", key="group_name",
-                                   bind="query-params", max_chars=60) or "My area group"
+            "Authorities in the group (type to search)",
+            [a.code for a in geo.utlas()],
+            "group",
+            [],
+            format_func=common.area_label,
+        )
+        group_name = (
+            st.text_input(
+                "Name of the group", value="My area group", key="group_name", bind="query-params", max_chars=60
+            )
+            or "My area group"
+        )
         if len(group_members) == 1:
             st.info("Choose at least two authorities to make a group.", icon=":material/info:")
         elif group_members:
             group_rows = common.group_values(group_members, group_name)
 other_kinds = [p for p in periods if parse_period(p).kind != ind.period_kind]
 if other_kinds:
-    st.caption(f"{ind.short_name} also has periods of another kind than its own "
-               f"({PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}): "
-               f"{', '.join(other_kinds[:6])}{' ...' if len(other_kinds) > 6 else ''}. Choose one under Period.")
+    st.caption(
+        f"{ind.short_name} also has periods of another kind than its own "
+        f"({PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}): "
+        f"{', '.join(other_kinds[:6])}{' ...' if len(other_kinds) > 6 else ''}. Choose one under Period."
+    )
 
 st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))
 common.definition_link(metric_key)
 
 if not ind.published_locally:
-    st.info(f"{ind.short_name} is not published for local areas: it is published for {ind.geography_words}. "
-            "There is nothing to compare between areas; England's values are below and on Trends.",
-            icon=":material/info:")
+    st.info(
+        f"{ind.short_name} is not published for local areas: it is published for {ind.geography_words}. "
+        "There is nothing to compare between areas; England's values are below and on Trends.",
+        icon=":material/info:",
+    )
     eng_rows = common.series(metric_key, [ENGLAND_CODE])
     common.demo_banner(eng_rows)
     st.dataframe(pr.series_table(eng_rows, ind), hide_index=True, width="stretch")
     st.stop()
 if period is None:
-    st.info(f"No data for {ind.short_name} yet." + (" This local measure has no data uploaded yet."
-                                                     if ind.tier == "local" else ""), icon=":material/info:")
+    st.info(
+        f"No data for {ind.short_name} yet."
+        + (" This local measure has no data uploaded yet." if ind.tier == "local" else ""),
+        icon=":material/info:",
+    )
     st.stop()
 if not codes and group_rows is None:
     st.info("Choose one or more areas above.", icon=":material/info:")
@@ -106,27 +134,41 @@ if bars.empty:
     st.info(f"None of the chosen areas has a value for {ind.short_name} in {period}.", icon=":material/info:")
 else:
     fig = pr.compare_bar_figure(bars, ind, england_value, period, sort_by)
-    st.plotly_chart(fig, width="stretch", key="compare_bars",  # an accessible name; the words are in the caption
-                    alt=f"Bar chart of {ind.short_name} ({ind.unit}) in {period} for the chosen areas against "
-                        "England; described in words below the chart.")
-    desc = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} ({r.compared_to_england})"
-                     for r in bars.itertuples())
+    st.plotly_chart(
+        fig,
+        width="stretch",
+        key="compare_bars",  # an accessible name; the words are in the caption
+        alt=f"Bar chart of {ind.short_name} ({ind.unit}) in {period} for the chosen areas against "
+        "England; described in words below the chart.",
+    )
+    desc = "; ".join(
+        f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} ({r.compared_to_england})"
+        for r in bars.itertuples()
+    )
     eng_txt = pr.format_value(england_value, ind.unit) if england_value is not None else "no value"
-    st.caption(f"Chart: horizontal bar chart of {ind.short_name} in {period}, sorted by {sort_by.lower()}, with "
-               f"95% confidence intervals; the dashed line is England ({eng_txt}). {desc}.")
+    st.caption(
+        f"Chart: horizontal bar chart of {ind.short_name} in {period}, sorted by {sort_by.lower()}, with "
+        f"95% confidence intervals; the dashed line is England ({eng_txt}). {desc}."
+    )
     suppressed = bars[bars["value"].isna()]
     if not suppressed.empty:
-        st.caption("Suppressed or missing: " + "; ".join(
-            f"{plain_text(r.area_name)}: "
-            f"{plain_text(pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note))}"
-            for r in suppressed.itertuples()))
+        st.caption(
+            "Suppressed or missing: "
+            + "; ".join(
+                f"{plain_text(r.area_name)}: "
+                f"{plain_text(pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note))}"
+                for r in suppressed.itertuples()
+            )
+        )
 
 # Below the bars, the trends of the same areas and the data, each built only when its expander is opened (kept in
 # the URL as ?trends= / ?data=): the page first draws the bars alone.
-trends_part = st.expander("Trends of the same areas (small multiples)", key="trends", bind="query-params",
-                          icon=":material/show_chart:")
-data_part = st.expander(f"Data table and downloads ({period})", key="data", bind="query-params",
-                        icon=":material/table:")
+trends_part = st.expander(
+    "Trends of the same areas (small multiples)", key="trends", bind="query-params", icon=":material/show_chart:"
+)
+data_part = st.expander(
+    f"Data table and downloads ({period})", key="data", bind="query-params", icon=":material/table:"
+)
 
 # ------------------------------------------------------------------------------------------------- small multiples
 if trends_part.open:
@@ -138,14 +180,22 @@ if trends_part.open:
             st.info("No values over time for the chosen areas.", icon=":material/info:")
         else:
             order = series.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
-            st.plotly_chart(pr.small_multiples_figure(series, ind, codes, order), width="stretch",
-                            key="compare_multiples", alt=f"Small line charts of {ind.short_name} ({ind.unit}), one "
-                                                         "per area with England dashed; described below.")
-            st.caption(f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} "
-                       f"to {order[-1]}, each with England's line dashed for reference.")
+            st.plotly_chart(
+                pr.small_multiples_figure(series, ind, codes, order),
+                width="stretch",
+                key="compare_multiples",
+                alt=f"Small line charts of {ind.short_name} ({ind.unit}), one "
+                "per area with England dashed; described below.",
+            )
+            st.caption(
+                f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} "
+                f"to {order[-1]}, each with England's line dashed for reference."
+            )
             if stored["period_kind"].nunique() > 1:
-                st.caption(f"Only periods of the same kind as {period} are drawn; choose a period of another kind "
-                           "above to see that series.")
+                st.caption(
+                    f"Only periods of the same kind as {period} are drawn; choose a period of another kind "
+                    "above to see that series."
+                )
 
 # ------------------------------------------------------------------------------------------------------- the table
 if data_part.open:
@@ -155,6 +205,9 @@ if data_part.open:
         table = pr.series_table(rows.sort_values("area_name"), ind)
         shown, words = common.pill_column(table, "Compared with England")
         st.dataframe(shown, hide_index=True, width="stretch", column_config={"Compared with England": words})
-        common.downloads(pr.export_frame(rows.sort_values("area_name"), ind),
-                         f"compare_{metric_key}_{period}".replace("/", "-").replace(" ", ""),
-                         f"Compare areas: {ind.name}, {period}", "compare")
+        common.downloads(
+            pr.export_frame(rows.sort_values("area_name"), ind),
+            f"compare_{metric_key}_{period}".replace("/", "-").replace(" ", ""),
+            f"Compare areas: {ind.name}, {period}",
+            "compare",
+        )

@@ -1,4 +1,5 @@
 """Definitions: every catalogue entry, searchable; /definitions?metric=KEY shows one."""
+
 import streamlit as st
 
 from metrics import presentation as pr
@@ -8,8 +9,14 @@ from pages import common
 cat = common.catalogue()
 geo = common.geography()
 
-FREQUENCY = {"annual": "Annual", "quarterly": "Quarterly", "rolling_12_months": "Rolling 12 months",
-             "three_year_pooled": "Three years pooled", "biennial": "Every two years", "periodic": "Periodic"}
+FREQUENCY = {
+    "annual": "Annual",
+    "quarterly": "Quarterly",
+    "rolling_12_months": "Rolling 12 months",
+    "three_year_pooled": "Three years pooled",
+    "biennial": "Every two years",
+    "periodic": "Periodic",
+}
 
 
 def show(ind) -> None:
@@ -28,30 +35,40 @@ def show(ind) -> None:
         "Geography": "Published for " + ind.geography_words,
         "Frequency": FREQUENCY.get(ind.frequency, ind.frequency),
         "Period": PERIOD_KIND_DESCRIPTIONS.get(ind.period_kind, ind.period_kind),
-        "Fingertips indicator ID": (f"[{ind.fingertips_id}](https://fingertips.phe.org.uk/search/{ind.fingertips_id})"
-                                    if ind.fingertips_id else "None"),
-        "Targets": "; ".join(t.label + (f" (value {t.value:g}" + (f", by {t.by:%d %B %Y}" if t.by else "") + ")")
-                             + (f", source: {t.source}" if t.source else "") for t in ind.targets) or "None",
+        "Fingertips indicator ID": (
+            f"[{ind.fingertips_id}](https://fingertips.phe.org.uk/search/{ind.fingertips_id})"
+            if ind.fingertips_id
+            else "None"
+        ),
+        "Targets": "; ".join(
+            t.label
+            + (f" (value {t.value:g}" + (f", by {t.by:%d %B %Y}" if t.by else "") + ")")
+            + (f", source: {t.source}" if t.source else "")
+            for t in ind.targets
+        )
+        or "None",
     }
     if ind.areas:
         fields["Used by"] = ", ".join(geo.get(a).name if a in geo.areas else a for a in ind.areas)
     # (status_note is the catalogue's own bookkeeping for analysts, not shown to readers)
     loaded = common.series(ind.key, list(geo.areas))
     fields["Data loaded"] = "; ".join(pr.loaded_data_words(loaded, {c: a.level for c, a in geo.areas.items()}))
-    sources = sorted({pr.short_source(s) for s in loaded["source"] if isinstance(s, str)}) if not loaded.empty \
-        else []
+    sources = sorted({pr.short_source(s) for s in loaded["source"] if isinstance(s, str)}) if not loaded.empty else []
     if sources:
         fields["Sources of the loaded figures"] = "; ".join(sources)
     fields["Where to get the real data"] = pr.where_to_get_real_data(ind.fingertips_id, ind.source)
     st.markdown("\n".join(f"- **{k}:** {v}" for k, v in fields.items()))
-    st.markdown(f"[Trends](trends?metric={ind.key}) · [Compare areas](compare?metric={ind.key}) · "
-                f"[Link to this definition](definitions?metric={ind.key})")
+    st.markdown(
+        f"[Trends](trends?metric={ind.key}) · [Compare areas](compare?metric={ind.key}) · "
+        f"[Link to this definition](definitions?metric={ind.key})"
+    )
 
 
 common.page_header(
     "Definitions",
     "What each indicator measures, its unit, which direction is better, how its confidence interval is "
-    "calculated, where it comes from and for which areas it is published.")
+    "calculated, where it comes from and for which areas it is published.",
+)
 
 wanted = st.query_params.get("metric")
 if wanted:
@@ -63,13 +80,27 @@ if wanted:
         st.stop()
     st.warning(f"No indicator has the key {wanted!r}; all definitions are listed below.")
 
-query = st.text_input("Search the definitions", key="q", bind="query-params",
-                      placeholder="e.g. treatment, deaths, per 100,000, Fingertips ID")
+query = st.text_input(
+    "Search the definitions",
+    key="q",
+    bind="query-params",
+    placeholder="e.g. treatment, deaths, per 100,000, Fingertips ID",
+)
 terms = query.lower().split()
 matched = []
 for ind in cat.ordered():
-    text = " ".join([ind.key, ind.name, ind.short_name, ind.definition, ind.source, ind.unit,
-                     cat.outcome_name(ind.outcome), str(ind.fingertips_id or "")]).lower()
+    text = " ".join(
+        [
+            ind.key,
+            ind.name,
+            ind.short_name,
+            ind.definition,
+            ind.source,
+            ind.unit,
+            cat.outcome_name(ind.outcome),
+            str(ind.fingertips_id or ""),
+        ]
+    ).lower()
     if all(t in text for t in terms):
         matched.append(ind)
 
@@ -84,8 +115,12 @@ for outcome in cat.outcomes:
     for ind in part:
         # The entry's text is written only when it is opened: closed expanders still cost the browser their
         # contents, and there are dozens of entries.
-        entry = st.expander(f"{ind.short_name} · {ind.unit} · {ind.tier}", expanded=len(matched) <= 3,
-                            key=f"entry_{ind.key}", on_change="rerun")
+        entry = st.expander(
+            f"{ind.short_name} · {ind.unit} · {ind.tier}",
+            expanded=len(matched) <= 3,
+            key=f"entry_{ind.key}",
+            on_change="rerun",
+        )
         if entry.open:
             with entry:
                 show(ind)

@@ -1,4 +1,5 @@
 """Area profile: Fingertips-style spine charts of one area against the range of England's authorities."""
+
 import pandas as pd
 import streamlit as st
 
@@ -15,7 +16,8 @@ common.page_header(
     "Each indicator's latest value for the area placed on the range of all upper-tier local authorities in "
     "England: the grey bar runs from the worst authority (left) to the best (right), the darker middle part "
     "from the 25th to the 75th percentile. England is the black centre line; the circle is the area, coloured "
-    "by its comparison with England; the hollow diamond is the region.")
+    "by its comparison with England; the hollow diamond is the region.",
+)
 
 area_code = common.area_picker()
 area = geo.get(area_code)
@@ -32,61 +34,89 @@ spine = pr.spine_rows(cat.ordered(), common.spine_ranges(), area_latest, england
 
 st.subheader(pr.area_label(area_code, geo))
 if spine.empty:
-    st.info("No indicator has values for local authorities yet, so there is no range to draw.",
-            icon=":material/info:")
+    st.info("No indicator has values for local authorities yet, so there is no range to draw.", icon=":material/info:")
     st.stop()
 common.demo_banner(spine)
 common.data_date_caption()
 if area.level in ("england", "region"):
-    st.info(f"{area.name} is shown against the range of the local authorities; its value is the circle.",
-            icon=":material/info:")
+    st.info(
+        f"{area.name} is shown against the range of the local authorities; its value is the circle.",
+        icon=":material/info:",
+    )
 
 # One chart for every outcome, each under its heading: one chart draws much faster than one per outcome.
 groups = {o.key: o.name for o in cat.outcomes if (spine["outcome"] == o.key).any()}
 allrows = pd.concat([spine[spine["outcome"] == k] for k in groups], ignore_index=True)
-fig = pr.spine_figure(allrows, area.name, region.name if region is not None else None,
-                      f"{area.name} on England's range, by outcome", groups=groups)
-alt = (f"Spine chart of {len(allrows)} indicators for {area.name} against the range of England's authorities, "
-       f"grouped by outcome; the words for each are below the chart.")
+fig = pr.spine_figure(
+    allrows,
+    area.name,
+    region.name if region is not None else None,
+    f"{area.name} on England's range, by outcome",
+    groups=groups,
+)
+alt = (
+    f"Spine chart of {len(allrows)} indicators for {area.name} against the range of England's authorities, "
+    f"grouped by outcome; the words for each are below the chart."
+)
 st.plotly_chart(fig, width="stretch", key="spine", alt=alt)
 words = []
 for key, name in groups.items():
     part = allrows[allrows["outcome"] == key]
-    said = "; ".join(f"{r.Indicator} {pr.format_value(r.area_value, r.unit, r.value_note)} ({r.comparison})"
-                     for r in part.itertuples() if pd.notna(r.area_value))
+    said = "; ".join(
+        f"{r.Indicator} {pr.format_value(r.area_value, r.unit, r.value_note)} ({r.comparison})"
+        for r in part.itertuples()
+        if pd.notna(r.area_value)
+    )
     missing = part[part["area_value"].isna()]["Indicator"].tolist()
-    words.append(f"**{name}:** {said or 'no values for the area'}"
-                 + (f"; no value for the area: {', '.join(missing)}" if missing else "") + ".")
+    words.append(
+        f"**{name}:** {said or 'no values for the area'}"
+        + (f"; no value for the area: {', '.join(missing)}" if missing else "")
+        + "."
+    )
 st.caption(f"Chart: spine chart of {len(allrows)} indicators for {area.name}, by outcome.  \n" + "  \n".join(words))
 links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in allrows["key"])
 st.caption(f":material/menu_book: Definition and source: {links}")
 
 counts = [i for i in cat.ordered() if pr.in_area_profile(i) and not i.benchmarkable]
 if counts:
-    st.caption("Not on the spine (counts, which have no England centre to place an area's count around; see the "
-               "scorecard): " + "; ".join(i.short_name for i in counts) + ".")
+    st.caption(
+        "Not on the spine (counts, which have no England centre to place an area's count around; see the "
+        "scorecard): " + "; ".join(i.short_name for i in counts) + "."
+    )
 nat = [i for i in cat.ordered() if not i.published_locally and i.tier != "local"]
 if nat:
-    st.caption("Not in the profile (not published for local authorities): "
-               + "; ".join(f"{i.short_name} ({i.geography_words})" for i in nat) + ".")
+    st.caption(
+        "Not in the profile (not published for local authorities): "
+        + "; ".join(f"{i.short_name} ({i.geography_words})" for i in nat)
+        + "."
+    )
 
 # Drawn only when opened: a table in a closed expander still costs the browser as much as an open one.
 numbers = st.expander("The numbers behind the spine chart", key="numbers", on_change="rerun")
 if numbers.open:
     with numbers:
-        table = pd.DataFrame({
-            "Indicator": allrows["Indicator"], "Period": allrows["Period"],
-            area.name: [pr.mark_demo(pr.value_with_note(v, u, n), d) for v, u, n, d in
-                        zip(allrows["area_value"], allrows["unit"], allrows["value_note"], allrows["is_demo"])],
-            "Compared with England": allrows["comparison"],
-            "England": [pr.format_value(v, u) for v, u in zip(allrows["england_value"], allrows["unit"])],
-            "Region": [pr.format_value(v, u) if pd.notna(v) else "" for v, u in
-                       zip(allrows["region_value"], allrows["unit"])],
-            "Worst": [pr.format_value(v, u) for v, u in zip(allrows["worst"], allrows["unit"])],
-            "25th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q25"], allrows["unit"])],
-            "75th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q75"], allrows["unit"])],
-            "Best": [pr.format_value(v, u) for v, u in zip(allrows["best"], allrows["unit"])],
-            "Authorities": allrows["n"],
-        })
+        table = pd.DataFrame(
+            {
+                "Indicator": allrows["Indicator"],
+                "Period": allrows["Period"],
+                area.name: [
+                    pr.mark_demo(pr.value_with_note(v, u, n), d)
+                    for v, u, n, d in zip(
+                        allrows["area_value"], allrows["unit"], allrows["value_note"], allrows["is_demo"]
+                    )
+                ],
+                "Compared with England": allrows["comparison"],
+                "England": [pr.format_value(v, u) for v, u in zip(allrows["england_value"], allrows["unit"])],
+                "Region": [
+                    pr.format_value(v, u) if pd.notna(v) else ""
+                    for v, u in zip(allrows["region_value"], allrows["unit"])
+                ],
+                "Worst": [pr.format_value(v, u) for v, u in zip(allrows["worst"], allrows["unit"])],
+                "25th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q25"], allrows["unit"])],
+                "75th percentile": [pr.format_value(v, u) for v, u in zip(allrows["q75"], allrows["unit"])],
+                "Best": [pr.format_value(v, u) for v, u in zip(allrows["best"], allrows["unit"])],
+                "Authorities": allrows["n"],
+            }
+        )
         shown, words = common.pill_column(table, "Compared with England")
         st.dataframe(shown, hide_index=True, width="stretch", column_config={"Compared with England": words})

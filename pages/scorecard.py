@@ -1,4 +1,5 @@
 """Area scorecard (home): every metric of one area under the six outcomes, then a tartan rug of several areas."""
+
 import streamlit as st
 
 from metrics import presentation as pr
@@ -14,7 +15,8 @@ common.page_header(
     "Area scorecard",
     "Every indicator for one area, grouped by the six outcomes of the Combating Drugs Outcomes Framework, "
     "headline indicators first: the latest period, the value with its 95% confidence interval, England and "
-    "the region, the comparison with the benchmark and the recent trend.")
+    "the region, the comparison with the benchmark and the recent trend.",
+)
 
 c1, c2 = st.columns([3, 2])
 with c1:
@@ -27,25 +29,37 @@ region = geo.region_of(area_code) if area.level in LEVELS_IN_A_REGION else None
 kinds = common.other_period_kinds_choice([area_code], key="other_periods")
 latest = common.latest_for_area(area_code, kinds)
 england = common.latest_for_area(ENGLAND_CODE, kinds)
-region_latest = (common.latest_for_area(region.code, kinds) if region is not None and region.level == "region"
-                 else None)
+region_latest = common.latest_for_area(region.code, kinds) if region is not None and region.level == "region" else None
 
 indicators = [i for i in cat.ordered() if i.tier != "local" or area_code in i.areas]
-rows = pr.scorecard_rows(indicators, area_code, area.level, latest, england, region_latest,
-                         common.sparklines(area_code), benchmark,
-                         no_data_words=pr.NO_PUBLISHED_DATA if common.real_data_only() else "No data")
+rows = pr.scorecard_rows(
+    indicators,
+    area_code,
+    area.level,
+    latest,
+    england,
+    region_latest,
+    common.sparklines(area_code),
+    benchmark,
+    no_data_words=pr.NO_PUBLISHED_DATA if common.real_data_only() else "No data",
+)
 
 st.subheader(pr.area_label(area_code, geo))
 if area.level == "cdp":
     members = ", ".join(geo.get(m).name for m in area.members)
-    st.caption(f"CDP footprint made of {members}. Values are aggregated by the dashboard from the members' "
-               "counts where the method allows it.")
+    st.caption(
+        f"CDP footprint made of {members}. Values are aggregated by the dashboard from the members' "
+        "counts where the method allows it."
+    )
 common.demo_banner(rows)
 common.data_date_caption()
 
 if latest.empty:
-    st.info(f"No data for {area.name} yet. Indicators published only for England or regions show England's "
-            "value below; local figures appear here once they are uploaded.", icon=":material/info:")
+    st.info(
+        f"No data for {area.name} yet. Indicators published only for England or regions show England's "
+        "value below; local figures appear here once they are uploaded.",
+        icon=":material/info:",
+    )
 
 compare_col = f"Compared with {benchmark}"
 st.caption(
@@ -54,25 +68,48 @@ st.caption(
     "symbol): "
     + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in (BETTER, SIMILAR, WORSE, LOWER, HIGHER))
     + ". Lower / Higher are used where neither direction is better. *Trend* is each indicator's values over all "
-      "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five "
-      "periods. Values without a confidence interval (some published figures) are *Not compared*; see the note.")
+    "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five "
+    "periods. Values without a confidence interval (some published figures) are *Not compared*; see the note."
+)
 
 column_config = {
-    "key": None, "is_demo": None, "Unit": None,
+    "key": None,
+    "is_demo": None,
+    "Unit": None,
     "Indicator": st.column_config.TextColumn("Indicator", width="medium", pinned=True),
     "Tier": st.column_config.TextColumn("Tier", width="small"),
     "Value": st.column_config.TextColumn("Value", help="Latest value with its unit"),
-    "Data": st.column_config.TextColumn("Data", width="small",
-                                        help="Demo: demonstration data, not real; Published: a publisher's figure"),
+    "Data": st.column_config.TextColumn(
+        "Data", width="small", help="Demo: demonstration data, not real; Published: a publisher's figure"
+    ),
     "95% CI": st.column_config.TextColumn("95% CI", help="95% confidence interval"),
     "Trend": st.column_config.LineChartColumn(
-        "Trend", width="small", help="Every period of the kind shown (years or quarters), oldest first"),
+        "Trend", width="small", help="Every period of the kind shown (years or quarters), oldest first"
+    ),
     "Note": st.column_config.TextColumn("Note", width="large"),
     "Source": st.column_config.TextColumn("Source", width="medium"),
 }
 # The answer a board member looks for first (value, verdict, direction) sits left, visible at 1280 px.
-shown_cols = ["key", "Indicator", "Period", "Value", "Data", compare_col, "Recent trend", "England", "Region", "95% CI",
-              "Target", "Count", "Trend", "Tier", "Note", "Source", "is_demo", "Unit"]
+shown_cols = [
+    "key",
+    "Indicator",
+    "Period",
+    "Value",
+    "Data",
+    compare_col,
+    "Recent trend",
+    "England",
+    "Region",
+    "95% CI",
+    "Target",
+    "Count",
+    "Trend",
+    "Tier",
+    "Note",
+    "Source",
+    "is_demo",
+    "Unit",
+]
 if area.level not in LEVELS_IN_A_REGION:
     shown_cols.remove("Region")
 if area_code == ENGLAND_CODE:
@@ -82,8 +119,9 @@ if not any(i.target for i in indicators):
 
 # issue 18: the summary (indicator, period, value, verdict, trend, target) fits the screen as a table that wraps;
 # every column, as a data table, on demand.
-all_columns = st.toggle("Show every column (England, region, 95% CI, count, trend line, note, source)",
-                        key="details", bind="query-params")
+all_columns = st.toggle(
+    "Show every column (England, region, 95% CI, count, trend line, note, source)", key="details", bind="query-params"
+)
 if not all_columns:
     st.html(scorecard_view.STYLE)
 for outcome in cat.outcomes:
@@ -98,19 +136,26 @@ for outcome in cat.outcomes:
         config = {**column_config, compare_col: words}
         if "Target" in part:
             shown, config["Target"] = common.pill_column(shown, "Target", pr.goal_colour)
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=config,
-                     height=min(38 + 35 * len(part), 600))
+        st.dataframe(
+            shown, hide_index=True, width="stretch", column_config=config, height=min(38 + 35 * len(part), 600)
+        )
     links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
     st.caption(f":material/menu_book: Definition and source: {links}")
 
-common.downloads(rows.drop(columns=["Trend"]).assign(area_code=area_code, area_name=area.name).rename(
-    columns={"Source": "source"}), f"scorecard_{area_code}", f"Area scorecard: {area.name}", "scorecard")
+common.downloads(
+    rows.drop(columns=["Trend"]).assign(area_code=area_code, area_name=area.name).rename(columns={"Source": "source"}),
+    f"scorecard_{area_code}",
+    f"Area scorecard: {area.name}",
+    "scorecard",
+)
 
 # ---------------------------------------------------------------------------------------------------- tartan rug
 st.divider()
 st.subheader("Several areas at once")
-st.caption("Each cell: the latest value and how it compares with England (95% confidence interval). Colours "
-           "repeat the words. Indicators published only nationally are left out.")
+st.caption(
+    "Each cell: the latest value and how it compares with England (95% confidence interval). Colours "
+    "repeat the words. Indicators published only nationally are left out."
+)
 codes = common.areas_picker("Areas for the overview (type to search)", param="rug")
 if not codes:
     st.info("Choose one or more areas to compare them side by side.")
@@ -125,9 +170,11 @@ else:
         area_cols = [c for c in rug.columns if c not in ("key", "Indicator", "Period", "England")]
         rug_config = {"key": None}
         for col in area_cols:
-            rug, rug_config[col] = common.pill_column(
-                rug, col, lambda v: pr.comparison_word_colour(v.split(" · ")[-1]))
-        st.dataframe(rug, hide_index=True, width="stretch", column_config=rug_config,
-                     height=min(38 + 35 * len(rug), 700))
-        st.caption("Alt text: a table with one row per indicator and one column per chosen area; each cell gives "
-                   "the area's latest value and the words Better, Similar, Worse, Lower, Higher or Not compared.")
+            rug, rug_config[col] = common.pill_column(rug, col, lambda v: pr.comparison_word_colour(v.split(" · ")[-1]))
+        st.dataframe(
+            rug, hide_index=True, width="stretch", column_config=rug_config, height=min(38 + 35 * len(rug), 700)
+        )
+        st.caption(
+            "Alt text: a table with one row per indicator and one column per chosen area; each cell gives "
+            "the area's latest value and the words Better, Similar, Worse, Lower, Higher or Not compared."
+        )

@@ -1,10 +1,11 @@
 """Trends: one indicator for one area against England (and optionally the region) over all periods."""
+
 import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
-from metrics.vocabulary import LEVELS_IN_A_REGION, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
 from metrics.safety import plain_text
+from metrics.vocabulary import LEVELS_IN_A_REGION, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
 from pages import common
 
 cat = common.catalogue()
@@ -13,7 +14,8 @@ geo = common.geography()
 common.page_header(
     "Trends",
     "One indicator over time for an area, against England and, if you wish, the region. Error bars show the "
-    "95% confidence interval; hover over a point for its value, interval, count, denominator, note and source.")
+    "95% confidence interval; hover over a point for its value, interval, count, denominator, note and source.",
+)
 
 c1, c2, c3 = st.columns([3, 3, 1.4])
 with c1:
@@ -37,9 +39,15 @@ rows = common.series(metric_key, codes)
 # line: the reader picks the kind, the metric's own kind (the catalogue's) first, then the others latest first.
 kinds = pr.period_kinds_in_order(rows, ind.period_kind)
 if len(kinds) > 1:
-    kind = st.radio("Periods", kinds, format_func=lambda k: PERIOD_KIND_WORDS.get(k, k).capitalize(), horizontal=True,
-                    key="periods", bind="query-params",
-                    help="This indicator is stored for more than one kind of period; each is its own series.")
+    kind = st.radio(
+        "Periods",
+        kinds,
+        format_func=lambda k: PERIOD_KIND_WORDS.get(k, k).capitalize(),
+        horizontal=True,
+        key="periods",
+        bind="query-params",
+        help="This indicator is stored for more than one kind of period; each is its own series.",
+    )
     rows = rows[rows["period_kind"] == kind]
     periods_words = "all " + PERIOD_KIND_WORDS_PLURAL.get(kind, kind)
 else:
@@ -51,33 +59,46 @@ common.demo_banner(rows)
 
 published_here = area.level in ind.levels or (area.level == "cdp" and ind.published_locally)
 if rows.empty:
-    st.info(f"No data for {ind.short_name} yet, for {area.name} or England."
-            + (" This local measure has no data uploaded yet." if ind.tier == "local" else ""),
-            icon=":material/info:")
+    st.info(
+        f"No data for {ind.short_name} yet, for {area.name} or England."
+        + (" This local measure has no data uploaded yet." if ind.tier == "local" else ""),
+        icon=":material/info:",
+    )
     st.stop()
 if area_rows.empty:
     if not published_here:
-        st.info(f"{ind.short_name} is not published for {area.name}: it is published for {ind.geography_words}. "
-                "England's values are shown instead.", icon=":material/info:")
+        st.info(
+            f"{ind.short_name} is not published for {area.name}: it is published for {ind.geography_words}. "
+            "England's values are shown instead.",
+            icon=":material/info:",
+        )
     elif ind.tier == "local":
         st.info(f"No data uploaded yet for {area.name} for this local measure.", icon=":material/info:")
     else:
         st.info(f"No data for {area.name} for this indicator; England's values are shown.", icon=":material/info:")
 
 order_codes = [c for c in codes if not rows[rows["area_code"] == c].empty]
-period_order = (rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist())
+period_order = rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
 fig = pr.trend_figure(rows, ind, order_codes, period_order, periods_words)
-st.plotly_chart(fig, width="stretch", key="trend_chart",  # an accessible name; the words are in the caption below
-                alt=f"Line chart of {ind.short_name} ({ind.unit}) from {period_order[0]} to {period_order[-1]}; "
-                    "described in words below the chart.")
+st.plotly_chart(
+    fig,
+    width="stretch",
+    key="trend_chart",  # an accessible name; the words are in the caption below
+    alt=f"Line chart of {ind.short_name} ({ind.unit}) from {period_order[0]} to {period_order[-1]}; "
+    "described in words below the chart.",
+)
 
 last = rows.sort_values("period_sortable").groupby("area_code").tail(1)
-described = "; ".join(f"{r.area_name} {pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note)} "
-                      f"in {r.period}" for r in last.itertuples())
+described = "; ".join(
+    f"{r.area_name} {pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note)} in {r.period}"
+    for r in last.itertuples()
+)
 target = f" A dashed green line marks the target ({ind.target.label})." if ind.target else ""
-st.caption(f"Chart: line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
-           f"{', '.join(rows.drop_duplicates('area_code')['area_name'])}, with 95% confidence intervals as error "
-           f"bars. Latest values: {described}.{target} Suppressed or missing values leave a gap.")
+st.caption(
+    f"Chart: line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
+    f"{', '.join(rows.drop_duplicates('area_code')['area_name'])}, with 95% confidence intervals as error "
+    f"bars. Latest values: {described}.{target} Suppressed or missing values leave a gap."
+)
 
 notes = [n for n in area_rows["value_note"].dropna().unique() if isinstance(n, str)]
 if notes:
@@ -85,18 +106,25 @@ if notes:
 
 # The table and the downloads are built when the expander is opened (kept in the URL as ?data=...): the browser
 # draws the page's chart alone first.
-data = st.expander("The data in the chart: table, CSV and Excel downloads", key="data", bind="query-params",
-                   icon=":material/table:")
+data = st.expander(
+    "The data in the chart: table, CSV and Excel downloads", key="data", bind="query-params", icon=":material/table:"
+)
 if data.open:
     with data:
         table = pr.series_table(rows.sort_values(["area_code", "period_sortable"]), ind)
         # The chosen area first, then England, then the region.
         rank = {c: n for n, c in enumerate(codes)}
-        table = table.assign(_r=[rank.get(c, 9) for c in
-                                 rows.sort_values(["area_code", "period_sortable"])["area_code"]])
+        table = table.assign(
+            _r=[rank.get(c, 9) for c in rows.sort_values(["area_code", "period_sortable"])["area_code"]]
+        )
         table = table.sort_values(["_r"], kind="stable").drop(columns="_r")
         shown, words = common.pill_column(table, "Compared with England")
-        st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
-                     column_config={"Compared with England": words})
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            height=min(38 + 35 * len(table), 560),
+            column_config={"Compared with England": words},
+        )
         export = pr.export_frame(rows.sort_values(["area_code", "period_sortable"]), ind)
         common.downloads(export, f"trend_{metric_key}_{area_code}", f"Trend: {ind.name}, {area.name}", "trend")

@@ -2,6 +2,7 @@
 
 dashboard.py adds this page only for uploaders; the page checks again and stops for anyone else.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,9 @@ if user.get("is_logged_in"):
     st.caption(f"Signed in as {plain_text(user.get('email') or user.get('name'))}")
     st.button("Sign out", on_click=st.logout, key="sign_out")
 elif settings().upload.local_mode:
-    st.caption("Local mode: anyone using this copy of the dashboard may upload (upload.local_mode in "
-               "config/settings.yaml).")
+    st.caption(
+        "Local mode: anyone using this copy of the dashboard may upload (upload.local_mode in config/settings.yaml)."
+    )
 
 st.markdown(
     "Load a **Fingertips download**, an **NDTMS ViewIt export** or the dashboard's **template** (CSV or Excel). "
@@ -50,15 +52,28 @@ st.markdown(
 )
 c1, c2 = st.columns(2)
 c1.download_button("Blank template (CSV)", template_csv(), "upload_template.csv", "text/csv")
-c2.download_button("Blank template (Excel)", template_xlsx(), "upload_template.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+c2.download_button(
+    "Blank template (Excel)",
+    template_xlsx(),
+    "upload_template.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 
-fmt = st.selectbox("Format", ["auto", "template", "fingertips", "ndtms"], key="upload_format",
-                   format_func=lambda f: {"auto": "Detect automatically", "template": "Dashboard template",
-                                          "fingertips": "Fingertips download", "ndtms": "NDTMS ViewIt export"}[f])
+fmt = st.selectbox(
+    "Format",
+    ["auto", "template", "fingertips", "ndtms"],
+    key="upload_format",
+    format_func=lambda f: {
+        "auto": "Detect automatically",
+        "template": "Dashboard template",
+        "fingertips": "Fingertips download",
+        "ndtms": "NDTMS ViewIt export",
+    }[f],
+)
 max_mb = settings().upload.max_upload_mb
-uploaded = st.file_uploader(f"File (CSV or .xlsx, up to {max_mb} MB)", type=["csv", "xlsx"], key="upload_file",
-                            max_upload_size=max_mb)
+uploaded = st.file_uploader(
+    f"File (CSV or .xlsx, up to {max_mb} MB)", type=["csv", "xlsx"], key="upload_file", max_upload_size=max_mb
+)
 
 if uploaded is not None:
     data = uploaded.getvalue()
@@ -89,14 +104,21 @@ if uploaded is not None:
     st.subheader("Problems")
     problems = prepared.problems
     n_err = int((problems["severity"] == "error").sum())
-    st.write(f"**{plain_text(prepared.file_name)}** read as **{prepared.file_format or 'unknown format'}**: "
-             f"{len(prepared.rows):,} rows, {n_err} error(s), {len(problems) - n_err} warning(s).")
+    st.write(
+        f"**{plain_text(prepared.file_name)}** read as **{prepared.file_format or 'unknown format'}**: "
+        f"{len(prepared.rows):,} rows, {n_err} error(s), {len(problems) - n_err} warning(s)."
+    )
     if problems.empty:
         st.success("No problems found.")
     else:
         st.dataframe(pr.problems_for_display(problems), hide_index=True, width="stretch", key="problems_table")
-        st.download_button("Download problems (CSV)", neutralise_frame(problems).to_csv(index=False).encode("utf-8"),
-                           f"problems_{Path(prepared.file_name).stem}.csv", "text/csv", key="problems_csv")
+        st.download_button(
+            "Download problems (CSV)",
+            neutralise_frame(problems).to_csv(index=False).encode("utf-8"),
+            f"problems_{Path(prepared.file_name).stem}.csv",
+            "text/csv",
+            key="problems_csv",
+        )
     if not prepared.ok:
         st.error("Nothing will be written. Fix the errors listed above and upload the file again.")
     elif st.session_state.get("committed") != key:
@@ -106,22 +128,29 @@ if uploaded is not None:
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("New", f"{summary.new:,}")
         m2.metric("Changed", f"{summary.changed:,}", help="A value, interval, count or denominator changes")
-        m3.metric("Description changed", f"{summary.described:,}",
-                  help="Only the source or note changes; the figures stay as they are")
+        m3.metric(
+            "Description changed",
+            f"{summary.described:,}",
+            help="Only the source or note changes; the figures stay as they are",
+        )
         m4.metric("Unchanged", f"{summary.unchanged:,}")
         st.dataframe(pr.preview_for_display(by_area), hide_index=True, width="stretch", key="preview_by_area")
         changes = changed_rows(s, prepared, limit=1000)
         if not changes.empty:
-            st.caption("Changed rows first, then rows whose description alone changes, then new rows (now -> new), "
-                       "first 1,000:")
+            st.caption(
+                "Changed rows first, then rows whose description alone changes, then new rows (now -> new), "
+                "first 1,000:"
+            )
             st.dataframe(pr.preview_for_display(changes), hide_index=True, width="stretch", key="preview_changes")
         if st.button(f"Commit {len(prepared.rows):,} rows", type="primary", key="commit"):
             try:
                 with st.spinner("Committing in one transaction ..."):
                     rid, written = commit(s, prepared, author=uploader_name(settings().upload, user))
             except Exception as exc:  # the transaction rolled back: the store is exactly as before
-                st.error(f"Nothing was written: the commit failed and was rolled back ({plain_text(exc)}). "
-                         "The stored data is unchanged; try again, or report this message.")
+                st.error(
+                    f"Nothing was written: the commit failed and was rolled back ({plain_text(exc)}). "
+                    "The stored data is unchanged; try again, or report this message."
+                )
             else:
                 clear_caches()
                 st.session_state["committed"] = key
@@ -129,9 +158,11 @@ if uploaded is not None:
                 st.rerun()  # the result and the new revision replace the preview and its Commit button
     if st.session_state.get("committed") == key and "last_commit" in st.session_state:
         rid, written = st.session_state["last_commit"]
-        st.success(f"Committed as revision {rid}: {written.new:,} new, {written.changed:,} changed, "
-                   f"{written.described:,} with only their description changed, {written.unchanged:,} unchanged. "
-                   "It is listed under Revisions below, where it can be rolled back.")
+        st.success(
+            f"Committed as revision {rid}: {written.new:,} new, {written.changed:,} changed, "
+            f"{written.described:,} with only their description changed, {written.unchanged:,} unchanged. "
+            "It is listed under Revisions below, where it can be rolled back."
+        )
 
 st.subheader("Revisions")
 revs = store().revisions()
@@ -140,8 +171,12 @@ described = dict(zip(revs["revision_id"], revs["description"]))
 undoable = revs.loc[(revs["action"] != "build") & revs["rolled_back_by"].isna(), "revision_id"].tolist()
 if undoable:
     r1, r2 = st.columns([3, 1])
-    target = r1.selectbox("Undo a revision", undoable, key="rollback_target",
-                          format_func=lambda r: f"Revision {r}: {described.get(r, '')}")
+    target = r1.selectbox(
+        "Undo a revision",
+        undoable,
+        key="rollback_target",
+        format_func=lambda r: f"Revision {r}: {described.get(r, '')}",
+    )
     if r2.button("Roll back ...", key="rollback"):
         st.session_state["rollback_confirm"] = int(target)
 confirming = st.session_state.get("rollback_confirm")
@@ -152,26 +187,34 @@ if confirming is not None:
         st.session_state.pop("rollback_confirm", None)
     else:
         with st.container(border=True, key="rollback_confirmation"):
-            st.warning(f"Roll back revision {confirming} ({plain_text(plan.description)})? This restores {plan.restored:,} "
-                       f"row(s) to their values before it and removes {plan.removed:,} row(s) it added"
-                       + (f"; {plan.kept:,} row(s) changed by a later revision are kept" if plan.kept else "")
-                       + ". The rollback is itself recorded as a new revision.", icon=":material/undo:")
-            st.dataframe(pr.rollback_plan_for_display(plan.cells.head(500)), hide_index=True, width="stretch",
-                         key="rollback_cells")
+            st.warning(
+                f"Roll back revision {confirming} ({plain_text(plan.description)})? This restores {plan.restored:,} "
+                f"row(s) to their values before it and removes {plan.removed:,} row(s) it added"
+                + (f"; {plan.kept:,} row(s) changed by a later revision are kept" if plan.kept else "")
+                + ". The rollback is itself recorded as a new revision.",
+                icon=":material/undo:",
+            )
+            st.dataframe(
+                pr.rollback_plan_for_display(plan.cells.head(500)),
+                hide_index=True,
+                width="stretch",
+                key="rollback_cells",
+            )
             b1, b2 = st.columns(2)
             if b1.button(f"Confirm: roll back revision {confirming}", type="primary", key="rollback_confirmed"):
                 st.session_state.pop("rollback_confirm", None)
                 try:
-                    new_rid, summary, conflicts = rollback(store(), int(confirming),
-                                                           uploader_name(settings().upload, user))
+                    new_rid, summary, conflicts = rollback(
+                        store(), int(confirming), uploader_name(settings().upload, user)
+                    )
                 except Exception as exc:
                     st.error(f"Nothing was rolled back ({plain_text(exc)}). The stored data is unchanged.")
                 else:
                     clear_caches()
                     st.session_state["rollback_message"] = (
                         f"Rolled back revision {confirming} as revision {new_rid}: {summary.changed:,} restored, "
-                        f"{summary.removed:,} removed"
-                        + (f", {conflicts:,} kept (changed later)" if conflicts else ""))
+                        f"{summary.removed:,} removed" + (f", {conflicts:,} kept (changed later)" if conflicts else "")
+                    )
                     st.rerun()
             if b2.button("Cancel", key="rollback_cancel"):
                 st.session_state.pop("rollback_confirm", None)

@@ -5,6 +5,7 @@ CDOF_DB pointed at it, so AppTest runs and the browser tests' server read it ins
 An autouse fixture clears Streamlit's caches (and the catalogue/geography/settings lru_caches) between tests,
 because st.cache_data and st.cache_resource persist across AppTest instances in one pytest run.
 """
+
 from __future__ import annotations
 
 import os

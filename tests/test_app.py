@@ -1,5 +1,6 @@
 """dashboard.py (served by app.py): navigation per user, and a broken catalogue stopping start-up with a precise
 message."""
+
 from pathlib import Path
 
 import yaml

@@ -1,14 +1,15 @@
 """`python -m metrics ingest | history | rollback` (added to metrics/cli.py's parser by add_commands).
 
-  ingest FILE [--format auto|template|fingertips|ndtms] [--dry-run] [--db PATH] [--author NAME]
-         [--max-size MB | --no-size-limit]
-      prints the problems table, then the summary (new / changed / unchanged); exit 0 when committed (or a
-      clean dry run), 2 when rejected (the store is untouched), 1 when the database can't be opened.
-      A file larger than the Upload page's limit (upload.max_upload_mb in config/settings.yaml) is rejected
-      unread unless --max-size raises the limit or --no-size-limit lifts it.
-  history [--db PATH]        the revisions, newest first
-  rollback REVISION [--db PATH] [--author NAME]
+ingest FILE [--format auto|template|fingertips|ndtms] [--dry-run] [--db PATH] [--author NAME]
+       [--max-size MB | --no-size-limit]
+    prints the problems table, then the summary (new / changed / unchanged); exit 0 when committed (or a
+    clean dry run), 2 when rejected (the store is untouched), 1 when the database can't be opened.
+    A file larger than the Upload page's limit (upload.max_upload_mb in config/settings.yaml) is rejected
+    unread unless --max-size raises the limit or --no-size-limit lifts it.
+history [--db PATH]        the revisions, newest first
+rollback REVISION [--db PATH] [--author NAME]
 """
+
 from __future__ import annotations
 
 import getpass
@@ -73,9 +74,11 @@ def _size_problem(path: Path, args) -> str | None:
     size = path.stat().st_size
     if size <= limit_mb * MB:
         return None
-    return (f"{path}: the file is {size / MB:,.1f} MB ({size:,} bytes), larger than the {limit_mb:g} MB limit "
-            f"({where}); nothing was read or written. Split the file, or pass --max-size MB with a larger limit "
-            "or --no-size-limit to load it anyway.")
+    return (
+        f"{path}: the file is {size / MB:,.1f} MB ({size:,} bytes), larger than the {limit_mb:g} MB limit "
+        f"({where}); nothing was read or written. Split the file, or pass --max-size MB with a larger limit "
+        "or --no-size-limit to load it anyway."
+    )
 
 
 def _cmd_ingest(args) -> int:
@@ -91,28 +94,37 @@ def _cmd_ingest(args) -> int:
         return EXIT_REJECTED
     _err(f"validating {path} ...")
     prepared = prepare(path, fmt=args.format, progress=lambda stage, frac: _err(f"  {stage}"))
-    print(f"File: {prepared.file_name}  format: {prepared.file_format or 'unknown'}  rows: {len(prepared.rows):,}"
-          f"  sha256: {prepared.sha256}")
+    print(
+        f"File: {prepared.file_name}  format: {prepared.file_format or 'unknown'}  rows: {len(prepared.rows):,}"
+        f"  sha256: {prepared.sha256}"
+    )
     print_problems(prepared.problems)
     if not prepared.ok:
-        print("Rejected: nothing was written." if not prepared.errors.empty else
-              "Rejected: the file has no rows to load; nothing was written.")
+        print(
+            "Rejected: nothing was written."
+            if not prepared.errors.empty
+            else "Rejected: the file has no rows to load; nothing was written."
+        )
         return EXIT_REJECTED
     store = _open_store(args)
     if store is None:
         return EXIT_FAIL
     with store:
         summary, _ = preview(store, prepared)
-        print(f"Summary: {summary.new:,} new, {summary.changed:,} changed, {summary.described:,} description "
-              f"changed (source or note only), {summary.unchanged:,} unchanged")
+        print(
+            f"Summary: {summary.new:,} new, {summary.changed:,} changed, {summary.described:,} description "
+            f"changed (source or note only), {summary.unchanged:,} unchanged"
+        )
         if args.dry_run:
             print("Dry run: nothing was written.")
             return EXIT_OK
         _err("committing ...")
         rid, summary = commit(store, prepared, author=args.author or current_user())
         _err("committed")
-    print(f"Committed revision {rid}: {summary.new:,} new, {summary.changed:,} changed, "
-          f"{summary.described:,} description changed, {summary.unchanged:,} unchanged")
+    print(
+        f"Committed revision {rid}: {summary.new:,} new, {summary.changed:,} changed, "
+        f"{summary.described:,} description changed, {summary.unchanged:,} unchanged"
+    )
     return EXIT_OK
 
 
@@ -122,8 +134,20 @@ def _cmd_history(args) -> int:
         return EXIT_FAIL
     with store:
         rev = store.revisions()
-    cols = ["revision_id", "created_at", "author", "action", "file_name", "file_format", "rows_new",
-            "rows_changed", "rows_unchanged", "rows_removed", "rolls_back", "description"]
+    cols = [
+        "revision_id",
+        "created_at",
+        "author",
+        "action",
+        "file_name",
+        "file_format",
+        "rows_new",
+        "rows_changed",
+        "rows_unchanged",
+        "rows_removed",
+        "rolls_back",
+        "description",
+    ]
     with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_colwidth", 60):
         print(rev[cols].astype(object).fillna("").to_string(index=False))
     return EXIT_OK
@@ -142,8 +166,10 @@ def _cmd_rollback(args) -> int:
         except StoreError as exc:
             _err(str(exc))
             return EXIT_REJECTED
-    print(f"Rolled back revision {args.revision} as revision {rid}: {summary.changed:,} restored, "
-          f"{summary.removed:,} removed, {conflicts:,} kept because a later revision changed them")
+    print(
+        f"Rolled back revision {args.revision} as revision {rid}: {summary.changed:,} restored, "
+        f"{summary.removed:,} removed, {conflicts:,} kept because a later revision changed them"
+    )
     return EXIT_OK
 
 
@@ -167,8 +193,12 @@ def add_commands(sub) -> None:
     p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")
     p.add_argument("--author", help="name recorded on the revision (default: the login name)")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--max-size", type=_positive_mb, metavar="MB",
-                      help="largest file to read, in MB (default: upload.max_upload_mb in config/settings.yaml)")
+    size.add_argument(
+        "--max-size",
+        type=_positive_mb,
+        metavar="MB",
+        help="largest file to read, in MB (default: upload.max_upload_mb in config/settings.yaml)",
+    )
     size.add_argument("--no-size-limit", action="store_true", help="read the file whatever its size")
     p.set_defaults(func=_cmd_ingest)
 

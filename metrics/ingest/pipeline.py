@@ -1,18 +1,19 @@
 """Upload pipeline: read -> validate (every problem at once) -> preview -> commit (one transaction) -> rollback.
 
-    prepared = prepare(path, file_name="my.csv")           # never touches the store
-    prepared.problems                                        # DataFrame: severity, file, row, column, value, message
-    summary, by_area = preview(store, prepared)              # new / changed / unchanged, per metric and area
-    rid, summary = commit(store, prepared, author="me")      # refuses while there are errors
-    rid, summary, conflicts = rollback(store, rid, author="me")
+prepared = prepare(path, file_name="my.csv")           # never touches the store
+prepared.problems                                        # DataFrame: severity, file, row, column, value, message
+summary, by_area = preview(store, prepared)              # new / changed / unchanged, per metric and area
+rid, summary = commit(store, prepared, author="me")      # refuses while there are errors
+rid, summary, conflicts = rollback(store, rid, author="me")
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -57,9 +58,14 @@ class Prepared:
         return self.errors.empty and not self.rows.empty
 
 
-def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
-            catalogue: Catalogue | None = None, geography: Geography | None = None,
-            progress: Progress | None = None) -> Prepared:
+def prepare(
+    path: Path | str,
+    file_name: str | None = None,
+    fmt: str = "auto",
+    catalogue: Catalogue | None = None,
+    geography: Geography | None = None,
+    progress: Progress | None = None,
+) -> Prepared:
     """Read and validate a file; never touches the store."""
     path = Path(path)
     file_name = file_name or path.name
@@ -83,8 +89,13 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
                 raise FileUnreadable
             detected = "template"
             if fmt not in ("auto", "template"):
-                log.add(None, None, None, f"an Excel workbook can only be the template format, not {fmt!r}; "
-                        "Fingertips and NDTMS files are CSV")
+                log.add(
+                    None,
+                    None,
+                    None,
+                    f"an Excel workbook can only be the template format, not {fmt!r}; "
+                    "Fingertips and NDTMS files are CSV",
+                )
                 raise FileUnreadable
         else:
             encoding = sniff_encoding(path, log)
@@ -96,10 +107,14 @@ def prepare(path: Path | str, file_name: str | None = None, fmt: str = "auto",
             if fmt != "auto":
                 detected = fmt
             elif detected is None:
-                log.add(1, None, ", ".join(header[:8])[:200],
-                        "cannot tell the file's format from its columns; expected the template (metric_key, "
-                        "area_code, period, value ...), a Fingertips download (Indicator ID, Area Code, Time "
-                        "period ...) or an NDTMS ViewIt export (ReportingPeriod, Area ...)")
+                log.add(
+                    1,
+                    None,
+                    ", ".join(header[:8])[:200],
+                    "cannot tell the file's format from its columns; expected the template (metric_key, "
+                    "area_code, period, value ...), a Fingertips download (Indicator ID, Area Code, Time "
+                    "period ...) or an NDTMS ViewIt export (ReportingPeriod, Area ...)",
+                )
                 raise FileUnreadable
         say(f"Reading the file as {detected}", 0.15)
         if detected == "template" and is_xlsx:
@@ -144,12 +159,14 @@ def _areas_of_problem_rows(rows: pd.DataFrame, log: ProblemLog) -> dict[int, str
 def _with_area_names(problems: pd.DataFrame, areas_of_rows: dict[int, str], geography: Geography) -> pd.DataFrame:
     """The problems with an `area` column after `row`: the row's area code with its name ("E10000034
     Worcestershire"), the code alone when it is not known, empty for a problem of the whole file."""
+
     def label(row) -> str:
         code = areas_of_rows.get(int(row)) if pd.notna(row) else None
         if not code:
             return ""
         resolved = geography.resolve_code(code.strip().upper())
         return f"{code} {geography.areas[resolved].name}" if resolved in geography.areas else code
+
     out = problems.copy()
     out.insert(list(out.columns).index("row") + 1, "area", [label(r) for r in out["row"]])
     return out
@@ -183,13 +200,20 @@ def preview(store: Store, prepared: Prepared) -> tuple[ChangeSummary, pd.DataFra
     """Totals and counts of new / changed / unchanged rows per metric and area (computed in DuckDB)."""
     by_area = store.preview_counts(prepared.rows)
     totals = by_area.groupby("status")["rows"].sum() if not by_area.empty else pd.Series(dtype=int)
-    summary = ChangeSummary(new=int(totals.get("new", 0)), changed=int(totals.get("changed", 0)),
-                            unchanged=int(totals.get("unchanged", 0)),
-                            described=int(totals.get(DESCRIPTION_CHANGED, 0)))
+    summary = ChangeSummary(
+        new=int(totals.get("new", 0)),
+        changed=int(totals.get("changed", 0)),
+        unchanged=int(totals.get("unchanged", 0)),
+        described=int(totals.get(DESCRIPTION_CHANGED, 0)),
+    )
     by_area = by_area.assign(area_name=by_area["area_name"].fillna(""))
-    table = (by_area.pivot_table(index=["metric_key", "area_code", "area_name"], columns="status", values="rows",
-                                 aggfunc="sum", fill_value=0).reset_index() if not by_area.empty
-             else pd.DataFrame(columns=["metric_key", "area_code", "area_name"]))
+    table = (
+        by_area.pivot_table(
+            index=["metric_key", "area_code", "area_name"], columns="status", values="rows", aggfunc="sum", fill_value=0
+        ).reset_index()
+        if not by_area.empty
+        else pd.DataFrame(columns=["metric_key", "area_code", "area_name"])
+    )
     for c in PREVIEW_STATUSES:
         if c not in table:
             table[c] = 0
@@ -202,18 +226,35 @@ def changed_rows(store: Store, prepared: Prepared, limit: int = 2000) -> pd.Data
     return store.preview_changes(prepared.rows, limit)
 
 
-def commit(store: Store, prepared: Prepared, author: str, catalogue: Catalogue | None = None,
-           geography: Geography | None = None, note: str | None = None) -> tuple[int, ChangeSummary]:
+def commit(
+    store: Store,
+    prepared: Prepared,
+    author: str,
+    catalogue: Catalogue | None = None,
+    geography: Geography | None = None,
+    note: str | None = None,
+) -> tuple[int, ChangeSummary]:
     """Write the rows as one revision in one transaction; refuses a file with errors."""
     if not prepared.ok:
         raise IngestRejected(f"{prepared.file_name} has {len(prepared.errors)} problems; nothing was written")
-    info = RevisionInfo(author=author, action="upload", file_name=prepared.file_name, sha256=prepared.sha256,
-                        file_format=prepared.file_format, note=note)
+    info = RevisionInfo(
+        author=author,
+        action="upload",
+        file_name=prepared.file_name,
+        sha256=prepared.sha256,
+        file_format=prepared.file_format,
+        note=note,
+    )
     return write_revision(store, prepared.rows, info, catalogue, geography)
 
 
-def write_revision(store: Store, rows: pd.DataFrame, info: RevisionInfo, catalogue: Catalogue | None = None,
-                   geography: Geography | None = None) -> tuple[int, ChangeSummary]:
+def write_revision(
+    store: Store,
+    rows: pd.DataFrame,
+    info: RevisionInfo,
+    catalogue: Catalogue | None = None,
+    geography: Geography | None = None,
+) -> tuple[int, ChangeSummary]:
     """Write checked rows (OBS_COLUMNS) as one revision, with the derived values they change, in one
     transaction: readers see the store before it or after it, never between."""
     catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
@@ -228,8 +269,9 @@ def write_revision(store: Store, rows: pd.DataFrame, info: RevisionInfo, catalog
     return tx.revision_id, tx.summary
 
 
-def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue | None = None,
-             geography: Geography | None = None) -> tuple[int, ChangeSummary, int]:
+def rollback(
+    store: Store, revision_id: int, author: str, catalogue: Catalogue | None = None, geography: Geography | None = None
+) -> tuple[int, ChangeSummary, int]:
     """Undo a revision as a new one, with the derived values it changes, in one transaction. Returns the new
     revision, its summary and the cells kept because a later revision changed them."""
     catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
@@ -237,8 +279,10 @@ def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue |
     revs = store.revisions().set_index("revision_id")
     undone_by = revs["rolled_back_by"].get(revision_id)
     if undone_by is not None and pd.notna(undone_by):
-        raise StoreError(f"revision {revision_id} was already rolled back by revision {int(undone_by)}; there is "
-                         "nothing left to undo, and nothing was written")
+        raise StoreError(
+            f"revision {revision_id} was already rolled back by revision {int(undone_by)}; there is "
+            "nothing left to undo, and nothing was written"
+        )
     with store.write(RevisionInfo.rollback_of(revision_id, author)) as tx:
         tx.rollback_revision(revision_id)
         for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
@@ -253,6 +297,7 @@ def rollback(store: Store, revision_id: int, author: str, catalogue: Catalogue |
 @dataclass
 class RollbackPlan:
     """What rolling back a revision would do (shown for confirmation before it is done)."""
+
     revision_id: int
     description: str
     cells: pd.DataFrame  # store.rollback_preview: the cells it restores or removes
@@ -272,15 +317,18 @@ def rollback_plan(store: Store, revision_id: int) -> RollbackPlan:
     """What rollback(store, revision_id) would restore, remove and keep, or why it would be refused."""
     revs = store.revisions().set_index("revision_id")
     if revision_id not in revs.index:
-        return RollbackPlan(revision_id, "", pd.DataFrame(columns=["action"]), 0,
-                            f"revision {revision_id} does not exist")
+        return RollbackPlan(
+            revision_id, "", pd.DataFrame(columns=["action"]), 0, f"revision {revision_id} does not exist"
+        )
     rev = revs.loc[revision_id]
     refused = None
     if rev["action"] == "build":
         refused = f"revision {revision_id} is the initial build; rebuild the database instead"
     elif pd.notna(undone_by := revs["rolled_back_by"].get(revision_id)):
-        refused = (f"revision {revision_id} was already rolled back by revision {int(undone_by)}; "
-                   "there is nothing left to undo")
+        refused = (
+            f"revision {revision_id} was already rolled back by revision {int(undone_by)}; "
+            "there is nothing left to undo"
+        )
     cells = store.rollback_preview(revision_id)
     kept = store.revision_cells_written(revision_id) - len(cells)
     return RollbackPlan(revision_id, str(rev["description"]), cells, int(kept) if refused is None else 0, refused)

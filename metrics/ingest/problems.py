@@ -4,10 +4,11 @@ Row numbers are the rows the analyst sees in Excel: the header is row 1, the fir
 A rule that fails on many rows is listed for the first `PER_RULE_LIMIT` rows, then summarised in one more
 row ("... and 12,345 more rows with this problem"), so a million bad rows can't exhaust memory.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -39,17 +40,25 @@ class ProblemLog:
         n = self._counts.get(rule, 0)
         self._counts[rule] = n + 1
         if n < PER_RULE_LIMIT:
-            self.items.append(Problem(self.file_name, None if row is None else int(row), column,
-                                      None if value is None else _text(value), message, severity))
+            self.items.append(
+                Problem(
+                    self.file_name,
+                    None if row is None else int(row),
+                    column,
+                    None if value is None else _text(value),
+                    message,
+                    severity,
+                )
+            )
 
-    def add_rows(self, rows: Iterable, column: str | None, values: Iterable, message, severity=ERROR,
-                 rule: str | None = None) -> None:
+    def add_rows(
+        self, rows: Iterable, column: str | None, values: Iterable, message, severity=ERROR, rule: str | None = None
+    ) -> None:
         """One problem per row; `message` is a string or a function of the value."""
         rows = np.asarray(list(rows) if not isinstance(rows, (np.ndarray, pd.Series)) else rows)
         values = list(values) if not isinstance(values, (np.ndarray, pd.Series)) else values
         values = np.asarray(values, dtype=object)
-        key = (column, rule or (message if isinstance(message, str) else getattr(message, "__name__", "")),
-               severity)
+        key = (column, rule or (message if isinstance(message, str) else getattr(message, "__name__", "")), severity)
         n = self._counts.get(key, 0)
         self._counts[key] = n + len(rows)
         room = max(0, PER_RULE_LIMIT - n)
@@ -70,17 +79,26 @@ class ProblemLog:
         """Add the '... and N more' rows for rules that overflowed."""
         for (column, rule, severity), n in self._counts.items():
             if n > PER_RULE_LIMIT:
-                self.items.append(Problem(self.file_name, None, column, None,
-                                          f"... and {n - PER_RULE_LIMIT:,} more rows with this problem "
-                                          f"({rule if isinstance(rule, str) else column})", severity))
+                self.items.append(
+                    Problem(
+                        self.file_name,
+                        None,
+                        column,
+                        None,
+                        f"... and {n - PER_RULE_LIMIT:,} more rows with this problem "
+                        f"({rule if isinstance(rule, str) else column})",
+                        severity,
+                    )
+                )
 
     @property
     def has_errors(self) -> bool:
         return any(p.severity == ERROR for p in self.items)
 
     def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame([asdict(p) for p in self.items], columns=["file", "row", "column", "value", "message",
-                                                                     "severity"])
+        df = pd.DataFrame(
+            [asdict(p) for p in self.items], columns=["file", "row", "column", "value", "message", "severity"]
+        )
         df = df[PROBLEM_COLUMNS]
         # A cell with an error gets only the error: a warning about the same cell (an unreadable value would also
         # be "stored as a missing value") is dropped.
@@ -91,8 +109,12 @@ class ProblemLog:
             df = df[~pd.Series(repeat, index=df.index, dtype=bool)]
         df["row"] = df["row"].astype("Int64")
         order = {ERROR: 0, WARNING: 1}
-        return df.sort_values(["severity", "row"], key=lambda s: s.map(order) if s.name == "severity" else s,
-                              na_position="first", kind="stable").reset_index(drop=True)
+        return df.sort_values(
+            ["severity", "row"],
+            key=lambda s: s.map(order) if s.name == "severity" else s,
+            na_position="first",
+            kind="stable",
+        ).reset_index(drop=True)
 
 
 def _text(value) -> str | None:

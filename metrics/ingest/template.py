@@ -1,4 +1,5 @@
 """The blank upload template (CSV and .xlsx). `python -m metrics.ingest.template` rewrites data/template/."""
+
 from __future__ import annotations
 
 import io
@@ -8,8 +9,21 @@ from metrics.ingest.text import NUMERIC, TEMPLATE_COLUMNS
 from metrics.paths import DATA_DIR
 
 TEMPLATE_DIR = DATA_DIR / "template"
-EXAMPLE = ["unmet_need_ocu", "E10000034", "2019/20", "Total", "53.25", "38.86", "63.05", "", "", "1403", "2635", "",
-           "OHID Fingertips 93517, downloaded 2024-05-01"]
+EXAMPLE = [
+    "unmet_need_ocu",
+    "E10000034",
+    "2019/20",
+    "Total",
+    "53.25",
+    "38.86",
+    "63.05",
+    "",
+    "",
+    "1403",
+    "2635",
+    "",
+    "OHID Fingertips 93517, downloaded 2024-05-01",
+]
 
 
 def template_csv() -> bytes:

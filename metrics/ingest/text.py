@@ -4,6 +4,7 @@
 A reader turns a file into canonical rows (the store's columns, plus `_row`, the Excel row number the values
 came from) and logs what it could not read; metrics.ingest.validate then checks their meaning.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,24 +19,40 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
+from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.safety import looks_like_formula
 
 CANONICAL = [c for c in OBS_COLUMNS if c != "is_demo"]
 NUMERIC = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator"]
 TEXT = ["metric_key", "area_code", "period", "breakdown", "value_note", "source"]
 TEMPLATE_REQUIRED = ["metric_key", "area_code", "period", "value"]
-TEMPLATE_COLUMNS = ["metric_key", "area_code", "period", "breakdown", "value", "lower95", "upper95", "lower998",
-                    "upper998", "count", "denominator", "value_note", "source"]
+TEMPLATE_COLUMNS = [
+    "metric_key",
+    "area_code",
+    "period",
+    "breakdown",
+    "value",
+    "lower95",
+    "upper95",
+    "lower998",
+    "upper998",
+    "count",
+    "denominator",
+    "value_note",
+    "source",
+]
 # Characters no cell should hold, shown by name in problems (quoting them would show nothing, or garble the table).
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 11: "vertical tab", 12: "form feed", 27: "ESC", 127: "DEL"}
 
 
 def control_characters(text: str) -> list[str]:
     """The names of the invisible control characters in `text` (tab, line feed and carriage return are allowed)."""
-    return [_CONTROL_NAMES.get(ord(ch), f"control character {ord(ch)}") for ch in text
-            if (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127]
+    return [
+        _CONTROL_NAMES.get(ord(ch), f"control character {ord(ch)}")
+        for ch in text
+        if (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127
+    ]
 
 
 def visible(text: str) -> str:
@@ -90,8 +107,12 @@ def template_columns(header: list[str], log: ProblemLog, has_values) -> dict[int
         letter = column_letter(i)
         if not name or name.startswith("unnamed"):
             if has_values(i):
-                log.add(1, f"column {letter}", h, "this column has values but no name in row 1; expected one of "
-                        + ", ".join(TEMPLATE_COLUMNS))
+                log.add(
+                    1,
+                    f"column {letter}",
+                    h,
+                    "this column has values but no name in row 1; expected one of " + ", ".join(TEMPLATE_COLUMNS),
+                )
             continue
         if name in aliases:
             if aliases[name] in mapping.values():
@@ -103,8 +124,12 @@ def template_columns(header: list[str], log: ProblemLog, has_values) -> dict[int
         log.add(1, str(h), h, f"unknown column{hint} Expected only: " + ", ".join(TEMPLATE_COLUMNS))
     for c in TEMPLATE_REQUIRED:
         if c not in mapping.values():
-            log.add(1, c, None, f"required column {c!r} is missing; the template's columns are "
-                    + ", ".join(TEMPLATE_COLUMNS))
+            log.add(
+                1,
+                c,
+                None,
+                f"required column {c!r} is missing; the template's columns are " + ", ".join(TEMPLATE_COLUMNS),
+            )
     return mapping
 
 
@@ -122,8 +147,7 @@ def categorical(codes: np.ndarray, values) -> pd.Categorical:
     """Rows taking value `values[code]` (-1: missing) as a Categorical. `values` may repeat a value or hold None
     (missing): the categories are its distinct text values."""
     recode, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-    return pd.Categorical.from_codes(np.append(recode, -1)[codes],
-                                     categories=pd.Index(distinct, dtype="str"))
+    return pd.Categorical.from_codes(np.append(recode, -1)[codes], categories=pd.Index(distinct, dtype="str"))
 
 
 def concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -182,30 +206,53 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
         hidden = has_controls[index]
         if hidden.any():
             names = {visible(v): ", ".join(dict.fromkeys(x)) for v, x in zip(stripped, controls) if x}
-            log.add_rows(rows[hidden], c, [visible(v) for v in stripped[index[hidden]]],
-                         lambda v, names=names: f"the cell holds invisible control characters ({names[v]}, shown in "
-                         "brackets); "
-                         "expected plain text. Retype the cell, or export the file again", rule="control characters")
+            log.add_rows(
+                rows[hidden],
+                c,
+                [visible(v) for v in stripped[index[hidden]]],
+                lambda v, names=names: (
+                    f"the cell holds invisible control characters ({names[v]}, shown in "
+                    "brackets); "
+                    "expected plain text. Retype the cell, or export the file again"
+                ),
+                rule="control characters",
+            )
             stripped = np.where(has_controls, "", stripped)
         injected = np.fromiter((looks_like_formula(v) for v in stripped), bool, len(stripped))
         inj = injected[index]
         if inj.any():
-            log.add_rows(rows[inj], c, stripped[index[inj]], "the cell starts with '=', '@', or '+'/'-' and a "
-                         "formula: a formula or spreadsheet injection; expected a plain value (paste values only)",
-                         rule="injection")
+            log.add_rows(
+                rows[inj],
+                c,
+                stripped[index[inj]],
+                "the cell starts with '=', '@', or '+'/'-' and a "
+                "formula: a formula or spreadsheet injection; expected a plain value (paste values only)",
+                rule="injection",
+            )
         if c in NUMERIC:
-            numbers = pd.to_numeric(pd.Series(np.where(injected, "", stripped), dtype=object),
-                                    errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            numbers = pd.to_numeric(
+                pd.Series(np.where(injected, "", stripped), dtype=object), errors="coerce"
+            ).to_numpy(dtype=float, na_value=np.nan)
             not_number = ((stripped != "") & np.isnan(numbers) & ~injected)[index]
             if not_number.any():
-                log.add_rows(rows[not_number], c, stripped[index[not_number]], "not a number; expected a number "
-                             "like 12.5 (leave the cell empty for a missing value; no % signs, commas or words)",
-                             rule="not a number")
+                log.add_rows(
+                    rows[not_number],
+                    c,
+                    stripped[index[not_number]],
+                    "not a number; expected a number "
+                    "like 12.5 (leave the cell empty for a missing value; no % signs, commas or words)",
+                    rule="not a number",
+                )
             infinite = (np.isinf(numbers) & ~injected)[index]
             if infinite.any():
-                log.add_rows(rows[infinite], c, stripped[index[infinite]], "not a finite number (infinity, or "
-                             "beyond the largest number a value can hold); expected an ordinary number like 12.5",
-                             rule="not finite")
+                log.add_rows(
+                    rows[infinite],
+                    c,
+                    stripped[index[infinite]],
+                    "not a finite number (infinity, or "
+                    "beyond the largest number a value can hold); expected an ordinary number like 12.5",
+                    rule="not finite",
+                )
             out[c] = np.where(np.isinf(numbers), np.nan, numbers)[index]
     for c in NUMERIC:
         if c not in out:
@@ -243,8 +290,7 @@ def excel_date_period(value) -> str:
         guess = f"'{d.year}/{nxt:02d}'"
     else:
         guess = "a period such as '2019/20'"
-    return (f"looks like Excel turned {guess} into a date; format the period column as Text and type the "
-            "period again")
+    return f"looks like Excel turned {guess} into a date; format the period column as Text and type the period again"
 
 
 # ---------------------------------------------------------------------------------------------- CSV files
@@ -252,8 +298,15 @@ def read_text_csv(path: Path, encoding: str, log: ProblemLog, exported_by: str) 
     """A whole CSV exported by a system as text cells (nothing turned into numbers or NaN yet); malformed files
     and rows cut short are reported."""
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
-                          skip_blank_lines=False, index_col=False)
+        raw = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding=encoding,
+            skip_blank_lines=False,
+            index_col=False,
+        )
     except pd.errors.ParserError as exc:
         log.add(None, None, None, f"the CSV is malformed ({exc})")
         raise FileUnreadable from None
@@ -269,8 +322,7 @@ def blank_rows(raw: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-def log_short_rows(path: Path, encoding: str, width: int, log: ProblemLog, exported_by: str | None = None
-                   ) -> None:
+def log_short_rows(path: Path, encoding: str, width: int, log: ProblemLog, exported_by: str | None = None) -> None:
     """Rows with fewer cells than the header. The text read fills the missing cells with "", as it reads empty
     ones, so a truncated row would otherwise pass unseen (the template's fast read gives way to the text read on
     such a row, so only files read as text need this pass). In the template a warning: a spreadsheet may leave out
@@ -280,17 +332,31 @@ def log_short_rows(path: Path, encoding: str, width: int, log: ProblemLog, expor
     with open(path, newline="", encoding=encoding) as fh:
         reader = csv.reader(fh)
         next(reader, None)
-        short = [(n, len(cells)) for n, cells in enumerate(reader, start=2)
-                 if len(cells) < width and any(c.strip() for c in cells)]
+        short = [
+            (n, len(cells))
+            for n, cells in enumerate(reader, start=2)
+            if len(cells) < width and any(c.strip() for c in cells)
+        ]
     if not short:
         return
     if exported_by:
-        message, severity = (f"the row has fewer cells than the header, which an export from {exported_by} never "
-                             f"has: the file may have been cut short or edited. Download or export it again from "
-                             f"{exported_by}"), ERROR
+        message, severity = (
+            (
+                f"the row has fewer cells than the header, which an export from {exported_by} never "
+                f"has: the file may have been cut short or edited. Download or export it again from "
+                f"{exported_by}"
+            ),
+            ERROR,
+        )
     else:
-        message, severity = ("the row has fewer cells than the header; the missing cells at its end were read as "
-                             "empty. Check that the row is complete (a spreadsheet may leave out empty cells at the "
-                             "end of a row)"), WARNING
-    log.add_rows([n for n, _ in short], None, [f"{k} of {width} cells" for _, k in short], message, severity,
-                 rule="short row")
+        message, severity = (
+            (
+                "the row has fewer cells than the header; the missing cells at its end were read as "
+                "empty. Check that the row is complete (a spreadsheet may leave out empty cells at the "
+                "end of a row)"
+            ),
+            WARNING,
+        )
+    log.add_rows(
+        [n for n, _ in short], None, [f"{k} of {width} cells" for _, k in short], message, severity, rule="short row"
+    )

@@ -5,8 +5,10 @@ problem: unknown metric; unknown, retired or wrongly-levelled area; unparseable 
 outside its unit's range; limits that don't contain the value or are reversed; negative count; denominator not
 above 0; count over denominator for a proportion; duplicate rows.
 """
+
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from datetime import date
@@ -45,8 +47,13 @@ def _rowwise(values: pd.Series, func, missing) -> np.ndarray:
     return np.array([func(v) for v in distinct] + [missing])[np.where(codes < 0, len(distinct), codes)]
 
 
-def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geography: Geography,
-                  column_names: dict[str, str] | None = None) -> pd.DataFrame:
+def validate_rows(
+    rows: pd.DataFrame,
+    log: ProblemLog,
+    catalogue: Catalogue,
+    geography: Geography,
+    column_names: dict[str, str] | None = None,
+) -> pd.DataFrame:
     names = column_names or {}
 
     def cname(c: str) -> str:
@@ -77,6 +84,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
     current = _lookup(codes, resolved)
     unknown = current.isna().to_numpy()
     if unknown.any():
+
         def unknown_area(v):
             return unknown_area_message(str(v).strip().upper(), geography)
 
@@ -84,9 +92,16 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         bad |= unknown
     legacy = (~unknown) & _rowwise(codes, lambda c: resolved[c] is not None and resolved[c] != c, False)
     if legacy.any():
-        log.add_rows(r[legacy], cname("area_code"), codes[legacy],
-                     lambda v: f"old code of {geography.get(resolved[v] or v).name}; stored under the current code "
-                     f"{resolved[v]}", WARNING, rule="legacy code")
+        log.add_rows(
+            r[legacy],
+            cname("area_code"),
+            codes[legacy],
+            lambda v: (
+                f"old code of {geography.get(resolved[v] or v).name}; stored under the current code {resolved[v]}"
+            ),
+            WARNING,
+            rule="legacy code",
+        )
     rows["area_code"] = _map_text(codes, lambda c: resolved[c] or c)
 
     # ---- period (one parse per distinct label)
@@ -114,22 +129,37 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         ind = inds[m]
         mask = ok & (metric == m).to_numpy() & (level == lv).to_numpy()
         if lv == "cdp":
-            log.add_rows(r[mask], cname("area_code"), rows["area_code"][mask],
-                         "a CDP footprint: the dashboard computes footprint values from their member authorities; "
-                         "upload the authorities' values instead", rule="cdp")
+            log.add_rows(
+                r[mask],
+                cname("area_code"),
+                rows["area_code"][mask],
+                "a CDP footprint: the dashboard computes footprint values from their member authorities; "
+                "upload the authorities' values instead",
+                rule="cdp",
+            )
             bad |= mask
         elif lv not in ind.levels:
-            log.add_rows(r[mask], cname("area_code"), rows["area_code"][mask],
-                         f"{m} is published for {ind.geography_words}; a value for {LEVEL_WORDS[lv]} would invent "
-                         "a local figure the source never published. Expected "
-                         + " or ".join(LEVEL_WORDS[x] for x in ind.levels), rule=f"level {m}")
+            log.add_rows(
+                r[mask],
+                cname("area_code"),
+                rows["area_code"][mask],
+                f"{m} is published for {ind.geography_words}; a value for {LEVEL_WORDS[lv]} would invent "
+                "a local figure the source never published. Expected "
+                + " or ".join(LEVEL_WORDS[x] for x in ind.levels),
+                rule=f"level {m}",
+            )
             bad |= mask
         elif ind.areas and lv == "utla":
             off = mask & ~rows["area_code"].isin(list(ind.areas)).to_numpy()
             if off.any():
-                log.add_rows(r[off], cname("area_code"), rows["area_code"][off],
-                             f"{m} is a local measure of {', '.join(ind.areas)}; check the area", WARNING,
-                             rule=f"local {m}")
+                log.add_rows(
+                    r[off],
+                    cname("area_code"),
+                    rows["area_code"][off],
+                    f"{m} is a local measure of {', '.join(ind.areas)}; check the area",
+                    WARNING,
+                    rule=f"local {m}",
+                )
 
     # ---- numbers
     _check_finite(rows, r, log, cname)
@@ -141,47 +171,80 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         x = rows[c].to_numpy(float)
         over = known & is_pct & (x > 100)
         if over.any():
-            log.add_rows(r[over], cname(c), x[over], "a percentage over 100; expected 0 to 100 for a '%' metric",
-                         rule="pct over")
+            log.add_rows(
+                r[over], cname(c), x[over], "a percentage over 100; expected 0 to 100 for a '%' metric", rule="pct over"
+            )
         neg = known & (x < 0)
         if neg.any():
-            log.add_rows(r[neg], cname(c), x[neg], "negative; a percentage, rate or count can't be below 0",
-                         rule="negative")
+            log.add_rows(
+                r[neg], cname(c), x[neg], "negative; a percentage, rate or count can't be below 0", rule="negative"
+            )
     for lo_c, hi_c in (("lower95", "upper95"), ("lower998", "upper998")):
         lo, hi = rows[lo_c].to_numpy(float), rows[hi_c].to_numpy(float)
         rev = lo > hi
         if rev.any():
-            log.add_rows(r[rev], cname(lo_c), lo[rev], lambda x, hc=hi_c: f"the lower limit is above the upper "
-                         f"limit ({cname(hc)}); expected lower <= upper", rule=f"reversed {lo_c}")
+            log.add_rows(
+                r[rev],
+                cname(lo_c),
+                lo[rev],
+                lambda x, hc=hi_c: f"the lower limit is above the upper limit ({cname(hc)}); expected lower <= upper",
+                rule=f"reversed {lo_c}",
+            )
         tol = 1e-9 * np.maximum(1.0, np.abs(v))
         outside = ~rev & ((lo > v + tol) | (hi < v - tol))
         if outside.any():
             idx = np.flatnonzero(outside)
-            log.add_rows(r[idx], cname("value"), v[idx],
-                         iter_messages([f"the limits {_fmt(lo[i])} to {_fmt(hi[i])} ({cname(lo_c)}/{cname(hi_c)}) "
-                                        f"don't contain the value {_fmt(v[i])}; expected lower <= value <= upper"
-                                        for i in idx]), rule=f"outside {lo_c}")
+            log.add_rows(
+                r[idx],
+                cname("value"),
+                v[idx],
+                iter_messages(
+                    [
+                        f"the limits {_fmt(lo[i])} to {_fmt(hi[i])} ({cname(lo_c)}/{cname(hi_c)}) "
+                        f"don't contain the value {_fmt(v[i])}; expected lower <= value <= upper"
+                        for i in idx
+                    ]
+                ),
+                rule=f"outside {lo_c}",
+            )
     cnt, den = rows["count"].to_numpy(float), rows["denominator"].to_numpy(float)
     neg = cnt < 0
     if neg.any():
-        log.add_rows(r[neg], cname("count"), cnt[neg], "a negative count; a count can't be below 0",
-                     rule="negative count")
+        log.add_rows(
+            r[neg], cname("count"), cnt[neg], "a negative count; a count can't be below 0", rule="negative count"
+        )
     bad_den = den <= 0
     if bad_den.any():
-        log.add_rows(r[bad_den], cname("denominator"), den[bad_den], "a denominator must be above 0",
-                     rule="denominator")
+        log.add_rows(
+            r[bad_den], cname("denominator"), den[bad_den], "a denominator must be above 0", rule="denominator"
+        )
     over = (vtype == "proportion").to_numpy() & (cnt > den)
     if over.any():
         idx = np.flatnonzero(over)
-        log.add_rows(r[idx], cname("count"), cnt[idx],
-                     iter_messages([f"count {_fmt(cnt[i])} is greater than the denominator {_fmt(den[i])}; a "
-                                    "proportion's count can't exceed its denominator" for i in idx]),
-                     rule="count over denominator")
+        log.add_rows(
+            r[idx],
+            cname("count"),
+            cnt[idx],
+            iter_messages(
+                [
+                    f"count {_fmt(cnt[i])} is greater than the denominator {_fmt(den[i])}; a "
+                    "proportion's count can't exceed its denominator"
+                    for i in idx
+                ]
+            ),
+            rule="count over denominator",
+        )
     _check_value_against_counts(rows, log, inds, known, cname)
     empty = np.isnan(v) & np.isnan(cnt) & rows["value_note"].isna().to_numpy()
     if empty.any():
-        log.add_rows(r[empty], cname("value"), [""] * int(empty.sum()), "no value, count or value note; the row "
-                     "will be stored as a missing value", WARNING, rule="empty value")
+        log.add_rows(
+            r[empty],
+            cname("value"),
+            [""] * int(empty.sum()),
+            "no value, count or value note; the row will be stored as a missing value",
+            WARNING,
+            rule="empty value",
+        )
 
     # ---- duplicates within the file (after codes and periods are normalised)
     dup = rows.duplicated(OBS_KEY, keep=False).to_numpy()
@@ -190,11 +253,21 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
         later = r[dup] != firsts
         rr, ff = r[dup][later], firsts[later]
         text = {c: rows.loc[dup, c].astype(str) for c in OBS_KEY}
-        vals = (text["metric_key"] + " / " + text["area_code"] + " / " + text["period"] + " / "
-                + text["breakdown"]).to_numpy()[later]
-        log.add_rows(rr, "metric_key/area_code/period/breakdown", vals,
-                     iter_messages([f"a duplicate of row {f}: the same metric, area, period and breakdown may "
-                                    "appear once in a file" for f in ff]), rule="duplicate")
+        vals = (
+            text["metric_key"] + " / " + text["area_code"] + " / " + text["period"] + " / " + text["breakdown"]
+        ).to_numpy()[later]
+        log.add_rows(
+            rr,
+            "metric_key/area_code/period/breakdown",
+            vals,
+            iter_messages(
+                [
+                    f"a duplicate of row {f}: the same metric, area, period and breakdown may appear once in a file"
+                    for f in ff
+                ]
+            ),
+            rule="duplicate",
+        )
 
     rows["is_demo"] = False
     return rows
@@ -207,7 +280,7 @@ def validate_rows(rows: pd.DataFrame, log: ProblemLog, catalogue: Catalogue, geo
 # ONS code prefixes that are not areas this dashboard holds, and what to say about each.
 _OTHER_CODE_KINDS = {
     "E07": "a district (lower-tier) council, not an upper-tier authority: CDPs are made of upper-tier authorities; "
-           "load its county's figure instead",
+    "load its county's figure instead",
     "E11": "a metropolitan county, which has no council of its own: load its metropolitan districts' figures",
     "E13": "Inner or Outer London, not an authority: load the London boroughs' figures",
     "E38": "a clinical commissioning group (an NHS area), not a local authority",
@@ -224,8 +297,14 @@ _OTHER_CODE_KINDS = {
     "K03": "Great Britain: expected England (E92000001) or an area within it",
     "K04": "England and Wales: expected England (E92000001) or an area within it",
 }
-_HELD_KINDS = {"E06": "unitary authority", "E08": "metropolitan district", "E09": "London borough",
-               "E10": "county", "E12": "region", "E92": "country"}
+_HELD_KINDS = {
+    "E06": "unitary authority",
+    "E08": "metropolitan district",
+    "E09": "London borough",
+    "E10": "county",
+    "E12": "region",
+    "E92": "country",
+}
 _ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 
 
@@ -244,10 +323,14 @@ def unknown_area_message(code: str, geography: Geography) -> str:
             return f"{code} is {kind}"
         held = _HELD_KINDS.get(code[:3])
         if held:
-            return (f"unknown area code: no current {held} has code {code}. Check the code against the ONS "
-                    "list (the Definitions page lists the areas held)")
-        return (f"unknown area code: {code} is not a code of England, a region or an upper-tier authority "
-                f"(prefix {code[:3]}); expected an ONS code like E06000060")
+            return (
+                f"unknown area code: no current {held} has code {code}. Check the code against the ONS "
+                "list (the Definitions page lists the areas held)"
+            )
+        return (
+            f"unknown area code: {code} is not a code of England, a region or an upper-tier authority "
+            f"(prefix {code[:3]}); expected an ONS code like E06000060"
+        )
     near = geography.suggest(code)  # not code-shaped: perhaps a name
     hint = f"; did you mean {near.code} {near.name}?" if near else ""
     return f"unknown area code{hint} Expected an ONS code of England, a region or an upper-tier authority"
@@ -259,32 +342,42 @@ def _check_finite(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, cname) -> 
         x = rows[c].to_numpy(float)
         infinite = np.isinf(x)
         if infinite.any():
-            log.add_rows(r[infinite], cname(c), x[infinite], "not a finite number; expected an ordinary number",
-                         rule="not finite")
+            log.add_rows(
+                r[infinite],
+                cname(c),
+                x[infinite],
+                "not a finite number; expected an ordinary number",
+                rule="not finite",
+            )
             rows[c] = np.where(infinite, np.nan, x)
 
 
-def _check_future_periods(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, inds: dict, known: np.ndarray,
-                          cname, today: date | None = None) -> np.ndarray:
+def _check_future_periods(
+    rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, inds: dict, known: np.ndarray, cname, today: date | None = None
+) -> np.ndarray:
     """Rows whose period ends after today, for a metric that is not a projection: a figure for a period that
     has not ended would become the area's latest value."""
     today = today or date.today()
     ends = {}
     for p in text_codes(rows["period"])[1]:
-        try:
+        with contextlib.suppress(PeriodError):
             ends[p] = parse_period(p).end_date
-        except PeriodError:
-            pass
     future_labels = [p for p, end in ends.items() if end > today]
     if not future_labels:
         return np.zeros(len(rows), dtype=bool)
     projection = _rowwise(rows["metric_key"], lambda m: m in inds and inds[m].projection, False).astype(bool)
     future = rows["period"].isin(future_labels).to_numpy() & known & ~projection
     if future.any():
-        log.add_rows(r[future], cname("period"), rows["period"][future],
-                     lambda p: f"the period ends on {ends[p]:%d %B %Y}, after today ({today:%d %B %Y}); a figure "
-                     "for a period that has not ended can't be loaded. Check the period (a typing slip?)",
-                     rule="future period")
+        log.add_rows(
+            r[future],
+            cname("period"),
+            rows["period"][future],
+            lambda p: (
+                f"the period ends on {ends[p]:%d %B %Y}, after today ({today:%d %B %Y}); a figure "
+                "for a period that has not ended can't be loaded. Check the period (a typing slip?)"
+            ),
+            rule="future period",
+        )
     return future
 
 
@@ -303,9 +396,14 @@ def _normalised_breakdowns(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, c
     if not changed:
         return rows["breakdown"]
     moved = rows["breakdown"].isin(changed).to_numpy()
-    log.add_rows(r[moved], cname("breakdown"), rows["breakdown"][moved],
-                 lambda v: f"read as {canonical[v]!r} (the same breakdown, spelt differently)", WARNING,
-                 rule="breakdown spelling")
+    log.add_rows(
+        r[moved],
+        cname("breakdown"),
+        rows["breakdown"][moved],
+        lambda v: f"read as {canonical[v]!r} (the same breakdown, spelt differently)",
+        WARNING,
+        rule="breakdown spelling",
+    )
     return _map_text(rows["breakdown"], lambda v: canonical.get(v, v))
 
 
@@ -366,8 +464,16 @@ def _check_value_against_counts(rows: pd.DataFrame, log: ProblemLog, inds: dict,
     is_pct = flag(lambda i: i.unit == "%")
     mult = _rowwise(metric, lambda m: float(inds[m].multiplier) if m in inds else np.nan, np.nan).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        todo = (known & checked & ~np.isnan(v) & ~np.isnan(cnt) & ~np.isnan(den) & (cnt >= 0) & (den > 0)
-                & ~(is_prop & (cnt > den)))
+        todo = (
+            known
+            & checked
+            & ~np.isnan(v)
+            & ~np.isnan(cnt)
+            & ~np.isnan(den)
+            & (cnt >= 0)
+            & (den > 0)
+            & ~(is_prop & (cnt > den))
+        )
         expected = cnt / den * mult
         # Cheap first pass: a row within the floor passes whatever its rounding (nearly every row).
         suspect = todo & (np.abs(v - expected) > VALUE_TOLERANCE_FLOOR + 1e-9 * np.abs(expected))
@@ -390,19 +496,28 @@ def _check_value_against_counts(rows: pd.DataFrame, log: ProblemLog, inds: dict,
     for i in bad:
         ind = inds[keys[i]]
         scale = f"x {ind.multiplier:,}"
-        said = (f"value {_fmt(v[i])} does not match count {_fmt(cnt[i])} / denominator {_fmt(den[i])} {scale} = "
-                f"{_fmt(expected[i])}")
+        said = (
+            f"value {_fmt(v[i])} does not match count {_fmt(cnt[i])} / denominator {_fmt(den[i])} {scale} = "
+            f"{_fmt(expected[i])}"
+        )
         if fraction[i]:
-            messages.append(f"{said}; {_fmt(v[i])} looks like a fraction; this metric is a percentage: "
-                            f"{_fmt(round(as_pct[i], 10))}")
+            messages.append(
+                f"{said}; {_fmt(v[i])} looks like a fraction; this metric is a percentage: {_fmt(round(as_pct[i], 10))}"
+            )
         else:
-            messages.append(f"{said}, beyond rounding (+/- {_fmt(tolerance[i])}); correct the value, or the count "
-                            "and denominator")
-    log.add_rows(rows["_row"].to_numpy()[idx[bad]], cname("value"), v[bad], iter_messages(messages),
-                 rule="value against count / denominator")
+            messages.append(
+                f"{said}, beyond rounding (+/- {_fmt(tolerance[i])}); correct the value, or the count and denominator"
+            )
+    log.add_rows(
+        rows["_row"].to_numpy()[idx[bad]],
+        cname("value"),
+        v[bad],
+        iter_messages(messages),
+        rule="value against count / denominator",
+    )
 
 
-class iter_messages:  # noqa: N801 - used like a function by ProblemLog.add_rows
+class iter_messages:
     """A message function that returns prepared messages in order (one per logged row)."""
 
     def __init__(self, messages: list[str]):

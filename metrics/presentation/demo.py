@@ -3,14 +3,26 @@
 A series is real or demonstration, never both (metrics.build, metrics.derive), so a value's mark is its row's
 `is_demo`. Nothing here imports Streamlit: pages/common.py draws the banner and the switch.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["DEMO_MARK", "DEMO_LEGEND", "DEMO_MARKER_COLOUR", "NO_PUBLISHED_DATA", "is_demo_flags", "mark_demo",
-           "real_only", "demo_figures", "demo_count_words", "loaded_data_words", "where_to_get_real_data"]
+__all__ = [
+    "DEMO_LEGEND",
+    "DEMO_MARK",
+    "DEMO_MARKER_COLOUR",
+    "NO_PUBLISHED_DATA",
+    "demo_count_words",
+    "demo_figures",
+    "is_demo_flags",
+    "loaded_data_words",
+    "mark_demo",
+    "real_only",
+    "where_to_get_real_data",
+]
 
 DEMO_MARK = "Demo"
 DEMO_LEGEND = " (demonstration)"
@@ -70,8 +82,10 @@ def loaded_data_words(rows: pd.DataFrame, level_names: dict[str, str]) -> list[s
         periods = order[0] if len(order) == 1 else f"{order[0]} to {order[-1]} ({len(order)} periods)"
         levels = pd.Series([level_names.get(c, "other") for c in part["area_code"].unique()]).value_counts()
         named = {"england": "England", "region": "regions", "utla": "local authorities", "cdp": "CDP footprints"}
-        areas = ", ".join(f"{n} {named.get(str(level), str(level))}" if level != "england" else "England"
-                          for level, n in levels.items())
+        areas = ", ".join(
+            f"{n} {named.get(str(level), str(level))}" if level != "england" else "England"
+            for level, n in levels.items()
+        )
         out.append(f"{words}: {periods}; {areas}")
     return out
 
@@ -79,11 +93,15 @@ def loaded_data_words(rows: pd.DataFrame, level_names: dict[str, str]) -> list[s
 def where_to_get_real_data(fingertips_id: Any, source: str) -> str:
     """Where an analyst gets the published figures for a metric, and how they load them."""
     if fingertips_id:
-        return (f"OHID Fingertips indicator {fingertips_id} (fingertips.phe.org.uk): download the data for "
-                "England, regions and upper-tier authorities and upload the file unchanged (Fingertips format)")
+        return (
+            f"OHID Fingertips indicator {fingertips_id} (fingertips.phe.org.uk): download the data for "
+            "England, regions and upper-tier authorities and upload the file unchanged (Fingertips format)"
+        )
     if "NDTMS" in source:
-        return ("NDTMS ViewIt (www.ndtms.net), the partnership's local report: export it as CSV and upload it "
-                "unchanged (NDTMS format), or copy the figures into the upload template")
+        return (
+            "NDTMS ViewIt (www.ndtms.net), the partnership's local report: export it as CSV and upload it "
+            "unchanged (NDTMS format), or copy the figures into the upload template"
+        )
     if source.startswith("ONS") or " ONS " in f" {source} ":
         return "The ONS release named in the source (www.ons.gov.uk): copy its table into the upload template"
     return f"{source}: copy the published figures into the upload template"

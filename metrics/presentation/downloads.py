@@ -6,11 +6,13 @@ CSV files start with comment lines "# Source: ...", "# Data as of: ..." (read th
 that a spreadsheet could run as a formula (starting with =, +, -, @, tab or carriage return) gets a leading
 apostrophe.
 """
+
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +22,15 @@ from metrics.presentation.formats import format_value, short_source
 from metrics.safety import neutralise_cell, neutralise_csv_comment
 from metrics.safety import neutralise_frame as neutralise_formulas
 
-__all__ = ["problems_for_display", "neutralise_cell", "neutralise_formulas", "download_notes",
-           "to_csv_bytes", "to_excel_bytes", "export_frame"]
+__all__ = [
+    "download_notes",
+    "export_frame",
+    "neutralise_cell",
+    "neutralise_formulas",
+    "problems_for_display",
+    "to_csv_bytes",
+    "to_excel_bytes",
+]
 
 
 def problems_for_display(problems: pd.DataFrame) -> pd.DataFrame:
@@ -34,8 +43,9 @@ def problems_for_display(problems: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def download_notes(title: str, sources: Iterable[Any], data_as_of: datetime | None, any_demo: bool,
-                   extra: Sequence[str] = ()) -> list[str]:
+def download_notes(
+    title: str, sources: Iterable[Any], data_as_of: datetime | None, any_demo: bool, extra: Sequence[str] = ()
+) -> list[str]:
     """The lines that head a download: what it is, its sources, the date of the data, demonstration warning."""
     srcs = sorted({short_source(s) for s in sources if isinstance(s, str) and s})
     lines = [f"Title: {title}"]
@@ -70,10 +80,20 @@ def to_excel_bytes(df: pd.DataFrame, notes: Sequence[str], sheet: str = "data") 
 def export_frame(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     """The rows of one metric as a download: names, units and words, plus raw numbers, note and source."""
     cols = {
-        "metric_key": "metric_key", "area_code": "area_code", "area_name": "area_name", "period": "period",
-        "value": "value", "lower95": "lower95", "upper95": "upper95", "count": "count", "denominator": "denominator",
-        "value_note": "value_note", "compared_to_england": "compared_to_england", "recent_trend": "recent_trend",
-        "source": "source", "is_demo": "is_demo",
+        "metric_key": "metric_key",
+        "area_code": "area_code",
+        "area_name": "area_name",
+        "period": "period",
+        "value": "value",
+        "lower95": "lower95",
+        "upper95": "upper95",
+        "count": "count",
+        "denominator": "denominator",
+        "value_note": "value_note",
+        "compared_to_england": "compared_to_england",
+        "recent_trend": "recent_trend",
+        "source": "source",
+        "is_demo": "is_demo",
     }
     keep = [c for c in cols if c in rows.columns]
     out = rows[keep].copy()
@@ -82,6 +102,7 @@ def export_frame(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     if "source" in out:
         out["source"] = [short_source(s) for s in out["source"]]
     if "value" in out:
-        out["value_shown"] = [format_value(v, ind.unit, n) for v, n in
-                              zip(out["value"], out.get("value_note", [None] * len(out)))]
+        out["value_shown"] = [
+            format_value(v, ind.unit, n) for v, n in zip(out["value"], out.get("value_note", [None] * len(out)))
+        ]
     return out.reset_index(drop=True)

@@ -2,10 +2,12 @@
 
 Built from plain trace and layout dicts, so the board report can render the same figures without Streamlit.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,11 +17,17 @@ from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import Indicator
 from metrics.presentation.demo import DEMO_LEGEND, DEMO_MARKER_COLOUR, is_demo_flags
 from metrics.presentation.formats import format_ci, format_count, format_value, is_missing, short_source
+from metrics.presentation.words import (
+    AREA_COLOUR,
+    COMPARISON_COLOURS,
+    COMPARISON_TEXT,
+    ENGLAND_LINE_COLOUR,
+    REGION_COLOUR,
+    comparison_colour,
+)
 from metrics.safety import hover_text
-from metrics.presentation.words import (AREA_COLOUR, COMPARISON_COLOURS, COMPARISON_TEXT, ENGLAND_LINE_COLOUR,
-                                        REGION_COLOUR, comparison_colour)
 
-__all__ = ["trend_figure", "compare_bar_figure", "small_multiples_figure", "spine_figure"]
+__all__ = ["compare_bar_figure", "small_multiples_figure", "spine_figure", "trend_figure"]
 
 _FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#1F2328")
 
@@ -31,18 +39,26 @@ def _hover_rows(rows: pd.DataFrame, ind: Indicator) -> list[list[str]]:
         agg = getattr(r, "aggregation_note", None)
         if isinstance(agg, str) and agg:
             note = (note + "; " if note else "") + agg
-        out.append([
-            format_value(r.value, ind.unit, r.value_note), format_ci(r.lower95, r.upper95, ind.unit) or "not given",
-            format_count(r.count) or "not given", format_count(r.denominator) or "not given",
-            hover_text(note or "none"), hover_text(short_source(r.source)), str(r.compared_to_england),
-            DEMO_LEGEND if bool(getattr(r, "is_demo", False)) else "",
-        ])
+        out.append(
+            [
+                format_value(r.value, ind.unit, r.value_note),
+                format_ci(r.lower95, r.upper95, ind.unit) or "not given",
+                format_count(r.count) or "not given",
+                format_count(r.denominator) or "not given",
+                hover_text(note or "none"),
+                hover_text(short_source(r.source)),
+                str(r.compared_to_england),
+                DEMO_LEGEND if bool(getattr(r, "is_demo", False)) else "",
+            ]
+        )
     return out
 
 
-_HOVER = ("<b>%{fullData.name}</b>%{customdata[7]}, %{x}<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
-          "<br>Count: %{customdata[2]}<br>Denominator: %{customdata[3]}<br>Compared with England: %{customdata[6]}"
-          "<br>Note: %{customdata[4]}<br>Source: %{customdata[5]}<extra></extra>")
+_HOVER = (
+    "<b>%{fullData.name}</b>%{customdata[7]}, %{x}<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
+    "<br>Count: %{customdata[2]}<br>Denominator: %{customdata[3]}<br>Compared with England: %{customdata[6]}"
+    "<br>Note: %{customdata[4]}<br>Source: %{customdata[5]}<extra></extra>"
+)
 
 
 def _figure(data: list[dict], layout: dict) -> go.Figure:
@@ -60,13 +76,21 @@ def _line_shape(axis: str, value: float, colour: str, dash: str | None, width: f
     return dict(type="line", yref="y", y0=value, y1=value, xref="x domain", x0=0, x1=1, line=line)
 
 
-def trend_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], period_order: Sequence[str],
-                 periods_words: str = "all periods") -> go.Figure:
+def trend_figure(
+    rows: pd.DataFrame,
+    ind: Indicator,
+    area_codes: Sequence[str],
+    period_order: Sequence[str],
+    periods_words: str = "all periods",
+) -> go.Figure:
     """Lines over all periods for the given areas (first = the chosen area), 95% CI error bars, target line.
     `periods_words` ends the title: "all periods", or "all quarters" when the reader chose one kind."""
     data = []
-    styles = [(AREA_COLOUR, "solid", "circle"), (ENGLAND_LINE_COLOUR, "dash", "square"),
-              (REGION_COLOUR, "dot", "diamond")]
+    styles = [
+        (AREA_COLOUR, "solid", "circle"),
+        (ENGLAND_LINE_COLOUR, "dash", "square"),
+        (REGION_COLOUR, "dot", "diamond"),
+    ]
     for n, code in enumerate(area_codes):
         part = rows[rows["area_code"] == code]
         if part.empty:
@@ -76,34 +100,74 @@ def trend_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], 
         y = part["value"].astype(float)
         err_plus = (part["upper95"].astype(float) - y).clip(lower=0)
         err_minus = (y - part["lower95"].astype(float)).clip(lower=0)
-        data.append(dict(
-            type="scatter", x=part["period"].tolist(), y=y.tolist(),
-            name=str(part["area_name"].iloc[0]) + (DEMO_LEGEND if demo.any() else ""),
-            mode="lines+markers", line=dict(color=colour, dash=dash, width=2.5),
-            # demonstration points: hollow grey markers
-            marker=dict(symbol=[f"{symbol}-open" if d else symbol for d in demo], size=9,
-                        color=[DEMO_MARKER_COLOUR if d else colour for d in demo], line=dict(width=2)),
-            error_y=dict(type="data", array=err_plus.fillna(0).tolist(), arrayminus=err_minus.fillna(0).tolist(),
-                         visible=True, color=colour, thickness=1.2, width=4),
-            customdata=_hover_rows(part, ind), hovertemplate=_HOVER, connectgaps=False,
-        ))
+        data.append(
+            dict(
+                type="scatter",
+                x=part["period"].tolist(),
+                y=y.tolist(),
+                name=str(part["area_name"].iloc[0]) + (DEMO_LEGEND if demo.any() else ""),
+                mode="lines+markers",
+                line=dict(color=colour, dash=dash, width=2.5),
+                # demonstration points: hollow grey markers
+                marker=dict(
+                    symbol=[f"{symbol}-open" if d else symbol for d in demo],
+                    size=9,
+                    color=[DEMO_MARKER_COLOUR if d else colour for d in demo],
+                    line=dict(width=2),
+                ),
+                error_y=dict(
+                    type="data",
+                    array=err_plus.fillna(0).tolist(),
+                    arrayminus=err_minus.fillna(0).tolist(),
+                    visible=True,
+                    color=colour,
+                    thickness=1.2,
+                    width=4,
+                ),
+                customdata=_hover_rows(part, ind),
+                hovertemplate=_HOVER,
+                connectgaps=False,
+            )
+        )
     shapes, annotations = [], []
     if ind.target is not None:
         shapes.append(_line_shape("y", ind.target.value, "#009E73", "longdash", 2))
-        annotations.append(dict(text=f"Target: {ind.target.label}", xref="x domain", x=0, xanchor="left",
-                                yref="y", y=ind.target.value, yanchor="bottom", showarrow=False,
-                                font=dict(color="#1F2328")))
+        annotations.append(
+            dict(
+                text=f"Target: {ind.target.label}",
+                xref="x domain",
+                x=0,
+                xanchor="left",
+                yref="y",
+                y=ind.target.value,
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(color="#1F2328"),
+            )
+        )
     if ind.value_type == "count" and len(data) > 1:
         return _count_panels(data, ind, period_order, periods_words)
     layout = dict(
         title=dict(text=f"{ind.short_name} ({ind.unit}), {periods_words}", x=0, font=dict(size=16)),
-        font=_FONT, plot_bgcolor="#FFFFFF", height=420, margin=dict(l=10, r=10, t=60, b=10),
+        font=_FONT,
+        plot_bgcolor="#FFFFFF",
+        height=420,
+        margin=dict(l=10, r=10, t=60, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left", title=dict(text="")),
-        hovermode="closest", shapes=shapes, annotations=annotations,
-        xaxis=dict(title=dict(text="Period"), categoryorder="array", categoryarray=list(period_order),
-                   type="category", showgrid=False, linecolor="#888"),
-        yaxis=dict(title=dict(text=ind.unit), gridcolor="#E6E6E6",
-                   **({"rangemode": "tozero"} if ind.unit != "count" else {})),
+        hovermode="closest",
+        shapes=shapes,
+        annotations=annotations,
+        xaxis=dict(
+            title=dict(text="Period"),
+            categoryorder="array",
+            categoryarray=list(period_order),
+            type="category",
+            showgrid=False,
+            linecolor="#888",
+        ),
+        yaxis=dict(
+            title=dict(text=ind.unit), gridcolor="#E6E6E6", **({"rangemode": "tozero"} if ind.unit != "count" else {})
+        ),
     )
     return _figure(data, layout)
 
@@ -122,27 +186,54 @@ def _count_panels(traces: list[dict], ind: Indicator, period_order: Sequence[str
         top = 1 - k * step
         trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
         layout[f"xaxis{suffix}"] = dict(
-            domain=[0, 1], anchor=f"y{suffix}", type="category", categoryorder="array",
-            categoryarray=list(period_order), showgrid=False, linecolor="#888",
+            domain=[0, 1],
+            anchor=f"y{suffix}",
+            type="category",
+            categoryorder="array",
+            categoryarray=list(period_order),
+            showgrid=False,
+            linecolor="#888",
             **({} if k == 0 else {"matches": "x"}),
-            **({"title": dict(text="Period")} if k == n - 1 else {}))
-        layout[f"yaxis{suffix}"] = dict(domain=[_unit(top - height), _unit(top)], anchor=f"x{suffix}",
-                                        gridcolor="#E6E6E6", rangemode="tozero", title=dict(text=ind.unit))
-        annotations.append(dict(text=f"<b>{trace['name']}</b> (own scale)", xref="paper", yref="paper", x=0,
-                                y=_unit(top), xanchor="left", yanchor="bottom", showarrow=False,
-                                font=dict(size=14)))
+            **({"title": dict(text="Period")} if k == n - 1 else {}),
+        )
+        layout[f"yaxis{suffix}"] = dict(
+            domain=[_unit(top - height), _unit(top)],
+            anchor=f"x{suffix}",
+            gridcolor="#E6E6E6",
+            rangemode="tozero",
+            title=dict(text=ind.unit),
+        )
+        annotations.append(
+            dict(
+                text=f"<b>{trace['name']}</b> (own scale)",
+                xref="paper",
+                yref="paper",
+                x=0,
+                y=_unit(top),
+                xanchor="left",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=14),
+            )
+        )
     layout.update(
-        title=dict(text=f"{ind.short_name} ({ind.unit}), {periods_words}: each area on its own scale", x=0,
-                   font=dict(size=16)),
-        font=_FONT, plot_bgcolor="#FFFFFF", height=plot_px + 80 + 60, margin=dict(l=10, r=10, t=80, b=60),
+        title=dict(
+            text=f"{ind.short_name} ({ind.unit}), {periods_words}: each area on its own scale", x=0, font=dict(size=16)
+        ),
+        font=_FONT,
+        plot_bgcolor="#FFFFFF",
+        height=plot_px + 80 + 60,
+        margin=dict(l=10, r=10, t=80, b=60),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right", title=dict(text="")),
-        hovermode="closest", annotations=annotations,
+        hovermode="closest",
+        annotations=annotations,
     )
     return _figure(traces, layout)
 
 
-def compare_bar_figure(rows: pd.DataFrame, ind: Indicator, england_value: Any, period: str,
-                       sort_by: str = "Value") -> go.Figure:
+def compare_bar_figure(
+    rows: pd.DataFrame, ind: Indicator, england_value: Any, period: str, sort_by: str = "Value"
+) -> go.Figure:
     """Horizontal bars for the areas in one period, 95% CI error bars, England as a reference line, bars coloured
     by comparison with England, a trace per comparison word so the legend reads in words."""
     df = rows.copy()
@@ -160,42 +251,87 @@ def compare_bar_figure(rows: pd.DataFrame, ind: Indicator, england_value: Any, p
         if part.empty:
             continue
         y = part["value"]
-        data.append(dict(
-            type="bar", x=y.tolist(), y=part["area_name"].tolist(), orientation="h",
-            name=word + (DEMO_LEGEND if demo else ""),
-            # demonstration bars: hatched, with a grey outline
-            marker=dict(color=comparison_colour(word), line=dict(color=DEMO_MARKER_COLOUR if demo else "#1F2328",
-                                                                 width=2 if demo else 1),
-                        **({"pattern": dict(shape="/", fgcolor=DEMO_MARKER_COLOUR)} if demo else {})),
-            error_x=dict(type="data", array=(part["upper95"].astype(float) - y).clip(lower=0).fillna(0).tolist(),
-                         arrayminus=(y - part["lower95"].astype(float)).clip(lower=0).fillna(0).tolist(),
-                         visible=True, color="#1F2328", thickness=1.5, width=5),
-            text=[("Demo · " if demo else "") + f"{format_value(v, ind.unit, n)} · {word}"
-                  for v, n in zip(part["value"], part["value_note"])],
-            textposition="inside", insidetextanchor="start", constraintext="none",
-            textfont=dict(color=COMPARISON_TEXT.get(word, "#1F2328")),
-            customdata=_hover_rows(part, ind), hovertemplate=hover,
-        ))
+        data.append(
+            dict(
+                type="bar",
+                x=y.tolist(),
+                y=part["area_name"].tolist(),
+                orientation="h",
+                name=word + (DEMO_LEGEND if demo else ""),
+                # demonstration bars: hatched, with a grey outline
+                marker=dict(
+                    color=comparison_colour(word),
+                    line=dict(color=DEMO_MARKER_COLOUR if demo else "#1F2328", width=2 if demo else 1),
+                    **({"pattern": dict(shape="/", fgcolor=DEMO_MARKER_COLOUR)} if demo else {}),
+                ),
+                error_x=dict(
+                    type="data",
+                    array=(part["upper95"].astype(float) - y).clip(lower=0).fillna(0).tolist(),
+                    arrayminus=(y - part["lower95"].astype(float)).clip(lower=0).fillna(0).tolist(),
+                    visible=True,
+                    color="#1F2328",
+                    thickness=1.5,
+                    width=5,
+                ),
+                text=[
+                    ("Demo · " if demo else "") + f"{format_value(v, ind.unit, n)} · {word}"
+                    for v, n in zip(part["value"], part["value_note"])
+                ],
+                textposition="inside",
+                insidetextanchor="start",
+                constraintext="none",
+                textfont=dict(color=COMPARISON_TEXT.get(word, "#1F2328")),
+                customdata=_hover_rows(part, ind),
+                hovertemplate=hover,
+            )
+        )
     shapes, annotations = [], []
     if not is_missing(england_value):
         shapes.append(_line_shape("x", float(england_value), ENGLAND_LINE_COLOUR, "dash", 2))
-        annotations.append(dict(text=f"England {format_value(england_value, ind.unit)}", xref="x",
-                                x=float(england_value), xanchor="center", yref="y domain", y=1, yanchor="bottom",
-                                showarrow=False, font=dict(color="#1F2328")))
-    xmax = np.nanmax(np.concatenate([df["upper95"].astype(float).to_numpy(), df["value"].to_numpy(),
-                                     [float(england_value) if not is_missing(england_value) else np.nan]]))
+        annotations.append(
+            dict(
+                text=f"England {format_value(england_value, ind.unit)}",
+                xref="x",
+                x=float(england_value),
+                xanchor="center",
+                yref="y domain",
+                y=1,
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(color="#1F2328"),
+            )
+        )
+    xmax = np.nanmax(
+        np.concatenate(
+            [
+                df["upper95"].astype(float).to_numpy(),
+                df["value"].to_numpy(),
+                [float(england_value) if not is_missing(england_value) else np.nan],
+            ]
+        )
+    )
     height = max(260, 90 + 46 * len(df))
     layout = dict(
-        title=dict(text=f"{ind.short_name} ({ind.unit}), {period}: areas compared with England", x=0,
-                   font=dict(size=16)),
-        font=_FONT, plot_bgcolor="#FFFFFF", barmode="overlay", height=height,
+        title=dict(
+            text=f"{ind.short_name} ({ind.unit}), {period}: areas compared with England", x=0, font=dict(size=16)
+        ),
+        font=_FONT,
+        plot_bgcolor="#FFFFFF",
+        barmode="overlay",
+        height=height,
         margin=dict(l=10, r=30, t=60, b=90),
-        legend=dict(orientation="h", yanchor="top", y=-70 / height - 0.05, x=0,
-                    title=dict(text="Compared with England:")),
-        shapes=shapes, annotations=annotations,
+        legend=dict(
+            orientation="h", yanchor="top", y=-70 / height - 0.05, x=0, title=dict(text="Compared with England:")
+        ),
+        shapes=shapes,
+        annotations=annotations,
         yaxis=dict(categoryorder="array", categoryarray=order, type="category", automargin=True),
-        xaxis=dict(title=dict(text=ind.unit), gridcolor="#E6E6E6", rangemode="tozero",
-                   **({"range": [0, float(xmax) * 1.1]} if np.isfinite(xmax) and xmax > 0 else {})),
+        xaxis=dict(
+            title=dict(text=ind.unit),
+            gridcolor="#E6E6E6",
+            rangemode="tozero",
+            **({"range": [0, float(xmax) * 1.1]} if np.isfinite(xmax) and xmax > 0 else {}),
+        ),
     )
     return _figure(data, layout)
 
@@ -205,8 +341,9 @@ def _unit(x: float) -> float:
     return min(1.0, max(0.0, round(x, 9)))
 
 
-def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str],
-                           period_order: Sequence[str]) -> go.Figure:
+def small_multiples_figure(
+    rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], period_order: Sequence[str]
+) -> go.Figure:
     """One small panel per area: the area's line and England's dashed line over all periods. The panels share
     the y axis (as plotly's make_subplots(shared_yaxes=True) lays them out)."""
     codes = [c for c in area_codes if c != ENGLAND_CODE and not rows[rows["area_code"] == c].empty]
@@ -237,41 +374,92 @@ def small_multiples_figure(rows: pd.DataFrame, ind: Indicator, area_codes: Seque
         # which plotly refuses.
         x_domain = [_unit(x0), _unit(x0 + width)]
         y_domain = [_unit(y1 - height), _unit(y1)]
-        layout[f"xaxis{suffix}"] = dict(domain=x_domain, anchor=f"y{suffix}", type="category",
-                                        categoryorder="array", categoryarray=list(period_order), tickangle=-45)
-        layout[f"yaxis{suffix}"] = dict(domain=y_domain, anchor=f"x{suffix}", gridcolor="#E6E6E6",
-                                        rangemode="tozero", **({} if n == 0 else {"matches": "y"}),
-                                        **({} if c == 0 else {"showticklabels": False}))
-        annotations.append(dict(text=names[n], xref="paper", yref="paper", x=x0 + width / 2, y=y1,
-                                xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
+        layout[f"xaxis{suffix}"] = dict(
+            domain=x_domain,
+            anchor=f"y{suffix}",
+            type="category",
+            categoryorder="array",
+            categoryarray=list(period_order),
+            tickangle=-45,
+        )
+        layout[f"yaxis{suffix}"] = dict(
+            domain=y_domain,
+            anchor=f"x{suffix}",
+            gridcolor="#E6E6E6",
+            rangemode="tozero",
+            **({} if n == 0 else {"matches": "y"}),
+            **({} if c == 0 else {"showticklabels": False}),
+        )
+        annotations.append(
+            dict(
+                text=names[n],
+                xref="paper",
+                yref="paper",
+                x=x0 + width / 2,
+                y=y1,
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=16),
+            )
+        )
         part = rows[rows["area_code"] == code]
         demo = is_demo_flags(part).to_numpy()
         area_name = "Area" + (DEMO_LEGEND if demo.any() else "")
         legend_names = {t["name"] for t in data}
-        data.append(dict(type="scatter", x=part["period"].tolist(), y=part["value"].astype(float).tolist(),
-                         xaxis=f"x{suffix}", yaxis=f"y{suffix}", name=area_name,
-                         mode="lines+markers", line=dict(color=AREA_COLOUR, width=2.5),
-                         marker=dict(size=7, symbol=["circle-open" if d else "circle" for d in demo],
-                                     color=[DEMO_MARKER_COLOUR if d else AREA_COLOUR for d in demo]),
-                         showlegend=area_name not in legend_names, legendgroup=area_name,
-                         customdata=_hover_rows(part, ind),
-                         hovertemplate=_HOVER.replace("%{fullData.name}", names[n])))
+        data.append(
+            dict(
+                type="scatter",
+                x=part["period"].tolist(),
+                y=part["value"].astype(float).tolist(),
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+                name=area_name,
+                mode="lines+markers",
+                line=dict(color=AREA_COLOUR, width=2.5),
+                marker=dict(
+                    size=7,
+                    symbol=["circle-open" if d else "circle" for d in demo],
+                    color=[DEMO_MARKER_COLOUR if d else AREA_COLOUR for d in demo],
+                ),
+                showlegend=area_name not in legend_names,
+                legendgroup=area_name,
+                customdata=_hover_rows(part, ind),
+                hovertemplate=_HOVER.replace("%{fullData.name}", names[n]),
+            )
+        )
         if not eng.empty:
-            data.append(dict(type="scatter", x=eng_x, y=eng_y, xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-                             name="England" + (DEMO_LEGEND if is_demo_flags(eng).any() else ""), mode="lines", showlegend=n == 0, legendgroup="eng",
-                             line=dict(color=ENGLAND_LINE_COLOUR, dash="dash", width=1.5), customdata=eng_hover,
-                             hovertemplate=_HOVER.replace("%{fullData.name}", "England")))
+            data.append(
+                dict(
+                    type="scatter",
+                    x=eng_x,
+                    y=eng_y,
+                    xaxis=f"x{suffix}",
+                    yaxis=f"y{suffix}",
+                    name="England" + (DEMO_LEGEND if is_demo_flags(eng).any() else ""),
+                    mode="lines",
+                    showlegend=n == 0,
+                    legendgroup="eng",
+                    line=dict(color=ENGLAND_LINE_COLOUR, dash="dash", width=1.5),
+                    customdata=eng_hover,
+                    hovertemplate=_HOVER.replace("%{fullData.name}", "England"),
+                )
+            )
     layout.update(
-        title=dict(text=f"{ind.short_name} ({ind.unit}) over time, each area against England", x=0,
-                   font=dict(size=16)),
-        font=_FONT, plot_bgcolor="#FFFFFF", height=plot_px + 90 + 90, margin=dict(l=10, r=10, t=90, b=90),
-        legend=dict(orientation="h", yanchor="bottom", y=1.08, x=1, xanchor="right"), annotations=annotations,
+        title=dict(text=f"{ind.short_name} ({ind.unit}) over time, each area against England", x=0, font=dict(size=16)),
+        font=_FONT,
+        plot_bgcolor="#FFFFFF",
+        height=plot_px + 90 + 90,
+        margin=dict(l=10, r=10, t=90, b=90),
+        legend=dict(orientation="h", yanchor="bottom", y=1.08, x=1, xanchor="right"),
+        annotations=annotations,
     )
     return _figure(data, layout)
 
 
-def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, title: str,
-                 groups: dict[str, str] | None = None) -> go.Figure:
+def spine_figure(
+    spine: pd.DataFrame, area_name: str, region_name: str | None, title: str, groups: dict[str, str] | None = None
+) -> go.Figure:
     """Fingertips-style spine chart: grey bands worst..q25, q25..q75, q75..best; England the centre line;
     the area a circle coloured by comparison with England; the region a hollow diamond.
 
@@ -292,62 +480,132 @@ def spine_figure(spine: pd.DataFrame, area_name: str, region_name: str | None, t
             order += [lab for lab, o in zip(labels, df["outcome"]) if o == k]
     data = []
     # Plot the bands as three bars from -1..q25 etc. Positions already oriented: worse is negative.
-    seg = [("p_worst", "p_q25", "#C7C7C7", "Worst to 25th percentile"),
-           ("p_q25", "p_q75", "#8C8C8C", "25th to 75th percentile"),
-           ("p_q75", "p_best", "#C7C7C7", "75th percentile to best")]
+    seg = [
+        ("p_worst", "p_q25", "#C7C7C7", "Worst to 25th percentile"),
+        ("p_q25", "p_q75", "#8C8C8C", "25th to 75th percentile"),
+        ("p_q75", "p_best", "#C7C7C7", "75th percentile to best"),
+    ]
     for n, (lo, hi, colour, name) in enumerate(seg):
         base = df[lo].astype(float)
-        data.append(dict(
-            type="bar", y=labels, x=(df[hi].astype(float) - base).tolist(), base=base.tolist(), orientation="h",
-            marker=dict(color=colour), name=name, showlegend=n < 2, hoverinfo="skip", width=0.4,
-        ))
+        data.append(
+            dict(
+                type="bar",
+                y=labels,
+                x=(df[hi].astype(float) - base).tolist(),
+                base=base.tolist(),
+                orientation="h",
+                marker=dict(color=colour),
+                name=name,
+                showlegend=n < 2,
+                hoverinfo="skip",
+                width=0.4,
+            )
+        )
     if headings:  # the heading rows hold no data: an invisible point each so the axis keeps their rows
-        data.append(dict(type="scatter", x=[0] * len(headings), y=headings, mode="markers",
-                         marker=dict(opacity=0), showlegend=False, hoverinfo="skip", name="Outcome"))
+        data.append(
+            dict(
+                type="scatter",
+                x=[0] * len(headings),
+                y=headings,
+                mode="markers",
+                marker=dict(opacity=0),
+                showlegend=False,
+                hoverinfo="skip",
+                name="Outcome",
+            )
+        )
     fmt = lambda v, u: format_value(v, u) if not is_missing(v) else "no value"  # noqa: E731
     spine_demo = is_demo_flags(df).to_numpy()
     hover_area = [
-        f"<b>{area_name}</b>{DEMO_LEGEND if d else ''}: {format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison} than/as England)"
+        f"<b>{area_name}</b>{DEMO_LEGEND if d else ''}: {format_value(r.area_value, str(r.unit), r.value_note)} "
+        f"({r.comparison} than/as England)"
         f"<br>England: {fmt(r.england_value, r.unit)}<br>Region: {fmt(r.region_value, r.unit)}"
         f"<br>Worst: {fmt(r.worst, r.unit)} · 25th: {fmt(r.q25, r.unit)} · 75th: {fmt(r.q75, r.unit)}"
-        f" · Best: {fmt(r.best, r.unit)} ({r.n} authorities)" for r, d in zip(df.itertuples(), spine_demo)
+        f" · Best: {fmt(r.best, r.unit)} ({r.n} authorities)"
+        for r, d in zip(df.itertuples(), spine_demo)
     ]
     for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True)]:
         mask = (df["comparison"] == word) & df["p_area"].notna() & (spine_demo == demo)
         if not mask.any():
             continue
-        data.append(dict(
-            type="scatter", x=df.loc[mask, "p_area"].tolist(), y=[labels[i] for i in np.flatnonzero(mask)], mode="markers",
-            name=f"{area_name}: {word}" + (DEMO_LEGEND if demo else ""),
-            # demonstration values: a hollow circle, grey-edged, filled white (the comparison is in the legend)
-            marker=dict(size=15, color=DEMO_MARKER_COLOUR if demo else comparison_colour(word),
-                        line=dict(color=DEMO_MARKER_COLOUR if demo else "#1F2328", width=2.5 if demo else 1.5),
-                        symbol="circle-open" if demo else "circle"),
-            hovertext=[hover_area[i] for i in np.flatnonzero(mask)], hoverinfo="text",
-        ))
+        data.append(
+            dict(
+                type="scatter",
+                x=df.loc[mask, "p_area"].tolist(),
+                y=[labels[i] for i in np.flatnonzero(mask)],
+                mode="markers",
+                name=f"{area_name}: {word}" + (DEMO_LEGEND if demo else ""),
+                # demonstration values: a hollow circle, grey-edged, filled white (the comparison is in the legend)
+                marker=dict(
+                    size=15,
+                    color=DEMO_MARKER_COLOUR if demo else comparison_colour(word),
+                    line=dict(color=DEMO_MARKER_COLOUR if demo else "#1F2328", width=2.5 if demo else 1.5),
+                    symbol="circle-open" if demo else "circle",
+                ),
+                hovertext=[hover_area[i] for i in np.flatnonzero(mask)],
+                hoverinfo="text",
+            )
+        )
     if region_name and df["p_region"].notna().any():
         m = df["p_region"].notna()
-        data.append(dict(
-            type="scatter", x=df.loc[m, "p_region"].tolist(), y=[labels[i] for i in np.flatnonzero(m)], mode="markers",
-            name=region_name, marker=dict(size=12, symbol="diamond-open", color="#1F2328", line=dict(width=2)),
-            hovertext=[hover_area[i] for i in np.flatnonzero(m)], hoverinfo="text",
-        ))
+        data.append(
+            dict(
+                type="scatter",
+                x=df.loc[m, "p_region"].tolist(),
+                y=[labels[i] for i in np.flatnonzero(m)],
+                mode="markers",
+                name=region_name,
+                marker=dict(size=12, symbol="diamond-open", color="#1F2328", line=dict(width=2)),
+                hovertext=[hover_area[i] for i in np.flatnonzero(m)],
+                hoverinfo="text",
+            )
+        )
     n_rows = len(order)
     # Each row's label sits above its band, left-aligned, instead of on the axis: the bands keep the full width at
     # any screen width (as axis labels they took three quarters of a phone's width). (issue 18)
-    row_labels = [dict(text=label, xref="paper", x=0, xanchor="left", yref="y", y=label, yanchor="bottom",
-                       yshift=12, showarrow=False, align="left", bgcolor="rgba(255,255,255,0.85)",
-                       font=dict(size=13 if label in headings else 12))
-                  for label in order]
+    row_labels = [
+        dict(
+            text=label,
+            xref="paper",
+            x=0,
+            xanchor="left",
+            yref="y",
+            y=label,
+            yanchor="bottom",
+            yshift=12,
+            showarrow=False,
+            align="left",
+            bgcolor="rgba(255,255,255,0.85)",
+            font=dict(size=13 if label in headings else 12),
+        )
+        for label in order
+    ]
     layout = dict(
-        title=dict(text=title, x=0, font=dict(size=15)), font=_FONT, plot_bgcolor="#FFFFFF",
-        barmode="overlay", height=170 + 52 * n_rows, margin=dict(l=10, r=10, t=40, b=30), annotations=row_labels,
+        title=dict(text=title, x=0, font=dict(size=15)),
+        font=_FONT,
+        plot_bgcolor="#FFFFFF",
+        barmode="overlay",
+        height=170 + 52 * n_rows,
+        margin=dict(l=10, r=10, t=40, b=30),
+        annotations=row_labels,
         legend=dict(orientation="h", yanchor="top", y=-0.08 - 0.5 / max(n_rows, 1), x=0, font=dict(size=11)),
         shapes=[_line_shape("x", 0, ENGLAND_LINE_COLOUR, None, 2.5)],
-        xaxis=dict(range=[-1.08, 1.08], tickvals=[-1, 0, 1], ticktext=["◀ Worst", "England", "Best ▶"],
-                   showgrid=False, zeroline=False, fixedrange=True),
+        xaxis=dict(
+            range=[-1.08, 1.08],
+            tickvals=[-1, 0, 1],
+            ticktext=["◀ Worst", "England", "Best ▶"],
+            showgrid=False,
+            zeroline=False,
+            fixedrange=True,
+        ),
         # First row at the top: a category axis draws its first category at the bottom.
-        yaxis=dict(automargin=True, fixedrange=True, type="category", categoryorder="array",
-                   categoryarray=order[::-1], showticklabels=False),
+        yaxis=dict(
+            automargin=True,
+            fixedrange=True,
+            type="category",
+            categoryorder="array",
+            categoryarray=order[::-1],
+            showticklabels=False,
+        ),
     )
     return _figure(data, layout)

@@ -2,6 +2,7 @@
 
 Counts are whole numbers, everything else one decimal; a missing value with a note is "Suppressed" (never 0).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,16 @@ import pandas as pd
 
 SUPPRESSED = "Suppressed"
 
-__all__ = ["SUPPRESSED", "is_missing", "format_number", "format_value", "format_ci", "format_count",
-           "value_with_note", "short_source"]
+__all__ = [
+    "SUPPRESSED",
+    "format_ci",
+    "format_count",
+    "format_number",
+    "format_value",
+    "is_missing",
+    "short_source",
+    "value_with_note",
+]
 
 
 def is_missing(x: Any) -> bool:

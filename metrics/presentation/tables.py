@@ -2,10 +2,12 @@
 
 Each takes store query results (plain frames) and catalogue entries and returns a frame of display text.
 """
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,39 +15,85 @@ import pandas as pd
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Indicator
 from metrics.presentation.demo import DEMO_MARK, mark_demo
-from metrics.presentation.formats import (SUPPRESSED, format_ci, format_count, format_value, is_missing,
-                                          short_source, value_or_reason, value_with_note)
+from metrics.presentation.formats import (
+    SUPPRESSED,
+    format_ci,
+    format_count,
+    format_value,
+    is_missing,
+    short_source,
+    value_or_reason,
+    value_with_note,
+)
 from metrics.presentation.words import goal_words, trend_words
 from metrics.vocabulary import LEVELS_IN_A_REGION, NOT_COMPARED, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
 
-__all__ = ["rollback_plan_for_display", "REVISION_COLUMN_NAMES", "revisions_for_display", "PREVIEW_COLUMN_NAMES",
-           "preview_for_display", "other_kinds_words", "period_kinds_in_order", "period_kinds_with_others",
-           "scorecard_rows", "in_area_profile", "tartan_frame", "series_table", "SPINE_RANGE_COLUMNS",
-           "spine_ranges", "spine_rows"]
+__all__ = [
+    "PREVIEW_COLUMN_NAMES",
+    "REVISION_COLUMN_NAMES",
+    "SPINE_RANGE_COLUMNS",
+    "in_area_profile",
+    "other_kinds_words",
+    "period_kinds_in_order",
+    "period_kinds_with_others",
+    "preview_for_display",
+    "revisions_for_display",
+    "rollback_plan_for_display",
+    "scorecard_rows",
+    "series_table",
+    "spine_ranges",
+    "spine_rows",
+    "tartan_frame",
+]
 
 
 REVISION_COLUMN_NAMES = {
-    "revision_id": "Revision", "description": "What it did", "created_at": "When (UTC)", "author": "By",
-    "rows_new": "Rows added", "rows_changed": "Rows changed (figures or description)",
-    "rows_unchanged": "Rows unchanged or kept", "rows_removed": "Rows removed", "undone": "Rolled back",
+    "revision_id": "Revision",
+    "description": "What it did",
+    "created_at": "When (UTC)",
+    "author": "By",
+    "rows_new": "Rows added",
+    "rows_changed": "Rows changed (figures or description)",
+    "rows_unchanged": "Rows unchanged or kept",
+    "rows_removed": "Rows removed",
+    "undone": "Rolled back",
 }
 
 
 def revisions_for_display(revisions: pd.DataFrame) -> pd.DataFrame:
     """store.revisions() as the Upload page lists them: readable column names, and whether each was rolled back
     (and by which revision) in words."""
-    out = revisions.assign(undone=[f"Yes, by revision {int(r)}" if pd.notna(r) else "" for r in
-                                   revisions["rolled_back_by"]])
+    out = revisions.assign(
+        undone=[f"Yes, by revision {int(r)}" if pd.notna(r) else "" for r in revisions["rolled_back_by"]]
+    )
     return out[list(REVISION_COLUMN_NAMES)].rename(columns=REVISION_COLUMN_NAMES)
 
 
 PREVIEW_COLUMN_NAMES = {
-    "status": "Status", "metric_key": "Metric", "area_code": "Area code", "area_name": "Area", "period": "Period",
-    "breakdown": "Breakdown", "old_value": "Value now", "value": "New value", "old_lower95": "Lower 95% now",
-    "lower95": "New lower 95%", "old_upper95": "Upper 95% now", "upper95": "New upper 95%", "old_count": "Count now",
-    "count": "New count", "old_denominator": "Denominator now", "denominator": "New denominator",
-    "old_source": "Source now", "source": "New source", "old_value_note": "Note now", "value_note": "New note",
-    "new": "New", "changed": "Changed", "description changed": "Description changed", "unchanged": "Unchanged",
+    "status": "Status",
+    "metric_key": "Metric",
+    "area_code": "Area code",
+    "area_name": "Area",
+    "period": "Period",
+    "breakdown": "Breakdown",
+    "old_value": "Value now",
+    "value": "New value",
+    "old_lower95": "Lower 95% now",
+    "lower95": "New lower 95%",
+    "old_upper95": "Upper 95% now",
+    "upper95": "New upper 95%",
+    "old_count": "Count now",
+    "count": "New count",
+    "old_denominator": "Denominator now",
+    "denominator": "New denominator",
+    "old_source": "Source now",
+    "source": "New source",
+    "old_value_note": "Note now",
+    "value_note": "New note",
+    "new": "New",
+    "changed": "Changed",
+    "description changed": "Description changed",
+    "unchanged": "Unchanged",
 }
 
 
@@ -58,15 +106,22 @@ def preview_for_display(frame: pd.DataFrame) -> pd.DataFrame:
 
 def rollback_plan_for_display(cells: pd.DataFrame) -> pd.DataFrame:
     """store.rollback_preview's cells as the confirmation lists them: what each becomes, in words."""
-    return pd.DataFrame({
-        "Action": ["Restore earlier value" if a == "restore" else "Remove (added by the revision)"
-                   for a in cells["action"]],
-        "Metric": cells["metric_key"].to_numpy(), "Area code": cells["area_code"].to_numpy(),
-        "Area": cells["area_name"].to_numpy(), "Period": cells["period"].to_numpy(),
-        "Breakdown": cells["breakdown"].to_numpy(), "Value now": cells["current_value"].to_numpy(),
-        "Value after": cells["restored_value"].to_numpy(), "Source now": cells["current_source"].to_numpy(),
-        "Source after": cells["restored_source"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Action": [
+                "Restore earlier value" if a == "restore" else "Remove (added by the revision)" for a in cells["action"]
+            ],
+            "Metric": cells["metric_key"].to_numpy(),
+            "Area code": cells["area_code"].to_numpy(),
+            "Area": cells["area_name"].to_numpy(),
+            "Period": cells["period"].to_numpy(),
+            "Breakdown": cells["breakdown"].to_numpy(),
+            "Value now": cells["current_value"].to_numpy(),
+            "Value after": cells["restored_value"].to_numpy(),
+            "Source now": cells["current_source"].to_numpy(),
+            "Source after": cells["restored_source"].to_numpy(),
+        }
+    )
 
 
 def other_kinds_words(others: pd.DataFrame, catalogue, geography: Geography) -> str:
@@ -81,8 +136,10 @@ def other_kinds_words(others: pd.DataFrame, catalogue, geography: Geography) -> 
         n = int(g["periods"].max())
         words = PERIOD_KIND_WORDS_PLURAL.get(kind, kind) if n > 1 else PERIOD_KIND_WORDS.get(kind, kind)
         latest = g.sort_values("latest_sortable")["latest_period"].iloc[-1]
-        parts.append(f"{ind.short_name} also has {n} {words} for {areas} (latest {latest}); shown here in "
-                     f"{PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}, its own kind of period")
+        parts.append(
+            f"{ind.short_name} also has {n} {words} for {areas} (latest {latest}); shown here in "
+            f"{PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}, its own kind of period"
+        )
     return "Other periods: " + "; ".join(parts) + "."
 
 
@@ -103,9 +160,17 @@ def period_kinds_with_others(period_kinds: dict[str, str], others: pd.DataFrame)
     return out
 
 
-def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: str, latest: pd.DataFrame,
-                   england_latest: pd.DataFrame, region_latest: pd.DataFrame | None, sparks: pd.DataFrame,
-                   benchmark: str = "England", no_data_words: str = "No data") -> pd.DataFrame:
+def scorecard_rows(
+    indicators: Sequence[Indicator],
+    area_code: str,
+    area_level: str,
+    latest: pd.DataFrame,
+    england_latest: pd.DataFrame,
+    region_latest: pd.DataFrame | None,
+    sparks: pd.DataFrame,
+    benchmark: str = "England",
+    no_data_words: str = "No data",
+) -> pd.DataFrame:
     """One row per metric for the scorecard of one area.
 
     "Data" says "Demo" for a demonstration value (else "Published"); England's value, when shown for a metric
@@ -118,15 +183,17 @@ def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: 
     """
     by_metric = latest.set_index("metric_key") if not latest.empty else pd.DataFrame()
     eng = england_latest.set_index("metric_key") if not england_latest.empty else pd.DataFrame()
-    reg = region_latest.set_index("metric_key") if region_latest is not None and not region_latest.empty \
+    reg = (
+        region_latest.set_index("metric_key")
+        if region_latest is not None and not region_latest.empty
         else pd.DataFrame()
+    )
     if not sparks.empty and not latest.empty:
         # Each metric's line keeps to the kind of period of the value beside it (years and quarters of one metric
         # are two series, not one line).
         kind = sparks["metric_key"].map(latest.drop_duplicates("metric_key").set_index("metric_key")["period_kind"])
         sparks = sparks[kind.isna().to_numpy() | (sparks["period_kind"] == kind).to_numpy()]
-    spark = {k: g["value"].astype(float).tolist() for k, g in sparks.groupby("metric_key")} if not sparks.empty \
-        else {}
+    spark = {k: g["value"].astype(float).tolist() for k, g in sparks.groupby("metric_key")} if not sparks.empty else {}
     rows = []
     for ind in indicators:
         r = by_metric.loc[ind.key] if ind.key in by_metric.index else None
@@ -145,39 +212,57 @@ def scorecard_rows(indicators: Sequence[Indicator], area_code: str, area_level: 
                 comparison = NOT_COMPARED
                 note = (note + "; " if note else "") + "counts of different sizes are not compared"
             row = {
-                **base, "Period": r["period"], "Value": value_text,
+                **base,
+                "Period": r["period"],
+                "Value": value_text,
                 "Data": DEMO_MARK if bool(r["is_demo"]) else "Published",
-                "95% CI": format_ci(r["lower95"], r["upper95"], ind.unit), "Count": format_count(r["count"]),
+                "95% CI": format_ci(r["lower95"], r["upper95"], ind.unit),
+                "Count": format_count(r["count"]),
                 "England": format_value(r["england_value"], ind.unit) if area_code != ENGLAND_CODE else "",
                 "Region": format_value(r["region_value"], ind.unit) if area_level in LEVELS_IN_A_REGION else "",
                 f"Compared with {benchmark}": comparison,
                 "Recent trend": trend_words(r["recent_trend"]),
                 "Target": goal_words(r["compared_to_goal"], ind),
                 "Trend": spark.get(ind.key, []),
-                "Note": note, "Source": short_source(r["source"]), "is_demo": bool(r["is_demo"]),
+                "Note": note,
+                "Source": short_source(r["source"]),
+                "is_demo": bool(r["is_demo"]),
             }
         else:
             if ind.tier == "local":
                 note, value_words = "No data uploaded yet for this local measure", "No data uploaded yet"
             elif not level_ok:
                 note = f"Not published for this area: published for {ind.geography_words}".replace(
-                    "; England shown", "")
+                    "; England shown", ""
+                )
                 value_words = "Not published locally"
             else:
                 note, value_words = no_data_words + " for this area", no_data_words
             e = eng.loc[ind.key] if ind.key in eng.index else None
             g = reg.loc[ind.key] if ind.key in reg.index else None
             row = {
-                **base, "Period": e["period"] if e is not None else "", "Value": value_words, "Data": "",
-                "95% CI": "", "Count": "",
+                **base,
+                "Period": e["period"] if e is not None else "",
+                "Value": value_words,
+                "Data": "",
+                "95% CI": "",
+                "Count": "",
                 "England": mark_demo(value_with_note(e["value"], ind.unit, e["value_note"]), e["is_demo"])
-                if e is not None else "",
-                "Region": format_value(g["value"], ind.unit) if g is not None and area_level in LEVELS_IN_A_REGION
+                if e is not None
                 else "",
-                f"Compared with {benchmark}": NOT_COMPARED, "Recent trend": "",
+                "Region": format_value(g["value"], ind.unit)
+                if g is not None and area_level in LEVELS_IN_A_REGION
+                else "",
+                f"Compared with {benchmark}": NOT_COMPARED,
+                "Recent trend": "",
                 "Target": goal_words(NOT_COMPARED, ind) if ind.target else "",
-                "Trend": [], "Note": note + ("; England's value is in the England column" if e is not None
-                                             and not (ind.tier == "local" and not level_ok) else ""),
+                "Trend": [],
+                "Note": note
+                + (
+                    "; England's value is in the England column"
+                    if e is not None and not (ind.tier == "local" and not level_ok)
+                    else ""
+                ),
                 "Source": short_source(e["source"]) if e is not None else "",
                 "is_demo": bool(e["is_demo"]) if e is not None else False,
             }
@@ -191,15 +276,17 @@ def in_area_profile(ind: Indicator) -> bool:
     return ind.published_locally and ind.tier != "local"
 
 
-def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_codes: Sequence[str],
-                 geography: Geography) -> pd.DataFrame:
+def tartan_frame(
+    indicators: Sequence[Indicator], latest: pd.DataFrame, area_codes: Sequence[str], geography: Geography
+) -> pd.DataFrame:
     """Metrics x areas: each cell "value unit · comparison with England"; England's own value in a column.
 
     latest: store.latest_for_areas(area_codes + [England]). Metrics not published locally are left out.
     """
     # Any: pandas-stubs types itertuples' fields as any scalar, not as this frame's columns.
-    by: dict[tuple[Any, Any], Any] = {(r.metric_key, r.area_code): r for r in latest.itertuples()} \
-        if not latest.empty else {}
+    by: dict[tuple[Any, Any], Any] = (
+        {(r.metric_key, r.area_code): r for r in latest.itertuples()} if not latest.empty else {}
+    )
     rows = []
     for ind in indicators:
         if not in_area_profile(ind):
@@ -207,8 +294,9 @@ def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_cod
         row = {"key": ind.key, "Indicator": ind.short_name}
         eng = by.get((ind.key, ENGLAND_CODE))
         row["Period"] = eng.period if eng is not None else ""
-        row["England"] = (mark_demo(format_value(eng.value, ind.unit, eng.value_note), eng.is_demo)
-                          if eng is not None else "No data")
+        row["England"] = (
+            mark_demo(format_value(eng.value, ind.unit, eng.value_note), eng.is_demo) if eng is not None else "No data"
+        )
         for code in area_codes:
             r = by.get((ind.key, code))
             name = geography.areas[code].name if code in geography.areas else code
@@ -225,26 +313,50 @@ def tartan_frame(indicators: Sequence[Indicator], latest: pd.DataFrame, area_cod
 def series_table(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     """The trend data shown under a chart: one row per area and period, words and units included."""
     if rows.empty:
-        return pd.DataFrame(columns=["Area", "Period", "Value", "95% CI", "Count", "Denominator", "England",
-                                     "Compared with England", "Recent trend", "Note", "Source"])
-    out = pd.DataFrame({
-        "Area": rows["area_name"].to_numpy(),
-        "Period": rows["period"].to_numpy(),
-        "Value": [mark_demo(value_or_reason(v, ind.unit, n, a), d) for v, n, a, d in
-                  zip(rows["value"], rows["value_note"], rows.get("aggregation_note", [None] * len(rows)),
-                      rows["is_demo"].fillna(False))],
-        "95% CI": [format_ci(lo, hi, ind.unit) for lo, hi in zip(rows["lower95"], rows["upper95"])],
-        "Count": [format_count(c) for c in rows["count"]],
-        "Denominator": [format_count(d) for d in rows["denominator"]],
-        "England": [format_value(e, ind.unit) if c != ENGLAND_CODE else "" for e, c in
-                    zip(rows["england_value"], rows["area_code"])],
-        "Compared with England": rows["compared_to_england"].to_numpy(),
-        "Recent trend": [trend_words(t) for t in rows["recent_trend"]],
-        "Note": [n if isinstance(n, str) and not is_missing(v) else (a if isinstance(a, str) else "")
-                 for n, v, a in zip(rows["value_note"], rows["value"], rows.get("aggregation_note",
-                                                                                 [None] * len(rows)))],
-        "Source": [short_source(s) for s in rows["source"]],
-    })
+        return pd.DataFrame(
+            columns=[
+                "Area",
+                "Period",
+                "Value",
+                "95% CI",
+                "Count",
+                "Denominator",
+                "England",
+                "Compared with England",
+                "Recent trend",
+                "Note",
+                "Source",
+            ]
+        )
+    out = pd.DataFrame(
+        {
+            "Area": rows["area_name"].to_numpy(),
+            "Period": rows["period"].to_numpy(),
+            "Value": [
+                mark_demo(value_or_reason(v, ind.unit, n, a), d)
+                for v, n, a, d in zip(
+                    rows["value"],
+                    rows["value_note"],
+                    rows.get("aggregation_note", [None] * len(rows)),
+                    rows["is_demo"].fillna(False),
+                )
+            ],
+            "95% CI": [format_ci(lo, hi, ind.unit) for lo, hi in zip(rows["lower95"], rows["upper95"])],
+            "Count": [format_count(c) for c in rows["count"]],
+            "Denominator": [format_count(d) for d in rows["denominator"]],
+            "England": [
+                format_value(e, ind.unit) if c != ENGLAND_CODE else ""
+                for e, c in zip(rows["england_value"], rows["area_code"])
+            ],
+            "Compared with England": rows["compared_to_england"].to_numpy(),
+            "Recent trend": [trend_words(t) for t in rows["recent_trend"]],
+            "Note": [
+                n if isinstance(n, str) and not is_missing(v) else (a if isinstance(a, str) else "")
+                for n, v, a in zip(rows["value_note"], rows["value"], rows.get("aggregation_note", [None] * len(rows)))
+            ],
+            "Source": [short_source(s) for s in rows["source"]],
+        }
+    )
     return out
 
 
@@ -266,8 +378,13 @@ def spine_ranges(indicators: Sequence[Indicator], level_values: pd.DataFrame, sp
         vals = by_metric.get(ind.key)
         if vals is None or vals.empty:
             continue
-        rows.append({"key": ind.key, "Period": vals["period"].iloc[0],
-                     **spine_stats(vals["value"].to_numpy(float), ind.polarity)})
+        rows.append(
+            {
+                "key": ind.key,
+                "Period": vals["period"].iloc[0],
+                **spine_stats(vals["value"].to_numpy(float), ind.polarity),
+            }
+        )
     return pd.DataFrame(rows, columns=SPINE_RANGE_COLUMNS)
 
 
@@ -276,8 +393,13 @@ def _spine_position(v, sign: float, centre: float, extent: float) -> float:
     return sign * (v - centre) / extent if extent and np.isfinite(extent) and not is_missing(v) else np.nan
 
 
-def spine_rows(indicators: Sequence[Indicator], ranges: pd.DataFrame, area_latest: pd.DataFrame,
-               england_latest: pd.DataFrame, region_latest: pd.DataFrame | None) -> pd.DataFrame:
+def spine_rows(
+    indicators: Sequence[Indicator],
+    ranges: pd.DataFrame,
+    area_latest: pd.DataFrame,
+    england_latest: pd.DataFrame,
+    region_latest: pd.DataFrame | None,
+) -> pd.DataFrame:
     """The spine chart's rows for one area: each metric of `ranges` (spine_ranges) with the area's, England's and
     the region's values in the range's period, positions normalised around England (Fingertips): England at 0,
     the further extreme at +/-1, worse to the left."""
@@ -303,15 +425,31 @@ def spine_rows(indicators: Sequence[Indicator], ranges: pd.DataFrame, area_lates
         sign = -1.0 if ind.polarity == "lower_is_better" else 1.0
         extent = np.nanmax([abs(st_["worst"] - eng_v), abs(st_["best"] - eng_v)]) if not is_missing(eng_v) else np.nan
         pos = functools.partial(_spine_position, sign=sign, centre=eng_v, extent=extent)
-        rows.append({
-            "key": ind.key, "outcome": ind.outcome, "Indicator": ind.short_name, "unit": ind.unit, "Period": period,
-            "area_value": area_v, "england_value": eng_v, "region_value": reg_v,
-            "worst": st_["worst"], "q25": st_["q25"], "q75": st_["q75"], "best": st_["best"], "n": st_["n"],
-            "p_worst": pos(st_["worst"]), "p_q25": pos(st_["q25"]), "p_q75": pos(st_["q75"]),
-            "p_best": pos(st_["best"]), "p_area": pos(area_v), "p_region": pos(reg_v),
-            "comparison": a["compared_to_england"].iloc[0] if not a.empty else NOT_COMPARED,
-            "value_note": a["value_note"].iloc[0] if not a.empty else "No data for this area",
-            "is_demo": bool(a["is_demo"].iloc[0]) if not a.empty else False,
-            "source": a["source"].iloc[0] if not a.empty else "",
-        })
+        rows.append(
+            {
+                "key": ind.key,
+                "outcome": ind.outcome,
+                "Indicator": ind.short_name,
+                "unit": ind.unit,
+                "Period": period,
+                "area_value": area_v,
+                "england_value": eng_v,
+                "region_value": reg_v,
+                "worst": st_["worst"],
+                "q25": st_["q25"],
+                "q75": st_["q75"],
+                "best": st_["best"],
+                "n": st_["n"],
+                "p_worst": pos(st_["worst"]),
+                "p_q25": pos(st_["q25"]),
+                "p_q75": pos(st_["q75"]),
+                "p_best": pos(st_["best"]),
+                "p_area": pos(area_v),
+                "p_region": pos(reg_v),
+                "comparison": a["compared_to_england"].iloc[0] if not a.empty else NOT_COMPARED,
+                "value_note": a["value_note"].iloc[0] if not a.empty else "No data for this area",
+                "is_demo": bool(a["is_demo"].iloc[0]) if not a.empty else False,
+                "source": a["source"].iloc[0] if not a.empty else "",
+            }
+        )
     return pd.DataFrame(rows)

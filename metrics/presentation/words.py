@@ -4,26 +4,46 @@ symbols, and area labels.
 Okabe-Ito colours (safe for the common colour-vision deficiencies); a word or symbol always goes beside a colour.
 The codes and their words are declared in metrics.vocabulary; this module adds colours and sentences.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Indicator
-from metrics.vocabulary import (AMBER, AREA_LEVEL_SUFFIX, BETTER, CI_METHOD_WORDS, COMPARISON_SYMBOLS, GOAL_WORDS,
-                                GREEN, HIGHER, LOWER, NOT_COMPARED, POLARITY_WORDS, RED, SIMILAR, TREND_WORDS, WORSE)
+from metrics.vocabulary import (
+    AMBER,
+    AREA_LEVEL_SUFFIX,
+    BETTER,
+    CI_METHOD_WORDS,
+    COMPARISON_SYMBOLS,
+    GOAL_WORDS,
+    GREEN,
+    HIGHER,
+    LOWER,
+    NOT_COMPARED,
+    POLARITY_WORDS,
+    RED,
+    SIMILAR,
+    TREND_WORDS,
+    WORSE,
+)
 
 COMPARISON_COLOURS = {
-    BETTER: "#0072B2",        # blue
-    SIMILAR: "#F0E442",       # yellow
-    WORSE: "#B85000",         # dark vermilion: white text on it 5.0:1 (Okabe-Ito's #D55E00 gave 3.9:1)
-    LOWER: "#CFE8F3",         # pale blue (no polarity)
-    HIGHER: "#56B4E9",        # sky blue (no polarity)
+    BETTER: "#0072B2",  # blue
+    SIMILAR: "#F0E442",  # yellow
+    WORSE: "#B85000",  # dark vermilion: white text on it 5.0:1 (Okabe-Ito's #D55E00 gave 3.9:1)
+    LOWER: "#CFE8F3",  # pale blue (no polarity)
+    HIGHER: "#56B4E9",  # sky blue (no polarity)
     NOT_COMPARED: "#E6E6E6",  # light grey
 }
 # Text colour readable on each background (WCAG contrast >= 4.5 for the dark ones).
 COMPARISON_TEXT = {
-    BETTER: "#FFFFFF", SIMILAR: "#1F2328", WORSE: "#FFFFFF", LOWER: "#1F2328", HIGHER: "#1F2328",
+    BETTER: "#FFFFFF",
+    SIMILAR: "#1F2328",
+    WORSE: "#FFFFFF",
+    LOWER: "#1F2328",
+    HIGHER: "#1F2328",
     NOT_COMPARED: "#1F2328",
 }
 COMPARISON_SYMBOL = COMPARISON_SYMBOLS
@@ -40,10 +60,26 @@ REGION_COLOUR = "#CC79A7"  # reddish purple
 AREA_COLOUR = "#0072B2"
 
 __all__ = [
-    "COMPARISON_COLOURS", "COMPARISON_TEXT", "COMPARISON_SYMBOL", "GOAL_WORDS", "GOAL_COLOURS", "TREND_ARROWS",
-    "POLARITY_WORDS", "CI_WORDS", "LEVEL_SUFFIX", "ENGLAND_LINE_COLOUR", "REGION_COLOUR", "AREA_COLOUR",
-    "comparison_colour", "comparison_word_colour", "goal_colour", "unit_words", "trend_words", "goal_words",
-    "area_label", "area_options",
+    "AREA_COLOUR",
+    "CI_WORDS",
+    "COMPARISON_COLOURS",
+    "COMPARISON_SYMBOL",
+    "COMPARISON_TEXT",
+    "ENGLAND_LINE_COLOUR",
+    "GOAL_COLOURS",
+    "GOAL_WORDS",
+    "LEVEL_SUFFIX",
+    "POLARITY_WORDS",
+    "REGION_COLOUR",
+    "TREND_ARROWS",
+    "area_label",
+    "area_options",
+    "comparison_colour",
+    "comparison_word_colour",
+    "goal_colour",
+    "goal_words",
+    "trend_words",
+    "unit_words",
 ]
 
 
@@ -87,8 +123,9 @@ def goal_words(status: Any, ind: Indicator) -> str:
 # Areas
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def area_label(code: str, geography: Geography) -> str:
-    """"Buckinghamshire — South East" for an authority, "South East — region", "England — country",
+    """ "Buckinghamshire — South East" for an authority, "South East — region", "England — country",
     "Name — CDP footprint (joint)"."""
     area = geography.areas.get(code)
     if area is None:

@@ -6,6 +6,7 @@ the revisions and cell histories) and words them in Fingertips' vocabulary; the 
 (WeasyPrint, from that HTML). `build.build_report` runs both steps with the charts drawn once
 (metrics.chart_images). Nothing here imports Streamlit.
 """
+
 from metrics.report.model import (
     ReportError,
     ReportModel,

@@ -1,4 +1,5 @@
 """Build a report end to end: collect the facts, draw the charts once, render the formats asked for."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -9,8 +10,11 @@ from metrics.catalogue import Catalogue
 from metrics.report import charts
 from metrics.report.model import Progress, ReportModel, collect
 
-FORMATS = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "pdf": "application/pdf", "html": "text/html"}
+FORMATS = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "html": "text/html",
+}
 
 
 def render(model: ReportModel, images: dict[str, bytes], fmt: str) -> bytes:
@@ -29,16 +33,24 @@ def render(model: ReportModel, images: dict[str, bytes], fmt: str) -> bytes:
     raise ValueError(f"format {fmt!r}: expected one of {sorted(FORMATS)}")
 
 
-def build_report(store, catalogue: Catalogue, geography: Geography, area_code: str, benchmark: str = "england",
-                 since: str | int | date | None = None, formats: Iterable[str] = ("docx",),
-                 progress: Progress | None = None) -> tuple[ReportModel, dict[str, bytes], dict[str, bytes]]:
+def build_report(
+    store,
+    catalogue: Catalogue,
+    geography: Geography,
+    area_code: str,
+    benchmark: str = "england",
+    since: str | int | date | None = None,
+    formats: Iterable[str] = ("docx",),
+    progress: Progress | None = None,
+) -> tuple[ReportModel, dict[str, bytes], dict[str, bytes]]:
     """(model, chart images, {format: file bytes}). `progress(fraction, words)` reports each step."""
     progress = progress or (lambda f, t: None)
     model = collect(store, catalogue, geography, area_code, benchmark, since, progress)
     total = len(model.charts)
     progress(0.3, f"Drawing {total} charts")
-    images = charts.draw(model, lambda done, n: progress(0.3 + 0.5 * done / max(n, 1),
-                                                         f"Drawing charts ({done} of {n})"))
+    images = charts.draw(
+        model, lambda done, n: progress(0.3 + 0.5 * done / max(n, 1), f"Drawing charts ({done} of {n})")
+    )
     files = {}
     formats = list(formats)
     for n, fmt in enumerate(formats):

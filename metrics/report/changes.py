@@ -6,6 +6,7 @@ at revision N is recomputed by metrics.derive.derive_frame, the function that de
 the versions at N of the cells it depends on: the area's (or, for a CDP footprint, its members'), England's and
 the region's in the same period. So a verdict changed by a revised England value is found too.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,10 +20,31 @@ from metrics.catalogue import Catalogue, Indicator
 from metrics.periods import parse_period
 from metrics.report.model import MAX_CHANGES, Change, ReportModel, revision_words
 
-_VALUE_FIELDS = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator", "value_note",
-                 "source", "is_demo"]
-_DERIVE_INPUT = ["metric_key", "area_code", "period", "breakdown", *_VALUE_FIELDS, "revision_id", "level",
-                 "region_code", "period_kind", "period_sortable", "start_year"]
+_VALUE_FIELDS = [
+    "value",
+    "lower95",
+    "upper95",
+    "lower998",
+    "upper998",
+    "count",
+    "denominator",
+    "value_note",
+    "source",
+    "is_demo",
+]
+_DERIVE_INPUT = [
+    "metric_key",
+    "area_code",
+    "period",
+    "breakdown",
+    *_VALUE_FIELDS,
+    "revision_id",
+    "level",
+    "region_code",
+    "period_kind",
+    "period_sortable",
+    "start_year",
+]
 
 
 def _missing(x: Any) -> bool:
@@ -73,19 +95,28 @@ def _cell_without_derived_row(store, geography: Geography, metric_key: str, code
     if store.cell_history(metric_key, code, like["period"]).empty:
         return None
     area = geography.get(code)
-    return {**like, "area_code": code, "area_name": area.name, "level": area.level, "region_code": area.region_code,
-            "is_aggregate": False, "revision_id": 1 << 62}
+    return {
+        **like,
+        "area_code": code,
+        "area_name": area.name,
+        "level": area.level,
+        "region_code": area.region_code,
+        "is_aggregate": False,
+        "revision_id": 1 << 62,
+    }
 
 
-def fill_changes(model: ReportModel, store, catalogue: Catalogue, geography: Geography,
-                 revisions: pd.DataFrame) -> None:
+def fill_changes(
+    model: ReportModel, store, catalogue: Catalogue, geography: Geography, revisions: pd.DataFrame
+) -> None:
     since = model.since
     revs = revisions.sort_values("revision_id")
     if since.revision_id is None:
         model.revisions_since = revs.to_dict("records")
         model.change_notes.append(
             f"Every figure in this report was loaded after {since.label}: there is no earlier version to compare "
-            "with. The loads are listed below; choose a later date or a revision to see what changed.")
+            "with. The loads are listed below; choose a later date or a revision to see what changed."
+        )
         return
     after = revs[revs["revision_id"] > since.revision_id]
     model.revisions_since = after.to_dict("records")
@@ -124,13 +155,33 @@ def fill_changes(model: ReportModel, store, catalogue: Catalogue, geography: Geo
                 old = version_at(hist, n)
                 rev = _rev(cur)
                 if old is None:
-                    found.append(Change("New period", ind.key, ind.short_name, cur["area_name"], period, "no figure",
-                                        _value_text(cur, ind), words.get(rev, f"revision {rev}"),
-                                        pr.short_source(cur["source"])))
+                    found.append(
+                        Change(
+                            "New period",
+                            ind.key,
+                            ind.short_name,
+                            cur["area_name"],
+                            period,
+                            "no figure",
+                            _value_text(cur, ind),
+                            words.get(rev, f"revision {rev}"),
+                            pr.short_source(cur["source"]),
+                        )
+                    )
                 elif not all(_same(old.get(f), cur.get(f)) for f in ("value", "lower95", "upper95", "is_demo")):
-                    found.append(Change("Revised value", ind.key, ind.short_name, cur["area_name"], period,
-                                        _value_text(old, ind), _value_text(cur, ind),
-                                        words.get(rev, f"revision {rev}"), pr.short_source(cur["source"])))
+                    found.append(
+                        Change(
+                            "Revised value",
+                            ind.key,
+                            ind.short_name,
+                            cur["area_name"],
+                            period,
+                            _value_text(old, ind),
+                            _value_text(cur, ind),
+                            words.get(rev, f"revision {rev}"),
+                            pr.short_source(cur["source"]),
+                        )
+                    )
             # The cells the verdict depends on, as they were at revision n.
             unknown = False
             for code in dict.fromkeys([*own_codes, *bench_codes]):
@@ -160,34 +211,58 @@ def fill_changes(model: ReportModel, store, catalogue: Catalogue, geography: Geo
                 rev = max(_rev(r) for r in records if r["period"] == period)
                 checks.append((ind, now, words.get(rev, f"revision {rev}")))
     old_derived = _derive_old(frame_rows, catalogue, geography)
-    old_by_cell = {(r["metric_key"], r["period"]): r for r in old_derived.to_dict("records")
-                   if r["area_code"] == area.code} if not old_derived.empty else {}
+    old_by_cell = (
+        {(r["metric_key"], r["period"]): r for r in old_derived.to_dict("records") if r["area_code"] == area.code}
+        if not old_derived.empty
+        else {}
+    )
     for ind, now, rev_words in checks:
         old = old_by_cell.get((ind.key, now["period"]))
         if old is None or _missing(old["value"]):
             continue  # the area had no figure for the period then: "New period" says so
         before, after_ = str(old[bench_col]), str(now[bench_col])
         if before != after_:
-            found.append(Change("Verdict changed", ind.key, ind.short_name, area.name, now["period"],
-                                f"{before} (vs {model.benchmark_name})", f"{after_} (vs {model.benchmark_name})",
-                                rev_words, pr.short_source(now["source"])))
+            found.append(
+                Change(
+                    "Verdict changed",
+                    ind.key,
+                    ind.short_name,
+                    area.name,
+                    now["period"],
+                    f"{before} (vs {model.benchmark_name})",
+                    f"{after_} (vs {model.benchmark_name})",
+                    rev_words,
+                    pr.short_source(now["source"]),
+                )
+            )
         before_g, after_g = str(old["compared_to_goal"]), str(now["compared_to_goal"])
         if ind.target is not None and before_g != after_g:
-            found.append(Change("Target status changed", ind.key, ind.short_name, area.name, now["period"],
-                                pr.GOAL_WORDS.get(before_g, before_g), pr.GOAL_WORDS.get(after_g, after_g),
-                                rev_words, pr.short_source(now["source"])))
+            found.append(
+                Change(
+                    "Target status changed",
+                    ind.key,
+                    ind.short_name,
+                    area.name,
+                    now["period"],
+                    pr.GOAL_WORDS.get(before_g, before_g),
+                    pr.GOAL_WORDS.get(after_g, after_g),
+                    rev_words,
+                    pr.short_source(now["source"]),
+                )
+            )
     order = {"Verdict changed": 0, "Target status changed": 1, "Revised value": 2, "New period": 3}
     found.sort(key=lambda c: (order.get(c.kind, 9), c.indicator, c.area, c.period))
     model.changes = found[:MAX_CHANGES]
     model.changes_left_out = max(0, len(found) - MAX_CHANGES)
     if not found:
         model.change_notes.append(
-            f"Figures were loaded since {since.label} (below), but none of {area.name}'s figures or verdicts "
-            "changed.")
+            f"Figures were loaded since {since.label} (below), but none of {area.name}'s figures or verdicts changed."
+        )
     if unknown_verdicts:
         model.change_notes.append(
             f"{unknown_verdicts} earlier verdict(s) against the region could not be recomputed: the region's figure "
-            "is aggregated from all its authorities and changed since.")
+            "is aggregated from all its authorities and changed since."
+        )
 
 
 def _rev(row: dict) -> int:

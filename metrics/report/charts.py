@@ -4,6 +4,7 @@ The figures are the pages' own (metrics.presentation.trend_figure, spine_figure)
 are only described (figure, words drawn into the image, alt text). `draw` renders them all in one browser
 session (metrics.chart_images).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -39,19 +40,34 @@ def _trend_chart(model: ReportModel, store, m) -> ChartFacts | None:
     period_order = rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
     fig = pr.trend_figure(rows, ind, order_codes, period_order, words)
     last = rows.sort_values("period_sortable").groupby("area_code", sort=False).tail(1)
-    described = "; ".join(f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} in {r.period}"
-                          for r in last.itertuples())
+    described = "; ".join(
+        f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} in {r.period}" for r in last.itertuples()
+    )
     target = f" A dashed green line marks the target ({ind.target.label})." if ind.target else ""
     names = ", ".join(rows.drop_duplicates("area_code")["area_name"])
-    alt = (f"Line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
-           f"{names}, with 95% confidence intervals as error bars. Latest values: {described}.{target}")
+    alt = (
+        f"Line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
+        f"{names}, with 95% confidence intervals as error bars. Latest values: {described}.{target}"
+    )
     period = f"{period_order[0]} to {period_order[-1]}"
     sources = sorted({pr.short_source(s) for s in rows["source"] if isinstance(s, str)})
     against = " against England" if len(order_codes) > 1 else ""
-    image = ChartImage(fig, f"{ind.short_name} ({ind.unit}): {area.name}{against}", model.area.name,
-                       period, "; ".join(sources) or ind.source, CHART_WIDTH, 420)
-    return ChartFacts(ind.key, image, alt, f"{ind.short_name}: {names}, {period}.",
-                      bool(rows["is_demo"].fillna(False).astype(bool).any()))
+    image = ChartImage(
+        fig,
+        f"{ind.short_name} ({ind.unit}): {area.name}{against}",
+        model.area.name,
+        period,
+        "; ".join(sources) or ind.source,
+        CHART_WIDTH,
+        420,
+    )
+    return ChartFacts(
+        ind.key,
+        image,
+        alt,
+        f"{ind.short_name}: {names}, {period}.",
+        bool(rows["is_demo"].fillna(False).astype(bool).any()),
+    )
 
 
 def _spine_chart(model: ReportModel, store, catalogue: Catalogue) -> ChartFacts | None:
@@ -65,20 +81,38 @@ def _spine_chart(model: ReportModel, store, catalogue: Catalogue) -> ChartFacts 
     groups = {o.key: o.name for o in catalogue.outcomes if (spine["outcome"] == o.key).any()}
     rows = pd.concat([spine[spine["outcome"] == k] for k in groups], ignore_index=True)
     title = f"{area.name} on England's range, by outcome"
-    fig = pr.spine_figure(rows, area.name, model.region.name if model.region is not None else None, title,
-                          groups=groups)
-    said = "; ".join(f"{r.Indicator} {pr.format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison})"
-                     for r in rows.itertuples() if not pr.is_missing(r.area_value))
-    alt = (f"Spine chart of {len(rows)} indicators for {area.name} against the range of England's upper-tier "
-           f"local authorities, grouped by outcome: the grey bar runs from the worst authority (left) to the best "
-           f"(right), the darker part from the 25th to the 75th percentile, England is the centre line and the "
-           f"circle is {area.name}, coloured by its comparison with England. Values: {said or 'none'}.")
+    fig = pr.spine_figure(
+        rows, area.name, model.region.name if model.region is not None else None, title, groups=groups
+    )
+    said = "; ".join(
+        f"{r.Indicator} {pr.format_value(r.area_value, str(r.unit), r.value_note)} ({r.comparison})"
+        for r in rows.itertuples()
+        if not pr.is_missing(r.area_value)
+    )
+    alt = (
+        f"Spine chart of {len(rows)} indicators for {area.name} against the range of England's upper-tier "
+        f"local authorities, grouped by outcome: the grey bar runs from the worst authority (left) to the best "
+        f"(right), the darker part from the 25th to the 75th percentile, England is the centre line and the "
+        f"circle is {area.name}, coloured by its comparison with England. Values: {said or 'none'}."
+    )
     periods = sorted(set(rows["Period"]))
     sources = sorted({pr.short_source(s) for s in rows["source"] if isinstance(s, str) and s})
-    image = ChartImage(fig, title, area.name, "latest period of each indicator: " + ", ".join(periods),
-                       "; ".join(sources) or "OHID Fingertips", CHART_WIDTH, int(fig.layout.height or 600))
-    return ChartFacts("spine", image, alt, f"Spine chart: {area.name} among England's authorities.",
-                      bool(rows["is_demo"].fillna(False).astype(bool).any()))
+    image = ChartImage(
+        fig,
+        title,
+        area.name,
+        "latest period of each indicator: " + ", ".join(periods),
+        "; ".join(sources) or "OHID Fingertips",
+        CHART_WIDTH,
+        int(fig.layout.height or 600),
+    )
+    return ChartFacts(
+        "spine",
+        image,
+        alt,
+        f"Spine chart: {area.name} among England's authorities.",
+        bool(rows["is_demo"].fillna(False).astype(bool).any()),
+    )
 
 
 def describe_charts(model: ReportModel, store, catalogue: Catalogue, geography: Geography) -> None:
@@ -87,8 +121,9 @@ def describe_charts(model: ReportModel, store, catalogue: Catalogue, geography: 
             continue
         chart = _trend_chart(model, store, m) if m.local else None
         if chart is None:
-            model.chart_notes.append(f"{m.indicator.short_name}: no chart, as {model.area.name} has no local "
-                                     "figures for it.")
+            model.chart_notes.append(
+                f"{m.indicator.short_name}: no chart, as {model.area.name} has no local figures for it."
+            )
         else:
             model.charts.append(chart)
     spine = _spine_chart(model, store, catalogue)

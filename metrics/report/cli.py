@@ -3,6 +3,7 @@
 
 Exit 0 with the file written; 2 with a message on a bad area, benchmark, revision or date; 1 when the database
 is missing or the charts or the PDF cannot be made. The file is written whole or not at all."""
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,15 @@ def cmd_report(args) -> int:
     try:
         with Store(path, read_only=True) as store:
             model, _, files = build_report(
-                store, default_catalogue(), default_geography(), args.area, args.benchmark, args.since, [fmt],
-                progress=(lambda f, words: print(f"{f:4.0%} {words}", file=sys.stderr)) if args.verbose else None)
+                store,
+                default_catalogue(),
+                default_geography(),
+                args.area,
+                args.benchmark,
+                args.since,
+                [fmt],
+                progress=(lambda f, words: print(f"{f:4.0%} {words}", file=sys.stderr)) if args.verbose else None,
+            )
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -69,10 +77,16 @@ def cmd_report(args) -> int:
 def add_command(sub) -> None:
     p = sub.add_parser("report", help="write the quarterly board report of an area (Word, PDF or HTML)")
     p.add_argument("--area", required=True, help="ONS code of an authority or region, or a CDP footprint code")
-    p.add_argument("--benchmark", default="england", choices=["england", "region"],
-                   help="compare with England (default) or the area's region")
-    p.add_argument("--since", help="changes since this revision number or date YYYY-MM-DD "
-                                   "(default: the first day of the previous quarter)")
+    p.add_argument(
+        "--benchmark",
+        default="england",
+        choices=["england", "region"],
+        help="compare with England (default) or the area's region",
+    )
+    p.add_argument(
+        "--since",
+        help="changes since this revision number or date YYYY-MM-DD (default: the first day of the previous quarter)",
+    )
     p.add_argument("--format", choices=FORMATS, help="docx, pdf or html (default: from --out's suffix, else docx)")
     p.add_argument("--out", required=True, help="the file to write")
     p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")

@@ -1,5 +1,6 @@
 """The report's contents in order, as plain blocks (headings, paragraphs, lists, tables, images) that every
 renderer draws the same way: the Word, HTML and PDF reports say the same things in the same order."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -85,24 +86,41 @@ def blocks(model: ReportModel) -> list[Block]:
     when = f"{model.data_as_of:%-d %B %Y, %H:%M}" if model.data_as_of else "unknown"
     out.append(Para(f"{when} (the latest change to the dashboard's data)", "lead", "Data as of: "))
     bench = "England" if model.benchmark == "England" else f"the region ({model.benchmark_name})"
-    out.append(Para(f"{bench}; a figure is better or worse when its 95% confidence interval does not include the "
-                    "benchmark's value (Fingertips' method)", "lead", "Benchmark: "))
+    out.append(
+        Para(
+            f"{bench}; a figure is better or worse when its 95% confidence interval does not include the "
+            "benchmark's value (Fingertips' method)",
+            "lead",
+            "Benchmark: ",
+        )
+    )
     out.append(Para(model.since.label, "lead", "Changes since: "))
-    out.append(Para(f"{model.generated:%-d %B %Y, %H:%M}, by the Combating Drugs Outcomes Dashboard", "lead",
-                    "Generated: "))
+    out.append(
+        Para(f"{model.generated:%-d %B %Y, %H:%M}, by the Combating Drugs Outcomes Dashboard", "lead", "Generated: ")
+    )
     if model.any_demo:
         out.append(Para(DEMO_WARNING, "warning"))
     if model.area.level == "cdp":
-        out.append(Para(f"{model.area.name} is a joint CDP footprint; its figures are aggregated by the dashboard "
-                        "from its members' counts where the method allows (otherwise none is shown).", "note"))
+        out.append(
+            Para(
+                f"{model.area.name} is a joint CDP footprint; its figures are aggregated by the dashboard "
+                "from its members' counts where the method allows (otherwise none is shown).",
+                "note",
+            )
+        )
 
     # ------------------------------------------------------------------ at a glance
     out.append(Heading("At a glance", 1))
     glance = model.at_a_glance()
-    out.append(Table(list(glance.columns), [[str(v) for v in r] for r in glance.itertuples(index=False)],
-                     f"Indicators per outcome compared with {model.benchmark_name} (95% confidence interval), and "
-                     "against their targets where they have one. “Not compared” includes indicators without local "
-                     "figures."))
+    out.append(
+        Table(
+            list(glance.columns),
+            [[str(v) for v in r] for r in glance.itertuples(index=False)],
+            f"Indicators per outcome compared with {model.benchmark_name} (95% confidence interval), and "
+            "against their targets where they have one. “Not compared” includes indicators without local "
+            "figures.",
+        )
+    )
 
     # ------------------------------------------------------------------ needs attention / going well
     for title, groups in (("Needs attention", model.needs_attention()), ("Going well", model.going_well())):
@@ -120,21 +138,38 @@ def blocks(model: ReportModel) -> list[Block]:
         out.append(Para(note))
     if model.revisions_since:
         out.append(Heading("Data loaded", 2))
-        out.append(Table(
-            ["Revision", "Action", "File", "By", "New", "Changed", "Removed"],
-            [[revision_words(r), str(r["action"]), str(r.get("file_name") or ""), str(r.get("author") or ""),
-              f"{int(r['rows_new']):,}", f"{int(r['rows_changed']):,}", f"{int(r['rows_removed']):,}"]
-             for r in model.revisions_since],
-            "Every load and rollback since then, with its counts of stored values (all areas)."))
+        out.append(
+            Table(
+                ["Revision", "Action", "File", "By", "New", "Changed", "Removed"],
+                [
+                    [
+                        revision_words(r),
+                        str(r["action"]),
+                        str(r.get("file_name") or ""),
+                        str(r.get("author") or ""),
+                        f"{int(r['rows_new']):,}",
+                        f"{int(r['rows_changed']):,}",
+                        f"{int(r['rows_removed']):,}",
+                    ]
+                    for r in model.revisions_since
+                ],
+                "Every load and rollback since then, with its counts of stored values (all areas).",
+            )
+        )
     if model.changes:
         out.append(Heading(f"Changes to {model.area.name}'s figures", 2))
-        out.append(Table(
-            ["Change", "Indicator", "Area", "Period", "Before", "After", "Revision", "Source"],
-            [[c.kind, c.indicator, c.area, c.period, c.before, c.after, c.revision, c.source]
-             for c in model.changes],
-            "New periods, revised values (with their 95% confidence intervals; [demo] marks a demonstration "
-            "figure) and verdicts that changed, as the pages showed them then and show them now."
-            + (f" {model.changes_left_out} more changes are not listed." if model.changes_left_out else "")))
+        out.append(
+            Table(
+                ["Change", "Indicator", "Area", "Period", "Before", "After", "Revision", "Source"],
+                [
+                    [c.kind, c.indicator, c.area, c.period, c.before, c.after, c.revision, c.source]
+                    for c in model.changes
+                ],
+                "New periods, revised values (with their 95% confidence intervals; [demo] marks a demonstration "
+                "figure) and verdicts that changed, as the pages showed them then and show them now."
+                + (f" {model.changes_left_out} more changes are not listed." if model.changes_left_out else ""),
+            )
+        )
 
     # ------------------------------------------------------------------ per outcome
     out.append(Heading("Indicators by outcome", 1))
@@ -144,14 +179,24 @@ def blocks(model: ReportModel) -> list[Block]:
         rows, demo = [], []
         for m in o.metrics:
             r = m.row
-            cells = {**{c: str(r.get(c, "") or "") for c in cols}, model.compare_column: m.verdict,
-                     "Data": DEMO_MARK if m.is_demo else "Real"}
+            cells = {
+                **{c: str(r.get(c, "") or "") for c in cols},
+                model.compare_column: m.verdict,
+                "Data": DEMO_MARK if m.is_demo else "Real",
+            }
             if not m.local:
                 cells[model.compare_column] = "Not compared"
             rows.append([cells[c] for c in cols])
             demo.append(m.is_demo)
-        out.append(Table(cols, rows, f"{o.name}: the latest period of each indicator for {model.area.name}. "
-                         f"Data: “{DEMO_MARK}” marks a demonstration figure, not a real one.", demo))
+        out.append(
+            Table(
+                cols,
+                rows,
+                f"{o.name}: the latest period of each indicator for {model.area.name}. "
+                f"Data: “{DEMO_MARK}” marks a demonstration figure, not a real one.",
+                demo,
+            )
+        )
         for m in o.metrics:
             out.append(Para(" ".join(m.sentences), "lead", f"{m.indicator.short_name}. "))
 
@@ -165,20 +210,36 @@ def blocks(model: ReportModel) -> list[Block]:
 
     # ------------------------------------------------------------------ appendix
     out.append(Heading("Appendix: sources and definitions", 1))
-    out.append(Table(["Indicator", "Definition", "Unit", "Polarity", "Source"],
-                     [[m.indicator.short_name, m.indicator.definition, m.indicator.unit,
-                       pr.POLARITY_WORDS.get(m.indicator.polarity, ""), m.indicator.source] for m in model.metrics],
-                     "The indicators of the Combating Drugs Outcomes Framework in this report."))
+    out.append(
+        Table(
+            ["Indicator", "Definition", "Unit", "Polarity", "Source"],
+            [
+                [
+                    m.indicator.short_name,
+                    m.indicator.definition,
+                    m.indicator.unit,
+                    pr.POLARITY_WORDS.get(m.indicator.polarity, ""),
+                    m.indicator.source,
+                ]
+                for m in model.metrics
+            ],
+            "The indicators of the Combating Drugs Outcomes Framework in this report.",
+        )
+    )
     out.append(Heading("Sources of the figures", 2))
     out.append(Bullets(model.figure_sources() or ["none"]))
     out.append(Heading("Methods", 2))
-    out.append(Para("Comparisons follow OHID's Fingertips: an area is significantly better or worse than the "
-                    "benchmark when the benchmark's value lies outside the area's 95% confidence interval, and "
-                    "similar otherwise; where neither direction is better the words are higher and lower. Figures "
-                    "without a confidence interval, and counts, are not compared. Recent trends test the last five "
-                    "periods of one kind (chi-squared test for trend for proportions, weighted regression "
-                    "otherwise). Targets: meets (the value reaches the target), misses not significantly (the "
-                    "target lies within the 95% interval), misses."))
+    out.append(
+        Para(
+            "Comparisons follow OHID's Fingertips: an area is significantly better or worse than the "
+            "benchmark when the benchmark's value lies outside the area's 95% confidence interval, and "
+            "similar otherwise; where neither direction is better the words are higher and lower. Figures "
+            "without a confidence interval, and counts, are not compared. Recent trends test the last five "
+            "periods of one kind (chi-squared test for trend for proportions, weighted regression "
+            "otherwise). Targets: meets (the value reaches the target), misses not significantly (the "
+            "target lies within the 95% interval), misses."
+        )
+    )
     out.append(Heading("Licence", 2))
     out.append(Para(OGL))
     return out

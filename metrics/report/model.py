@@ -5,6 +5,7 @@ cell_history) and is formatted by metrics.presentation, so the report says what 
 profile pages say. A sentence never claims more than the figures support: no comparison without a confidence
 interval and a benchmark value ("not compared"), nothing for an area without figures ("no local data").
 """
+
 from __future__ import annotations
 
 import re
@@ -22,12 +23,16 @@ from metrics.areas import ENGLAND_CODE, Area, Geography
 from metrics.catalogue import Catalogue, Indicator
 from metrics.chart_images import ChartImage
 
-OGL = ("Contains public sector information licensed under the Open Government Licence v3.0 "
-       "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). © Crown copyright.")
-DEMO_WARNING = ("Demonstration data. Some figures in this report are generated for demonstration and are not "
-                "real; they are marked “Demo” in the tables. Only figures whose source says “Published”, or that "
-                "were uploaded by an analyst, are real. Do not use this report for decisions until real data "
-                "has been loaded.")
+OGL = (
+    "Contains public sector information licensed under the Open Government Licence v3.0 "
+    "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). © Crown copyright."
+)
+DEMO_WARNING = (
+    "Demonstration data. Some figures in this report are generated for demonstration and are not "
+    "real; they are marked “Demo” in the tables. Only figures whose source says “Published”, or that "
+    "were uploaded by an analyst, are real. Do not use this report for decisions until real data "
+    "has been loaded."
+)
 MAX_CHANGES = 80  # rows of the "what changed" table; the rest are counted
 
 Progress = Callable[[float, str], None]
@@ -40,6 +45,7 @@ class ReportError(ValueError):
 @dataclass(frozen=True)
 class SinceChoice:
     """What "changes since" means: the last revision before the date or the revision named (none: before any)."""
+
     label: str
     revision_id: int | None  # changes are the revisions after this one; None: the data was all loaded after
     requested: str
@@ -138,15 +144,19 @@ class ReportModel:
         for o in self.outcomes:
             verdicts = [m.verdict for m in o.metrics]
             with_target = [m for m in o.metrics if m.indicator.target is not None]
-            rows.append({
-                "Outcome": o.name, "Indicators": len(o.metrics),
-                "Better": verdicts.count("Better"), "Similar": verdicts.count("Similar"),
-                "Worse": verdicts.count("Worse"),
-                "Higher or lower (no judgement)": verdicts.count("Higher") + verdicts.count("Lower"),
-                "Not compared": verdicts.count(stats.NOT_COMPARED),
-                "On target": sum(m.goal == "Green" for m in with_target),
-                "Off target": sum(m.goal in ("Amber", "Red") for m in with_target),
-            })
+            rows.append(
+                {
+                    "Outcome": o.name,
+                    "Indicators": len(o.metrics),
+                    "Better": verdicts.count("Better"),
+                    "Similar": verdicts.count("Similar"),
+                    "Worse": verdicts.count("Worse"),
+                    "Higher or lower (no judgement)": verdicts.count("Higher") + verdicts.count("Lower"),
+                    "Not compared": verdicts.count(stats.NOT_COMPARED),
+                    "On target": sum(m.goal == "Green" for m in with_target),
+                    "Off target": sum(m.goal in ("Amber", "Red") for m in with_target),
+                }
+            )
         return pd.DataFrame(rows)
 
     def needs_attention(self) -> dict[str, list[MetricFacts]]:
@@ -205,13 +215,23 @@ def _verdict_words(verdict: str, ind: Indicator, latest: dict, bench_value: Any,
     if verdict == "Similar":
         return f"similar to {bench}, not significantly different"
     if verdict in ("Higher", "Lower"):
-        return (f"significantly {verdict.lower()} than {bench}; neither higher nor lower is judged better "
-                "for this indicator")
+        return (
+            f"significantly {verdict.lower()} than {bench}; neither higher nor lower is judged better "
+            "for this indicator"
+        )
     return _not_compared_reason(ind, latest, bench_value, bench_name)
 
 
-def metric_sentences(ind: Indicator, area: Area, latest: dict | None, england: dict | None, verdict: str,
-                     bench_value: Any, bench_name: str, local: bool) -> list[str]:
+def metric_sentences(
+    ind: Indicator,
+    area: Area,
+    latest: dict | None,
+    england: dict | None,
+    verdict: str,
+    bench_value: Any,
+    bench_name: str,
+    local: bool,
+) -> list[str]:
     """One to four sentences about one metric (which the report names just before them), from its figures only."""
     if not local:
         if latest is None and not (area.level in ind.levels or (area.level == "cdp" and ind.published_locally)):
@@ -271,8 +291,11 @@ def parse_since(text: str | int | date | None, revisions: pd.DataFrame, today: d
         known = {int(r) for r in revisions["revision_id"]} if not revisions.empty else set()
         if rid not in known:
             latest = max(known) if known else None
-            raise ReportError((f"revision {rid} does not exist; the revisions are 1 to {latest} "
-                               "(see `python -m metrics history`)") if latest else "the database has no revisions")
+            raise ReportError(
+                (f"revision {rid} does not exist; the revisions are 1 to {latest} (see `python -m metrics history`)")
+                if latest
+                else "the database has no revisions"
+            )
         return SinceChoice(f"revision {rid}", rid, str(text))
     if isinstance(text, str):
         if not _DATE.match(text.strip()):
@@ -285,8 +308,9 @@ def parse_since(text: str | int | date | None, revisions: pd.DataFrame, today: d
         when = text
     if when > (today or date.today()):
         raise ReportError(f"--since {when:%Y-%m-%d} is in the future")
-    before = revisions[pd.to_datetime(revisions["created_at"]) < pd.Timestamp(when)] if not revisions.empty \
-        else revisions
+    before = (
+        revisions[pd.to_datetime(revisions["created_at"]) < pd.Timestamp(when)] if not revisions.empty else revisions
+    )
     last_before = int(before["revision_id"].max()) if not before.empty else None
     return SinceChoice(f"{when:%-d %B %Y}", last_before, str(when))
 
@@ -323,14 +347,23 @@ def check_benchmark(benchmark: str, area: Area, geography: Geography) -> tuple[s
     region = geography.region_of(area.code) if area.level in ("utla", "cdp") else None
     region = region if region is not None and region.level == "region" else None
     if choice == "region" and region is None:
-        raise ReportError(f"{area.name} has no region to compare with (a region, England or a footprint across "
-                          "regions): use --benchmark england")
+        raise ReportError(
+            f"{area.name} has no region to compare with (a region, England or a footprint across "
+            "regions): use --benchmark england"
+        )
     return ("Region" if choice == "region" else "England"), region
 
 
-def collect(store, catalogue: Catalogue, geography: Geography, area_code: str, benchmark: str = "england",
-            since: str | int | date | None = None, progress: Progress | None = None,
-            today: date | None = None) -> ReportModel:
+def collect(
+    store,
+    catalogue: Catalogue,
+    geography: Geography,
+    area_code: str,
+    benchmark: str = "england",
+    since: str | int | date | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ReportModel:
     """Every fact of the report for one area (charts described, not yet drawn)."""
     from metrics.report import changes as changes_mod
     from metrics.report import charts as charts_mod
@@ -347,8 +380,9 @@ def collect(store, catalogue: Catalogue, geography: Geography, area_code: str, b
     england = store.latest_for_area(ENGLAND_CODE)
     region_latest = store.latest_for_area(region.code) if region is not None else None
     indicators = [i for i in catalogue.ordered() if i.tier != "local" or area.code in i.areas]
-    rows = pr.scorecard_rows(indicators, area.code, area.level, latest, england, region_latest,
-                             store.sparklines(area.code), bench)
+    rows = pr.scorecard_rows(
+        indicators, area.code, area.level, latest, england, region_latest, store.sparklines(area.code), bench
+    )
     compare_col = f"Compared with {bench}"
     by_latest, by_england = _records(latest), _records(england)
     rows_by_key = {r["key"]: r for r in rows.to_dict("records")}
@@ -367,17 +401,25 @@ def collect(store, catalogue: Catalogue, geography: Geography, area_code: str, b
             bench_value = None
             if lat is not None:
                 bench_value = lat.get("region_value") if bench == "Region" else lat.get("england_value")
-            sentences = metric_sentences(ind, area, lat if level_ok else None, by_england.get(ind.key), verdict,
-                                         bench_value, bench_name, local)
+            sentences = metric_sentences(
+                ind, area, lat if level_ok else None, by_england.get(ind.key), verdict, bench_value, bench_name, local
+            )
             facts.append(MetricFacts(ind, row, lat if level_ok else None, verdict, local, sentences))
         if facts:
             outcomes.append(OutcomeFacts(outcome.key, outcome.name, facts))
 
     model = ReportModel(
-        area=area, area_label=pr.area_label(area.code, geography), region=region, benchmark=bench,
-        benchmark_name=bench_name, data_as_of=store.data_as_of(), generated=datetime.now(),
+        area=area,
+        area_label=pr.area_label(area.code, geography),
+        region=region,
+        benchmark=bench,
+        benchmark_name=bench_name,
+        data_as_of=store.data_as_of(),
+        generated=datetime.now(),
         any_demo=bool(rows["is_demo"].fillna(False).astype(bool).any()) if not rows.empty else False,
-        outcomes=outcomes, since=since_choice)
+        outcomes=outcomes,
+        since=since_choice,
+    )
 
     progress(0.15, "Finding what changed")
     changes_mod.fill_changes(model, store, catalogue, geography, revisions)

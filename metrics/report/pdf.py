@@ -3,6 +3,7 @@
 WeasyPrint needs Pango (Debian's libpango-1.0-0 and libpangoft2-1.0-0, installed by `make report-deps`; Chromium
 needs them too). It is given no way to fetch anything: the HTML carries its images as data.
 """
+
 from __future__ import annotations
 
 from metrics.report.model import ReportModel
@@ -18,8 +19,10 @@ def html_to_pdf(html: bytes) -> bytes:
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
     except OSError as exc:  # Pango missing: WeasyPrint loads it when imported
-        raise PdfEngineError(f"The PDF engine (WeasyPrint) cannot load Pango: {exc}. Install Debian's "
-                             "libpango-1.0-0 and libpangoft2-1.0-0 (`make report-deps`).") from exc
+        raise PdfEngineError(
+            f"The PDF engine (WeasyPrint) cannot load Pango: {exc}. Install Debian's "
+            "libpango-1.0-0 and libpangoft2-1.0-0 (`make report-deps`)."
+        ) from exc
     # Only data: URLs (the embedded charts) may be read; anything else would be a fetch, refused.
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     return HTML(string=html.decode("utf-8"), url_fetcher=fetcher).write_pdf()

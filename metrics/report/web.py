@@ -1,5 +1,6 @@
 """The report as one self-contained HTML file (charts embedded as PNG data, CSS inline): opened in a browser,
 attached to an e-mail, or printed to PDF by WeasyPrint (metrics.report.pdf)."""
+
 from __future__ import annotations
 
 import base64
@@ -45,8 +46,10 @@ def _table(block: Table) -> str:
         demo = n < len(block.demo_rows) and block.demo_rows[n]
         cells = "".join(f"<td>{escape(v)}</td>" for v in row)
         body.append(f'<tr class="demo">{cells}</tr>' if demo else f"<tr>{cells}</tr>")
-    return (f"<table><caption>{escape(block.caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+    return (
+        f"<table><caption>{escape(block.caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def render_html(model: ReportModel, images: dict[str, bytes]) -> bytes:
@@ -74,9 +77,13 @@ def render_html(model: ReportModel, images: dict[str, bytes]) -> bytes:
                 parts.append(f"<p>(Chart not drawn.) {escape(block.alt)}</p>")
                 continue
             data = base64.b64encode(png).decode("ascii")
-            parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{escape(block.alt)}">'
-                         f"<figcaption>{escape(block.caption)}</figcaption></figure>")
-    html = (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(model.title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
-            f"<body>{''.join(parts)}</body></html>")
+            parts.append(
+                f'<figure><img src="data:image/png;base64,{data}" alt="{escape(block.alt)}">'
+                f"<figcaption>{escape(block.caption)}</figcaption></figure>"
+            )
+    html = (
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(model.title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
+        f"<body>{''.join(parts)}</body></html>"
+    )
     return html.encode("utf-8")

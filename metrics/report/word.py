@@ -1,6 +1,7 @@
 """The report as a Word document (python-docx): Word's own Title and Heading styles (so the navigation pane
 and a screen reader find the structure), real tables whose first row is a header repeated on each page, and
 charts as pictures with alternative text."""
+
 from __future__ import annotations
 
 import io

@@ -1,6 +1,7 @@
 """Comparing an area with a benchmark (Better / Similar / Worse, Lower / Higher, two levels) and with a goal
 (Green / Amber / Red), as Fingertips does.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,15 @@ import numpy as np
 import pandas as pd
 
 from metrics.stats.inputs import _floats, _is_scalar, _labels, _objects, check_polarity, vocabulary_codes
-from metrics.vocabulary import (COMPARE_LABELS, COMPARE_WORDS_BY_POLARITY, GOAL_LABELS, NOT_COMPARED, POLARITIES,
-                                SIGNIFICANT_AT_95, SIGNIFICANT_AT_998)
+from metrics.vocabulary import (
+    COMPARE_LABELS,
+    COMPARE_WORDS_BY_POLARITY,
+    GOAL_LABELS,
+    NOT_COMPARED,
+    POLARITIES,
+    SIGNIFICANT_AT_95,
+    SIGNIFICANT_AT_998,
+)
 
 _COMPARE_LABELS = np.array(COMPARE_LABELS, dtype=object)
 # by polarity code (index into POLARITIES): the verdict's code when significantly lower / higher
@@ -62,13 +70,22 @@ def compare(value: Any, lower: Any, upper: Any, benchmark: Any, polarity: Any, i
     pol = vocabulary_codes(polarity, POLARITIES, check_polarity)
     scalar = _is_scalar(value, lower, upper, benchmark, polarity, is_benchmark_area)
     v, lo, hi, b, pol, bench = np.broadcast_arrays(
-        _floats(value), _floats(lower), _floats(upper), _floats(benchmark), pol, _bench_mask(is_benchmark_area))
+        _floats(value), _floats(lower), _floats(upper), _floats(benchmark), pol, _bench_mask(is_benchmark_area)
+    )
     out, _, _ = _compare_arrays(v, lo, hi, b, pol, bench)
     return str(out.item()) if scalar else out
 
 
-def compare_two_level(value: Any, lower95: Any, upper95: Any, lower998: Any, upper998: Any, benchmark: Any,
-                      polarity: Any, is_benchmark_area: Any = False):
+def compare_two_level(
+    value: Any,
+    lower95: Any,
+    upper95: Any,
+    lower998: Any,
+    upper998: Any,
+    benchmark: Any,
+    polarity: Any,
+    is_benchmark_area: Any = False,
+):
     """Two-level Fingertips comparison: "Better (99.8%)", "Better (95%)", "Similar", "Worse (95%)",
     "Worse (99.8%)" (or "Lower/Higher (...)" for no_polarity), "Not compared".
 
@@ -82,8 +99,15 @@ def compare_two_level(value: Any, lower95: Any, upper95: Any, lower998: Any, upp
     pol = vocabulary_codes(polarity, POLARITIES, check_polarity)
     scalar = _is_scalar(value, lower95, upper95, lower998, upper998, benchmark, polarity, is_benchmark_area)
     v, l95, u95, l998, u998, b, pol, bench = np.broadcast_arrays(
-        _floats(value), _floats(lower95), _floats(upper95), _floats(lower998), _floats(upper998),
-        _floats(benchmark), pol, _bench_mask(is_benchmark_area))
+        _floats(value),
+        _floats(lower95),
+        _floats(upper95),
+        _floats(lower998),
+        _floats(upper998),
+        _floats(benchmark),
+        pol,
+        _bench_mask(is_benchmark_area),
+    )
     with np.errstate(invalid="ignore"):
         bench = bench | np.isnan(l998) | np.isnan(u998)
     out95, below95, above95 = _compare_arrays(v, l95, u95, b, pol, bench)

@@ -1,4 +1,5 @@
 """Where an area sits among areas of its type: quintiles and the spine chart's range."""
+
 from __future__ import annotations
 
 import math

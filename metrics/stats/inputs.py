@@ -6,6 +6,7 @@ None / pd.NA / NaT as NaN, and a scalar call answers with plain floats or string
 output; an impossible one (negative count, denominator <= 0, count above the denominator of a proportion) is an
 error for its row: NaN in a vector call (and a `row_errors` message), `InvalidInput` in a scalar call.
 """
+
 from __future__ import annotations
 
 import math
@@ -160,8 +161,7 @@ def error_messages(c: np.ndarray, d: np.ndarray, negative, bad_den, over) -> np.
     for i in np.flatnonzero(bad_den):
         out[i] = f"denominator is {_fmt(d[i])}; a denominator must be above 0"
     for i in np.flatnonzero(over):
-        out[i] = (f"count ({_fmt(c[i])}) is greater than the denominator ({_fmt(d[i])}); "
-                  "a proportion cannot be above 1")
+        out[i] = f"count ({_fmt(c[i])}) is greater than the denominator ({_fmt(d[i])}); a proportion cannot be above 1"
     return out
 
 

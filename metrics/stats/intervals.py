@@ -1,6 +1,7 @@
 """Confidence intervals of one figure: Wilson's for a proportion, Byar's (exact Poisson below 10) for a count and a
 crude rate.
 """
+
 from __future__ import annotations
 
 from typing import Any

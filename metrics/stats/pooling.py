@@ -1,4 +1,5 @@
 """Pooling member areas into an aggregate (CDP footprints, regions) and filling values and limits from counts."""
+
 from __future__ import annotations
 
 import math
@@ -8,8 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.stats.inputs import (_floats, _is_scalar, check_value_type, error_flags, error_messages, row_errors,
-                                  vocabulary_codes, z_for)
+from metrics.stats.inputs import (
+    _floats,
+    _is_scalar,
+    check_value_type,
+    error_flags,
+    error_messages,
+    row_errors,
+    vocabulary_codes,
+    z_for,
+)
 from metrics.stats.intervals import poisson_limits, wilson_limits
 from metrics.vocabulary import VALUE_TYPES
 
@@ -21,6 +30,7 @@ DSR_NOT_AGGREGATABLE = (
 @dataclass(frozen=True)
 class AggregateResult:
     """A value pooled from member areas (e.g. a CDP footprint or a region) with its limits."""
+
     value: float
     lower95: float
     upper95: float
@@ -57,8 +67,9 @@ def value_and_limits(o: np.ndarray, n: np.ndarray, vt: str, multiplier: float, c
     return nan, nan, nan
 
 
-def aggregate(counts: Any, denominators: Any, value_type: str, multiplier: float = 1,
-              confidence: float = 0.95) -> AggregateResult:
+def aggregate(
+    counts: Any, denominators: Any, value_type: str, multiplier: float = 1, confidence: float = 0.95
+) -> AggregateResult:
     """Pool member areas: sum the counts and denominators of the members that have both (just the counts for
     value type "count"), then recompute the value and limits with the value type's method:
     proportion -> count/denominator x multiplier with Wilson limits x multiplier (multiplier 100 for %);
@@ -83,8 +94,21 @@ def aggregate(counts: Any, denominators: Any, value_type: str, multiplier: float
     members = len(o)
 
     def refused(reason: str, used: int = 0) -> AggregateResult:
-        return AggregateResult(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan,
-                               used, members - used, reason, math.nan, math.nan, confidence)
+        return AggregateResult(
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            used,
+            members - used,
+            reason,
+            math.nan,
+            math.nan,
+            confidence,
+        )
 
     if vt == "dsr":
         return refused(DSR_NOT_AGGREGATABLE)
@@ -102,8 +126,21 @@ def aggregate(counts: Any, denominators: Any, value_type: str, multiplier: float
     value, l95, u95 = value_and_limits(arr_o, arr_n, vt, multiplier, 0.95)
     _, l998, u998 = value_and_limits(arr_o, arr_n, vt, multiplier, 0.998)
     _, lo, hi = value_and_limits(arr_o, arr_n, vt, multiplier, confidence)
-    return AggregateResult(float(value[0]), float(l95[0]), float(u95[0]), float(l998[0]), float(u998[0]),
-                           total_o, total_n, used, members - used, None, float(lo[0]), float(hi[0]), confidence)
+    return AggregateResult(
+        float(value[0]),
+        float(l95[0]),
+        float(u95[0]),
+        float(l998[0]),
+        float(u998[0]),
+        total_o,
+        total_n,
+        used,
+        members - used,
+        None,
+        float(lo[0]),
+        float(hi[0]),
+        confidence,
+    )
 
 
 _LIMIT_PAIRS = (("lower95", "upper95", 0.95), ("lower998", "upper998", 0.998))
@@ -129,8 +166,11 @@ def limits_for_frame(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("value_type", "multiplier", "count", "denominator"):
         if c not in df.columns:
             raise KeyError(f"limits_for_frame needs column {c}")
-    vt_code = (vocabulary_codes(df["value_type"], VALUE_TYPES, check_value_type, allow_missing=True) if n_rows
-               else np.empty(0, dtype=np.int8))
+    vt_code = (
+        vocabulary_codes(df["value_type"], VALUE_TYPES, check_value_type, allow_missing=True)
+        if n_rows
+        else np.empty(0, dtype=np.int8)
+    )
     mult = _floats(df["multiplier"]).astype(float)
     o = _floats(df["count"]).astype(float)
     d = _floats(df["denominator"]).astype(float)
@@ -145,17 +185,22 @@ def limits_for_frame(df: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
-def fill_limits(out: dict[str, np.ndarray], vt_code: np.ndarray, mult: np.ndarray, o: np.ndarray,
-                 d: np.ndarray) -> np.ndarray:
+def fill_limits(
+    out: dict[str, np.ndarray], vt_code: np.ndarray, mult: np.ndarray, o: np.ndarray, d: np.ndarray
+) -> np.ndarray:
     """limits_for_frame on arrays: fills `out`'s float arrays (value, lower95, upper95, lower998, upper998) in
     place and returns the row errors (object array, None for none). `vt_code` indexes VALUE_TYPES (-1 missing)."""
-    negative, bad_den, over = error_flags(o, d, vt_code != VALUE_TYPES.index("count"),
-                                           vt_code == VALUE_TYPES.index("proportion"))
+    negative, bad_den, over = error_flags(
+        o, d, vt_code != VALUE_TYPES.index("count"), vt_code == VALUE_TYPES.index("proportion")
+    )
     errors = error_messages(o, d, negative, bad_den, over)
     ok = ~(negative | bad_den | over)
     # Only rows with something missing are computed (each row's figures depend on that row alone).
-    ok &= (np.isnan(out["value"]) | (np.isnan(out["lower95"]) & np.isnan(out["upper95"]))
-           | (np.isnan(out["lower998"]) & np.isnan(out["upper998"])))
+    ok &= (
+        np.isnan(out["value"])
+        | (np.isnan(out["lower95"]) & np.isnan(out["upper95"]))
+        | (np.isnan(out["lower998"]) & np.isnan(out["upper998"]))
+    )
 
     for value_type in ("proportion", "crude_rate", "count"):
         rows = ok & (vt_code == VALUE_TYPES.index(value_type)) & ~np.isnan(o)

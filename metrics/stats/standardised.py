@@ -1,4 +1,5 @@
 """Directly standardised rates (Dobson's method) and the 2013 European Standard Population."""
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,9 @@ from metrics.stats.inputs import REFERENCE_DIR, InvalidInput, _floats, _fmt
 from metrics.stats.intervals import poisson_limits
 
 
-def dsr(counts: Any, populations: Any, standard_populations: Any, multiplier: float = 100_000,
-        confidence: float = 0.95) -> tuple[float, float, float]:
+def dsr(
+    counts: Any, populations: Any, standard_populations: Any, multiplier: float = 100_000, confidence: float = 0.95
+) -> tuple[float, float, float]:
     """Directly standardised rate of ONE area, with Dobson's confidence limits; returns (value, lower, upper).
 
         DSR   = sum(w_i O_i / n_i) / sum(w_i) x multiplier           (w_i the standard population, e.g. esp2013())
@@ -33,8 +35,10 @@ def dsr(counts: Any, populations: Any, standard_populations: Any, multiplier: fl
     n = np.atleast_1d(_floats(populations)).astype(float).ravel()
     w = np.atleast_1d(_floats(standard_populations)).astype(float).ravel()
     if not (len(o) == len(n) == len(w)):
-        raise ValueError(f"counts ({len(o)}), populations ({len(n)}) and standard populations ({len(w)}) "
-                         "must have one entry per age band")
+        raise ValueError(
+            f"counts ({len(o)}), populations ({len(n)}) and standard populations ({len(w)}) "
+            "must have one entry per age band"
+        )
     if np.any(o < 0):
         raise InvalidInput(f"count is negative ({_fmt(float(o[o < 0][0]))}); a count cannot be below 0")
     if np.any(n <= 0):

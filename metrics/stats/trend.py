@@ -1,6 +1,7 @@
 """Fingertips' recent-trend markers: the chi-squared test for trend in proportions, weighted least squares for
 other values, and the leave-one-out stability check, for one series or for every row of a long frame.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -9,10 +10,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.stats.inputs import (CHI2_TREND_THRESHOLD, CI95_WIDTH_IN_SE, _floats, check_polarity, check_value_type,
-                                  vocabulary_codes)
-from metrics.vocabulary import (ANNUAL_PERIOD_KINDS, CANNOT_BE_CALCULATED, NO_SIGNIFICANT_CHANGE, POLARITIES,
-                                TREND_LABEL_BY_DIRECTION, TREND_LABELS, VALUE_TYPES)
+from metrics.stats.inputs import (
+    CHI2_TREND_THRESHOLD,
+    CI95_WIDTH_IN_SE,
+    _floats,
+    check_polarity,
+    check_value_type,
+    vocabulary_codes,
+)
+from metrics.vocabulary import (
+    ANNUAL_PERIOD_KINDS,
+    CANNOT_BE_CALCULATED,
+    NO_SIGNIFICANT_CHANGE,
+    POLARITIES,
+    TREND_LABEL_BY_DIRECTION,
+    TREND_LABELS,
+    VALUE_TYPES,
+)
 
 _T = np.arange(1.0, 6.0)
 
@@ -96,8 +110,14 @@ def trend_codes_of_windows(y, lo, hi, o, d, valid, is_prop, pol_code) -> np.ndar
     """
     with np.errstate(invalid="ignore"):
         valid = valid & np.all(np.isfinite(y), axis=-1)
-        has_counts = (is_prop & np.all(np.isfinite(o), -1) & np.all(np.isfinite(d), -1)
-                      & np.all(d > 0, -1) & np.all(o >= 0, -1) & np.all(o <= d, -1))
+        has_counts = (
+            is_prop
+            & np.all(np.isfinite(o), -1)
+            & np.all(np.isfinite(d), -1)
+            & np.all(d > 0, -1)
+            & np.all(o >= 0, -1)
+            & np.all(o <= d, -1)
+        )
         has_ci = np.all(np.isfinite(lo), -1) & np.all(np.isfinite(hi), -1) & np.all(hi > lo, -1)
     use_chi = valid & has_counts
     use_wls = valid & ~has_counts & has_ci
@@ -157,13 +177,31 @@ def recent_trend(points: Sequence[Mapping[str, Any]] | pd.DataFrame, value_type:
     if not np.all(np.diff(years) == 1):
         return CANNOT_BE_CALCULATED
     row = {k: np.array([[_get(p, k) for p in last]]) for k in ("value", "lower", "upper", "count", "denominator")}
-    out = trend_codes_of_windows(row["value"], row["lower"], row["upper"], row["count"], row["denominator"],
-                              np.array([True]), np.array([vt == "proportion"]), np.array([pc]))
+    out = trend_codes_of_windows(
+        row["value"],
+        row["lower"],
+        row["upper"],
+        row["count"],
+        row["denominator"],
+        np.array([True]),
+        np.array([vt == "proportion"]),
+        np.array([pc]),
+    )
     return TREND_LABELS[out[0]]
 
 
-TREND_COLUMNS = ("series_id", "start_year", "period_kind", "value", "lower95", "upper95", "count",
-                  "denominator", "value_type", "polarity")
+TREND_COLUMNS = (
+    "series_id",
+    "start_year",
+    "period_kind",
+    "value",
+    "lower95",
+    "upper95",
+    "count",
+    "denominator",
+    "value_type",
+    "polarity",
+)
 PERIOD_KIND_CODE = {"financial_year": 1, "calendar_year": 2}
 
 
@@ -187,16 +225,34 @@ def trend_for_frame(df: pd.DataFrame) -> pd.Series:
     series = pd.factorize(df["series_id"], use_na_sentinel=True)[0]
     kind_codes, kind_uniques = pd.factorize(df["period_kind"], use_na_sentinel=True)
     kind = np.array([PERIOD_KIND_CODE.get(k, 0) for k in kind_uniques] + [0], dtype=np.int64)[kind_codes]
-    codes = trend_codes(series, _floats(df["start_year"]), kind, _floats(df["value"]), _floats(df["lower95"]),
-                         _floats(df["upper95"]), _floats(df["count"]), _floats(df["denominator"]),
-                         vt_code == VALUE_TYPES.index("proportion"), pol_code)
+    codes = trend_codes(
+        series,
+        _floats(df["start_year"]),
+        kind,
+        _floats(df["value"]),
+        _floats(df["lower95"]),
+        _floats(df["upper95"]),
+        _floats(df["count"]),
+        _floats(df["denominator"]),
+        vt_code == VALUE_TYPES.index("proportion"),
+        pol_code,
+    )
     out = _TREND_LABELS[codes]
     return pd.Series(out, index=df.index, name="recent_trend")
 
 
-def trend_codes(series: np.ndarray, year: np.ndarray, kind: np.ndarray, value: np.ndarray, lower95: np.ndarray,
-                 upper95: np.ndarray, count: np.ndarray, denominator: np.ndarray, is_prop: np.ndarray,
-                 pol_code: np.ndarray) -> np.ndarray:
+def trend_codes(
+    series: np.ndarray,
+    year: np.ndarray,
+    kind: np.ndarray,
+    value: np.ndarray,
+    lower95: np.ndarray,
+    upper95: np.ndarray,
+    count: np.ndarray,
+    denominator: np.ndarray,
+    is_prop: np.ndarray,
+    pol_code: np.ndarray,
+) -> np.ndarray:
     """trend_for_frame on arrays: per row, the trend code (index into TREND_LABELS) of its window.
 
     `series` holds integer series codes (negative for none), `kind` 1 for financial_year, 2 for calendar_year,
@@ -213,10 +269,10 @@ def trend_codes(series: np.ndarray, year: np.ndarray, kind: np.ndarray, value: n
     # the row and the 3 before it each follow their predecessor by such a step.
     with np.errstate(invalid="ignore"):
         step = np.zeros(n, dtype=bool)
-        step[1:] = ((codes_s[1:] == codes_s[:-1]) & (year_s[1:] - year_s[:-1] == 1) & (kind_s[1:] == kind_s[:-1]))
+        step[1:] = (codes_s[1:] == codes_s[:-1]) & (year_s[1:] - year_s[:-1] == 1) & (kind_s[1:] == kind_s[:-1])
     valid = np.zeros(n, dtype=bool)
     if n >= 5:
-        valid[4:] = (step[4:] & step[3:-1] & step[2:-2] & step[1:-3] & (codes_s[4:] >= 0) & (kind_s[4:] > 0))
+        valid[4:] = step[4:] & step[3:-1] & step[2:-2] & step[1:-3] & (codes_s[4:] >= 0) & (kind_s[4:] > 0)
     # Only the rows whose window passed the period checks are judged (each row's statistics depend on its own
     # window alone); every other row cannot be calculated.
     rows = np.flatnonzero(valid)
@@ -224,8 +280,9 @@ def trend_codes(series: np.ndarray, year: np.ndarray, kind: np.ndarray, value: n
     at = order[rows[:, None] + np.arange(-4, 1)]  # (m, 5) original row numbers of each window, oldest first
     y, lo, hi, o, d = (a[at] for a in (value, lower95, upper95, count, denominator))
     labels = np.full(n, TREND_LABELS.index(CANNOT_BE_CALCULATED), dtype=np.int8)
-    labels[rows] = trend_codes_of_windows(y, lo, hi, o, d, np.ones(len(rows), dtype=bool), is_prop[order_v],
-                                       pol_code[order_v].astype(np.int64))
+    labels[rows] = trend_codes_of_windows(
+        y, lo, hi, o, d, np.ones(len(rows), dtype=bool), is_prop[order_v], pol_code[order_v].astype(np.int64)
+    )
     out = np.empty(n, dtype=np.int8)
     out[order] = labels
     return out

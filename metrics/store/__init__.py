@@ -7,6 +7,7 @@
 - reads: what the pages show, revisions, history, the export and previews of an upload
 - database: Store, one file with its reads and write transactions
 """
+
 from metrics.columns import COMPARED_COLUMNS, DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_KEY, OBS_VALUE_COLUMNS
 from metrics.store.connection import ROW_GROUP_SIZE, StoreDamaged, StoreError, StoreFull
 from metrics.store.database import Store
@@ -14,7 +15,19 @@ from metrics.store.schema import SCHEMA_VERSION
 from metrics.store.writes import ChangeSummary, RevisionInfo, WriteTransaction, periods_frame
 
 __all__ = [
-    "COMPARED_COLUMNS", "DEFAULT_BREAKDOWN", "OBS_COLUMNS", "OBS_KEY", "OBS_VALUE_COLUMNS", "ROW_GROUP_SIZE",
-    "SCHEMA_VERSION", "ChangeSummary", "RevisionInfo", "Store", "StoreDamaged", "StoreError",
-    "StoreFull", "WriteTransaction", "periods_frame",
+    "COMPARED_COLUMNS",
+    "DEFAULT_BREAKDOWN",
+    "OBS_COLUMNS",
+    "OBS_KEY",
+    "OBS_VALUE_COLUMNS",
+    "ROW_GROUP_SIZE",
+    "SCHEMA_VERSION",
+    "ChangeSummary",
+    "RevisionInfo",
+    "Store",
+    "StoreDamaged",
+    "StoreError",
+    "StoreFull",
+    "WriteTransaction",
+    "periods_frame",
 ]

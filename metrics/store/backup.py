@@ -8,13 +8,14 @@ is named by its time and the revision it precedes; the oldest beyond `backups_ke
 restore_backup replaces a (damaged) file with a backup that opens and reads cleanly; the file it replaces is kept
 beside it as <name>.damaged-<time> for whoever investigates.
 """
+
 from __future__ import annotations
 
 import fcntl
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from metrics.store.connection import StoreDamaged, StoreError, StoreFull, is_disk_full
@@ -53,9 +54,9 @@ def list_backups(database: Path, directory: Path | None = None) -> list[Backup]:
     directory = directory or default_backup_dir(database)
     found = []
     for p in directory.glob(f"{database.stem}.*{SUFFIX}") if directory.exists() else []:
-        parts = p.name[len(database.stem) + 1:-len(SUFFIX)].split(".", 1)  # <time>.<reason>
+        parts = p.name[len(database.stem) + 1 : -len(SUFFIX)].split(".", 1)  # <time>.<reason>
         try:
-            taken = datetime.strptime(parts[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=timezone.utc)
+            taken = datetime.strptime(parts[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
         except ValueError:
             continue
         found.append(Backup(p, taken, parts[1] if len(parts) > 1 else ""))
@@ -70,7 +71,7 @@ def copy_database(database: Path, reason: str, keep: int, directory: Path | None
         return None
     directory = directory or default_backup_dir(database)
     directory.mkdir(parents=True, exist_ok=True)
-    taken = datetime.now(timezone.utc)
+    taken = datetime.now(UTC)
     safe_reason = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in reason)[:40]
     target = directory / f"{database.stem}.{taken:%Y%m%dT%H%M%S%f}.{safe_reason}{SUFFIX}"
     wal = Path(str(database) + WAL)
@@ -82,8 +83,10 @@ def copy_database(database: Path, reason: str, keep: int, directory: Path | None
         for leftover in (target, Path(str(target) + WAL)):
             leftover.unlink(missing_ok=True)
         if is_disk_full(exc):
-            raise StoreFull(f"no room to back up {database} to {directory} ({exc.strerror or exc}); nothing was "
-                            "written. Free some disk space and try again") from None
+            raise StoreFull(
+                f"no room to back up {database} to {directory} ({exc.strerror or exc}); nothing was "
+                "written. Free some disk space and try again"
+            ) from None
         raise StoreError(f"cannot back up {database} to {directory}: {exc}; nothing was written") from None
     for old in list_backups(database, directory)[keep:]:
         old.path.unlink(missing_ok=True)
@@ -118,8 +121,9 @@ def backup_is_readable(backup: Path) -> str | None:
     return None
 
 
-def restore_backup(database: Path, backup: Path | None = None, directory: Path | None = None,
-                   log=lambda message: None) -> Path:
+def restore_backup(
+    database: Path, backup: Path | None = None, directory: Path | None = None, log=lambda message: None
+) -> Path:
     """Put a backup in place of the database file: `backup`, or the newest one that reads cleanly. Refuses while
     another process has the file open. Returns the backup restored."""
     if backup is None:
@@ -138,10 +142,12 @@ def restore_backup(database: Path, backup: Path | None = None, directory: Path |
             break
         log(f"skipped {candidate}: it is damaged too ({problem})")
     if chosen is None:
-        raise StoreError(f"no readable backup of {database}; rebuild it with `python -m metrics build-default "
-                         "--force` and upload the files again")
+        raise StoreError(
+            f"no readable backup of {database}; rebuild it with `python -m metrics build-default "
+            "--force` and upload the files again"
+        )
     with _exclusive(database):
-        stamp = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+        stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
         wal = Path(str(database) + WAL)
         if database.exists():  # kept for whoever investigates the damage
             os.replace(database, database.with_name(f"{database.name}.damaged-{stamp}"))
@@ -168,8 +174,9 @@ class _exclusive:
                 fcntl.lockf(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 self._fh.close()
-                raise StoreError(f"{self.database} is open in another process (the dashboard or an ingest); stop "
-                                 "it, then restore") from None
+                raise StoreError(
+                    f"{self.database} is open in another process (the dashboard or an ingest); stop it, then restore"
+                ) from None
         return self
 
     def __exit__(self, *exc):

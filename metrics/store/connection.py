@@ -3,6 +3,7 @@
 Threading (DuckDB 2.0): one connection per file per process; every query takes its own cursor and fetches
 fully; writes are serialised by the file's lock.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,10 @@ class StoreError(RuntimeError):
     pass
 
 
-RESTORE_ADVICE = ("Restore the last good backup with `python -m metrics restore` (stop the dashboard first; see "
-                  "the README, 'Recovering from a damaged file').")
+RESTORE_ADVICE = (
+    "Restore the last good backup with `python -m metrics restore` (stop the dashboard first; see "
+    "the README, 'Recovering from a damaged file')."
+)
 
 
 class StoreDamaged(StoreError):
@@ -41,9 +44,19 @@ class StoreFull(StoreError):
 
 # What DuckDB says about a file it cannot read as it wrote it: a block whose checksum fails, a file cut short, a
 # header that is not DuckDB's, a write-ahead log that cannot be replayed.
-_DAMAGE_WORDS = ("corrupt", "checksum", "not a valid duckdb database", "could not read enough bytes",
-                 "replaying wal", "wal file", "serialization", "invalidated", "failed to read",
-                 "database file format", "unexpected end")
+_DAMAGE_WORDS = (
+    "corrupt",
+    "checksum",
+    "not a valid duckdb database",
+    "could not read enough bytes",
+    "replaying wal",
+    "wal file",
+    "serialization",
+    "invalidated",
+    "failed to read",
+    "database file format",
+    "unexpected end",
+)
 _FULL_WORDS = ("no space left", "file too large", "disk is full", "could not write", "errno 28", "errno 27")
 
 
@@ -64,8 +77,12 @@ def verify_readable(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Read every column of every table once, so that each block's checksum is verified: a damaged file is
     reported when it is opened, not by the first page or command that happens to read the damaged block."""
     try:
-        tables = [r[0] for r in connection.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1", [CATALOG]).fetchall()]
+        tables = [
+            r[0]
+            for r in connection.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1", [CATALOG]
+            ).fetchall()
+        ]
         for table in tables:
             connection.execute(f'SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM "{table}"').fetchall()
     except duckdb.Error as exc:
@@ -75,6 +92,7 @@ def verify_readable(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
 @dataclass
 class OpenFile:
     """This process's connection to one database file, shared by every Store on it."""
+
     connection: duckdb.DuckDBPyConnection
     read_only: bool
     write_lock: threading.Lock  # two Store objects on the same file still write one at a time
@@ -94,7 +112,8 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     if path.exists() and path.stat().st_size == 0:  # DuckDB would take an empty file for a new database
         raise StoreDamaged(path, "the file is empty (0 bytes)")
     config: dict[str, str | bool | int | float | list[str]] = {
-        "memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")}
+        "memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")
+    }
     if not read_only:
         config["checkpoint_threshold"] = "256MB"
     # The file is attached to an in-memory connection because the row group size is an ATTACH option only.
@@ -106,8 +125,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         connection.close()
         if "conflicting lock" in str(exc).lower() or "could not set lock" in str(exc).lower():
-            raise StoreError(f"cannot open {path}: {exc}. Another process (the dashboard or an ingest) may hold "
-                             "it.") from None
+            raise StoreError(
+                f"cannot open {path}: {exc}. Another process (the dashboard or an ingest) may hold it."
+            ) from None
         if is_damage(exc) or (path.exists() and path.stat().st_size == 0):
             raise StoreDamaged(path, first_line(exc)) from None
         raise StoreError(f"cannot open {path}: {first_line(exc)}") from None

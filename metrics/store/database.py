@@ -1,16 +1,26 @@
 """Store: one DuckDB file, its reads (metrics.store.reads) and its write transactions (metrics.store.writes)."""
+
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import duckdb
 import pandas as pd
 
 from metrics.store.backup import copy_database, default_backup_dir, default_backups_kept
-from metrics.store.connection import (StoreDamaged, StoreError, StoreFull, first_line, is_damage, is_disk_full,
-                                      open_file, release_file)
+from metrics.store.connection import (
+    StoreDamaged,
+    StoreError,
+    StoreFull,
+    first_line,
+    is_damage,
+    is_disk_full,
+    open_file,
+    release_file,
+)
 from metrics.store.reads import Reads
 from metrics.store.schema import ensure_schema
 from metrics.store.writes import RevisionInfo, WriteTransaction, upsert_periods
@@ -19,8 +29,9 @@ from metrics.store.writes import RevisionInfo, WriteTransaction, upsert_periods
 class Store(Reads):
     """One DuckDB file. Thread-safe: a cursor per query, writes serialised."""
 
-    def __init__(self, path: Path | str, read_only: bool = False, backups_kept: int | None = None,
-                 backup_dir: Path | None = None):
+    def __init__(
+        self, path: Path | str, read_only: bool = False, backups_kept: int | None = None, backup_dir: Path | None = None
+    ):
         self.path = Path(path)
         self.read_only = read_only
         # Copies of the file kept before each upload or rollback (config/settings.yaml store.backups_kept).
@@ -45,7 +56,7 @@ class Store(Reads):
             self._closed = True
             release_file(self.path)
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -73,13 +84,17 @@ class Store(Reads):
     def _explained(self, exc: BaseException) -> BaseException:
         """A DuckDB or OS error as StoreDamaged or StoreFull when it is one of those, else as it is."""
         if is_disk_full(exc):
-            return StoreFull(f"the disk holding {self.path} is full ({first_line(exc)}); the upload or rollback "
-                             "was not written and the database is as it was. Free some disk space and try again")
+            return StoreFull(
+                f"the disk holding {self.path} is full ({first_line(exc)}); the upload or rollback "
+                "was not written and the database is as it was. Free some disk space and try again"
+            )
         if is_damage(exc):
             return StoreDamaged(self.path, first_line(exc))
         if isinstance(exc, duckdb.Error) and "invalidated" in str(exc).lower():
-            return StoreError(f"this process's connection to {self.path} stopped after an earlier failed write "
-                              f"({first_line(exc)}); restart the dashboard or command")
+            return StoreError(
+                f"this process's connection to {self.path} stopped after an earlier failed write "
+                f"({first_line(exc)}); restart the dashboard or command"
+            )
         return exc
 
     def backup(self, reason: str = "manual"):
@@ -106,10 +121,9 @@ class Store(Reads):
             try:
                 yield cur
             except BaseException as exc:
-                try:
+                # a failed commit or a fatal error has already ended the transaction
+                with contextlib.suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass  # a failed commit or a fatal error has already ended the transaction
                 cur.close()
                 explained = self._explained(exc)
                 if explained is exc:

@@ -2,6 +2,7 @@
 
 Every query takes its own cursor and fetches fully, so pages may read from many threads while a write runs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_VALUE_COLUMNS
 from metrics.areas import ENGLAND_CODE as BENCHMARK_CODE  # whose periods define a metric's "latest"
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_VALUE_COLUMNS
 from metrics.store.schema import CHANGED, FIGURES_CHANGED, VERSION_COLUMNS
 
 # The columns of indicator_values a page reads, the labels as text.
@@ -28,10 +29,14 @@ VALUE_COLUMNS = """v.metric_key, v.area_code, a.area_name, v.level, v.region_cod
 
 # The incoming rows of a preview (n) each with its stored row (o) and its area's name, and the status of each:
 # "changed" when a figure changed, "description changed" when only the source or note did.
-_INCOMING_JOINED = ("_incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown) "
-                    "LEFT JOIN areas a ON a.area_code = n.area_code")
-_STATUS = (f"CASE WHEN o.metric_key IS NULL THEN 'new' WHEN {FIGURES_CHANGED} THEN 'changed' "
-           f"WHEN {CHANGED} THEN 'description changed' ELSE 'unchanged' END")
+_INCOMING_JOINED = (
+    "_incoming n LEFT JOIN observations o USING (metric_key, area_code, period, breakdown) "
+    "LEFT JOIN areas a ON a.area_code = n.area_code"
+)
+_STATUS = (
+    f"CASE WHEN o.metric_key IS NULL THEN 'new' WHEN {FIGURES_CHANGED} THEN 'changed' "
+    f"WHEN {CHANGED} THEN 'description changed' ELSE 'unchanged' END"
+)
 # Revisions in words: what each one did, for lists and pickers (never "nan").
 _REVISION_DESCRIPTION = """CASE
     WHEN action = 'rollback' THEN 'Rollback of revision ' || rolls_back::VARCHAR
@@ -83,7 +88,8 @@ class Reads:
                           AND NOT EXISTS (SELECT 1 FROM revisions w
                                           WHERE w.action = 'rollback' AND w.rolls_back = u.revision_id))
                        AS rolled_back_by
-                FROM revisions r ORDER BY revision_id DESC""")
+                FROM revisions r ORDER BY revision_id DESC"""
+        )
 
     def rollback_preview(self, revision_id: int) -> pd.DataFrame:
         """What rolling back a revision would do, cell by cell, without doing it: each cell the revision wrote that
@@ -105,7 +111,8 @@ class Reads:
                 FROM still_current s LEFT JOIN (SELECT * FROM prior WHERE rn = 1) p USING ({key})
                 LEFT JOIN areas a ON a.area_code = s.area_code
                 ORDER BY action DESC, s.metric_key, s.area_code, s.period, s.breakdown""",
-            [revision_id, revision_id])
+            [revision_id, revision_id],
+        )
 
     def revision_cells_written(self, revision_id: int) -> int:
         """How many cells a revision wrote (current or changed since)."""
@@ -157,13 +164,15 @@ class Reads:
         return hashlib.sha256(csv_text.encode()).hexdigest()
 
     # ------------------------------------------------------------------ reading: what the pages show
-    def latest_for_area(self, area_code: str, period_kinds: Mapping[str, str] | None = None,
-                        breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+    def latest_for_area(
+        self, area_code: str, period_kinds: Mapping[str, str] | None = None, breakdown: str = DEFAULT_BREAKDOWN
+    ) -> pd.DataFrame:
         """For each metric, the area's row in the metric's latest period (see latest_for_areas)."""
         return self.latest_for_areas([area_code], period_kinds, breakdown)
 
-    def latest_for_areas(self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None,
-                         breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+    def latest_for_areas(
+        self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None, breakdown: str = DEFAULT_BREAKDOWN
+    ) -> pd.DataFrame:
         """For each metric and area, the area's row in the metric's latest period.
 
         period_kinds maps a metric to the kind of period its "latest" is taken from (the catalogue's period_kind,
@@ -198,10 +207,12 @@ class Reads:
             """SELECT period FROM indicator_values
                WHERE metric_key = ? AND period_kind = ? AND breakdown = ?
                ORDER BY area_code = ? DESC, period_sortable DESC LIMIT 1""",
-            [metric_key, period_kind, breakdown, BENCHMARK_CODE])
+            [metric_key, period_kind, breakdown, BENCHMARK_CODE],
+        )
 
-    def other_period_kinds(self, area_codes: list[str], period_kinds: Mapping[str, str],
-                           breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+    def other_period_kinds(
+        self, area_codes: list[str], period_kinds: Mapping[str, str], breakdown: str = DEFAULT_BREAKDOWN
+    ) -> pd.DataFrame:
         """metric_key, area_code, period_kind, latest_period, latest_sortable, periods: the data some areas have in
         a kind of period other than the metric's own (period_kinds), which the pages say exists and offer."""
         keys, kinds = _kinds_lists(period_kinds)
@@ -234,8 +245,14 @@ class Reads:
             [area_code, breakdown],
         )
 
-    def values_for_period(self, metric_key: str, period: str, area_codes: list[str] | None = None,
-                          level: str | None = None, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+    def values_for_period(
+        self,
+        metric_key: str,
+        period: str,
+        area_codes: list[str] | None = None,
+        level: str | None = None,
+        breakdown: str = DEFAULT_BREAKDOWN,
+    ) -> pd.DataFrame:
         """One metric in one period, for listed areas or all areas of a level."""
         return self._query(
             f"""SELECT {VALUE_COLUMNS}
@@ -247,8 +264,9 @@ class Reads:
             [metric_key, period, breakdown, area_codes, area_codes, level, level],
         )
 
-    def latest_level_values(self, level: str = "utla", period_kinds: Mapping[str, str] | None = None,
-                            breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
+    def latest_level_values(
+        self, level: str = "utla", period_kinds: Mapping[str, str] | None = None, breakdown: str = DEFAULT_BREAKDOWN
+    ) -> pd.DataFrame:
         """metric_key, period, area_code, value for every area of a level in each metric's latest period with
         values at that level, of the metric's kind in period_kinds (any kind for a metric not in it), and no later
         than England's latest (the period the pages call latest), for spine charts and quintiles."""
@@ -282,8 +300,9 @@ class Reads:
         )
 
     def breakdowns_for_metric(self, metric_key: str) -> list[str]:
-        df = self._query("SELECT DISTINCT breakdown FROM indicator_values WHERE metric_key = ? ORDER BY 1",
-                         [metric_key])
+        df = self._query(
+            "SELECT DISTINCT breakdown FROM indicator_values WHERE metric_key = ? ORDER BY 1", [metric_key]
+        )
         return df["breakdown"].tolist()
 
     def demo_share(self) -> float:
@@ -299,25 +318,32 @@ class Reads:
         """Each incoming row with its area's name, its current stored values (old_*) and status new / changed /
         description changed / unchanged."""
         return self._query_incoming(
-            rows, f"""SELECT n.*, a.area_name, {_OLD_VALUES}, {_STATUS} AS status FROM {_INCOMING_JOINED}
-                      ORDER BY n.metric_key, n.area_code, n.period, n.breakdown""")
+            rows,
+            f"""SELECT n.*, a.area_name, {_OLD_VALUES}, {_STATUS} AS status FROM {_INCOMING_JOINED}
+                      ORDER BY n.metric_key, n.area_code, n.period, n.breakdown""",
+        )
 
     def preview_counts(self, rows: pd.DataFrame) -> pd.DataFrame:
         """metric_key, area_code, area_name, status (new / changed / description changed / unchanged), rows: the
         preview, grouped."""
         return self._query_incoming(
-            rows, f"""SELECT n.metric_key, n.area_code, a.area_name, {_STATUS} AS status, count(*) AS rows
-                      FROM {_INCOMING_JOINED} GROUP BY ALL ORDER BY 1, 2, 4""")
+            rows,
+            f"""SELECT n.metric_key, n.area_code, a.area_name, {_STATUS} AS status, count(*) AS rows
+                      FROM {_INCOMING_JOINED} GROUP BY ALL ORDER BY 1, 2, 4""",
+        )
 
     def preview_changes(self, rows: pd.DataFrame, limit: int = 2000) -> pd.DataFrame:
         """Changed rows first, then those whose description alone changed, then new ones, old -> new (at most
         `limit` rows), each with its area's name."""
         return self._query_incoming(
-            rows, f"""SELECT * FROM (SELECT n.*, a.area_name, {_OLD_VALUES}, {_STATUS} AS status
+            rows,
+            f"""SELECT * FROM (SELECT n.*, a.area_name, {_OLD_VALUES}, {_STATUS} AS status
                                      FROM {_INCOMING_JOINED})
                       WHERE status <> 'unchanged'
                       ORDER BY CASE status WHEN 'changed' THEN 0 WHEN 'description changed' THEN 1 ELSE 2 END,
-                               metric_key, area_code, period, breakdown LIMIT ?""", [limit])
+                               metric_key, area_code, period, breakdown LIMIT ?""",
+            [limit],
+        )
 
     def _query_incoming(self, rows: pd.DataFrame, sql: str, params: list | None = None) -> pd.DataFrame:
         """A query over the incoming rows (as _incoming) on a cursor of its own."""

@@ -14,13 +14,14 @@ Tables
 Migrations are named functions, MIGRATIONS[n - 1] taking a file from version n to n + 1, applied in order on open;
 meta's schema_version records where a file stands.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from metrics.columns import COMPARED_COLUMNS, DEFAULT_BREAKDOWN, FIGURE_COLUMNS, OBS_COLUMNS
-from metrics.vocabulary import AREA_LEVELS, COMPARE_LABELS, GOAL_LABELS, PERIOD_KINDS, TREND_LABELS
 from metrics.store.connection import StoreError
+from metrics.vocabulary import AREA_LEVELS, COMPARE_LABELS, GOAL_LABELS, PERIOD_KINDS, TREND_LABELS
 
 SCHEMA_VERSION = 5
 
@@ -33,8 +34,12 @@ def _enum(labels) -> str:
 # ENUMs (one byte a row instead of a string) read back as text by the page queries; a new label needs a migration
 # that recreates the type (an insert of an unknown label fails inside the write's transaction).
 LABEL_TYPES = {"compare_label": COMPARE_LABELS, "goal_label": GOAL_LABELS, "trend_label": TREND_LABELS}
-LABEL_COLUMNS = {"compared_to_england": "compare_label", "compared_to_region": "compare_label",
-                 "compared_to_goal": "goal_label", "recent_trend": "trend_label"}
+LABEL_COLUMNS = {
+    "compared_to_england": "compare_label",
+    "compared_to_region": "compare_label",
+    "compared_to_goal": "goal_label",
+    "recent_trend": "trend_label",
+}
 REVISION_ACTIONS = ("build", "upload", "rollback")
 
 
@@ -42,7 +47,8 @@ def _in(labels) -> str:
     return "(" + ", ".join(f"'{label}'" for label in labels) + ")"
 
 
-TABLES = "".join(f"CREATE TYPE IF NOT EXISTS {name} AS {_enum(labels)};\n" for name, labels in LABEL_TYPES.items()) \
+TABLES = (
+    "".join(f"CREATE TYPE IF NOT EXISTS {name} AS {_enum(labels)};\n" for name, labels in LABEL_TYPES.items())
     + f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 
@@ -143,6 +149,7 @@ CREATE TABLE IF NOT EXISTS indicator_values (
     -- produce unique keys); no index, so that rebuilding a metric does not pay for index maintenance.
 );
 """
+)
 
 VERSION_COLUMNS = ", ".join(OBS_COLUMNS + ["revision_id"])
 # What every reader means by observations and their history, over observation_versions. Writes go to
@@ -204,6 +211,7 @@ HISTORY_DDL_V4 = """(
 # Each migration runs after TABLES (which creates, IF NOT EXISTS, the types and tables a migration fills) and
 # before the next migration, in the transaction that opens the file.
 
+
 def migration_1_observations_without_primary_key(cur) -> None:
     """observations loses its PRIMARY KEY index (uniqueness is kept by the writes); DuckDB cannot drop a
     constraint, so the table is rebuilt with the same rows."""
@@ -217,9 +225,11 @@ def migration_1_observations_without_primary_key(cur) -> None:
 def migration_2_history_keeps_only_replaced_versions(cur) -> None:
     """observation_history keeps only versions that are no longer current; the current ones (also in
     observations, with the same revision) are dropped from it."""
-    cur.execute("DELETE FROM observation_history h USING observations o WHERE NOT h.is_deleted "
-                "AND h.revision_id = o.revision_id AND h.metric_key = o.metric_key AND h.area_code = o.area_code "
-                "AND h.period = o.period AND h.breakdown = o.breakdown")
+    cur.execute(
+        "DELETE FROM observation_history h USING observations o WHERE NOT h.is_deleted "
+        "AND h.revision_id = o.revision_id AND h.metric_key = o.metric_key AND h.area_code = o.area_code "
+        "AND h.period = o.period AND h.breakdown = o.breakdown"
+    )
 
 
 def migration_3_labels_as_enums(cur) -> None:
@@ -232,8 +242,10 @@ def migration_4_one_table_of_versions(cur) -> None:
     """observations (current versions) and observation_history (earlier versions and tombstones) become one
     table, observation_versions, and two views of it under the old names. An earlier version was replaced by
     the cell's next revision."""
-    cur.execute(f"INSERT INTO observation_versions ({VERSION_COLUMNS}, replaced_by, is_deleted) "
-                f"SELECT {VERSION_COLUMNS}, NULL, false FROM observations")
+    cur.execute(
+        f"INSERT INTO observation_versions ({VERSION_COLUMNS}, replaced_by, is_deleted) "
+        f"SELECT {VERSION_COLUMNS}, NULL, false FROM observations"
+    )
     cur.execute(
         f"INSERT INTO observation_versions ({VERSION_COLUMNS}, replaced_by, is_deleted) "
         # (coalesce: a history row always has a later version; were one missing, the row stays history)
@@ -243,7 +255,8 @@ def migration_4_one_table_of_versions(cur) -> None:
         "                                        ORDER BY revision_id) AS next_revision "
         "      FROM (SELECT *, false AS is_deleted, false AS in_history FROM observations UNION ALL BY NAME "
         "            SELECT *, true AS in_history FROM observation_history)) "
-        "WHERE in_history")
+        "WHERE in_history"
+    )
     cur.execute("DROP TABLE observations")
     cur.execute("DROP TABLE observation_history")
     create_views(cur)
@@ -276,7 +289,7 @@ def ensure_schema(cur, path: Path) -> None:
         raise StoreError(
             f"{path} has schema version {version}, newer than this code ({SCHEMA_VERSION}); update the dashboard"
         )
-    for migration in MIGRATIONS[version - 1:]:
+    for migration in MIGRATIONS[version - 1 :]:
         migration(cur)
         version += 1
         cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])

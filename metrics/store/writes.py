@@ -13,12 +13,13 @@ derives the first batch from them (DuckDB releases the GIL while it writes; deri
 first rows_for_derive reads them from the frame and starts the insert, and the next use of the cursor waits for
 it. The insert joins the transaction like any other statement, so it commits or rolls back with it.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -42,9 +43,8 @@ class RevisionInfo:
     rolls_back: int | None = None
 
     @classmethod
-    def rollback_of(cls, revision_id: int, author: str) -> "RevisionInfo":
-        return cls(author=author, action="rollback", rolls_back=revision_id,
-                   note=f"rollback of revision {revision_id}")
+    def rollback_of(cls, revision_id: int, author: str) -> RevisionInfo:
+        return cls(author=author, action="rollback", rolls_back=revision_id, note=f"rollback of revision {revision_id}")
 
 
 @dataclass(frozen=True)
@@ -63,18 +63,25 @@ def rolled_back_by(cur, revision_id: int, other_than: int) -> int | None:
         """SELECT r.revision_id FROM revisions r
            WHERE r.action = 'rollback' AND r.rolls_back = ? AND r.revision_id <> ?
              AND NOT EXISTS (SELECT 1 FROM revisions u WHERE u.action = 'rollback' AND u.rolls_back = r.revision_id)
-           ORDER BY r.revision_id DESC LIMIT 1""", [revision_id, other_than]).fetchall()
+           ORDER BY r.revision_id DESC LIMIT 1""",
+        [revision_id, other_than],
+    ).fetchall()
     return int(rows[0][0]) if rows else None
 
 
 def periods_frame(labels: Iterable[str]) -> pd.DataFrame:
     """The periods table rows for some period labels (each must parse; ingestion checks them first)."""
     parsed = [parse_period(label) for label in labels]
-    return pd.DataFrame({
-        "period": [p.label for p in parsed], "kind": [p.kind for p in parsed],
-        "start_date": [p.start_date for p in parsed], "end_date": [p.end_date for p in parsed],
-        "sortable": [p.sortable for p in parsed], "start_year": [p.start_year for p in parsed],
-    })
+    return pd.DataFrame(
+        {
+            "period": [p.label for p in parsed],
+            "kind": [p.kind for p in parsed],
+            "start_date": [p.start_date for p in parsed],
+            "end_date": [p.end_date for p in parsed],
+            "sortable": [p.sortable for p in parsed],
+            "start_year": [p.start_year for p in parsed],
+        }
+    )
 
 
 def upsert_periods(cur, periods: pd.DataFrame) -> None:
@@ -89,8 +96,17 @@ def new_revision(cur, info: RevisionInfo) -> int:
     cur.execute(
         "INSERT INTO revisions (revision_id, created_at, author, action, file_name, sha256, file_format, "
         "rolls_back, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [rid, datetime.now(timezone.utc).replace(tzinfo=None), info.author, info.action, info.file_name,
-         info.sha256, info.file_format, info.rolls_back, info.note],
+        [
+            rid,
+            datetime.now(UTC).replace(tzinfo=None),
+            info.author,
+            info.action,
+            info.file_name,
+            info.sha256,
+            info.file_format,
+            info.rolls_back,
+            info.note,
+        ],
     )
     return int(rid)
 
@@ -117,10 +133,14 @@ class WriteTransaction:
         upsert_periods(cur, periods_frame(rows["period"].unique()))
         cur.register("_incoming", rows.assign(_position=np.arange(len(rows))))
         duplicates = cur.execute(
-            f"SELECT {', '.join(OBS_KEY)} FROM _incoming GROUP BY ALL HAVING count(*) > 1 LIMIT 3").fetchall()
+            f"SELECT {', '.join(OBS_KEY)} FROM _incoming GROUP BY ALL HAVING count(*) > 1 LIMIT 3"
+        ).fetchall()
         if duplicates:
-            raise StoreError("the rows to write repeat a metric, area, period and breakdown (e.g. "
-                             + "; ".join(" / ".join(d) for d in duplicates) + "); nothing was written")
+            raise StoreError(
+                "the rows to write repeat a metric, area, period and breakdown (e.g. "
+                + "; ".join(" / ".join(d) for d in duplicates)
+                + "); nothing was written"
+            )
         # Each incoming row's status, by its position, and the current version it replaces (its rowid): the rows
         # are written from the frame itself, not through a temporary copy of the whole upload, and the replaced
         # versions are marked by rowid, not by a second join on the four text columns of the key. Only the
@@ -133,7 +153,8 @@ class WriteTransaction:
                 FROM _incoming n
                 LEFT JOIN (SELECT rowid AS stored_row, * FROM observation_versions
                            WHERE {CURRENT} AND metric_key IN (SELECT unnest(?::VARCHAR[]))) o
-                USING (metric_key, area_code, period, breakdown)""", [metrics]
+                USING (metric_key, area_code, period, breakdown)""",
+            [metrics],
         ).fetchnumpy()
         cur.unregister("_incoming")
         is_new = np.zeros(len(rows), dtype=bool)
@@ -141,17 +162,23 @@ class WriteTransaction:
         is_new[status["_position"][status["is_new"]]] = True
         is_changed[status["_position"][status["is_changed"]]] = True
         figures_changed = int(status["is_figure_changed"].sum())
-        summary = ChangeSummary(new=int(is_new.sum()), changed=figures_changed,
-                                unchanged=int(len(rows) - is_new.sum() - is_changed.sum()),
-                                described=int(is_changed.sum()) - figures_changed)
+        summary = ChangeSummary(
+            new=int(is_new.sum()),
+            changed=figures_changed,
+            unchanged=int(len(rows) - is_new.sum() - is_changed.sum()),
+            described=int(is_changed.sum()) - figures_changed,
+        )
         if is_changed.any():
             # The versions this revision replaces stay where they are, marked as replaced by it (new cells have
             # none); the new versions are inserted later, alongside the first derivation.
-            replaced = pd.DataFrame({"stored_row": np.asarray(status["stored_row"][status["is_changed"]],
-                                                              dtype=np.int64)})
+            replaced = pd.DataFrame(
+                {"stored_row": np.asarray(status["stored_row"][status["is_changed"]], dtype=np.int64)}
+            )
             cur.register("_replaced", replaced)
-            cur.execute("UPDATE observation_versions SET replaced_by = ? "
-                        "WHERE rowid IN (SELECT stored_row FROM _replaced)", [rid])
+            cur.execute(
+                "UPDATE observation_versions SET replaced_by = ? WHERE rowid IN (SELECT stored_row FROM _replaced)",
+                [rid],
+            )
             cur.unregister("_replaced")
         written_mask = is_new | is_changed
         written = rows if written_mask.all() else rows.loc[written_mask]
@@ -182,8 +209,10 @@ class WriteTransaction:
             raise StoreError(f"revision {revision_id} is the initial build; rebuild the database instead")
         undone_by = rolled_back_by(cur, revision_id, rid)
         if undone_by is not None:
-            raise StoreError(f"revision {revision_id} was already rolled back by revision {undone_by}; there is "
-                             "nothing left to undo, and nothing was written")
+            raise StoreError(
+                f"revision {revision_id} was already rolled back by revision {undone_by}; there is "
+                "nothing left to undo, and nothing was written"
+            )
         key = "metric_key, area_code, period, breakdown"
         cur.execute(
             f"""CREATE TEMP TABLE _undo AS
@@ -203,19 +232,25 @@ class WriteTransaction:
             [revision_id, revision_id],
         )
         written = cur.execute(
-            "SELECT count(*) FROM observation_versions WHERE revision_id = ?", [revision_id]).fetchall()[0][0]
+            "SELECT count(*) FROM observation_versions WHERE revision_id = ?", [revision_id]
+        ).fetchall()[0][0]
         restored, removed = cur.execute(
-            "SELECT count(*) FILTER (NOT remove), count(*) FILTER (remove) FROM _undo").fetchall()[0]
+            "SELECT count(*) FILTER (NOT remove), count(*) FILTER (remove) FROM _undo"
+        ).fetchall()[0]
         conflicts = int(written) - int(restored) - int(removed)
         cols = ", ".join(OBS_COLUMNS)
         # The versions being undone (the current ones the revision wrote: _undo's cells) are replaced by this one:
         # by the version before them, or by a tombstone for a cell that is removed.
-        cur.execute(f"UPDATE observation_versions SET replaced_by = ? WHERE {CURRENT} AND revision_id = ?",
-                    [rid, revision_id])
-        cur.execute(f"INSERT INTO observation_versions ({cols}, revision_id, is_deleted) "
-                    f"SELECT {cols}, ?, remove FROM _undo", [rid])
-        self.touched_metrics = [r[0] for r in
-                                cur.execute("SELECT DISTINCT metric_key FROM _undo ORDER BY 1").fetchall()]
+        cur.execute(
+            f"UPDATE observation_versions SET replaced_by = ? WHERE {CURRENT} AND revision_id = ?", [rid, revision_id]
+        )
+        cur.execute(
+            f"INSERT INTO observation_versions ({cols}, revision_id, is_deleted) SELECT {cols}, ?, remove FROM _undo",
+            [rid],
+        )
+        self.touched_metrics = [
+            r[0] for r in cur.execute("SELECT DISTINCT metric_key FROM _undo ORDER BY 1").fetchall()
+        ]
         cur.execute("DROP TABLE _undo")
         summary = ChangeSummary(new=0, changed=int(restored), unchanged=conflicts, removed=int(removed))
         cur.execute(
@@ -277,7 +312,9 @@ class WriteTransaction:
         self._wait_for_insert()
         rows = self._cur.execute(
             "SELECT metric_key, count(*) FROM observations WHERE metric_key IN (SELECT unnest(?::VARCHAR[])) "
-            "GROUP BY metric_key", [metric_keys]).fetchall()
+            "GROUP BY metric_key",
+            [metric_keys],
+        ).fetchall()
         counts = {k: int(n) for k, n in rows}
         if self._pending is not None:
             pending = self._pending["metric_key"].value_counts(sort=False)
@@ -293,14 +330,26 @@ class WriteTransaction:
         rows = self._pending[self._pending["metric_key"].isin(metric_keys)]
         area_codes, area_u = pd.factorize(rows["area_code"])
         period_codes, period_u = pd.factorize(rows["period"])
-        areas = cur.execute("SELECT area_code, level, region_code FROM areas WHERE area_code IN "
-                            "(SELECT unnest(?::VARCHAR[]))", [[str(a) for a in area_u]]).df().set_index("area_code")
-        periods = cur.execute("SELECT period, kind, sortable, start_year FROM periods WHERE period IN "
-                              "(SELECT unnest(?::VARCHAR[]))", [[str(p) for p in period_u]]).df().set_index("period")
+        areas = (
+            cur.execute(
+                "SELECT area_code, level, region_code FROM areas WHERE area_code IN (SELECT unnest(?::VARCHAR[]))",
+                [[str(a) for a in area_u]],
+            )
+            .df()
+            .set_index("area_code")
+        )
+        periods = (
+            cur.execute(
+                "SELECT period, kind, sortable, start_year FROM periods WHERE period IN (SELECT unnest(?::VARCHAR[]))",
+                [[str(p) for p in period_u]],
+            )
+            .df()
+            .set_index("period")
+        )
         areas = areas.reindex(pd.Index(area_u, dtype=object))
         periods = periods.reindex(pd.Index(period_u, dtype=object))
         # An inner join: a row without a known area or period is left out, as the stored rows' join leaves it.
-        known = (areas["level"].notna().to_numpy()[area_codes] & periods["kind"].notna().to_numpy()[period_codes])
+        known = areas["level"].notna().to_numpy()[area_codes] & periods["kind"].notna().to_numpy()[period_codes]
         if not known.all():
             rows, area_codes, period_codes = rows[known], area_codes[known], period_codes[known]
         table = pa.Table.from_pandas(rows[OBS_COLUMNS], preserve_index=False)
@@ -311,10 +360,12 @@ class WriteTransaction:
         columns = {name: table[name] for name in OBS_COLUMNS}
         columns.update(
             revision_id=pa.array(np.full(len(rows), self.revision_id, dtype=np.int32)),
-            level=by_code(areas["level"], area_codes), region_code=by_code(areas["region_code"], area_codes),
+            level=by_code(areas["level"], area_codes),
+            region_code=by_code(areas["region_code"], area_codes),
             period_kind=by_code(periods["kind"], period_codes),
             period_sortable=by_code(periods["sortable"], period_codes),
-            start_year=by_code(periods["start_year"], period_codes))
+            start_year=by_code(periods["start_year"], period_codes),
+        )
         return pa.table([columns[name] for name in schema.names], names=schema.names).cast(schema)
 
     def _start_insert(self) -> None:
@@ -325,8 +376,10 @@ class WriteTransaction:
             try:
                 cols = ", ".join(OBS_COLUMNS)
                 self._cur.register("_pending", rows)
-                self._cur.execute(f"INSERT INTO observation_versions ({cols}, revision_id) SELECT {cols}, ? "
-                                  "FROM _pending", [self.revision_id])
+                self._cur.execute(
+                    f"INSERT INTO observation_versions ({cols}, revision_id) SELECT {cols}, ? FROM _pending",
+                    [self.revision_id],
+                )
                 self._cur.unregister("_pending")
             except BaseException as exc:  # raised in the calling thread by _wait_for_insert
                 self._insert_failure.append(exc)
@@ -363,7 +416,7 @@ def _stream(frame: pd.DataFrame, order, rows_per_batch: int = 65_536):
 
     def batches(table=table):
         for start in range(0, len(order), rows_per_batch):
-            yield from table.take(order[start:start + rows_per_batch]).to_batches()
+            yield from table.take(order[start : start + rows_per_batch]).to_batches()
 
     return pa.RecordBatchReader.from_batches(table.schema, batches())
 

@@ -2,6 +2,7 @@
 
 Playwright's own browser download is impossible here: Debian's Chromium at /usr/bin/chromium is used.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,10 @@ ARTIFACTS = REPO / "test-artifacts"
 def server(built_db):
     """Base URL of `streamlit run app.py` on a free port, reading the session's built database."""
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "server.log", "w+b") as log, \
-            streamlit_server("app.py", env={"CDOF_DB": str(built_db)}, log=log) as (url, _):
+    with (
+        open(ARTIFACTS / "server.log", "w+b") as log,
+        streamlit_server("app.py", env={"CDOF_DB": str(built_db)}, log=log) as (url, _),
+    ):
         yield url
 
 

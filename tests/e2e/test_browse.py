@@ -1,4 +1,5 @@
 """Browser tests of the browsing pages in Debian's Chromium (Playwright)."""
+
 from __future__ import annotations
 
 import io
@@ -62,14 +63,17 @@ def test_compare_csv_download(page, server):
     assert set(df["metric_key"]) == {"continuity_of_care"}
 
 
-@pytest.mark.parametrize("path, name", [
-    ("scorecard", "scorecard"),
-    ("trends?metric=continuity_of_care&area=E10000034", "trends_worcestershire"),
-    ("compare?metric=continuity_of_care&period=2022%2F23", "compare_2022-23"),
-    ("profile", "profile"),
-    ("definitions", "definitions"),
-    ("definitions?metric=continuity_of_care", "definition_one"),
-])
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("scorecard", "scorecard"),
+        ("trends?metric=continuity_of_care&area=E10000034", "trends_worcestershire"),
+        ("compare?metric=continuity_of_care&period=2022%2F23", "compare_2022-23"),
+        ("profile", "profile"),
+        ("definitions", "definitions"),
+        ("definitions?metric=continuity_of_care", "definition_one"),
+    ],
+)
 def test_screenshots(page, server, path, name):
     _open(page, server, path)
     if path.startswith(("trends", "compare", "profile")):

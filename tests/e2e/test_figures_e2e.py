@@ -1,5 +1,6 @@
 """Issue 15 in Chromium at 1366x900: Compare with 4, 7 and 20 areas, the CDP scorecard, Trends of a count, the
 preview of a source-only change and the rollback confirmation."""
+
 from __future__ import annotations
 
 import contextlib
@@ -17,9 +18,11 @@ from .conftest import screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1366, "height": 900}
-SOURCE_ONLY = ("metric_key,area_code,period,breakdown,value,lower95,upper95,count,denominator,source\n"
-               "unmet_need_ocu,E10000034,2018/19,Total,54.61674677,40.64516129,64.13076077,1439.333333,"
-               "2635.333333,Re-issued by the county's analyst\n")
+SOURCE_ONLY = (
+    "metric_key,area_code,period,breakdown,value,lower95,upper95,count,denominator,source\n"
+    "unmet_need_ocu,E10000034,2018/19,Total,54.61674677,40.64516129,64.13076077,1439.333333,"
+    "2635.333333,Re-issued by the county's analyst\n"
+)
 
 
 def _open(page, url: str) -> None:
@@ -33,8 +36,7 @@ def _open(page, url: str) -> None:
 def test_compare_small_multiples_with_n_areas(page, server, n):
     codes = sorted(c for c, a in default_geography().areas.items() if a.level == "utla")[:n]
     # trends=true: the expander "Trends of the same areas" open, as a click leaves it in the URL.
-    _open(page, f"{server}/compare?metric=continuity_of_care&trends=true&"
-          + "&".join(f"areas={c}" for c in codes))
+    _open(page, f"{server}/compare?metric=continuity_of_care&trends=true&" + "&".join(f"areas={c}" for c in codes))
     charts = page.locator("[data-testid=stPlotlyChart] .js-plotly-plot")
     expect(charts).to_have_count(2, timeout=120_000)  # 20 panels take a while on a loaded machine
     wait_idle(page)
@@ -68,8 +70,10 @@ def test_cdp_scorecard_and_trends_of_a_count(page, server):
 def _uploader_server(db: Path, tmp_path: Path):
     settings = tmp_path / "settings.yaml"
     settings.write_text("upload:\n  local_mode: true\n  max_upload_mb: 5\n", encoding="utf-8")
-    with tempfile.TemporaryFile() as log, streamlit_server(
-            "app.py", env={"CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}, log=log) as (url, _):
+    with (
+        tempfile.TemporaryFile() as log,
+        streamlit_server("app.py", env={"CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}, log=log) as (url, _),
+    ):
         yield url
 
 
@@ -90,8 +94,7 @@ def test_source_only_preview_and_rollback_confirmation(browser, built_db, tmp_pa
         expect(page.locator("[data-testid=stMetricValue]")).to_have_count(4)
         labels = page.locator("[data-testid=stMetricLabel]").all_inner_texts()
         values = page.locator("[data-testid=stMetricValue]").all_inner_texts()
-        assert dict(zip(labels, values)) == {"New": "0", "Changed": "0", "Description changed": "1",
-                                             "Unchanged": "0"}
+        assert dict(zip(labels, values)) == {"New": "0", "Changed": "0", "Description changed": "1", "Unchanged": "0"}
         screenshot(page, "upload_preview_source_only")
         page.get_by_role("button", name="Commit 1 rows").click()
         page.get_by_text("Committed as revision 3").wait_for()

@@ -1,6 +1,7 @@
 """Data text is never live markup (issue 19): a value note holding a Markdown image that points at a loopback server
 of this test, bold, HTML tags and Streamlit's own directives is stored for Buckinghamshire; every page that shows
 notes is opened in Chromium; the server must receive no request and the text must be shown as written."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,9 +11,9 @@ from typing import ClassVar
 
 import pytest
 
-from tests.support.browser import streamlit_server
 from metrics.safety import WORD_JOINER
 from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.support.browser import streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +47,10 @@ def bait():
 
 
 def _note(base: str, tag: str) -> str:
-    return (f"![x]({base}/{tag}.png) **bold** <b>tag</b> <img src={base}/{tag}-html.png> :red[red] $x^2$ "
-            f"[link]({base}/{tag}-link) :smile: :material/lock: me@example.com www.example.com")
+    return (
+        f"![x]({base}/{tag}.png) **bold** <b>tag</b> <img src={base}/{tag}-html.png> :red[red] $x^2$ "
+        f"[link]({base}/{tag}-link) :smile: :material/lock: me@example.com www.example.com"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +66,21 @@ def note_server(built_db, bait, tmp_path_factory):
     shutil.copy(built_db, db)
     upload = folder / "notes.csv"
     latest, earlier = (_note(base, t).replace('"', '""') for t in ("latest", "earlier"))
-    upload.write_text("metric_key,area_code,period,breakdown,value,lower95,upper95,count,denominator,value_note\n"
-                      f'{METRIC},{AREA},{LATEST},Total,,,,,,"{latest}"\n'
-                      f'{METRIC},{AREA},{EARLIER},Total,,,,40,80,"{earlier}"\n', encoding="utf-8")
+    upload.write_text(
+        "metric_key,area_code,period,breakdown,value,lower95,upper95,count,denominator,value_note\n"
+        f'{METRIC},{AREA},{LATEST},Total,,,,,,"{latest}"\n'
+        f'{METRIC},{AREA},{EARLIER},Total,,,,40,80,"{earlier}"\n',
+        encoding="utf-8",
+    )
     prepared = prepare(upload)
     assert prepared.ok, prepared.problems.to_string()
     with Store(db) as store:
         commit(store, prepared, author="test")
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "markup_server.log", "w+b") as log, \
-            streamlit_server("app.py", env={"CDOF_DB": str(db)}, log=log) as (url, _):
+    with (
+        open(ARTIFACTS / "markup_server.log", "w+b") as log,
+        streamlit_server("app.py", env={"CDOF_DB": str(db)}, log=log) as (url, _),
+    ):
         yield url
 
 
@@ -120,7 +128,9 @@ def test_trends_shows_the_note_literally_and_fetches_nothing(page, note_server, 
     notes = chart.evaluate("""el => { const t = el.data.find(d => d.name === 'Buckinghamshire');
                                      return t.customdata.map(c => c[4]); }""")
     assert any("&lt;b&gt;tag&lt;/b&gt;" in n for n in notes) and not any("<b>" in n for n in notes)
-    trace = chart.evaluate("el => el.data.filter(d => d.type === 'scatter').findIndex(d => d.name === 'Buckinghamshire')")
+    trace = chart.evaluate(
+        "el => el.data.filter(d => d.type === 'scatter').findIndex(d => d.name === 'Buckinghamshire')"
+    )
     chart.locator(".scatterlayer .trace").nth(trace).locator(".points path").last.hover(force=True)
     label = chart.locator(".hoverlayer .hovertext").first
     label.wait_for()

@@ -1,5 +1,6 @@
 """Issue 16 in Chromium: with "Real data only" on (?real=true) no page shows a demonstration value for the three
 focus areas; with it off the banner counts them and charts mark them."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,14 @@ from tests.e2e.conftest import screenshot, wait_idle
 pytestmark = pytest.mark.browser
 
 FOCUS = ["E10000034", "E10000025", "E06000060"]
-PAGES = ["scorecard", "trends?metric=drug_misuse_deaths", "trends?metric=continuity_of_care",
-         "compare?metric=drug_misuse_deaths", "profile", "definitions?metric=drug_misuse_deaths"]
+PAGES = [
+    "scorecard",
+    "trends?metric=drug_misuse_deaths",
+    "trends?metric=continuity_of_care",
+    "compare?metric=drug_misuse_deaths",
+    "profile",
+    "definitions?metric=drug_misuse_deaths",
+]
 DEMO_WORDS = ("Demo ·", "(demonstration)", "Demonstration data", "demonstration data")
 
 

@@ -1,4 +1,5 @@
 """The Board report page in Debian's Chromium: build a report, download the Word and PDF files, no exception."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Upload in a real browser: an uploader server (local mode via CDOF_SETTINGS) and an anonymous one."""
+
 from __future__ import annotations
 
 import contextlib
@@ -22,8 +23,10 @@ SAMPLE = REPO / "tests/fixtures/fingertips/unmet_opiates.csv"
 
 @contextlib.contextmanager
 def _server(db: Path, settings: Path):
-    with tempfile.TemporaryFile() as log, streamlit_server(
-            "app.py", env={"CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}, log=log) as (url, _):
+    with (
+        tempfile.TemporaryFile() as log,
+        streamlit_server("app.py", env={"CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}, log=log) as (url, _),
+    ):
         yield url
 
 
@@ -66,13 +69,24 @@ def test_uploader_uploads_previews_commits_and_sees_new_values(browser, base_db,
         expect(drawn.first).to_be_visible()
         assert page.locator("[data-testid=stException]").count() == 0
         page.close()
-    export = subprocess.run([sys.executable, "-m", "metrics", "export", "--db", str(db)], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout
-    line = next(row for row in export.splitlines()
-                if row.startswith("unmet_need_ocu,E10000034,") and ",2019/20," in row)
+    export = subprocess.run(
+        [sys.executable, "-m", "metrics", "export", "--db", str(db)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(
+        row for row in export.splitlines() if row.startswith("unmet_need_ocu,E10000034,") and ",2019/20," in row
+    )
     assert "53.25069567" in line and "Fingertips indicator 93517 download unmet_opiates.csv" in line
-    history = subprocess.run([sys.executable, "-m", "metrics", "history", "--db", str(db)], cwd=REPO,
-                             capture_output=True, text=True, check=True).stdout
+    history = subprocess.run(
+        [sys.executable, "-m", "metrics", "history", "--db", str(db)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "unmet_opiates.csv" in history.splitlines()[1] and "upload" in history.splitlines()[1]
 
 

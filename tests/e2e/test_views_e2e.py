@@ -1,6 +1,7 @@
 """Browser tests of the map, inequalities, compare-indicators and area-group views (issue 18) in Debian's Chromium,
 for Worcestershire, Oxfordshire, Buckinghamshire and the joint Herefordshire and Worcestershire CDP; and an
 accessibility check (axe-core) over every page."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,13 +10,17 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.support.browser import streamlit_server
 from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.support.browser import streamlit_server
 
 pytestmark = pytest.mark.browser
 
-AREAS = {"E10000034": "Worcestershire", "E10000025": "Oxfordshire", "E06000060": "Buckinghamshire",
-         "CDP0001": "Herefordshire and Worcestershire CDP"}
+AREAS = {
+    "E10000034": "Worcestershire",
+    "E10000025": "Oxfordshire",
+    "E06000060": "Buckinghamshire",
+    "CDP0001": "Herefordshire and Worcestershire CDP",
+}
 AXE = Path(__file__).resolve().parents[1] / "support" / "axe.min.js"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -30,8 +35,10 @@ def server(built_db, tmp_path_factory):
     shutil.copy(built_db, db)
     add_breakdowns(db, work)
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "server_views.log", "w+b") as log, \
-            streamlit_server("app.py", env={"CDOF_DB": str(db)}, log=log) as (url, _):
+    with (
+        open(ARTIFACTS / "server_views.log", "w+b") as log,
+        streamlit_server("app.py", env={"CDOF_DB": str(db)}, log=log) as (url, _),
+    ):
         yield url
 
 
@@ -112,12 +119,18 @@ def test_map_click_opens_the_scorecard_with_no_network(page, server, offline, co
     assert point, f"no clickable point inside {code}"
     # Plotly takes a click from what the pointer hovers: hover first, as a person does, and read the label.
     page.mouse.move(*point)
-    page.wait_for_function("(name) => [...document.querySelectorAll('.hoverlayer .hovertext')]"
-                           ".some(h => h.textContent.startsWith(name))", arg=AREAS[code], timeout=60_000)
+    page.wait_for_function(
+        "(name) => [...document.querySelectorAll('.hoverlayer .hovertext')].some(h => h.textContent.startsWith(name))",
+        arg=AREAS[code],
+        timeout=60_000,
+    )
     assert "95% CI:" in page.locator(".hoverlayer .hovertext").first.text_content()
     page.mouse.click(*point)
-    page.wait_for_function("(code) => location.pathname.endsWith('/scorecard') && location.search.includes("
-                           "'area=' + code)", arg=code, timeout=60_000)
+    page.wait_for_function(
+        "(code) => location.pathname.endsWith('/scorecard') && location.search.includes('area=' + code)",
+        arg=code,
+        timeout=60_000,
+    )
     page.get_by_text(f"{AREAS[code]} — ").first.wait_for()
     _idle(page)
     assert not page.locator("[data-testid=stException]").count()
@@ -178,15 +191,28 @@ def test_compare_fills_with_a_region_and_shows_an_own_group(page, server):
         const el = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
         return el && el.data.filter(t => t.type === 'bar').flatMap(t => t.y).length === 14; }""")
     assert "areas=E10000034" in page.url
-    _open(page, server, "compare?metric=continuity_of_care&period=2023%2F24&group_open=true"
-                        "&group=E06000019&group=E10000034&group_name=Our+partnership")
+    _open(
+        page,
+        server,
+        "compare?metric=continuity_of_care&period=2023%2F24&group_open=true"
+        "&group=E06000019&group=E10000034&group_name=Our+partnership",
+    )
     page.wait_for_function("""() => {
         const el = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
         return el && el.data.some(t => t.type === 'bar' && t.y.includes('Our partnership (your group)')); }""")
 
 
-PAGES = ["", "scorecard?area=CDP0001", "trends?area=E10000034", "compare", "profile?area=E10000025", "map",
-         "inequalities?area=E10000034", "compare-indicators", "definitions"]
+PAGES = [
+    "",
+    "scorecard?area=CDP0001",
+    "trends?area=E10000034",
+    "compare",
+    "profile?area=E10000025",
+    "map",
+    "inequalities?area=E10000034",
+    "compare-indicators",
+    "definitions",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -1,4 +1,5 @@
 """A large valid template CSV (unique metric x area x period x breakdown), written in chunks."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,9 @@ def write_big_csv(path: Path, n_rows: int, tag: str = "big", metric: str = "unme
                 for p in periods:
                     if written >= n_rows:
                         break
-                    lines.append(f"{metric},{a},{p},{tag} {b},{cnt[i] / den[i] * 100:.6f},{cnt[i]:.0f},{den[i]},"
-                                 f"{tag}\n")
+                    lines.append(
+                        f"{metric},{a},{p},{tag} {b},{cnt[i] / den[i] * 100:.6f},{cnt[i]:.0f},{den[i]},{tag}\n"
+                    )
                     i += 1
                     written += 1
             fh.writelines(lines)

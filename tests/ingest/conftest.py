@@ -1,4 +1,5 @@
 """Each test module builds its own database once; tests that write get their own copy."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,11 +1,11 @@
 """Files with warnings only: accepted, with the warning shown; the template CSV and .xlsx load the same."""
+
 from __future__ import annotations
 
 import openpyxl
 import pytest
 
 from metrics.ingest.pipeline import prepare
-
 from tests.fixtures.make_broken import GOOD, HEADER, XLSX_GOOD, csv_text
 
 
@@ -58,10 +58,20 @@ def _xlsx(path, rows):
 
 def test_xlsx_loads_the_same_as_csv(tmp_path, db):
     csv_path, xlsx_path = tmp_path / "t.csv", tmp_path / "t.xlsx"
-    csv_path.write_text(csv_text("unmet_need_ocu,E10000034,2019/20,Total,53.2,38.8,63,,,1403,2635,,T\n",
-                                 "numbers_in_treatment,E10000034,2020,Total,1200,,,,,1200,,,T\n"), encoding="utf-8")
-    _xlsx(xlsx_path, [XLSX_GOOD[:12] + ["T"], ["numbers_in_treatment", "E10000034", 2020, "Total", 1200, None,
-                                             None, None, None, 1200, None, None, "T"]])
+    csv_path.write_text(
+        csv_text(
+            "unmet_need_ocu,E10000034,2019/20,Total,53.2,38.8,63,,,1403,2635,,T\n",
+            "numbers_in_treatment,E10000034,2020,Total,1200,,,,,1200,,,T\n",
+        ),
+        encoding="utf-8",
+    )
+    _xlsx(
+        xlsx_path,
+        [
+            XLSX_GOOD[:12] + ["T"],
+            ["numbers_in_treatment", "E10000034", 2020, "Total", 1200, None, None, None, None, 1200, None, None, "T"],
+        ],
+    )
     a, b = prepare(csv_path), prepare(xlsx_path)
     assert a.ok and b.ok, b.problems.to_string()
     cols = [c for c in a.rows.columns if c != "source"]
@@ -81,6 +91,7 @@ def test_xlsx_number_stored_as_text_is_accepted_with_a_warning(tmp_path):
 
 def test_ndtms_identical_total_rows_are_kept_once(tmp_path):
     from .conftest import FIXTURES
+
     lines = (FIXTURES / "ndtms/viewit_export_la_barnet.csv").read_text(encoding="utf-8").splitlines()
     row = next(ln for ln in lines if ln.startswith("2021/22,Barnet,TOTAL,TOTAL,Total,"))
     path = tmp_path / "dup.csv"
@@ -92,13 +103,13 @@ def test_ndtms_identical_total_rows_are_kept_once(tmp_path):
     assert _warnings(p).message.str.contains("are the same total").any()
 
 
-
 def test_a_row_shorter_than_the_header_is_read_with_a_warning_naming_it(tmp_path):
     """A row missing its last cells is read (the missing cells as empty) and named in a warning; a complete row
     and an empty line are not."""
     path = tmp_path / "short.csv"
-    path.write_text(HEADER + "unmet_need_ocu,E10000025,2019/20,Total,40,,,,,3,10,,\n\n"
-                    "unmet_need_ocu,E10000034,2019/20,Total,41\n")
+    path.write_text(
+        HEADER + "unmet_need_ocu,E10000025,2019/20,Total,40,,,,,3,10,,\n\nunmet_need_ocu,E10000034,2019/20,Total,41\n"
+    )
     p = prepare(path)
     assert p.ok
     warnings = _warnings(p)

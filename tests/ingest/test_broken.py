@@ -1,4 +1,5 @@
 """The broken-files corpus: every file gives its specific problem, and the store is untouched."""
+
 from __future__ import annotations
 
 import hashlib
@@ -50,20 +51,25 @@ def test_broken_file_is_rejected_with_its_message(name, broken, module_db, capsy
 
 def test_every_problem_reported_at_once(tmp_path, module_db):
     from tests.fixtures.make_broken import csv_text
+
     path = tmp_path / "many.csv"
-    path.write_text(csv_text(
-        "nope,E10000034,2019/20,Total,1,,,,,,,,\n",
-        "unmet_need_ocu,E10000002,2019/20,Total,1,,,,,,,,\n",
-        "unmet_need_ocu,E10000034,2019-01-20,Total,1,,,,,,,,\n",
-        "unmet_need_ocu,E10000034,2018/19,Total,101,,,,,,,,\n",
-        "unmet_need_ocu,E10000034,2017/18,Total,50,60,70,,,,,,\n",
-    ), encoding="utf-8")
+    path.write_text(
+        csv_text(
+            "nope,E10000034,2019/20,Total,1,,,,,,,,\n",
+            "unmet_need_ocu,E10000002,2019/20,Total,1,,,,,,,,\n",
+            "unmet_need_ocu,E10000034,2019-01-20,Total,1,,,,,,,,\n",
+            "unmet_need_ocu,E10000034,2018/19,Total,101,,,,,,,,\n",
+            "unmet_need_ocu,E10000034,2017/18,Total,50,60,70,,,,,,\n",
+        ),
+        encoding="utf-8",
+    )
     problems = prepare(path).problems
     assert sorted(problems[problems.severity == "error"].row.tolist()) == [2, 3, 4, 5, 6]
 
 
 def test_unknown_code_suggestion_by_near_code(tmp_path):
     from tests.fixtures.make_broken import csv_text
+
     path = tmp_path / "typo.csv"
     path.write_text(csv_text("unmet_need_ocu,E1000034,2019/20,Total,50,,,,,,,,\n"), encoding="utf-8")
     msg = prepare(path).errors.message.iloc[0]

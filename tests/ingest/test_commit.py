@@ -1,4 +1,5 @@
 """Commit, preview, rollback and the CLI: whole-or-nothing, every revision undoable."""
+
 from __future__ import annotations
 
 import os
@@ -27,20 +28,33 @@ def _export(db):
 
 def test_preview_shows_changes_before_commit(db, tmp_path):
     path = tmp_path / "change.csv"
-    path.write_text("metric_key,area_code,period,value,lower95,upper95\n"
-                    "unmet_need_ocu,E10000034,2019/20,60,50,70\n", encoding="utf-8")
+    path.write_text(
+        "metric_key,area_code,period,value,lower95,upper95\nunmet_need_ocu,E10000034,2019/20,60,50,70\n",
+        encoding="utf-8",
+    )
     prepared = prepare(path)
     with Store(db) as store:
         before = store.export_fingerprint()
-        old = store.export_rows().set_index(["metric_key", "area_code", "period", "breakdown"]).loc[
-            ("unmet_need_ocu", "E10000034", "2019/20", "Total"), "value"]
+        old = (
+            store.export_rows()
+            .set_index(["metric_key", "area_code", "period", "breakdown"])
+            .loc[("unmet_need_ocu", "E10000034", "2019/20", "Total"), "value"]
+        )
         summary, table = preview(store, prepared)
         changes = store.preview_changes(prepared.rows)
         assert store.export_fingerprint() == before  # preview writes nothing
     assert (summary.new, summary.changed, summary.unchanged) == (0, 1, 0)
-    assert table.to_dict("records") == [{"metric_key": "unmet_need_ocu", "area_code": "E10000034",
-                                         "area_name": "Worcestershire", "new": 0, "changed": 1,
-                                         "description changed": 0, "unchanged": 0}]
+    assert table.to_dict("records") == [
+        {
+            "metric_key": "unmet_need_ocu",
+            "area_code": "E10000034",
+            "area_name": "Worcestershire",
+            "new": 0,
+            "changed": 1,
+            "description changed": 0,
+            "unchanged": 0,
+        }
+    ]
     assert changes.old_value.iloc[0] == pytest.approx(old) and changes.value.iloc[0] == 60
 
 
@@ -82,9 +96,20 @@ def test_cli_dry_run_history_and_rollback(db, capsys):
 def test_second_writer_is_refused_while_a_store_is_open(db, tmp_path):
     # DuckDB allows one read-write process: the CLI reports it and exits 1 without touching anything.
     with Store(db):
-        code = subprocess.run([sys.executable, "-m", "metrics", "ingest",
-                               str(FIXTURES / "fingertips/unmet_alcohol.csv"), "--db", str(db)],
-                              cwd=REPO, capture_output=True, text=True)
+        code = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "metrics",
+                "ingest",
+                str(FIXTURES / "fingertips/unmet_alcohol.csv"),
+                "--db",
+                str(db),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
     assert code.returncode == 1 and "Another process" in code.stderr
 
 
@@ -93,8 +118,13 @@ def test_kill_during_commit_leaves_all_or_nothing(db, tmp_path):
     n = write_big_csv(big, 60_000, tag="killtest")
     outcomes = set()
     for delay in (None, 0.0, 0.3, 0.8, 1.5):
-        proc = subprocess.Popen([sys.executable, "-m", "metrics", "ingest", str(big), "--db", str(db)], cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "metrics", "ingest", str(big), "--db", str(db)],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if delay is None:
             time.sleep(3.0)  # somewhere in start-up, reading or validating
         else:

@@ -1,6 +1,7 @@
 """Formula injection (issue 19): every CSV and Excel file the product writes neutralises text a spreadsheet would run
 (=, +, -, @, tab, carriage return: a leading apostrophe), numbers untouched; ingest refuses formula-like text cells;
 the command line applies the upload size limit."""
+
 from __future__ import annotations
 
 import io
@@ -24,13 +25,15 @@ HEADER = "metric_key,area_code,period,breakdown,value,lower95,upper95,count,deno
 
 
 def _frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "area_code": ["E10000034"] * 4,
-        "value": [-1.5, 2.0, -3.25, 4.0],
-        "count": [-1, 2, 3, 4],
-        "value_note": PAYLOADS,
-        "source": pd.Categorical(["-2+3", "plain", "@SUM(A1)", "\tx"]),
-    })
+    return pd.DataFrame(
+        {
+            "area_code": ["E10000034"] * 4,
+            "value": [-1.5, 2.0, -3.25, 4.0],
+            "count": [-1, 2, 3, 4],
+            "value_note": PAYLOADS,
+            "source": pd.Categorical(["-2+3", "plain", "@SUM(A1)", "\tx"]),
+        }
+    )
 
 
 def _neutralised(cells) -> bool:
@@ -79,8 +82,9 @@ def local_mode(db, tmp_path, monkeypatch):
 
 
 def test_upload_page_problems_csv_is_neutralised(local_mode, captured_downloads):
-    rows = "".join(f'unmet_need_ocu,E10000034,2019/20,Total,53.2,,,,,"{p.replace(chr(34), chr(34) * 2)}",\n'
-                   for p in PAYLOADS)
+    rows = "".join(
+        f'unmet_need_ocu,E10000034,2019/20,Total,53.2,,,,,"{p.replace(chr(34), chr(34) * 2)}",\n' for p in PAYLOADS
+    )
     at = AppTest.from_file("../../pages/upload.py", default_timeout=60)
     at.run()
     at.get("file_uploader")[0].set_value(("=evil.csv", (HEADER + rows).encode(), "text/csv"))
@@ -99,8 +103,10 @@ def test_upload_page_problems_csv_is_neutralised(local_mode, captured_downloads)
 def test_cli_export_neutralises_notes_and_sources(db, tmp_path, capsys):
     """Rows stored before ingest refused such text (an older store): the export still writes them inert."""
     path = tmp_path / "ok.csv"
-    path.write_text(HEADER + "".join(f"unmet_need_ocu,E10000034,{2015 + n}/{16 + n},Total,{10.5 + n},,,,,n,s\n"
-                                     for n in range(4)), encoding="utf-8")
+    path.write_text(
+        HEADER + "".join(f"unmet_need_ocu,E10000034,{2015 + n}/{16 + n},Total,{10.5 + n},,,,,n,s\n" for n in range(4)),
+        encoding="utf-8",
+    )
     prepared = prepare(path)
     assert prepared.ok, prepared.problems
     rows = prepared.rows.copy()
@@ -112,8 +118,11 @@ def test_cli_export_neutralises_notes_and_sources(db, tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", "--db", str(db)]) == 0
     out = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"value_note": str, "source": str})
-    mine = out[(out.metric_key == "unmet_need_ocu") & (out.area_code == "E10000034")
-               & out.period.isin(["2015/16", "2016/17", "2017/18", "2018/19"])].sort_values("period")
+    mine = out[
+        (out.metric_key == "unmet_need_ocu")
+        & (out.area_code == "E10000034")
+        & out.period.isin(["2015/16", "2016/17", "2017/18", "2018/19"])
+    ].sort_values("period")
     assert mine["value_note"].tolist() == ["'" + p for p in PAYLOADS]
     assert mine["source"].tolist() == ["'-2+3", "'+SUM(A1)", "'@x", "'- plain"]
     assert mine["value"].tolist() == [10.5, 11.5, 12.5, 13.5]  # numbers stay numbers
@@ -132,8 +141,12 @@ def test_template_files_hold_no_formula_text():
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_ingest_refuses_formula_like_text_with_row_column_and_value(tmp_path, suffix):
     cells = [  # (column, value): one bad cell per row
-        ("value_note", "+cmd|' /C calc'!A0"), ("value_note", "-2+3"), ("source", "+SUM(A1:A2)"),
-        ("breakdown", "@SUM(1)"), ("value", "-1+1"), ("value_note", "-HYPERLINK(\"http://x\")"),
+        ("value_note", "+cmd|' /C calc'!A0"),
+        ("value_note", "-2+3"),
+        ("source", "+SUM(A1:A2)"),
+        ("breakdown", "@SUM(1)"),
+        ("value", "-1+1"),
+        ("value_note", '-HYPERLINK("http://x")'),
     ]
     columns = HEADER.strip().split(",")
     good = {"metric_key": "unmet_need_ocu", "area_code": "E10000034", "breakdown": "Total", "value": "53.2"}
@@ -142,8 +155,19 @@ def test_ingest_refuses_formula_like_text_with_row_column_and_value(tmp_path, su
         row = {**good, "period": f"{2010 + n}/{11 + n}", col: bad}
         table.append([row.get(c, "") for c in columns])
     # Signed numbers and a note that only starts with a dash are fine.
-    table.append([{**good, "period": "2020/21", "value": "-1.5", "lower95": "+1", "value_note": "- see note",
-                   "source": "-x"}.get(c, "") for c in columns])
+    table.append(
+        [
+            {
+                **good,
+                "period": "2020/21",
+                "value": "-1.5",
+                "lower95": "+1",
+                "value_note": "- see note",
+                "source": "-x",
+            }.get(c, "")
+            for c in columns
+        ]
+    )
     path = tmp_path / f"inject.{suffix}"
     if suffix == "csv":
         pd.DataFrame(table, columns=columns).to_csv(path, index=False)

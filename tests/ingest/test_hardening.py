@@ -1,5 +1,6 @@
 """Files that must load (CR-only line endings, the visible sheet, breakdown spellings) and refusals whose words
 matter beyond the broken corpus (no misleading suggestion; a workbook bomb refused before it is read)."""
+
 from __future__ import annotations
 
 import zipfile
@@ -48,19 +49,24 @@ def test_the_first_visible_sheet_is_read_not_a_hidden_one(tmp_path):
 
 def test_breakdowns_differing_by_case_or_spacing_are_stored_in_one_spelling(tmp_path):
     path = tmp_path / "spellings.csv"
-    path.write_text(csv_text(GOOD.replace(",Total,", ",TOTAL,"),
-                             GOOD.replace("2019/20", "2018/19").replace(",Total,", ",  total ,")))
+    path.write_text(
+        csv_text(
+            GOOD.replace(",Total,", ",TOTAL,"), GOOD.replace("2019/20", "2018/19").replace(",Total,", ",  total ,")
+        )
+    )
     prepared = loaded(path)
     assert set(prepared.rows["breakdown"].astype(str)) == {"Total"}
 
 
-@pytest.mark.parametrize("code, says, never", [
-    ("E07000008", "a district (lower-tier) council", ["E10000008", "Devon", "did you mean"]),
-    ("W06000001", "a Welsh local authority", ["E06000001", "Hartlepool", "did you mean"]),
-    ("S12000033", "a Scottish council area", ["did you mean"]),
-])
-def test_an_area_code_of_another_kind_is_named_as_such_and_gets_no_lookalike_suggestion(tmp_path, code, says,
-                                                                                        never):
+@pytest.mark.parametrize(
+    "code, says, never",
+    [
+        ("E07000008", "a district (lower-tier) council", ["E10000008", "Devon", "did you mean"]),
+        ("W06000001", "a Welsh local authority", ["E06000001", "Hartlepool", "did you mean"]),
+        ("S12000033", "a Scottish council area", ["did you mean"]),
+    ],
+)
+def test_an_area_code_of_another_kind_is_named_as_such_and_gets_no_lookalike_suggestion(tmp_path, code, says, never):
     path = tmp_path / "area.csv"
     path.write_text(csv_text(GOOD.replace("E10000034", code)))
     problems = prepare(path).problems

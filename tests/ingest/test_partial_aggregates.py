@@ -1,5 +1,6 @@
 """Issue 15: a footprint or region is aggregated only from ALL its member authorities; otherwise it has no value
 and its note says why. Real DuckDB files: the default build, then the real samples and template rows loaded."""
+
 from __future__ import annotations
 
 import math
@@ -31,8 +32,9 @@ def _load(db, path):
 
 def _template(tmp_path, *rows) -> str:
     path = tmp_path / "rows.csv"
-    path.write_text("metric_key,area_code,period,value,count,denominator\n" + "".join(r + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "metric_key,area_code,period,value,count,denominator\n" + "".join(r + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 

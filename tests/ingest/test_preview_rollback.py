@@ -1,5 +1,6 @@
 """Issue 15 item 6: a source-only change is "description changed", not "changed"; area names in the preview and
 the problems; one message per bad cell; a revision rolled back once cannot be rolled back again."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,11 +12,12 @@ from metrics.ingest.pipeline import DESCRIPTION_CHANGED, commit, prepare, previe
 from metrics.store import Store, StoreError
 
 # The published Fingertips figure for Worcestershire 2018/19 (data/published_values.csv), with another source.
-SOURCE_ONLY = ("metric_key,area_code,period,breakdown,value,lower95,upper95,count,denominator,source\n"
-               "unmet_need_ocu,E10000034,2018/19,Total,54.61674677,40.64516129,64.13076077,1439.333333,"
-               "2635.333333,Re-issued by the county's analyst\n")
-VALUE_CHANGE = ("metric_key,area_code,period,value,lower95,upper95\n"
-                "unmet_need_ocu,E10000034,2019/20,60,50,70\n")
+SOURCE_ONLY = (
+    "metric_key,area_code,period,breakdown,value,lower95,upper95,count,denominator,source\n"
+    "unmet_need_ocu,E10000034,2018/19,Total,54.61674677,40.64516129,64.13076077,1439.333333,"
+    "2635.333333,Re-issued by the county's analyst\n"
+)
+VALUE_CHANGE = "metric_key,area_code,period,value,lower95,upper95\nunmet_need_ocu,E10000034,2019/20,60,50,70\n"
 
 
 def test_a_source_only_change_is_listed_as_description_changed(db, tmp_path):
@@ -27,15 +29,23 @@ def test_a_source_only_change_is_listed_as_description_changed(db, tmp_path):
         summary, table = preview(store, prepared)
         changes = store.preview_changes(prepared.rows)
         assert (summary.new, summary.changed, summary.described, summary.unchanged) == (0, 0, 1, 0)
-        assert table.to_dict("records") == [{"metric_key": "unmet_need_ocu", "area_code": "E10000034",
-                                             "area_name": "Worcestershire", "new": 0, "changed": 0,
-                                             DESCRIPTION_CHANGED: 1, "unchanged": 0}]
+        assert table.to_dict("records") == [
+            {
+                "metric_key": "unmet_need_ocu",
+                "area_code": "E10000034",
+                "area_name": "Worcestershire",
+                "new": 0,
+                "changed": 0,
+                DESCRIPTION_CHANGED: 1,
+                "unchanged": 0,
+            }
+        ]
         row = changes.iloc[0]
         assert row.status == DESCRIPTION_CHANGED and row.area_name == "Worcestershire"
         assert row.old_value == pytest.approx(54.61674677) and row.value == pytest.approx(54.61674677)
         assert row.old_source == "Published: shared/samples/fingertips/unmet_opiates.csv (Fingertips export)"
         assert row.source == "Re-issued by the county's analyst"
-        rid, written = commit(store, prepared, author="test")
+        _rid, written = commit(store, prepared, author="test")
         assert (written.new, written.changed, written.described, written.unchanged) == (0, 0, 1, 0)
 
 
@@ -49,11 +59,11 @@ def test_a_value_change_is_changed(db, tmp_path):
 
 def test_problems_carry_area_names_and_one_message_per_cell(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("metric_key,area_code,period,value\n"
-                    "unmet_need_ocu,E10000034,2019/20,12%\n", encoding="utf-8")
+    path.write_text("metric_key,area_code,period,value\nunmet_need_ocu,E10000034,2019/20,12%\n", encoding="utf-8")
     problems = prepare(path).problems
     assert problems[["row", "area", "column", "severity"]].astype(str).values.tolist() == [
-        ["2", "E10000034 Worcestershire", "value", "error"]]
+        ["2", "E10000034 Worcestershire", "value", "error"]
+    ]
     assert "will be stored as a missing value" not in " ".join(problems["message"])
 
 
@@ -74,8 +84,9 @@ def test_rollback_twice_is_refused_and_records_nothing(db, tmp_path):
         assert revisions.loc[rid, "rolled_back_by"] == undo_rid
         assert not revisions["description"].isna().any()
         n_revisions = len(revisions)
-        assert rollback_plan(store, rid).refused == (f"revision {rid} was already rolled back by revision "
-                                                     f"{undo_rid}; there is nothing left to undo")
+        assert rollback_plan(store, rid).refused == (
+            f"revision {rid} was already rolled back by revision {undo_rid}; there is nothing left to undo"
+        )
         with pytest.raises(StoreError, match=f"already rolled back by revision {undo_rid}"):
             rollback(store, rid, author="test")
         assert len(store.revisions()) == n_revisions  # no empty revision

@@ -1,4 +1,5 @@
 """Every real sample file loads, and specific published values land in the store."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,10 +14,10 @@ def _load(db, name, **kw):
     prepared = prepare(FIXTURES / name, **kw)
     assert prepared.ok, prepared.problems.to_string()
     with Store(db) as store:
-        summary, table = preview(store, prepared)
+        summary, _table = preview(store, prepared)
         # Issue 15: rows that change only their source or note are counted apart, as described.
         assert summary.new + summary.changed + summary.described + summary.unchanged == len(prepared.rows)
-        rid, written = commit(store, prepared, author="test")
+        rid, _written = commit(store, prepared, author="test")
         rows = store.export_rows()
         rev = store.revisions().iloc[0]
     assert rev["revision_id"] == rid and rev["action"] == "upload" and rev["file_name"] == prepared.file_name
@@ -25,8 +26,9 @@ def _load(db, name, **kw):
 
 
 def _cell(rows, metric, area, period, breakdown="Total"):
-    hit = rows[(rows.metric_key == metric) & (rows.area_code == area) & (rows.period == period)
-               & (rows.breakdown == breakdown)]
+    hit = rows[
+        (rows.metric_key == metric) & (rows.area_code == area) & (rows.period == period) & (rows.breakdown == breakdown)
+    ]
     assert len(hit) == 1, (metric, area, period)
     return hit.iloc[0]
 

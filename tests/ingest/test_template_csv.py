@@ -1,5 +1,6 @@
 """The template CSV read two ways (Arrow with numbers typed, or every cell as text): the same rows and problems
 whichever way a file is read, whole or streamed in blocks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,12 +13,35 @@ from metrics.ingest.pipeline import prepare
 from metrics.ingest.problems import ProblemLog
 from metrics.ingest.readers import template_csv
 from metrics.ingest.text import TEMPLATE_COLUMNS, read_header, template_columns
-
 from tests.fixtures.make_broken import GOOD, HEADER, csv_text
 
-
-TRICKY_NUMBERS = ["1.5", " 1.5 ", "1e3", "+1", ".5", "5.", "-0", "\t8", "inf", "", "nan", "1,5", "1.5%", "  ",
-                  "0x10", "NA", "=1+2", "@x", "1_000", "Infinity", "-inf", "NaN", "1e400", "0.1", "1.0000000000000002"]
+TRICKY_NUMBERS = [
+    "1.5",
+    " 1.5 ",
+    "1e3",
+    "+1",
+    ".5",
+    "5.",
+    "-0",
+    "\t8",
+    "inf",
+    "",
+    "nan",
+    "1,5",
+    "1.5%",
+    "  ",
+    "0x10",
+    "NA",
+    "=1+2",
+    "@x",
+    "1_000",
+    "Infinity",
+    "-inf",
+    "NaN",
+    "1e400",
+    "0.1",
+    "1.0000000000000002",
+]
 
 
 @pytest.mark.parametrize("cell", TRICKY_NUMBERS)
@@ -57,10 +81,12 @@ def _read_both_ways(path):
 
 
 _NUMBER_TEXT = st.one_of(
-    st.tuples(st.floats(min_value=0, max_value=1e12, allow_nan=False),
-              st.sampled_from(["{!r}", "{:.3f}", "{:.15g}", "{:.17g}", "{:e}", " {} "])
-              ).map(lambda t: t[1].format(t[0])),
-    st.decimals(min_value=0, max_value=10**9, allow_nan=False, places=6).map(str))
+    st.tuples(
+        st.floats(min_value=0, max_value=1e12, allow_nan=False),
+        st.sampled_from(["{!r}", "{:.3f}", "{:.15g}", "{:.17g}", "{:e}", " {} "]),
+    ).map(lambda t: t[1].format(t[0])),
+    st.decimals(min_value=0, max_value=10**9, allow_nan=False, places=6).map(str),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -68,8 +94,9 @@ _NUMBER_TEXT = st.one_of(
 def test_fast_read_parses_numbers_exactly_as_the_text_read(tmp_path, numbers):
     """Arrow's number parsing (the fast read) gives bit-for-bit the floats pd.to_numeric gives on the text."""
     path = tmp_path / "n.csv"
-    path.write_text(HEADER + "".join(f"unmet_need_ocu,E10000025,2019/20,B{i},{x},,,,,,,,\n"
-                                     for i, x in enumerate(numbers)))
+    path.write_text(
+        HEADER + "".join(f"unmet_need_ocu,E10000025,2019/20,B{i},{x},,,,,,,,\n" for i, x in enumerate(numbers))
+    )
     fast, text = _read_both_ways(path)
     pd.testing.assert_frame_equal(fast, text, check_exact=True)
 
@@ -78,8 +105,10 @@ def test_a_bad_number_late_in_a_big_file_is_reported_once(tmp_path, monkeypatch)
     """The typed read gives way part-way through; the problems of its first chunks are not logged twice."""
     monkeypatch.setattr(template_csv, "WHOLE_READ_BYTES", 0)  # streamed in chunks, as a file over 64 MB is
 
-    lines = [f"unmet_need_ocu,E10000025,{2000 + i % 20}/{(i % 20 + 1) % 100:02d},B{i},5,,,,,,,,\n"
-             for i in range(template_csv.CHUNK_ROWS + 10)]
+    lines = [
+        f"unmet_need_ocu,E10000025,{2000 + i % 20}/{(i % 20 + 1) % 100:02d},B{i},5,,,,,,,,\n"
+        for i in range(template_csv.CHUNK_ROWS + 10)
+    ]
     lines[3] = "unmet_need_ocu,E10000025,2019/20,=bad,5,,,,,,,,\n"  # a text-cell problem in chunk 1
     lines[-1] = "unmet_need_ocu,E10000025,2019/20,Blast,five,,,,,,,,\n"  # not a number in the last chunk
     path = tmp_path / "big.csv"
@@ -93,8 +122,11 @@ def test_a_bad_number_late_in_a_big_file_is_reported_once(tmp_path, monkeypatch)
 def test_a_file_read_whole_gives_the_rows_it_gives_streamed_in_blocks(tmp_path, monkeypatch):
     """Files up to WHOLE_READ_BYTES are read at once, larger ones block by block: the same rows either way, text
     as categories, row numbers counted across blocks (an empty line included)."""
-    lines = [f"unmet_need_ocu,E10000{i % 40:03d},{2000 + i % 20}/{(i % 20 + 1) % 100:02d},B{i % 7},{i % 97},,,,,"
-             f"{i % 13},{i % 13 + 5},,S{i % 3}\n" for i in range(60_000)]
+    lines = [
+        f"unmet_need_ocu,E10000{i % 40:03d},{2000 + i % 20}/{(i % 20 + 1) % 100:02d},B{i % 7},{i % 97},,,,,"
+        f"{i % 13},{i % 13 + 5},,S{i % 3}\n"
+        for i in range(60_000)
+    ]
     lines[30_000] = "\n"
     path = tmp_path / "blocks.csv"
     path.write_text(HEADER + "".join(lines))
@@ -111,8 +143,10 @@ def test_a_file_read_whole_gives_the_rows_it_gives_streamed_in_blocks(tmp_path, 
 def test_an_empty_line_keeps_the_row_numbers_of_the_rows_after_it(tmp_path):
     """Row numbers are the spreadsheet's: an empty line counts as a row in both reads (and is not stored)."""
     path = tmp_path / "gap.csv"
-    path.write_text(HEADER + "unmet_need_ocu,E10000025,2019/20,Total,40,,,,,,,,\n\n"
-                    "unmet_need_ocu,E10000025,2020/21,Total,140,,,,,,,,\n")
+    path.write_text(
+        HEADER + "unmet_need_ocu,E10000025,2019/20,Total,40,,,,,,,,\n\n"
+        "unmet_need_ocu,E10000025,2020/21,Total,140,,,,,,,,\n"
+    )
     fast, text = _read_both_ways(path)
     assert fast["_row"].tolist() == text["_row"].tolist() == [2, 4]
     p = prepare(path)

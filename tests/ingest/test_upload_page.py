@@ -1,4 +1,5 @@
 """AppTest of pages/upload.py: anonymous users are stopped; a local-mode uploader uploads, previews, commits."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,6 +25,7 @@ def env(db, tmp_path, monkeypatch):
         st.cache_data.clear()
         st.cache_resource.clear()
         return db
+
     yield use
     st.cache_resource.clear()  # closes nothing, but forgets this test's store
     default_settings.cache_clear()
@@ -42,9 +44,13 @@ def test_anonymous_user_is_stopped(env):
 def test_signed_in_non_uploader_is_stopped(env):
     env(local_mode=False)
     at = AppTest.from_file(PAGE, default_timeout=30)
-    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x",
-                          "client_id": "x", "client_secret": "x",
-                          "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"}
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x",
+        "client_id": "x",
+        "client_secret": "x",
+        "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration",
+    }
     at.user = {"is_logged_in": True, "email": "someone@example.org", "roles": ["reader"]}
     at.run()
     assert at.error and len(at.get("file_uploader")) == 0
@@ -83,8 +89,9 @@ def test_local_mode_broken_file_shows_problems_and_no_commit(env):
     env(local_mode=True)
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
-    at.get("file_uploader")[0].set_value(("bad.csv", b"metric_key,area_code,period,value\n"
-                                          b"unmet_need_ocu,E10000002,2019/20,50\n", "text/csv"))
+    at.get("file_uploader")[0].set_value(
+        ("bad.csv", b"metric_key,area_code,period,value\nunmet_need_ocu,E10000002,2019/20,50\n", "text/csv")
+    )
     at.run()
     assert not at.exception, at.exception
     assert any("Nothing will be written" in e.value for e in at.error)
@@ -103,8 +110,10 @@ def test_rollback_asks_for_confirmation_and_is_refused_twice(env, tmp_path):
     from metrics.ingest.pipeline import commit, prepare
 
     path = tmp_path / "value.csv"
-    path.write_text("metric_key,area_code,period,value,lower95,upper95\n"
-                    "unmet_need_ocu,E10000034,2019/20,60,50,70\n", encoding="utf-8")
+    path.write_text(
+        "metric_key,area_code,period,value,lower95,upper95\nunmet_need_ocu,E10000034,2019/20,60,50,70\n",
+        encoding="utf-8",
+    )
     with Store(db) as store:
         rid, _ = commit(store, prepare(path), author="test")
     at = AppTest.from_file(PAGE, default_timeout=60)
@@ -117,13 +126,15 @@ def test_rollback_asks_for_confirmation_and_is_refused_twice(env, tmp_path):
     assert warning.startswith(f"Roll back revision {rid} (Upload of value.csv (template))? This restores 1 row(s)")
     cells = next(d for d in at.dataframe if "Value after" in d.value.columns).value
     assert cells[["Action", "Area code", "Area", "Period", "Value now"]].values.tolist() == [
-        ["Restore earlier value", "E10000034", "Worcestershire", "2019/20", 60.0]]
+        ["Restore earlier value", "E10000034", "Worcestershire", "2019/20", 60.0]
+    ]
     with Store(db) as store:
         assert len(store.revisions()) == rid  # asking writes nothing
     at.button(key="rollback_confirmed").click().run()
     assert not at.exception, at.exception
-    assert any(f"Rolled back revision {rid} as revision {rid + 1}: 1 restored, 0 removed" in s.value
-               for s in at.success)
+    assert any(
+        f"Rolled back revision {rid} as revision {rid + 1}: 1 restored, 0 removed" in s.value for s in at.success
+    )
     table = next(d for d in at.dataframe if "Revision" in d.value.columns).value.set_index("Revision")
     assert table.loc[rid + 1, "What it did"] == f"Rollback of revision {rid}"
     assert table.loc[rid, "Rolled back"] == f"Yes, by revision {rid + 1}"

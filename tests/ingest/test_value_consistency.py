@@ -4,6 +4,7 @@ The rule (metrics/ingest/validate.py, _check_value_against_counts): value = coun
 half a unit of the value's last decimal, at least 0.05 of the unit, plus what rounding a non-whole count or
 denominator can move the quotient; DSRs, counts and catalogue estimates are not checked.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -23,14 +24,17 @@ from metrics.store import Store
 from .conftest import FIXTURES
 
 REPO = Path(__file__).resolve().parents[2]
-FRACTION_MESSAGE = ("value 0.517 does not match count 152 / denominator 294 x 100 = 51.7007; 0.517 looks like a "
-                    "fraction; this metric is a percentage: 51.7")
+FRACTION_MESSAGE = (
+    "value 0.517 does not match count 152 / denominator 294 x 100 = 51.7007; 0.517 looks like a "
+    "fraction; this metric is a percentage: 51.7"
+)
 
 
 def _template(tmp_path, *rows: str) -> Path:
     path = tmp_path / "rows.csv"
-    path.write_text("metric_key,area_code,period,value,count,denominator\n" + "".join(r + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "metric_key,area_code,period,value,count,denominator\n" + "".join(r + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -44,7 +48,8 @@ def test_fraction_for_a_percentage_is_rejected_by_prepare_and_commit(tmp_path, d
     errors = prepared.errors
     assert not prepared.ok
     assert errors[["row", "column", "value", "message"]].to_dict("records") == [
-        {"row": 2, "column": "value", "value": "0.517", "message": FRACTION_MESSAGE}]
+        {"row": 2, "column": "value", "value": "0.517", "message": FRACTION_MESSAGE}
+    ]
     with Store(db) as store:
         before = store.export_fingerprint()
         with pytest.raises(IngestRejected):
@@ -56,40 +61,53 @@ def test_fraction_for_a_percentage_is_rejected_by_the_command_line_with_exit_2(t
     path = _template(tmp_path, "continuity_of_care,E10000034,2023/24,0.517,152,294")
     with Store(db, read_only=True) as store:
         before = store.export_fingerprint()
-    run = subprocess.run([sys.executable, "-m", "metrics", "ingest", str(path), "--db", str(db)], cwd=REPO,
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "metrics", "ingest", str(path), "--db", str(db)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 2, run.stdout + run.stderr
     assert FRACTION_MESSAGE in run.stdout and "Rejected: nothing was written." in run.stdout
     with Store(db, read_only=True) as store:
         assert store.export_fingerprint() == before
 
 
-@pytest.mark.parametrize("row", [
-    "continuity_of_care,E10000034,2023/24,51.7,152,294",             # 51.7007 written to 1 d.p.
-    "continuity_of_care,E10000034,2023/24,51.70,152,294",            # the same padded to 2 d.p.: the 0.05 floor
-    "continuity_of_care,E10000034,2023/24,51.70068027,152,294",      # full precision
-    "continuity_of_care,E10000034,2023/24,52,152,294",               # a whole percentage: +/- 0.5
-    "continuity_of_care,E10000034,2023/24,52.7,10.5,20",             # 52.5: the count's 1 d.p. carries +/- 0.25
-    "sharp_object_admissions,E10000034,2023/24,12.5,70,560000",      # per 100,000
-    "unmet_need_ocu,E10000034,2023/24,50,100,300",                   # an estimate (catalogue): not checked
-    "drug_misuse_deaths,E10000034,2020 - 22,5.0,20,190000",          # a DSR: not count / denominator
-])
+@pytest.mark.parametrize(
+    "row",
+    [
+        "continuity_of_care,E10000034,2023/24,51.7,152,294",  # 51.7007 written to 1 d.p.
+        "continuity_of_care,E10000034,2023/24,51.70,152,294",  # the same padded to 2 d.p.: the 0.05 floor
+        "continuity_of_care,E10000034,2023/24,51.70068027,152,294",  # full precision
+        "continuity_of_care,E10000034,2023/24,52,152,294",  # a whole percentage: +/- 0.5
+        "continuity_of_care,E10000034,2023/24,52.7,10.5,20",  # 52.5: the count's 1 d.p. carries +/- 0.25
+        "sharp_object_admissions,E10000034,2023/24,12.5,70,560000",  # per 100,000
+        "unmet_need_ocu,E10000034,2023/24,50,100,300",  # an estimate (catalogue): not checked
+        "drug_misuse_deaths,E10000034,2020 - 22,5.0,20,190000",  # a DSR: not count / denominator
+    ],
+)
 def test_values_within_their_rounding_pass(tmp_path, row):
     assert _consistency_errors(prepare(_template(tmp_path, row))).empty
 
 
-@pytest.mark.parametrize("row, tolerance", [
-    ("continuity_of_care,E10000034,2023/24,51.6,152,294", "0.05"),       # 0.1 off at 1 d.p.
-    ("continuity_of_care,E10000034,2023/24,53,152,294", "0.5"),          # 1.3 off a whole number
-    ("continuity_of_care,E10000034,2023/24,52.9,10.5,20", "0.3"),        # 0.4 off: beyond 0.05 + 0.25
-    ("sharp_object_admissions,E10000034,2023/24,0.0125,70,560000", "0.05"),  # 12.5 written 1,000 times too small
-])
+@pytest.mark.parametrize(
+    "row, tolerance",
+    [
+        ("continuity_of_care,E10000034,2023/24,51.6,152,294", "0.05"),  # 0.1 off at 1 d.p.
+        ("continuity_of_care,E10000034,2023/24,53,152,294", "0.5"),  # 1.3 off a whole number
+        ("continuity_of_care,E10000034,2023/24,52.9,10.5,20", "0.3"),  # 0.4 off: beyond 0.05 + 0.25
+        ("sharp_object_admissions,E10000034,2023/24,0.0125,70,560000", "0.05"),  # 12.5 written 1,000 times too small
+    ],
+)
 def test_values_beyond_their_rounding_are_errors(tmp_path, row, tolerance):
     errors = _consistency_errors(prepare(_template(tmp_path, row)))
     assert len(errors) == 1 and errors.iloc[0].row == 2 and errors.iloc[0].column == "value"
     value, count, den = row.split(",")[3:]
-    assert f"value {float(value):g} does not match count {float(count):g} / denominator {float(den):g}" \
+    assert (
+        f"value {float(value):g} does not match count {float(count):g} / denominator {float(den):g}"
         in errors.iloc[0].message
+    )
     assert f"beyond rounding (+/- {tolerance})" in errors.iloc[0].message
 
 
@@ -107,11 +125,19 @@ def test_a_fingertips_row_names_fingertips_columns(tmp_path):
     assert prepared.file_format == "fingertips"
     errors = _consistency_errors(prepared)
     assert errors[["row", "column", "message"]].to_dict("records") == [
-        {"row": 2, "column": "Value", "message": FRACTION_MESSAGE}]
+        {"row": 2, "column": "Value", "message": FRACTION_MESSAGE}
+    ]
 
 
-@pytest.mark.parametrize("name", ["fingertips/unmet_opiates.csv", "fingertips/unmet_alcohol.csv",
-                                  "ndtms/viewit_export_england.csv", "ndtms/viewit_export_la_barnet.csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fingertips/unmet_opiates.csv",
+        "fingertips/unmet_alcohol.csv",
+        "ndtms/viewit_export_england.csv",
+        "ndtms/viewit_export_la_barnet.csv",
+    ],
+)
 def test_real_samples_are_consistent(name):
     prepared = prepare(FIXTURES / name)
     assert prepared.ok and _consistency_errors(prepared).empty

@@ -1,4 +1,5 @@
 """Who may upload: local mode only when switched on; otherwise sign-in plus allow-list or role claim."""
+
 import secrets
 
 import pytest
@@ -71,16 +72,19 @@ def test_the_example_files_cookie_secret_is_refused():
     assert "example's placeholder" in cookie_secret_problem(_auth("a-long-random-string"))  # the old example
 
 
-@pytest.mark.parametrize("secret, words", [
-    ("x", "has 1 characters; at least 43"),
-    (secrets.token_urlsafe(31), "at least 43 are needed"),
-    (secrets.token_hex(31), "62 hexadecimal characters; at least 64"),
-    ("a" * 64, "not random"),
-    ("abcdefgh" * 8, "not random"),
-    ("password" * 6, "not random"),
-    ("", "no cookie_secret"),
-    (None, "no cookie_secret"),
-])
+@pytest.mark.parametrize(
+    "secret, words",
+    [
+        ("x", "has 1 characters; at least 43"),
+        (secrets.token_urlsafe(31), "at least 43 are needed"),
+        (secrets.token_hex(31), "62 hexadecimal characters; at least 64"),
+        ("a" * 64, "not random"),
+        ("abcdefgh" * 8, "not random"),
+        ("password" * 6, "not random"),
+        ("", "no cookie_secret"),
+        (None, "no cookie_secret"),
+    ],
+)
 def test_weak_cookie_secrets_are_refused_with_the_reason(secret, words):
     problem = cookie_secret_problem(_auth(secret))
     assert problem is not None and words in problem, problem
@@ -88,8 +92,9 @@ def test_weak_cookie_secrets_are_refused_with_the_reason(secret, words):
     assert not sign_in_usable(_auth(secret))
 
 
-@pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(32),
-                                  lambda: secrets.token_urlsafe(64)])
+@pytest.mark.parametrize(
+    "make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(32), lambda: secrets.token_urlsafe(64)]
+)
 def test_random_cookie_secrets_of_32_bytes_are_accepted(make):
     for _ in range(200):
         secret = make()

@@ -1,4 +1,5 @@
 """The default database: every metric at its publishing geography, published figures with their sources."""
+
 import io
 import re
 import subprocess
@@ -26,8 +27,13 @@ def built_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def export(built_db) -> pd.DataFrame:
-    out = subprocess.run([sys.executable, "-m", "metrics", "export", "--db", str(built_db)], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "metrics", "export", "--db", str(built_db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return pd.read_csv(io.StringIO(out.stdout), dtype={"period": str, "value_note": str})
 
 
@@ -64,8 +70,9 @@ def test_published_values_appear_with_their_sources(export):
     coc = export[(export.metric_key == "continuity_of_care") & (export.area_code == "E10000034")].set_index("period")
     assert coc.loc["2022/23", "value"] == pytest.approx(51.70)
     assert coc.loc["2021/22", "value"] == pytest.approx(25.17)
-    assert coc.loc["2022/23", "source"].startswith("Worcestershire Health and Wellbeing Board, Drugs and Alcohol "
-                                                    "Highlight Report, 20 February 2024")
+    assert coc.loc["2022/23", "source"].startswith(
+        "Worcestershire Health and Wellbeing Board, Drugs and Alcohol Highlight Report, 20 February 2024"
+    )
     assert not coc.loc["2022/23", "is_demo"]
     deaths = export[(export.metric_key == "drug_misuse_deaths") & (export.period == "2022 - 24")].set_index("area_code")
     assert deaths.loc["E06000060", "value"] == pytest.approx(3.63)
@@ -85,10 +92,12 @@ def test_demo_values_are_marked_and_consistent(export):
 
 
 def test_export_is_stable(built_db):
-    a = subprocess.run([sys.executable, "-m", "metrics", "export", "--db", str(built_db)], cwd=ROOT,
-                       capture_output=True, check=True).stdout
-    b = subprocess.run([sys.executable, "-m", "metrics", "export", "--db", str(built_db)], cwd=ROOT,
-                       capture_output=True, check=True).stdout
+    a = subprocess.run(
+        [sys.executable, "-m", "metrics", "export", "--db", str(built_db)], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    b = subprocess.run(
+        [sys.executable, "-m", "metrics", "export", "--db", str(built_db)], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     assert a == b
 
 
@@ -131,8 +140,9 @@ def derived(built_db) -> pd.DataFrame:
 
     con = duckdb.connect(str(built_db), read_only=True)
     try:
-        return con.execute("SELECT *, compared_to_england::VARCHAR AS vs_england, "
-                           "recent_trend::VARCHAR AS trend FROM indicator_values").df()
+        return con.execute(
+            "SELECT *, compared_to_england::VARCHAR AS vs_england, recent_trend::VARCHAR AS trend FROM indicator_values"
+        ).df()
     finally:
         con.close()
 
@@ -158,9 +168,11 @@ def test_worcestershire_drug_misuse_deaths_are_the_ons_figures_with_their_citati
     persons = w[w.breakdown == "Total"].set_index("period")
     latest_ons = persons.loc["2019 - 21"]
     assert (latest_ons.value, latest_ons.lower95, latest_ons.upper95, latest_ons["count"]) == (4.8, 3.8, 6.0, 80)
-    assert latest_ons.source.startswith("ONS, Drug misuse deaths by local authority, in Deaths related to drug "
-                                        "poisoning in England and Wales: 2021 registrations (3 August 2022), "
-                                        "Table 6 (persons)")
+    assert latest_ons.source.startswith(
+        "ONS, Drug misuse deaths by local authority, in Deaths related to drug "
+        "poisoning in England and Wales: 2021 registrations (3 August 2022), "
+        "Table 6 (persons)"
+    )
     ons_periods = [f"{y} - {(y + 2) % 100:02d}" for y in range(2001, 2020)]
     assert set(ons_periods) <= set(persons.index)
     assert not w.is_demo.any()
@@ -200,17 +212,26 @@ def test_no_series_mixes_real_and_demonstration_values(built_db, derived):
     assert stored_mixed == 0
     # the real series of the metrics with published figures are there, and their demonstration values are not
     real = derived[~derived.is_demo]
-    assert {"drug_misuse_deaths", "drug_use_last_year", "continuity_of_care", "numbers_in_treatment",
-            "alcohol_specific_admissions", "unmet_need_ocu", "successful_completion_drugs"} <= set(real.metric_key)
+    assert {
+        "drug_misuse_deaths",
+        "drug_use_last_year",
+        "continuity_of_care",
+        "numbers_in_treatment",
+        "alcohol_specific_admissions",
+        "unmet_need_ocu",
+        "successful_completion_drugs",
+    } <= set(real.metric_key)
 
 
 def test_a_real_figure_is_never_compared_with_a_demonstration_benchmark(derived):
     real = derived[~derived.is_demo & ~derived.is_aggregate & (derived.level == "utla")]
     benchmark = derived.set_index(["metric_key", "area_code", "period", "breakdown"])["is_demo"]
     with_england = real.dropna(subset=["england_value"])
-    england_demo = benchmark.reindex(pd.MultiIndex.from_arrays(
-        [with_england.metric_key, [ENGLAND_CODE] * len(with_england), with_england.period,
-         with_england.breakdown])).to_numpy()
+    england_demo = benchmark.reindex(
+        pd.MultiIndex.from_arrays(
+            [with_england.metric_key, [ENGLAND_CODE] * len(with_england), with_england.period, with_england.breakdown]
+        )
+    ).to_numpy()
     assert not england_demo.astype(bool).any()
     # Worcestershire's real continuity of care is not compared with the demonstration West Midlands figure
     coc = real[(real.metric_key == "continuity_of_care") & (real.area_code == "E10000034")]
@@ -230,10 +251,10 @@ def test_a_bundled_file_with_an_error_stops_the_build(tmp_path, monkeypatch):
 
     broken = tmp_path / "deaths.csv"
     text = ONS_FILE.read_text(encoding="utf-8").splitlines()
-    broken.write_text("\n".join(text[:3] + [text[3].replace(",E92000001,", ",E99999999,")]) + "\n",
-                      encoding="utf-8")
-    monkeypatch.setattr(build, "real_files", lambda: [build.RealFile(broken, "fingertips", "broken copy",
-                                                                      build.ONS_DEATHS_CITATIONS)])
+    broken.write_text("\n".join(text[:3] + [text[3].replace(",E92000001,", ",E99999999,")]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(
+        build, "real_files", lambda: [build.RealFile(broken, "fingertips", "broken copy", build.ONS_DEATHS_CITATIONS)]
+    )
     target = tmp_path / "never.duckdb"
     with pytest.raises(build.BuildFailed, match="E99999999"):
         build.build_database(target, log=lambda m: None)

@@ -1,4 +1,5 @@
 """The indicator catalogue: the real config loads, and a broken entry stops start-up with a precise message."""
+
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,13 @@ def test_real_catalogue_has_the_framework():
     assert tiers.count("headline") == 11
     assert tiers.count("supporting") == 18
     assert {o.key for o in cat.outcomes} == {
-        "reduce_drug_use", "reduce_drug_crime", "reduce_deaths_harm", "reduce_supply",
-        "treatment_engagement", "recovery_outcomes"}
+        "reduce_drug_use",
+        "reduce_drug_crime",
+        "reduce_deaths_harm",
+        "reduce_supply",
+        "treatment_engagement",
+        "recovery_outcomes",
+    }
     by_key = cat.by_key()
     coc = by_key["continuity_of_care"]
     assert coc.polarity == "higher_is_better" and coc.unit == "%" and coc.fingertips_id == 92544
@@ -58,6 +64,7 @@ def test_missing_polarity_names_file_entry_and_field(tmp_path):
 def test_unknown_unit_names_the_field_and_allowed_values(tmp_path):
     def bad(inds):
         inds[0]["unit"] = "percent"
+
     path = _broken_copy(tmp_path, bad)
     with pytest.raises(CatalogueError) as exc:
         load_catalogue(path, local_path=tmp_path / "none.yaml")
@@ -68,6 +75,7 @@ def test_unknown_unit_names_the_field_and_allowed_values(tmp_path):
 def test_duplicate_key_is_refused(tmp_path):
     def dup(inds):
         inds.append(dict(inds[0]))
+
     path = _broken_copy(tmp_path, dup)
     with pytest.raises(CatalogueError) as exc:
         load_catalogue(path, local_path=tmp_path / "none.yaml")
@@ -78,6 +86,7 @@ def test_duplicate_key_is_refused(tmp_path):
 def test_multiplier_must_match_unit(tmp_path):
     def bad(inds):
         inds[1]["multiplier"] = 100000
+
     path = _broken_copy(tmp_path, bad)
     with pytest.raises(CatalogueError, match=r"ocu_prevalence.*multiplier 100000 does not match unit"):
         load_catalogue(path, local_path=tmp_path / "none.yaml")
@@ -86,6 +95,7 @@ def test_multiplier_must_match_unit(tmp_path):
 def test_unknown_outcome_is_refused(tmp_path):
     def bad(inds):
         inds[0]["outcome"] = "reduce_everything"
+
     path = _broken_copy(tmp_path, bad)
     with pytest.raises(CatalogueError, match="field 'outcome' has 'reduce_everything'"):
         load_catalogue(path, local_path=tmp_path / "none.yaml")
@@ -114,8 +124,13 @@ def test_cli_refuses_to_start_with_a_broken_catalogue(tmp_path):
 
     path = _broken_copy(tmp_path, lambda inds: inds[2].pop("polarity"))
     env = {**os.environ, "CDOF_CATALOGUE": str(path)}
-    out = subprocess.run([sys.executable, "-m", "metrics", "export", "--db", str(tmp_path / "none.duckdb")],
-                         cwd=CONFIG.parent, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "metrics", "export", "--db", str(tmp_path / "none.duckdb")],
+        cwd=CONFIG.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 1
     assert "'homelessness_drug_need'" in out.stderr and "'polarity' is missing" in out.stderr
     assert str(path) in out.stderr

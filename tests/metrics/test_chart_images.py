@@ -1,5 +1,6 @@
 """metrics.chart_images: a figure as PNG or SVG with its title, area, period, source and copyright drawn in,
 rendered by Kaleido in Debian's Chromium (no download)."""
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,15 @@ needs_chromium = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), rea
 
 def _spec() -> ChartImage:
     fig = go.Figure(go.Scatter(x=["2021/22", "2022/23"], y=[25.2, 51.7]), layout=dict(height=300))
-    return ChartImage(fig, "Continuity of care (%)", "Worcestershire", "2021/22 to 2022/23",
-                      "OHID NDTMS (Fingertips 92544)", width=600, height=300)
+    return ChartImage(
+        fig,
+        "Continuity of care (%)",
+        "Worcestershire",
+        "2021/22 to 2022/23",
+        "OHID NDTMS (Fingertips 92544)",
+        width=600,
+        height=300,
+    )
 
 
 @needs_chromium
@@ -29,8 +37,12 @@ def test_png_and_svg_carry_the_words_around_the_chart():
     assert image.height > 300 + 60  # the chart plus the title lines above and the source and licence below
     (svg,) = figure_images([spec], "svg")
     text = svg.decode("utf-8")
-    for words in ("Continuity of care (%)", "Worcestershire · 2021/22 to 2022/23",
-                  "Source: OHID NDTMS (Fingertips 92544)", "Open Government Licence v3.0"):
+    for words in (
+        "Continuity of care (%)",
+        "Worcestershire · 2021/22 to 2022/23",
+        "Source: OHID NDTMS (Fingertips 92544)",
+        "Open Government Licence v3.0",
+    ):
         assert words in text
     assert text.startswith("<svg") and text.count("<svg") == 2  # the chart's own SVG, inside the labelled one
     assert "Crown copyright" in COPYRIGHT
@@ -38,5 +50,5 @@ def test_png_and_svg_carry_the_words_around_the_chart():
 
 def test_a_missing_browser_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("CDOF_CHROMIUM", str(tmp_path / "no-chromium"))
-    with pytest.raises(ChartImageError, match="Chromium, which was not found at .*no-chromium"):
+    with pytest.raises(ChartImageError, match=r"Chromium, which was not found at .*no-chromium"):
         figure_images([_spec()])

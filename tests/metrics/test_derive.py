@@ -1,4 +1,5 @@
 """metrics.derive on small frames: aggregation of footprints and regions, comparisons, goal, trend."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,11 +19,30 @@ def obs(rows):
     for metric, area, period, value, count, den in rows:
         p = parse_period(period)
         a = GEO.get(area)
-        out.append({"metric_key": metric, "area_code": area, "period": period, "breakdown": "Total",
-                    "value": value, "lower95": np.nan, "upper95": np.nan, "lower998": np.nan, "upper998": np.nan,
-                    "count": count, "denominator": den, "value_note": None, "source": f"file {area}",
-                    "is_demo": False, "revision_id": 1, "level": a.level, "region_code": a.region_code,
-                    "period_kind": p.kind, "period_sortable": p.sortable, "start_year": p.start_year})
+        out.append(
+            {
+                "metric_key": metric,
+                "area_code": area,
+                "period": period,
+                "breakdown": "Total",
+                "value": value,
+                "lower95": np.nan,
+                "upper95": np.nan,
+                "lower998": np.nan,
+                "upper998": np.nan,
+                "count": count,
+                "denominator": den,
+                "value_note": None,
+                "source": f"file {area}",
+                "is_demo": False,
+                "revision_id": 1,
+                "level": a.level,
+                "region_code": a.region_code,
+                "period_kind": p.kind,
+                "period_sortable": p.sortable,
+                "start_year": p.start_year,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -31,10 +51,16 @@ def by_area(frame, metric):
 
 
 def test_footprint_aggregates_members_with_the_metric_method():
-    d = derive_frame(obs([
-        ("continuity_of_care", "E06000019", "2022/23", np.nan, 30.0, 100.0),
-        ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
-    ]), CAT, GEO)
+    d = derive_frame(
+        obs(
+            [
+                ("continuity_of_care", "E06000019", "2022/23", np.nan, 30.0, 100.0),
+                ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
+            ]
+        ),
+        CAT,
+        GEO,
+    )
     fp = by_area(d, "continuity_of_care").loc["CDP0001"]
     expected = stats.aggregate([30, 250], [100, 480], "proportion", multiplier=100)
     assert fp.value == pytest.approx(expected.value)
@@ -45,24 +71,41 @@ def test_footprint_aggregates_members_with_the_metric_method():
 
 def test_member_without_counts_leaves_the_footprint_without_a_value_and_is_named_in_the_note():
     # (issue 15: before, the footprint showed Worcestershire's 250/480 alone as the whole footprint's figure)
-    d = derive_frame(obs([
-        ("continuity_of_care", "E06000019", "2022/23", 30.0, np.nan, np.nan),
-        ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
-    ]), CAT, GEO)
+    d = derive_frame(
+        obs(
+            [
+                ("continuity_of_care", "E06000019", "2022/23", 30.0, np.nan, np.nan),
+                ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
+            ]
+        ),
+        CAT,
+        GEO,
+    )
     fp = by_area(d, "continuity_of_care").loc["CDP0001"]
     assert fp.is_aggregate and np.isnan(fp.value) and np.isnan(fp["count"]) and np.isnan(fp.lower95)
     assert fp.aggregation_note == "Not available: Herefordshire's 2022/23 figure was published without counts"
     assert fp.compared_to_england == "Not compared"
 
 
-@pytest.mark.parametrize("row, words", [
-    ((np.nan, np.nan, np.nan), "Herefordshire's 2022/23 figure has no value"),
-    ((30.0, 30.0, np.nan), "Herefordshire's 2022/23 figure was published without a denominator"),
-    ((30.0, np.nan, 100.0), "Herefordshire's 2022/23 figure was published without a count"),
-])
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        ((np.nan, np.nan, np.nan), "Herefordshire's 2022/23 figure has no value"),
+        ((30.0, 30.0, np.nan), "Herefordshire's 2022/23 figure was published without a denominator"),
+        ((30.0, np.nan, 100.0), "Herefordshire's 2022/23 figure was published without a count"),
+    ],
+)
 def test_the_note_says_what_the_member_lacks(row, words):
-    d = derive_frame(obs([("continuity_of_care", "E06000019", "2022/23", *row),
-                          ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0)]), CAT, GEO)
+    d = derive_frame(
+        obs(
+            [
+                ("continuity_of_care", "E06000019", "2022/23", *row),
+                ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
+            ]
+        ),
+        CAT,
+        GEO,
+    )
     fp = by_area(d, "continuity_of_care").loc["CDP0001"]
     assert np.isnan(fp.value) and fp.aggregation_note == "Not available: " + words
 
@@ -85,8 +128,10 @@ def test_a_region_needs_every_member_authority():
     assert d.loc[west_midlands[1]].compared_to_region == "Not compared"
     assert np.isnan(d.loc[west_midlands[1]].region_value)
     # with the last member the region is the sum of all 14
-    d = by_area(derive_frame(obs(rows + [("continuity_of_care", west_midlands[0], "2022/23", np.nan, 54.0,
-                                          100.0)]), CAT, GEO), "continuity_of_care")
+    d = by_area(
+        derive_frame(obs(rows + [("continuity_of_care", west_midlands[0], "2022/23", np.nan, 54.0, 100.0)]), CAT, GEO),
+        "continuity_of_care",
+    )
     assert d.loc["E12000005"].value == pytest.approx((13 * 40 + 54) / 1400 * 100)
     assert d.loc["E12000005"].aggregation_note == "Aggregated from 14 of 14 member areas"
 
@@ -99,18 +144,27 @@ def test_a_breakdown_is_named_in_the_note():
 
 
 def test_dsr_is_never_aggregated():
-    d = derive_frame(obs([
-        ("drug_misuse_deaths", "E06000019", "2020 - 22", 5.0, 20.0, 190000.0),
-        ("drug_misuse_deaths", "E10000034", "2020 - 22", 4.0, 60.0, 600000.0),
-    ]), CAT, GEO)
+    d = derive_frame(
+        obs(
+            [
+                ("drug_misuse_deaths", "E06000019", "2020 - 22", 5.0, 20.0, 190000.0),
+                ("drug_misuse_deaths", "E10000034", "2020 - 22", 4.0, 60.0, 600000.0),
+            ]
+        ),
+        CAT,
+        GEO,
+    )
     fp = by_area(d, "drug_misuse_deaths").loc["CDP0001"]
     assert np.isnan(fp.value) and fp.aggregation_note.startswith("Not aggregated")
     assert "age-specific" in fp.aggregation_note
 
 
 def test_missing_region_is_aggregated_but_a_stored_region_is_kept():
-    rows = [("treatment_progress", a.code, "2022/23", np.nan, 40.0, 100.0)
-            for a in GEO.utlas() if a.region_code in ("E12000001", "E12000002")]
+    rows = [
+        ("treatment_progress", a.code, "2022/23", np.nan, 40.0, 100.0)
+        for a in GEO.utlas()
+        if a.region_code in ("E12000001", "E12000002")
+    ]
     rows.append(("treatment_progress", "E12000002", "2022/23", 47.0, np.nan, np.nan))
     d = by_area(derive_frame(obs(rows), CAT, GEO), "treatment_progress")
     assert d.loc["E12000001"].is_aggregate and d.loc["E12000001"].value == pytest.approx(40.0)
@@ -118,12 +172,21 @@ def test_missing_region_is_aggregated_but_a_stored_region_is_kept():
 
 
 def test_comparisons_with_england_region_and_goal():
-    d = by_area(derive_frame(obs([
-        ("continuity_of_care", "E92000001", "2022/23", np.nan, 4000.0, 10000.0),
-        ("continuity_of_care", "E12000005", "2022/23", np.nan, 500.0, 1000.0),
-        ("continuity_of_care", "E10000034", "2022/23", np.nan, 395.0, 500.0),
-        ("continuity_of_care", "E06000019", "2022/23", np.nan, 20.0, 100.0),
-    ]), CAT, GEO), "continuity_of_care")
+    d = by_area(
+        derive_frame(
+            obs(
+                [
+                    ("continuity_of_care", "E92000001", "2022/23", np.nan, 4000.0, 10000.0),
+                    ("continuity_of_care", "E12000005", "2022/23", np.nan, 500.0, 1000.0),
+                    ("continuity_of_care", "E10000034", "2022/23", np.nan, 395.0, 500.0),
+                    ("continuity_of_care", "E06000019", "2022/23", np.nan, 20.0, 100.0),
+                ]
+            ),
+            CAT,
+            GEO,
+        ),
+        "continuity_of_care",
+    )
     assert d.loc["E92000001"].compared_to_england == "Not compared"  # never compared with itself
     assert d.loc["E10000034"].compared_to_england == "Better"
     assert d.loc["E10000034"].compared_to_region == "Better"
@@ -134,10 +197,19 @@ def test_comparisons_with_england_region_and_goal():
 
 
 def test_counts_are_not_compared_with_england():
-    d = by_area(derive_frame(obs([
-        ("numbers_in_treatment", "E92000001", "2022/23", np.nan, 290000.0, np.nan),
-        ("numbers_in_treatment", "E10000034", "2022/23", np.nan, 2006.0, np.nan),
-    ]), CAT, GEO), "numbers_in_treatment")
+    d = by_area(
+        derive_frame(
+            obs(
+                [
+                    ("numbers_in_treatment", "E92000001", "2022/23", np.nan, 290000.0, np.nan),
+                    ("numbers_in_treatment", "E10000034", "2022/23", np.nan, 2006.0, np.nan),
+                ]
+            ),
+            CAT,
+            GEO,
+        ),
+        "numbers_in_treatment",
+    )
     assert d.loc["E10000034"].value == 2006.0
     assert d.loc["E10000034"].compared_to_england == "Not compared"
 
@@ -156,8 +228,11 @@ def test_quarters_stored_beside_years_leave_the_yearly_trend_as_it_was():
     window (each kind's trend is judged on its own periods; quarters are never annual, so never judged)."""
     years = ["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"]
     yearly = [("treatment_progress", "E10000034", y, np.nan, 300.0 + 60 * n, 1000.0) for n, y in enumerate(years)]
-    quarters = [("treatment_progress", "E10000034", f"{y} Q{q}", np.nan, 300.0 + 60 * n, 1000.0)
-                for n, y in enumerate(years) for q in (1, 2, 3, 4)]
+    quarters = [
+        ("treatment_progress", "E10000034", f"{y} Q{q}", np.nan, 300.0 + 60 * n, 1000.0)
+        for n, y in enumerate(years)
+        for q in (1, 2, 3, 4)
+    ]
     d = derive_frame(obs(yearly + quarters), CAT, GEO)
     d = d[(d.area_code == "E10000034")].set_index("period")
     assert d.loc["2022/23", "recent_trend"] == "Increasing and getting better"
@@ -182,19 +257,25 @@ def test_integer_joins_keep_pandas_merge_order(seed):
 
 
 def test_input_frame_is_left_as_it_was_and_labels_are_categories_of_their_vocabulary():
-    frame = obs([
-        ("continuity_of_care", "E92000001", "2022/23", np.nan, 4000.0, 10000.0),
-        ("continuity_of_care", "E06000019", "2022/23", np.nan, 30.0, 100.0),
-        ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
-    ])
+    frame = obs(
+        [
+            ("continuity_of_care", "E92000001", "2022/23", np.nan, 4000.0, 10000.0),
+            ("continuity_of_care", "E06000019", "2022/23", np.nan, 30.0, 100.0),
+            ("continuity_of_care", "E10000034", "2022/23", np.nan, 250.0, 480.0),
+        ]
+    )
     before = frame.copy()
     d = derive_frame(frame, CAT, GEO)
     pd.testing.assert_frame_equal(frame, before)
     # categories in the vocabulary's order (the ENUM's), so that the insert passes codes, not strings
     from metrics import stats
 
-    vocabularies = {"compared_to_england": stats.COMPARE_LABELS, "compared_to_region": stats.COMPARE_LABELS,
-                    "compared_to_goal": stats.GOAL_LABELS, "recent_trend": stats.TREND_LABELS}
+    vocabularies = {
+        "compared_to_england": stats.COMPARE_LABELS,
+        "compared_to_region": stats.COMPARE_LABELS,
+        "compared_to_goal": stats.GOAL_LABELS,
+        "recent_trend": stats.TREND_LABELS,
+    }
     for col, labels in vocabularies.items():
         assert isinstance(d[col].dtype, pd.CategoricalDtype) and d[col].notna().all()
         assert d[col].cat.categories.tolist() == list(labels)
@@ -207,9 +288,18 @@ def test_derived_rows_do_not_depend_on_the_order_the_store_returns_observations_
     the same observations must give the same derived rows, aggregates' sums and the source they name included."""
     west_midlands = [a.code for a in GEO.utlas() if a.region_code == "E12000005"]
     rng = np.random.default_rng(seed)
-    rows = [("continuity_of_care", code, period, np.nan, float(rng.integers(20, 400)) + 0.1 * rng.integers(0, 9),
-             1000.0 + 0.3 * rng.integers(0, 9))
-            for code in west_midlands + ["E92000001"] for period in ("2021/22", "2022/23")]
+    rows = [
+        (
+            "continuity_of_care",
+            code,
+            period,
+            np.nan,
+            float(rng.integers(20, 400)) + 0.1 * rng.integers(0, 9),
+            1000.0 + 0.3 * rng.integers(0, 9),
+        )
+        for code in west_midlands + ["E92000001"]
+        for period in ("2021/22", "2022/23")
+    ]
     frame = obs(rows)
     frame["source"] = [f"upload {rng.integers(0, 3)}" for _ in range(len(frame))]
     key = ["metric_key", "area_code", "period", "breakdown"]

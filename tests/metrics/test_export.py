@@ -1,5 +1,6 @@
 """`python -m metrics export --derived [--layout fingertips]`: what the pages read, and a Fingertips-layout file the
 Fingertips reader loads back with the same values."""
+
 import io
 import subprocess
 import sys
@@ -13,8 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _export(db: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "metrics", "export", "--derived", "--db", str(db), *args],
-                          cwd=ROOT, capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "metrics", "export", "--derived", "--db", str(db), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +39,24 @@ def test_derived_export_has_every_level_with_comparisons_trend_goal_and_flags(de
     assert len(derived_export) == n
     assert {"england", "region", "utla", "cdp"} <= set(derived_export["level"])
     assert derived_export["is_aggregate"].any()
-    for col in ("lower95", "upper95", "compared_to_england", "compared_to_region", "recent_trend",
-                "compared_to_goal", "is_demo", "source", "value_note"):
+    for col in (
+        "lower95",
+        "upper95",
+        "compared_to_england",
+        "compared_to_region",
+        "recent_trend",
+        "compared_to_goal",
+        "is_demo",
+        "source",
+        "value_note",
+    ):
         assert col in derived_export
-    worcs = derived_export[(derived_export.metric_key == "drug_misuse_deaths")
-                           & (derived_export.area_code == "E10000034") & (derived_export.period == "2019 - 21")
-                           & (derived_export.breakdown == "Total")].iloc[0]
+    worcs = derived_export[
+        (derived_export.metric_key == "drug_misuse_deaths")
+        & (derived_export.area_code == "E10000034")
+        & (derived_export.period == "2019 - 21")
+        & (derived_export.breakdown == "Total")
+    ].iloc[0]
     assert (worcs.value, worcs.lower95, worcs.upper95, worcs["count"]) == (4.8, 3.8, 6.0, 80)
     assert worcs.compared_to_england == "Similar" and not worcs.is_demo
     assert worcs.source.startswith("ONS, Drug misuse deaths by local authority")
@@ -46,8 +64,13 @@ def test_derived_export_has_every_level_with_comparisons_trend_goal_and_flags(de
 
 
 def test_export_is_quiet_on_a_closed_pipe(built_db):
-    out = subprocess.run(f"{sys.executable} -m metrics export --derived --db {built_db} | head -2", shell=True,
-                         cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        f"{sys.executable} -m metrics export --derived --db {built_db} | head -2",
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0 and len(out.stdout.splitlines()) == 2
     assert out.stderr == ""
 

@@ -4,13 +4,11 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-
-from metrics.areas import load_geography
 import pytest
 
 from metrics import presentation as pr
 from metrics import stats
-from metrics.areas import default_geography
+from metrics.areas import default_geography, load_geography
 from metrics.catalogue import default_catalogue
 
 
@@ -19,33 +17,52 @@ def cat():
     return default_catalogue()
 
 
-@pytest.mark.parametrize("cell, expected", [
-    ("=SUM(A1:A2)", "'=SUM(A1:A2)"), ("+44 1234", "'+44 1234"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Oxfordshire", "Oxfordshire"), ("", ""), ("a=b", "a=b"),
-    (-3.5, -3.5), (7, 7), (None, None),
-])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("=SUM(A1:A2)", "'=SUM(A1:A2)"),
+        ("+44 1234", "'+44 1234"),
+        ("-2+3", "'-2+3"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Oxfordshire", "Oxfordshire"),
+        ("", ""),
+        ("a=b", "a=b"),
+        (-3.5, -3.5),
+        (7, 7),
+        (None, None),
+    ],
+)
 def test_neutralise_cell(cell, expected):
     assert pr.neutralise_cell(cell) == expected
 
 
 def test_neutralise_formulas_leaves_numbers_alone():
-    df = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "ok"], "value": [-1.5, 2.0], "=col": ["@a", None]})
+    df = pd.DataFrame({"name": ['=HYPERLINK("x")', "ok"], "value": [-1.5, 2.0], "=col": ["@a", None]})
     out = pr.neutralise_formulas(df)
-    assert out["name"].tolist() == ["'=HYPERLINK(\"x\")", "ok"]
+    assert out["name"].tolist() == ['\'=HYPERLINK("x")', "ok"]
     assert out["value"].tolist() == [-1.5, 2.0]
     assert list(out.columns) == ["name", "value", "'=col"]
     assert out["'=col"].iloc[0] == "'@a"
 
 
 def test_csv_has_notes_parses_and_is_neutralised():
-    df = pd.DataFrame({"area": ["=cmd|' /C calc'!A0", "Has # hash"], "value": [1.25, np.nan],
-                       "source": ["Published: x", "DEMONSTRATION"], "is_demo": [False, True]})
+    df = pd.DataFrame(
+        {
+            "area": ["=cmd|' /C calc'!A0", "Has # hash"],
+            "value": [1.25, np.nan],
+            "source": ["Published: x", "DEMONSTRATION"],
+            "is_demo": [False, True],
+        }
+    )
     notes = pr.download_notes("T", df["source"], datetime(2025, 1, 2, 3, 4), True)
     data = pr.to_csv_bytes(df, notes)
     text = data.decode()
     # (issue 16: the notes' sources are the words a reader sees, demonstration data named as such)
-    assert text.startswith("# Title: T\n# Source: Demonstration data (not real); Published: x\n"
-                           "# Data as of: 2025-01-02 03:04")
+    assert text.startswith(
+        "# Title: T\n# Source: Demonstration data (not real); Published: x\n# Data as of: 2025-01-02 03:04"
+    )
     assert "# WARNING: contains DEMONSTRATION data" in text
     back = pd.read_csv(io.BytesIO(data), comment="#")
     assert back["area"].tolist() == ["'=cmd|' /C calc'!A0", "Has # hash"]
@@ -61,12 +78,19 @@ def test_excel_has_data_and_notes_sheets():
     assert sheets["notes"]["notes"].tolist() == ["Source: s", "'=bad note"]
 
 
-@pytest.mark.parametrize("value, unit, note, expected", [
-    (51.7, "%", None, "51.7%"), (42.61, "%", None, "42.6%"), (25.17, "%", None, "25.2%"),
-    (15.98, "per 1,000", None, "16.0 per 1,000"), (3656.0, "count", None, "3,656"),
-    (np.nan, "%", "Value suppressed for disclosure control", "Suppressed"), (None, "%", None, "No value"),
-    (0.0, "%", None, "0.0%"),
-])
+@pytest.mark.parametrize(
+    "value, unit, note, expected",
+    [
+        (51.7, "%", None, "51.7%"),
+        (42.61, "%", None, "42.6%"),
+        (25.17, "%", None, "25.2%"),
+        (15.98, "per 1,000", None, "16.0 per 1,000"),
+        (3656.0, "count", None, "3,656"),
+        (np.nan, "%", "Value suppressed for disclosure control", "Suppressed"),
+        (None, "%", None, "No value"),
+        (0.0, "%", None, "0.0%"),
+    ],
+)
 def test_format_value(value, unit, note, expected):
     assert pr.format_value(value, unit, note) == expected
 
@@ -103,13 +127,30 @@ def test_comparison_colours_and_goal_words(cat):
 
 
 def _rows(**kw):
-    base = dict(metric_key="continuity_of_care", area_code="E10000034", area_name="Worcestershire",
-                period="2022/23", period_kind="financial_year", period_sortable=2022, value=51.7, lower95=np.nan,
-                upper95=np.nan, count=np.nan,
-                denominator=np.nan, value_note="note", source="Published: s", is_demo=False,
-                compared_to_england="Not compared", recent_trend="Cannot be calculated", england_value=42.61,
-                region_value=np.nan, compared_to_region="Not compared", compared_to_goal="Red",
-                aggregation_note=None, level="utla")
+    base = dict(
+        metric_key="continuity_of_care",
+        area_code="E10000034",
+        area_name="Worcestershire",
+        period="2022/23",
+        period_kind="financial_year",
+        period_sortable=2022,
+        value=51.7,
+        lower95=np.nan,
+        upper95=np.nan,
+        count=np.nan,
+        denominator=np.nan,
+        value_note="note",
+        source="Published: s",
+        is_demo=False,
+        compared_to_england="Not compared",
+        recent_trend="Cannot be calculated",
+        england_value=42.61,
+        region_value=np.nan,
+        compared_to_region="Not compared",
+        compared_to_goal="Red",
+        aggregation_note=None,
+        level="utla",
+    )
     base.update(kw)
     return base
 
@@ -117,11 +158,23 @@ def _rows(**kw):
 def test_scorecard_rows_published_not_local_and_local(cat):
     inds = [cat.get("continuity_of_care"), cat.get("drug_use_last_year"), cat.get("naloxone_coverage_opiate")]
     latest = pd.DataFrame([_rows()])
-    england = pd.DataFrame([_rows(metric_key="drug_use_last_year", area_code="E92000001", area_name="England",
-                                  value=8.9, value_note=None, period="2023/24", is_demo=True,
-                                  source="DEMONSTRATION DATA")])
-    sparks = pd.DataFrame({"metric_key": ["continuity_of_care"] * 2, "period_kind": ["financial_year"] * 2,
-                           "value": [25.2, 51.7]})
+    england = pd.DataFrame(
+        [
+            _rows(
+                metric_key="drug_use_last_year",
+                area_code="E92000001",
+                area_name="England",
+                value=8.9,
+                value_note=None,
+                period="2023/24",
+                is_demo=True,
+                source="DEMONSTRATION DATA",
+            )
+        ]
+    )
+    sparks = pd.DataFrame(
+        {"metric_key": ["continuity_of_care"] * 2, "period_kind": ["financial_year"] * 2, "value": [25.2, 51.7]}
+    )
     out = pr.scorecard_rows(inds, "E10000034", "utla", latest, england, None, sparks).set_index("key")
     assert out.loc["continuity_of_care", "Value"] == "51.7%"
     assert out.loc["continuity_of_care", "England"] == "42.6%"
@@ -141,9 +194,13 @@ def test_scorecard_sparkline_keeps_to_the_kind_of_period_of_the_value_shown(cat)
     """Years and quarters of one metric are two series: the line beside a quarterly value is the quarters'."""
     inds = [cat.get("continuity_of_care")]
     latest = pd.DataFrame([_rows(period="2023/24 Q2", period_kind="quarter")])
-    sparks = pd.DataFrame({"metric_key": ["continuity_of_care"] * 5,
-                           "period_kind": ["financial_year", "financial_year", "quarter", "financial_year", "quarter"],
-                           "value": [25.2, 51.7, 40.0, 48.0, 41.0]})
+    sparks = pd.DataFrame(
+        {
+            "metric_key": ["continuity_of_care"] * 5,
+            "period_kind": ["financial_year", "financial_year", "quarter", "financial_year", "quarter"],
+            "value": [25.2, 51.7, 40.0, 48.0, 41.0],
+        }
+    )
     out = pr.scorecard_rows(inds, "E10000034", "utla", latest, pd.DataFrame(), None, sparks).set_index("key")
     assert out.loc["continuity_of_care", "Trend"] == [40.0, 41.0]
     latest = pd.DataFrame([_rows(period="2022/23", period_kind="financial_year")])
@@ -164,8 +221,12 @@ def test_series_table_and_export(cat):
 
 def test_trend_figure_has_error_bars_target_and_hover(cat):
     ind = cat.get("continuity_of_care")
-    rows = pd.DataFrame([_rows(lower95=48.0, upper95=55.0), _rows(area_code="E92000001", area_name="England",
-                                                                   value=42.61, lower95=42.0, upper95=43.2)])
+    rows = pd.DataFrame(
+        [
+            _rows(lower95=48.0, upper95=55.0),
+            _rows(area_code="E92000001", area_name="England", value=42.61, lower95=42.0, upper95=43.2),
+        ]
+    )
     fig = pr.trend_figure(rows, ind, ["E10000034", "E92000001"], ["2022/23"])
     assert [t.name for t in fig.data] == ["Worcestershire", "England"]
     assert fig.data[0].error_y.array[0] == pytest.approx(3.3)
@@ -176,8 +237,12 @@ def test_trend_figure_has_error_bars_target_and_hover(cat):
 
 def test_compare_bar_figure_colours_and_sort(cat):
     ind = cat.get("continuity_of_care")
-    rows = pd.DataFrame([_rows(area_name="B", value=60, lower95=55, upper95=65, compared_to_england="Better"),
-                         _rows(area_name="A", value=30, lower95=25, upper95=35, compared_to_england="Worse")])
+    rows = pd.DataFrame(
+        [
+            _rows(area_name="B", value=60, lower95=55, upper95=65, compared_to_england="Better"),
+            _rows(area_name="A", value=30, lower95=25, upper95=35, compared_to_england="Worse"),
+        ]
+    )
     fig = pr.compare_bar_figure(rows, ind, 45.0, "2022/23", "Value")
     by_name = {t.name: t for t in fig.data}
     assert by_name["Better"].marker.color == pr.COMPARISON_COLOURS["Better"]
@@ -190,10 +255,15 @@ def test_compare_bar_figure_colours_and_sort(cat):
 
 def test_spine_rows_orientation(cat):
     ind = cat.get("ocu_prevalence")  # lower is better: worst (highest) on the left
-    lv = pd.DataFrame({"metric_key": "ocu_prevalence", "period": "2023/24", "area_code": list("abcde"),
-                       "value": [2.0, 4.0, 6.0, 8.0, 10.0]})
-    area = pd.DataFrame([_rows(metric_key="ocu_prevalence", period="2023/24", value=4.0,
-                               compared_to_england="Better")])
+    lv = pd.DataFrame(
+        {
+            "metric_key": "ocu_prevalence",
+            "period": "2023/24",
+            "area_code": list("abcde"),
+            "value": [2.0, 4.0, 6.0, 8.0, 10.0],
+        }
+    )
+    area = pd.DataFrame([_rows(metric_key="ocu_prevalence", period="2023/24", value=4.0, compared_to_england="Better")])
     eng = pd.DataFrame([_rows(metric_key="ocu_prevalence", period="2023/24", value=6.0)])
     sp = pr.spine_rows([ind], pr.spine_ranges([ind], lv, stats.spine_stats), area, eng, None).iloc[0]
     assert sp["worst"] == 10 and sp["best"] == 2
@@ -214,10 +284,25 @@ def test_spine_leaves_out_counts():
     cat = load_catalogue()
     keys = ["numbers_in_treatment", "continuity_of_care"]
     inds = [cat.get(k) for k in keys]
-    level = pd.DataFrame({"metric_key": np.repeat(keys, 10), "period": "2023/24",
-                          "value": np.r_[np.arange(100, 1100, 100), np.arange(30, 80, 5)].astype(float)})
-    row = lambda k, v: {"metric_key": k, "period": "2023/24", "value": v, "compared_to_england": "Similar",  # noqa: E731
-                        "value_note": None, "is_demo": False, "source": "s"}
+    level = pd.DataFrame(
+        {
+            "metric_key": np.repeat(keys, 10),
+            "period": "2023/24",
+            "value": np.r_[np.arange(100, 1100, 100), np.arange(30, 80, 5)].astype(float),
+        }
+    )
+
+    def row(k, v):
+        return {
+            "metric_key": k,
+            "period": "2023/24",
+            "value": v,
+            "compared_to_england": "Similar",
+            "value_note": None,
+            "is_demo": False,
+            "source": "s",
+        }
+
     area = pd.DataFrame([row("numbers_in_treatment", 300.0), row("continuity_of_care", 50.0)])
     england = pd.DataFrame([row("numbers_in_treatment", 140000.0), row("continuity_of_care", 45.0)])
     rows = presentation.spine_rows(inds, presentation.spine_ranges(inds, level, stats.spine_stats), area, england, None)
@@ -234,25 +319,38 @@ def test_problems_for_display_name_whole_rows_and_files_but_keep_the_rest():
     problems = log.frame()
     shown = pr.problems_for_display(problems)
     by_message = dict(zip(shown["message"], shown["column"]))
-    assert by_message == {"the file is empty": "(whole file)",
-                          "the row has fewer cells than the header": "(whole row)", "not a number": "value"}
+    assert by_message == {
+        "the file is empty": "(whole file)",
+        "the row has fewer cells than the header": "(whole row)",
+        "not a number": "value",
+    }
     assert problems["column"].isna().sum() == 2  # the report itself (and its download) is unchanged
 
 
 def test_demonstration_values_are_marked_in_every_table_and_figure(cat):
     ind = cat.get("continuity_of_care")
-    demo_row = _rows(area_code="E10000025", area_name="Oxfordshire", is_demo=True, source="DEMONSTRATION DATA",
-                     value=38.8, lower95=35.0, upper95=42.0, compared_to_england="Worse")
+    demo_row = _rows(
+        area_code="E10000025",
+        area_name="Oxfordshire",
+        is_demo=True,
+        source="DEMONSTRATION DATA",
+        value=38.8,
+        lower95=35.0,
+        upper95=42.0,
+        compared_to_england="Worse",
+    )
     real_row = _rows(lower95=48.0, upper95=55.0, compared_to_england="Better")
     rows = pd.DataFrame([real_row, demo_row])
-    card = pr.scorecard_rows([ind], "E10000025", "utla", pd.DataFrame([demo_row]), pd.DataFrame(), None,
-                             pd.DataFrame())
+    card = pr.scorecard_rows([ind], "E10000025", "utla", pd.DataFrame([demo_row]), pd.DataFrame(), None, pd.DataFrame())
     assert card["Data"].tolist() == ["Demo"]
     table = pr.series_table(rows, ind)
     assert table["Value"].tolist() == ["51.7%", "Demo · 38.8%"]
-    rug = pr.tartan_frame([ind], rows.assign(area_code=["E10000034", "E10000025"]), ["E10000034", "E10000025"],
-                          load_geography())
-    assert rug["Oxfordshire"].iloc[0].startswith("Demo · 38.8%") and not rug["Worcestershire"].iloc[0].startswith("Demo")
+    rug = pr.tartan_frame(
+        [ind], rows.assign(area_code=["E10000034", "E10000025"]), ["E10000034", "E10000025"], load_geography()
+    )
+    assert rug["Oxfordshire"].iloc[0].startswith("Demo · 38.8%") and not rug["Worcestershire"].iloc[0].startswith(
+        "Demo"
+    )
     trend = pr.trend_figure(rows, ind, ["E10000034", "E10000025"], ["2022/23"])
     names = [t.name for t in trend.data]
     assert names == ["Worcestershire", "Oxfordshire (demonstration)"]

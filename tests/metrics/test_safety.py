@@ -1,4 +1,5 @@
 """metrics.safety: data text shown literally in Markdown and hovers; no formulas in the files the product writes."""
+
 from __future__ import annotations
 
 import html
@@ -58,10 +59,36 @@ def _as_shown(text: str) -> str:
 
 
 PAYLOADS = [
-    "![x](http://127.0.0.1:9/p.png)", "**bold** and _it_", "<img src=x onerror=alert(1)>", "<b>b</b>",
-    "[link](javascript:alert(1))", "# heading", "- item", "1. item", "> quote", "`code`", "&amp; &lt;", "a\\*b",
-    ":red[red]", ":material/lock:", "$x^2$", "| a | b |\n|---|---|", "~~gone~~", "line\nbreak", "<!-- c -->",
-    "http://auto.link", "<http://auto.link>", "www.example.com", "mail me@example.com", "HTTPS://X.Y", "---", "***", "=== ", "text  \nhard break", "\\", "",
+    "![x](http://127.0.0.1:9/p.png)",
+    "**bold** and _it_",
+    "<img src=x onerror=alert(1)>",
+    "<b>b</b>",
+    "[link](javascript:alert(1))",
+    "# heading",
+    "- item",
+    "1. item",
+    "> quote",
+    "`code`",
+    "&amp; &lt;",
+    "a\\*b",
+    ":red[red]",
+    ":material/lock:",
+    "$x^2$",
+    "| a | b |\n|---|---|",
+    "~~gone~~",
+    "line\nbreak",
+    "<!-- c -->",
+    "http://auto.link",
+    "<http://auto.link>",
+    "www.example.com",
+    "mail me@example.com",
+    "HTTPS://X.Y",
+    "---",
+    "***",
+    "=== ",
+    "text  \nhard break",
+    "\\",
+    "",
 ]
 
 
@@ -73,8 +100,13 @@ def test_plain_text_renders_as_the_same_literal_text(text):
 
 
 # Printable text of any script, with the characters Markdown and HTML care about made common.
-_text = st.text(st.one_of(st.sampled_from(list("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \n")),
-                          st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))), max_size=60)
+_text = st.text(
+    st.one_of(
+        st.sampled_from(list("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \n")),
+        st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+    ),
+    max_size=60,
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -99,13 +131,17 @@ def test_plain_text_of_none_and_numbers():
 
 
 def test_hover_text_escapes_tags_plotly_would_draw():
-    assert hover_text("<b>x</b> & <a href='http://h'>y</a>") == "&lt;b&gt;x&lt;/b&gt; &amp; &lt;a href='http://h'&gt;y&lt;/a&gt;"
+    assert (
+        hover_text("<b>x</b> & <a href='http://h'>y</a>")
+        == "&lt;b&gt;x&lt;/b&gt; &amp; &lt;a href='http://h'&gt;y&lt;/a&gt;"
+    )
     assert html.unescape(hover_text("a < b & c")) == "a < b & c"
     assert hover_text(None) == ""
 
 
-@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-1+1", "@x", "\tx", "\rx",
-                                  "=1", "-", "+A1", "-x"])
+@pytest.mark.parametrize(
+    "cell", ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-1+1", "@x", "\tx", "\rx", "=1", "-", "+A1", "-x"]
+)
 def test_neutralise_cell_prefixes_formula_starts(cell):
     assert neutralise_cell(cell) == "'" + cell
 
@@ -116,30 +152,47 @@ def test_neutralise_cell_leaves_numbers_and_plain_text(cell):
 
 
 def test_neutralise_frame_text_columns_categories_and_names_but_not_numbers():
-    df = pd.DataFrame({
-        "value": [-1.5, 2.0, np.nan],
-        "count": pd.array([-3, 4, None], dtype="Int64"),
-        "value_note": ["=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", None],
-        "source": pd.Categorical(["-1+1", "@x", "ok"]),
-        "=bad": ["a", "b", "c"],
-    })
+    df = pd.DataFrame(
+        {
+            "value": [-1.5, 2.0, np.nan],
+            "count": pd.array([-3, 4, None], dtype="Int64"),
+            "value_note": ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", None],
+            "source": pd.Categorical(["-1+1", "@x", "ok"]),
+            "=bad": ["a", "b", "c"],
+        }
+    )
     out = neutralise_frame(df)
     assert out["value"].tolist()[:2] == [-1.5, 2.0] and out["value"].dtype == float
     assert out["count"].dtype == df["count"].dtype and out["count"].iloc[0] == -3
-    assert out["value_note"].tolist()[:2] == ["'=HYPERLINK(\"http://x\")", "'+cmd|' /C calc'!A0"]
+    assert out["value_note"].tolist()[:2] == ['\'=HYPERLINK("http://x")', "'+cmd|' /C calc'!A0"]
     assert pd.isna(out["value_note"].iloc[2])  # missing stays missing
     assert out["source"].tolist() == ["'-1+1", "'@x", "ok"]
     assert list(out.columns)[-1] == "'=bad"
     assert df["value_note"].iloc[0].startswith("=")  # the input is not changed
 
 
-@pytest.mark.parametrize("text", ["=1+1", "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3", "+SUM(A1:A2)", "-1+1", "+A1",
-                                  "-$B$2", "- sum(1)", "+1-1", "-HYPERLINK(\"x\")"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=1+1",
+        "@SUM(A1)",
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "+SUM(A1:A2)",
+        "-1+1",
+        "+A1",
+        "-$B$2",
+        "- sum(1)",
+        "+1-1",
+        '-HYPERLINK("x")',
+    ],
+)
 def test_looks_like_formula_refuses(text):
     assert looks_like_formula(text)
 
 
-@pytest.mark.parametrize("text", ["-1.5", "+2", "-", "+", "- see the footnote", "-x", "plain", "", "1+1", "a-b",
-                                  "-1e3", "+ve"])
+@pytest.mark.parametrize(
+    "text", ["-1.5", "+2", "-", "+", "- see the footnote", "-x", "plain", "", "1+1", "a-b", "-1e3", "+ve"]
+)
 def test_looks_like_formula_accepts(text):
     assert not looks_like_formula(text)

@@ -1,4 +1,5 @@
 """Tests of metrics.stats against the published formulas, independent computations and hand-checked numbers."""
+
 from __future__ import annotations
 
 import math
@@ -25,6 +26,7 @@ ALPHA998 = 0.002
 # z values
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def test_z_constants_and_other_levels():
     assert S.z_for(0.95) == S.Z95 == 1.959964
     assert S.z_for(0.998) == S.Z998 == 3.090232
@@ -39,14 +41,19 @@ def test_z_constants_and_other_levels():
 # Wilson
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def _wilson_by_hand(o: float, n: float, z: float) -> tuple[float, float]:
     q = 1 - o / n
     root = z * math.sqrt(z * z + 4 * o * q)
     return (2 * o + z * z - root) / (2 * (n + z * z)), (2 * o + z * z + root) / (2 * (n + z * z))
 
 
-WILSON_GRID = [(o, n) for n in (1, 5, 9, 10, 11, 50, 100, 1000, 305118) for o in
-               sorted({0, 1, 2, 3, 5, 9, 10, n // 2, n - 1, n}) if 0 <= o <= n]
+WILSON_GRID = [
+    (o, n)
+    for n in (1, 5, 9, 10, 11, 50, 100, 1000, 305118)
+    for o in sorted({0, 1, 2, 3, 5, 9, 10, n // 2, n - 1, n})
+    if 0 <= o <= n
+]
 
 
 @pytest.mark.parametrize("o,n", WILSON_GRID)
@@ -114,9 +121,13 @@ def test_scalar_calls_raise_invalid_input():
 def test_row_errors_rules():
     # count above denominator is only an error for proportions; denominators are not checked for counts
     assert list(S.row_errors([12, 12, 5], [10, 10, 0], ["crude_rate", "proportion", "count"])) == [
-        None, "count (12) is greater than the denominator (10); a proportion cannot be above 1", None]
+        None,
+        "count (12) is greater than the denominator (10); a proportion cannot be above 1",
+        None,
+    ]
     assert list(S.row_errors([4018.333333], [-1.5], "proportion")) == [
-        "denominator is -1.5; a denominator must be above 0"]
+        "denominator is -1.5; a denominator must be above 0"
+    ]
     assert list(S.row_errors([None, 3], [None, None], "proportion")) == [None, None]
     with pytest.raises(ValueError):
         S.row_errors([1], [2], "ratio")
@@ -125,6 +136,7 @@ def test_row_errors_rules():
 # ----------------------------------------------------------------------------------------------------------------
 # Byar's / exact Poisson, rates
 # ----------------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("o", range(0, 10))
 @pytest.mark.parametrize("confidence,alpha", [(0.95, ALPHA95), (0.998, ALPHA998)])
@@ -172,6 +184,7 @@ def test_rate_ci():
 # ----------------------------------------------------------------------------------------------------------------
 # Properties (hypothesis)
 # ----------------------------------------------------------------------------------------------------------------
+
 
 @st.composite
 def count_and_denominator(draw):
@@ -233,13 +246,33 @@ def test_rate_properties(o, n, mult):
 # DSR
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def test_esp2013_reference_file():
     esp = S.esp2013()
     assert list(esp.columns) == ["age_band", "standard_population"]
     assert len(esp) == 19 and esp["standard_population"].sum() == 100_000
     assert esp["age_band"].iloc[0] == "0-4" and esp["age_band"].iloc[-1] == "90+"
-    assert list(esp["standard_population"]) == [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000,
-                                                6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000]
+    assert list(esp["standard_population"]) == [
+        5000,
+        5500,
+        5500,
+        5500,
+        6000,
+        6000,
+        6500,
+        7000,
+        7000,
+        7000,
+        7000,
+        6500,
+        6000,
+        5500,
+        5000,
+        4000,
+        2500,
+        1500,
+        1000,
+    ]
     esp.loc[0, "standard_population"] = 0  # a copy: the cached table is untouched
     assert S.esp2013()["standard_population"].iloc[0] == 5000
 
@@ -276,10 +309,11 @@ def test_dsr_with_esp2013_and_age_structure():
 
 def test_dsr_small_total_and_missing():
     assert all(math.isnan(x) for x in S.dsr([3, 3, 3], [1000, 1000, 1000], [1, 1, 1]))  # total 9 < 10
-    assert not math.isnan(S.dsr([3, 3, 4], [1000, 1000, 1000], [1, 1, 1])[0])      # total 10
+    assert not math.isnan(S.dsr([3, 3, 4], [1000, 1000, 1000], [1, 1, 1])[0])  # total 10
     # a missing band count counts as 0 (PHEindicatormethods); a missing population gives NaN
     assert S.dsr([None, 20, 30], [1000, 2000, 3000], [1, 1, 2])[0] == pytest.approx(
-        S.dsr([0, 20, 30], [1000, 2000, 3000], [1, 1, 2])[0])
+        S.dsr([0, 20, 30], [1000, 2000, 3000], [1, 1, 2])[0]
+    )
     assert all(math.isnan(x) for x in S.dsr([10, 20, 30], [1000, None, 3000], [1, 1, 2]))
     with pytest.raises(S.InvalidInput):
         S.dsr([10, -1, 30], [1000, 2000, 3000], [1, 1, 2])
@@ -293,11 +327,12 @@ def test_dsr_small_total_and_missing():
 # Comparisons
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def test_compare_campylobacter_example():
     england = 94.73
-    assert S.compare(142.7, 119.4, 169.2, england, "lower_is_better") == "Worse"     # Hartlepool
-    assert S.compare(110.4, 79.6, 149.2, england, "lower_is_better") == "Similar"    # Rutland
-    assert S.compare(56.9, 44.5, 71.7, england, "lower_is_better") == "Better"       # Halton
+    assert S.compare(142.7, 119.4, 169.2, england, "lower_is_better") == "Worse"  # Hartlepool
+    assert S.compare(110.4, 79.6, 149.2, england, "lower_is_better") == "Similar"  # Rutland
+    assert S.compare(56.9, 44.5, 71.7, england, "lower_is_better") == "Better"  # Halton
     out = S.compare([142.7, 110.4, 56.9], [119.4, 79.6, 44.5], [169.2, 149.2, 71.7], england, "higher_is_better")
     assert list(out) == ["Better", "Similar", "Worse"]
     out = S.compare([142.7, 110.4, 56.9], [119.4, 79.6, 44.5], [169.2, 149.2, 71.7], england, "no_polarity")
@@ -313,8 +348,14 @@ def test_compare_inclusive_missing_self_and_polarity():
     assert S.compare(10, None, 12, 20, "lower_is_better") == "Not compared"
     assert S.compare(10, 8, 12, float("nan"), "lower_is_better") == "Not compared"
     assert S.compare(10, 8, 12, 20, "lower_is_better", is_benchmark_area=True) == "Not compared"
-    out = S.compare(pd.Series([10.0, 10.0]), [8, 8], [12, 12], 20, ["lower_is_better", "higher_is_better"],
-                    is_benchmark_area=[False, True])
+    out = S.compare(
+        pd.Series([10.0, 10.0]),
+        [8, 8],
+        [12, 12],
+        20,
+        ["lower_is_better", "higher_is_better"],
+        is_benchmark_area=[False, True],
+    )
     assert list(out) == ["Better", "Not compared"]
     with pytest.raises(ValueError, match="unknown polarity"):
         S.compare(10, 8, 12, 20, "low")
@@ -340,9 +381,9 @@ def test_compare_two_level():
 def test_compare_goal_rag():
     # higher is better, goal 75%
     assert S.compare_goal(80, 76, 84, 75, "higher_is_better") == "Green"
-    assert S.compare_goal(75, 70, 80, 75, "higher_is_better") == "Green"   # meets exactly
-    assert S.compare_goal(72, 68, 76, 75, "higher_is_better") == "Amber"   # misses, goal within the CI
-    assert S.compare_goal(72, 68, 75, 75, "higher_is_better") == "Amber"   # inclusive
+    assert S.compare_goal(75, 70, 80, 75, "higher_is_better") == "Green"  # meets exactly
+    assert S.compare_goal(72, 68, 76, 75, "higher_is_better") == "Amber"  # misses, goal within the CI
+    assert S.compare_goal(72, 68, 75, 75, "higher_is_better") == "Amber"  # inclusive
     assert S.compare_goal(60, 55, 65, 75, "higher_is_better") == "Red"
     assert S.compare_goal(60, None, None, 75, "higher_is_better") == "Red"  # no CI: by value
     assert S.compare_goal(80, None, None, 75, "higher_is_better") == "Green"
@@ -362,20 +403,23 @@ def test_compare_goal_rag():
 # Recent trend
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def _points(values, counts=None, dens=None, lowers=None, uppers=None, years=None, kind="financial_year"):
     k = len(values)
     years = years if years is not None else list(range(2015, 2015 + k))
     out = []
     for i in range(k):
-        out.append(dict(
-            value=values[i],
-            lower=None if lowers is None else lowers[i],
-            upper=None if uppers is None else uppers[i],
-            count=None if counts is None else counts[i],
-            denominator=None if dens is None else dens[i],
-            start_year=years[i],
-            period_kind=kind if isinstance(kind, str) else kind[i],
-        ))
+        out.append(
+            dict(
+                value=values[i],
+                lower=None if lowers is None else lowers[i],
+                upper=None if uppers is None else uppers[i],
+                count=None if counts is None else counts[i],
+                denominator=None if dens is None else dens[i],
+                start_year=years[i],
+                period_kind=kind if isinstance(kind, str) else kind[i],
+            )
+        )
     return out
 
 
@@ -403,13 +447,16 @@ def test_chi_squared_for_trend_matches_cochran_armitage():
     big_n, p_bar = dens.sum(), counts.sum() / dens.sum()
     # Cochran-Armitage: [sum t (O - n p)]^2 / [p (1 - p) (sum n t^2 - (sum n t)^2 / N)]
     ca = (t * (counts - dens * p_bar)).sum() ** 2 / (
-        p_bar * (1 - p_bar) * ((dens * t * t).sum() - (dens * t).sum() ** 2 / big_n))
+        p_bar * (1 - p_bar) * ((dens * t * t).sum() - (dens * t).sum() ** 2 / big_n)
+    )
     chi, sign, _ = S.chi2_trend_core(counts[None, :], dens[None, :])
     assert chi[0] == pytest.approx(ca, rel=1e-9)
     assert sign[0] == 1
     assert ca > S.CHI2_TREND_THRESHOLD
-    assert S.recent_trend(_prop_points(list(counts), list(dens)), "proportion", "higher_is_better") == \
-        "Increasing and getting better"
+    assert (
+        S.recent_trend(_prop_points(list(counts), list(dens)), "proportion", "higher_is_better")
+        == "Increasing and getting better"
+    )
 
 
 def test_weighted_least_squares_matches_numpy():
@@ -435,15 +482,18 @@ def test_trend_flat_series_no_significant_change():
 
 def test_trend_cannot_be_calculated_cases():
     counts, dens = [400, 450, 500, 550, 600], [1000] * 5
-    assert S.recent_trend(_prop_points(counts[:4], dens[:4]), "proportion", "higher_is_better") == \
-        "Cannot be calculated"  # 4 points
+    assert (
+        S.recent_trend(_prop_points(counts[:4], dens[:4]), "proportion", "higher_is_better") == "Cannot be calculated"
+    )  # 4 points
     gap = _prop_points(counts, dens, years=[2014, 2015, 2016, 2018, 2019])
     assert S.recent_trend(gap, "proportion", "higher_is_better") == "Cannot be calculated"
     quarterly = _prop_points(counts, dens, kind="quarter")
     assert S.recent_trend(quarterly, "proportion", "higher_is_better") == "Cannot be calculated"
     for kind in ("rolling_12_months", "three_year_pooled"):
-        assert S.recent_trend(_prop_points(counts, dens, kind=kind), "proportion", "higher_is_better") == \
-            "Cannot be calculated"
+        assert (
+            S.recent_trend(_prop_points(counts, dens, kind=kind), "proportion", "higher_is_better")
+            == "Cannot be calculated"
+        )
     mixed = _prop_points(counts, dens, kind=["calendar_year"] + ["financial_year"] * 4)
     assert S.recent_trend(mixed, "proportion", "higher_is_better") == "Cannot be calculated"
     missing_value = _prop_points(counts, dens)
@@ -461,9 +511,12 @@ def test_trend_cannot_be_calculated_cases():
 
 def test_trend_uses_the_most_recent_five_points():
     # an old gap and old quarter do not matter; the last five are consecutive annual points
-    pts = _prop_points([100, 900, 400, 450, 500, 550, 600], [1000] * 7,
-                       years=[2005, 2008, 2010, 2011, 2012, 2013, 2014],
-                       kind=["quarter", "financial_year"] + ["financial_year"] * 5)
+    pts = _prop_points(
+        [100, 900, 400, 450, 500, 550, 600],
+        [1000] * 7,
+        years=[2005, 2008, 2010, 2011, 2012, 2013, 2014],
+        kind=["quarter", "financial_year"] + ["financial_year"] * 5,
+    )
     assert S.recent_trend(pts, "proportion", "higher_is_better") == "Increasing and getting better"
     # ...but a gap inside the last five does
     pts[-1]["start_year"] = 2015
@@ -478,14 +531,17 @@ def test_trend_sign_stability_rule_with_one_outlier():
     hi = [v + 0.1 for v in y]
     se = (np.array(hi) - np.array(lo)) / 3.92
     coef, cov = np.polyfit(np.arange(1, 6), y, 1, w=1 / se, cov="unscaled")
-    assert coef[0] > 0 and coef[0] ** 2 / cov[0, 0] > S.CHI2_TREND_THRESHOLD      # significant by chi2 alone
-    assert np.polyfit(np.arange(1, 5), y[:4], 1)[0] < 0                          # flips without the outlier
-    assert S.recent_trend(_points(y, lowers=lo, uppers=hi), "crude_rate", "higher_is_better") == \
-        "No significant change"
+    assert coef[0] > 0 and coef[0] ** 2 / cov[0, 0] > S.CHI2_TREND_THRESHOLD  # significant by chi2 alone
+    assert np.polyfit(np.arange(1, 5), y[:4], 1)[0] < 0  # flips without the outlier
+    assert S.recent_trend(_points(y, lowers=lo, uppers=hi), "crude_rate", "higher_is_better") == "No significant change"
     # the same without the outlier's pull is a real trend
     y2 = [10.0, 15.0, 20.0, 25.0, 30.0]
-    assert S.recent_trend(_points(y2, lowers=[v - 0.1 for v in y2], uppers=[v + 0.1 for v in y2]),
-                          "crude_rate", "higher_is_better") == "Increasing and getting better"
+    assert (
+        S.recent_trend(
+            _points(y2, lowers=[v - 0.1 for v in y2], uppers=[v + 0.1 for v in y2]), "crude_rate", "higher_is_better"
+        )
+        == "Increasing and getting better"
+    )
     # chi-squared version: proportions falling then one big jump
     counts, dens = [500, 495, 490, 485, 900], [1000] * 5
     chi, sign, loo = S.chi2_trend_core(np.array([counts], float), np.array([dens], float))
@@ -503,27 +559,31 @@ def test_trend_rejects_unknown_vocabulary():
 
 # ---- vectorised trend ------------------------------------------------------------------------------------------
 
+
 def _random_frame(rng: np.random.Generator, n_series: int) -> pd.DataFrame:
     rows = []
     for sid in range(n_series):
         length = int(rng.integers(1, 12))
         start = int(rng.integers(2000, 2015))
         years = start + np.arange(length)
-        if rng.random() < 0.3:                       # a gap
+        if rng.random() < 0.3:  # a gap
             cut = int(rng.integers(0, length))
             years[cut:] += int(rng.integers(1, 3))
-        if rng.random() < 0.05 and length > 1:       # a duplicated year (bad data)
+        if rng.random() < 0.05 and length > 1:  # a duplicated year (bad data)
             years[-1] = years[-2]
-        kind = rng.choice(["financial_year", "calendar_year", "quarter", "rolling_12_months", "three_year_pooled"],
-                          p=[0.6, 0.25, 0.05, 0.05, 0.05])
+        kind = rng.choice(
+            ["financial_year", "calendar_year", "quarter", "rolling_12_months", "three_year_pooled"],
+            p=[0.6, 0.25, 0.05, 0.05, 0.05],
+        )
         vt = rng.choice(["proportion", "crude_rate", "dsr", "count"], p=[0.5, 0.2, 0.2, 0.1])
         pol = rng.choice(["lower_is_better", "higher_is_better", "no_polarity"])
         shape = rng.choice(["up", "down", "flat", "noise", "outlier"])
         base = rng.uniform(0.1, 0.6)
         slope = {"up": 0.04, "down": -0.04, "flat": 0.0, "noise": 0.0, "outlier": -0.005}[shape]
         den = rng.integers(200, 5000, size=length).astype(float)
-        p = np.clip(base + slope * np.arange(length) + rng.normal(0, 0.01 if shape != "noise" else 0.05, length),
-                    0.001, 0.999)
+        p = np.clip(
+            base + slope * np.arange(length) + rng.normal(0, 0.01 if shape != "noise" else 0.05, length), 0.001, 0.999
+        )
         if shape == "outlier":
             p[-1] = min(0.999, p[-1] + 0.3)
         cnt = np.round(p * den)
@@ -531,9 +591,18 @@ def _random_frame(rng: np.random.Generator, n_series: int) -> pd.DataFrame:
         half = rng.uniform(0.2, 6.0, length)
         lower, upper = value - half, value + half
         for i in range(length):
-            r = dict(series_id=f"s{sid}", start_year=int(years[i]), period_kind=str(kind), value=value[i],
-                     lower95=lower[i], upper95=upper[i], count=cnt[i], denominator=den[i], value_type=str(vt),
-                     polarity=str(pol))
+            r = dict(
+                series_id=f"s{sid}",
+                start_year=int(years[i]),
+                period_kind=str(kind),
+                value=value[i],
+                lower95=lower[i],
+                upper95=upper[i],
+                count=cnt[i],
+                denominator=den[i],
+                value_type=str(vt),
+                polarity=str(pol),
+            )
             u = rng.random()
             if u < 0.03:
                 r["value"] = np.nan
@@ -553,8 +622,18 @@ def _trend_by_loop(df: pd.DataFrame) -> pd.Series:
     out = pd.Series(index=df.index, dtype=object)
     ordered = df.sort_values(["series_id", "start_year"], kind="stable", na_position="last")
     for _, g in ordered.groupby("series_id", sort=False):
-        recs = [dict(value=r.value, lower=r.lower95, upper=r.upper95, count=r.count, denominator=r.denominator,
-                     start_year=r.start_year, period_kind=r.period_kind) for r in g.itertuples()]
+        recs = [
+            dict(
+                value=r.value,
+                lower=r.lower95,
+                upper=r.upper95,
+                count=r.count,
+                denominator=r.denominator,
+                start_year=r.start_year,
+                period_kind=r.period_kind,
+            )
+            for r in g.itertuples()
+        ]
         for i, idx in enumerate(g.index):
             out[idx] = S.recent_trend(recs[: i + 1], g["value_type"].iloc[0], g["polarity"].iloc[0])
     return out
@@ -571,16 +650,21 @@ def test_trend_for_frame_agrees_with_recent_trend_seeded():
     labels = set(got)
     # the random mix exercises every outcome
     assert {"Cannot be calculated", "No significant change"} <= labels
-    assert {"Increasing and getting better", "Increasing and getting worse", "Decreasing and getting better",
-            "Decreasing and getting worse", "Increasing", "Decreasing"} <= labels
+    assert {
+        "Increasing and getting better",
+        "Increasing and getting worse",
+        "Decreasing and getting better",
+        "Decreasing and getting worse",
+        "Increasing",
+        "Decreasing",
+    } <= labels
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32 - 1), st.integers(1, 25))
 def test_trend_for_frame_agrees_with_recent_trend_hypothesis(seed, n_series):
     df = _random_frame(np.random.default_rng(seed), n_series)
-    pd.testing.assert_series_equal(S.trend_for_frame(df), _trend_by_loop(df), check_names=False,
-                                   check_dtype=False)
+    pd.testing.assert_series_equal(S.trend_for_frame(df), _trend_by_loop(df), check_names=False, check_dtype=False)
 
 
 def test_trend_for_frame_edge_cases():
@@ -589,11 +673,21 @@ def test_trend_for_frame_edge_cases():
     with pytest.raises(KeyError):
         S.trend_for_frame(pd.DataFrame({"series_id": [1]}))
     # nullable dtypes and a non-default index
-    df = pd.DataFrame(dict(series_id=["a"] * 6, start_year=pd.array(range(2010, 2016), dtype="Int64"),
-                           period_kind="calendar_year", value=pd.array([40, 45, 50, 55, 60, 65], dtype="Float64"),
-                           lower95=pd.NA, upper95=pd.NA, count=pd.array([400, 450, 500, 550, 600, 650], dtype="Int64"),
-                           denominator=1000, value_type="proportion", polarity="higher_is_better"),
-                      index=list("uvwxyz"))
+    df = pd.DataFrame(
+        dict(
+            series_id=["a"] * 6,
+            start_year=pd.array(range(2010, 2016), dtype="Int64"),
+            period_kind="calendar_year",
+            value=pd.array([40, 45, 50, 55, 60, 65], dtype="Float64"),
+            lower95=pd.NA,
+            upper95=pd.NA,
+            count=pd.array([400, 450, 500, 550, 600, 650], dtype="Int64"),
+            denominator=1000,
+            value_type="proportion",
+            polarity="higher_is_better",
+        ),
+        index=list("uvwxyz"),
+    )
     got = S.trend_for_frame(df.iloc[::-1])
     assert got.index.tolist() == list("zyxwvu")
     assert (got[["u", "v", "w", "x"]] == "Cannot be calculated").all()
@@ -607,10 +701,20 @@ def _big_frame(n_series: int = 6000, years: int = 10) -> pd.DataFrame:
     den = rng.integers(500, 5000, sid.size).astype(float)
     cnt = np.round(den * rng.uniform(0.2, 0.6, sid.size))
     val = cnt / den * 100
-    df = pd.DataFrame(dict(series_id=sid.astype(str), start_year=yr, period_kind="financial_year", value=val,
-                           lower95=val - 2, upper95=val + 2, count=cnt, denominator=den,
-                           value_type=np.where(sid % 2 == 0, "proportion", "crude_rate"),
-                           polarity=np.where(sid % 3 == 0, "lower_is_better", "higher_is_better")))
+    df = pd.DataFrame(
+        dict(
+            series_id=sid.astype(str),
+            start_year=yr,
+            period_kind="financial_year",
+            value=val,
+            lower95=val - 2,
+            upper95=val + 2,
+            count=cnt,
+            denominator=den,
+            value_type=np.where(sid % 2 == 0, "proportion", "crude_rate"),
+            polarity=np.where(sid % 3 == 0, "lower_is_better", "higher_is_better"),
+        )
+    )
     return df.sample(frac=1.0, random_state=1)
 
 
@@ -629,6 +733,7 @@ def test_trend_for_frame_is_fast_on_60k_rows():
 # Quintiles and spine charts
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def test_quintiles_phe_rule():
     vals = np.arange(1.0, 11.0)
     assert list(S.quintiles(vals, "lower_is_better")) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
@@ -640,7 +745,7 @@ def test_quintiles_phe_rule():
     assert list(S.quintiles([1, 1, 1, 1, 1, 2], "lower_is_better")) == [1, 1, 1, 1, 1, 5]
     q = S.quintiles([3, None, 1, 2, 5, 4], "lower_is_better")
     assert np.isnan(q[1]) and list(q[[0, 2, 3, 4, 5]]) == [3, 1, 2, 5, 4]
-    assert np.isnan(S.quintiles([1, 2, 3, 4, None], "lower_is_better")).all()   # fewer than 5 values
+    assert np.isnan(S.quintiles([1, 2, 3, 4, None], "lower_is_better")).all()  # fewer than 5 values
     with pytest.raises(ValueError):
         S.quintiles([1, 2, 3, 4, 5], "bad")
 
@@ -651,7 +756,7 @@ def test_quintiles_properties(values):
     assert set(np.unique(q)) <= {1, 2, 3, 4, 5}
     v = np.array(values)
     order = np.argsort(v, kind="stable")
-    assert np.all(np.diff(q[order]) >= 0)          # lower values never in a worse quintile
+    assert np.all(np.diff(q[order]) >= 0)  # lower values never in a worse quintile
     qh = S.quintiles(values, "higher_is_better")
     assert np.all(np.diff(qh[order]) <= 0)
 
@@ -659,7 +764,13 @@ def test_quintiles_properties(values):
 def test_quintile_labels():
     assert S.quintile_label(1, "lower_is_better") == "Best"
     assert list(S.quintile_label([1, 2, 3, 4, 5, np.nan], "higher_is_better")) == [
-        "Best", "Better", "Middle", "Worse", "Worst", "Not compared"]
+        "Best",
+        "Better",
+        "Middle",
+        "Worse",
+        "Worst",
+        "Not compared",
+    ]
     assert list(S.quintile_label([1, 2, 3, 4, 5], "no_polarity")) == ["Lowest", "Low", "Middle", "High", "Highest"]
 
 
@@ -696,6 +807,7 @@ def test_spine_stats_few_values():
 # ----------------------------------------------------------------------------------------------------------------
 # Aggregation and limits_for_frame
 # ----------------------------------------------------------------------------------------------------------------
+
 
 def test_aggregate_proportion():
     r = S.aggregate([10, 20, None, 30], [100, 200, 300, None], "proportion", multiplier=100)
@@ -735,23 +847,35 @@ def test_aggregate_refusals():
 
 
 def test_limits_for_frame_fills_only_what_is_missing():
-    df = pd.DataFrame({
-        "value_type": ["proportion", "crude_rate", "count", "dsr", "proportion", "proportion", "crude_rate",
-                       "proportion"],
-        "multiplier": [100, 100_000, 1, 100_000, 100, 100, None, 100],
-        "count": [30, 60, 7, 100, -1, 5, 10, None],
-        "denominator": [300, 200_000, None, 1000, 10, 50, 1000, 10],
-        "value": [None, 31.0, None, 12.3, None, 10.0, None, None],
-        "lower95": [None, None, None, None, None, 1.0, None, None],
-        "upper95": [None, None, None, None, None, None, None, None],
-    }, index=[10, 11, 12, 13, 14, 15, 16, 17])
+    df = pd.DataFrame(
+        {
+            "value_type": [
+                "proportion",
+                "crude_rate",
+                "count",
+                "dsr",
+                "proportion",
+                "proportion",
+                "crude_rate",
+                "proportion",
+            ],
+            "multiplier": [100, 100_000, 1, 100_000, 100, 100, None, 100],
+            "count": [30, 60, 7, 100, -1, 5, 10, None],
+            "denominator": [300, 200_000, None, 1000, 10, 50, 1000, 10],
+            "value": [None, 31.0, None, 12.3, None, 10.0, None, None],
+            "lower95": [None, None, None, None, None, 1.0, None, None],
+            "upper95": [None, None, None, None, None, None, None, None],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],
+    )
     out = S.limits_for_frame(df)
     assert list(out.columns) == ["value", "lower95", "upper95", "lower998", "upper998", "error"]
     assert out.index.equals(df.index)
     lo, up = S.wilson_ci(30, 300)
     lo8, up8 = S.wilson_ci(30, 300, 0.998)
     assert out.loc[10, ["value", "lower95", "upper95", "lower998", "upper998"]].tolist() == pytest.approx(
-        [10.0, lo * 100, up * 100, lo8 * 100, up8 * 100])
+        [10.0, lo * 100, up * 100, lo8 * 100, up8 * 100]
+    )
     # supplied value kept, limits computed
     blo, bup = S.rate_ci(60, 200_000, 100_000)
     assert out.loc[11, "value"] == 31.0
@@ -777,6 +901,7 @@ def test_limits_for_frame_fills_only_what_is_missing():
 # Packaging
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def test_stats_does_not_import_streamlit():
     code = "import sys, metrics.stats; assert 'streamlit' not in sys.modules, 'streamlit imported'"
     res = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
@@ -786,7 +911,18 @@ def test_stats_does_not_import_streamlit():
 
 
 def test_trend_for_frame_on_fewer_rows_than_a_window():
-    df = pd.DataFrame(dict(series_id=["a"] * 3, start_year=[2010, 2011, 2012], period_kind="calendar_year",
-                           value=[1.0, 2.0, 3.0], lower95=0.5, upper95=4.0, count=np.nan, denominator=np.nan,
-                           value_type="crude_rate", polarity="no_polarity"))
+    df = pd.DataFrame(
+        dict(
+            series_id=["a"] * 3,
+            start_year=[2010, 2011, 2012],
+            period_kind="calendar_year",
+            value=[1.0, 2.0, 3.0],
+            lower95=0.5,
+            upper95=4.0,
+            count=np.nan,
+            denominator=np.nan,
+            value_type="crude_rate",
+            polarity="no_polarity",
+        )
+    )
     assert (S.trend_for_frame(df) == "Cannot be calculated").all()

@@ -4,6 +4,7 @@ Columns are read by name, never by position. Both indicators are "not in treatme
 Their published CIs come from the prevalence model (not Wilson of Count/Denominator), so the comparison test uses
 the published limits, as Fingertips does.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,10 +24,19 @@ COMPARED = "Compared to England value or percentiles"
 
 
 def _read(name: str) -> pd.DataFrame:
-    df = pd.read_csv(FIXTURES / name, dtype={"Area Code": str, "Time period": str, "Recent Trend": str,
-                                             COMPARED: str})
-    for col in ("Area Code", "Time period", "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Count",
-                "Denominator", "Recent Trend", COMPARED, "Time period Sortable"):
+    df = pd.read_csv(FIXTURES / name, dtype={"Area Code": str, "Time period": str, "Recent Trend": str, COMPARED: str})
+    for col in (
+        "Area Code",
+        "Time period",
+        "Value",
+        "Lower CI 95.0 limit",
+        "Upper CI 95.0 limit",
+        "Count",
+        "Denominator",
+        "Recent Trend",
+        COMPARED,
+        "Time period Sortable",
+    ):
         assert col in df.columns, f"{name} lacks column {col!r}"
     return df
 
@@ -53,14 +63,19 @@ def test_fixtures_are_local_copies():
 
 
 def test_comparisons_reproduce_published_verdicts(sample):
-    england = (sample[sample["Area Code"] == ENGLAND].set_index("Time period")["Value"])
+    england = sample[sample["Area Code"] == ENGLAND].set_index("Time period")["Value"]
     areas = sample[sample["Area Code"] != ENGLAND]
     published_rows = areas[areas[COMPARED] != "Not compared"]
     assert len(published_rows) >= 9  # the check is not vacuous
     benchmark = published_rows["Time period"].map(england)
     assert benchmark.notna().all()
-    got = S.compare(published_rows["Value"], published_rows["Lower CI 95.0 limit"],
-                    published_rows["Upper CI 95.0 limit"], benchmark, POLARITY)
+    got = S.compare(
+        published_rows["Value"],
+        published_rows["Lower CI 95.0 limit"],
+        published_rows["Upper CI 95.0 limit"],
+        benchmark,
+        POLARITY,
+    )
     assert list(got) == list(published_rows[COMPARED])
     # scalar calls say the same, row by row
     for (_, row), bench in zip(published_rows.iterrows(), benchmark):
@@ -76,8 +91,13 @@ def test_rows_without_an_england_value_are_not_compared(sample):
     benchmark = areas["Time period"].map(england)
     no_bench = areas[benchmark.isna()]
     assert len(no_bench) > 0
-    got = S.compare(no_bench["Value"], no_bench["Lower CI 95.0 limit"], no_bench["Upper CI 95.0 limit"],
-                    benchmark[benchmark.isna()], POLARITY)
+    got = S.compare(
+        no_bench["Value"],
+        no_bench["Lower CI 95.0 limit"],
+        no_bench["Upper CI 95.0 limit"],
+        benchmark[benchmark.isna()],
+        POLARITY,
+    )
     assert (got == "Not compared").all()
     assert (no_bench[COMPARED] == "Not compared").all()
 
@@ -85,29 +105,40 @@ def test_rows_without_an_england_value_are_not_compared(sample):
 def test_england_is_never_compared_with_itself(sample):
     eng = sample[sample["Area Code"] == ENGLAND]
     assert len(eng) >= 2
-    got = S.compare(eng["Value"], eng["Lower CI 95.0 limit"], eng["Upper CI 95.0 limit"], eng["Value"], POLARITY,
-                    is_benchmark_area=True)
+    got = S.compare(
+        eng["Value"],
+        eng["Lower CI 95.0 limit"],
+        eng["Upper CI 95.0 limit"],
+        eng["Value"],
+        POLARITY,
+        is_benchmark_area=True,
+    )
     assert (got == "Not compared").all()
     assert (eng[COMPARED] == "Not compared").all()
     # without the flag England's CI contains its own value, so it could only ever say "Similar" - never used
-    assert (S.compare(eng["Value"], eng["Lower CI 95.0 limit"], eng["Upper CI 95.0 limit"], eng["Value"],
-                      POLARITY) == "Similar").all()
+    assert (
+        S.compare(eng["Value"], eng["Lower CI 95.0 limit"], eng["Upper CI 95.0 limit"], eng["Value"], POLARITY)
+        == "Similar"
+    ).all()
 
 
 def _long_frame(df: pd.DataFrame) -> pd.DataFrame:
     years_kinds = df["Time period"].map(_start_year_and_kind)
-    return pd.DataFrame({
-        "series_id": df["Area Code"],
-        "start_year": [y for y, _ in years_kinds],
-        "period_kind": [k for _, k in years_kinds],
-        "value": df["Value"],
-        "lower95": df["Lower CI 95.0 limit"],
-        "upper95": df["Upper CI 95.0 limit"],
-        "count": df["Count"],
-        "denominator": df["Denominator"],
-        "value_type": "proportion",
-        "polarity": POLARITY,
-    }, index=df.index)
+    return pd.DataFrame(
+        {
+            "series_id": df["Area Code"],
+            "start_year": [y for y, _ in years_kinds],
+            "period_kind": [k for _, k in years_kinds],
+            "value": df["Value"],
+            "lower95": df["Lower CI 95.0 limit"],
+            "upper95": df["Upper CI 95.0 limit"],
+            "count": df["Count"],
+            "denominator": df["Denominator"],
+            "value_type": "proportion",
+            "polarity": POLARITY,
+        },
+        index=df.index,
+    )
 
 
 def test_recent_trend_cannot_be_calculated_rows_agree(sample):
@@ -118,8 +149,18 @@ def test_recent_trend_cannot_be_calculated_rows_agree(sample):
         series = long[long["series_id"] == row["Area Code"]].sort_values("start_year")
         series = series[series["start_year"] <= long.loc[idx, "start_year"]]
         assert len(series) < 5  # fewer than 5 points published so far: the reason Fingertips gives no trend
-        points = [dict(value=r.value, lower=r.lower95, upper=r.upper95, count=r.count, denominator=r.denominator,
-                       start_year=r.start_year, period_kind=r.period_kind) for r in series.itertuples()]
+        points = [
+            dict(
+                value=r.value,
+                lower=r.lower95,
+                upper=r.upper95,
+                count=r.count,
+                denominator=r.denominator,
+                start_year=r.start_year,
+                period_kind=r.period_kind,
+            )
+            for r in series.itertuples()
+        ]
         assert S.recent_trend(points, "proportion", POLARITY) == "Cannot be calculated"
     vectorised = S.trend_for_frame(long)
     assert (vectorised.loc[published.index] == "Cannot be calculated").all()
@@ -130,10 +171,19 @@ def test_recent_trend_cannot_be_calculated_rows_agree(sample):
 def test_limits_for_frame_keeps_published_values_and_limits(sample):
     # Published values and 95% limits are modelled estimates: never recomputed. The samples carry no 99.8% limits,
     # so those are filled from Count / Denominator with Wilson (x 100).
-    frame = pd.DataFrame({"value_type": "proportion", "multiplier": 100, "count": sample["Count"],
-                          "denominator": sample["Denominator"], "value": sample["Value"],
-                          "lower95": sample["Lower CI 95.0 limit"], "upper95": sample["Upper CI 95.0 limit"],
-                          "lower998": sample["Lower CI 99.8 limit"], "upper998": sample["Upper CI 99.8 limit"]})
+    frame = pd.DataFrame(
+        {
+            "value_type": "proportion",
+            "multiplier": 100,
+            "count": sample["Count"],
+            "denominator": sample["Denominator"],
+            "value": sample["Value"],
+            "lower95": sample["Lower CI 95.0 limit"],
+            "upper95": sample["Upper CI 95.0 limit"],
+            "lower998": sample["Lower CI 99.8 limit"],
+            "upper998": sample["Upper CI 99.8 limit"],
+        }
+    )
     out = S.limits_for_frame(frame)
     pd.testing.assert_series_equal(out["value"], sample["Value"], check_names=False)
     pd.testing.assert_series_equal(out["lower95"], sample["Lower CI 95.0 limit"], check_names=False)

@@ -1,7 +1,9 @@
 """The map, inequalities, compare-indicators and area-group logic (issue 18), on the bundled boundaries and a real
 built database."""
+
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -9,7 +11,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from metrics import area_groups, geo, indicator_pairs, inequalities as ineq, map_view, stats
+from metrics import area_groups, geo, indicator_pairs, map_view, stats
+from metrics import inequalities as ineq
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE, default_geography
 from metrics.catalogue import default_catalogue
@@ -45,8 +48,11 @@ def test_bundled_boundaries_cover_every_area_and_stay_small(areas):
 
 def _edges(code):
     feature = next(f for f in geo.boundaries("utla")["features"] if f["id"] == code)
-    return {tuple(sorted((tuple(a), tuple(b)))) for ring in geo._rings(feature["geometry"])
-            for a, b in zip(ring[:-1], ring[1:])}
+    return {
+        tuple(sorted((tuple(a), tuple(b))))
+        for ring in geo._rings(feature["geometry"])
+        for a, b in itertools.pairwise(ring)
+    }
 
 
 def test_footprint_outline_leaves_out_the_members_shared_border():
@@ -102,11 +108,11 @@ def test_map_uses_quintiles_without_a_judgement(store, cat, areas):
 
 def test_map_figure_draws_offline_with_words_in_the_legend(store, cat, areas):
     ind = cat.get("continuity_of_care")
-    frame = map_view.map_frame(store.values_for_period(ind.key, "2023/24", level="utla"), ind, "utla", areas,
-                               "2023/24")
+    frame = map_view.map_frame(store.values_for_period(ind.key, "2023/24", level="utla"), ind, "utla", areas, "2023/24")
     fp = areas.get("CDP0001")
-    fig = map_view.map_figure(frame, ind, "utla", "t", [(fp.name, "words", fp.members, fp.code)],
-                              [("E10000034", "Worcestershire")]).to_plotly_json()
+    fig = map_view.map_figure(
+        frame, ind, "utla", "t", [(fp.name, "words", fp.members, fp.code)], [("E10000034", "Worcestershire")]
+    ).to_plotly_json()
     choropleths = [t for t in fig["data"] if t["type"] == "choropleth"]
     assert sum(len(t["locations"]) for t in choropleths) == 153
     for t in choropleths:
@@ -123,7 +129,7 @@ def test_map_figure_draws_offline_with_words_in_the_legend(store, cat, areas):
 
 def test_comparison_labels_meet_wcag_contrast():
     def luminance(colour):
-        rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -137,41 +143,88 @@ def test_comparison_labels_meet_wcag_contrast():
 
 
 # ------------------------------------------------------------------------------------------------ inequalities
-@pytest.mark.parametrize("label, dimension", [
-    ("Male", ineq.SEX), ("Female", ineq.SEX), ("Total", None), ("Persons", None),
-    ("Age 18-24", ineq.AGE), ("65+ yrs", ineq.AGE), ("Age 50+", ineq.AGE),
-    ("Most deprived quintile", ineq.DEPRIVATION), ("Deprivation: Most deprived decile (IMD2019)", ineq.DEPRIVATION),
-    ("IMD quintile 3", ineq.DEPRIVATION), ("Ethnic groups: White", ineq.OTHER),
-])
+@pytest.mark.parametrize(
+    "label, dimension",
+    [
+        ("Male", ineq.SEX),
+        ("Female", ineq.SEX),
+        ("Total", None),
+        ("Persons", None),
+        ("Age 18-24", ineq.AGE),
+        ("65+ yrs", ineq.AGE),
+        ("Age 50+", ineq.AGE),
+        ("Most deprived quintile", ineq.DEPRIVATION),
+        ("Deprivation: Most deprived decile (IMD2019)", ineq.DEPRIVATION),
+        ("IMD quintile 3", ineq.DEPRIVATION),
+        ("Ethnic groups: White", ineq.OTHER),
+    ],
+)
 def test_breakdown_dimensions(label, dimension):
     assert ineq.dimension_of(label) == dimension
 
 
 def test_breakdown_order_within_dimensions():
-    fingertips = ["Deprivation: Least deprived decile (IMD2019)", "Deprivation: Second most deprived decile (IMD2019)",
-                  "Deprivation: Most deprived decile (IMD2019)", "Deprivation: Second least deprived decile (IMD2019)"]
+    fingertips = [
+        "Deprivation: Least deprived decile (IMD2019)",
+        "Deprivation: Second most deprived decile (IMD2019)",
+        "Deprivation: Most deprived decile (IMD2019)",
+        "Deprivation: Second least deprived decile (IMD2019)",
+    ]
     grouped = ineq.breakdowns_by_dimension(["Female", "Age 50+", "Total", "Male", "Age 18-29", *fingertips])
     assert list(grouped) == [ineq.SEX, ineq.AGE, ineq.DEPRIVATION]
     assert grouped[ineq.SEX] == ["Male", "Female"]
     assert grouped[ineq.AGE] == ["Age 18-29", "Age 50+"]
     assert [ineq._plain(x) for x in grouped[ineq.DEPRIVATION]] == [
-        "Most deprived decile (IMD2019)", "Second most deprived decile (IMD2019)",
-        "Second least deprived decile (IMD2019)", "Least deprived decile (IMD2019)"]
+        "Most deprived decile (IMD2019)",
+        "Second most deprived decile (IMD2019)",
+        "Second least deprived decile (IMD2019)",
+        "Least deprived decile (IMD2019)",
+    ]
 
 
 def test_groups_compared_with_the_area_overall_and_england_same_group(cat):
     ind = cat.get("continuity_of_care")  # higher is better
     base = dict(metric_key=ind.key, period="2023/24", value_note=None, count=np.nan, source="s", is_demo=False)
-    rows = pd.DataFrame([
-        dict(base, area_code="A", breakdown="Total", value=40.0, lower95=38.0, upper95=42.0,
-             compared_to_england="Worse"),
-        dict(base, area_code="A", breakdown="Male", value=50.0, lower95=45.0, upper95=55.0,
-             compared_to_england="Similar"),
-        dict(base, area_code="A", breakdown="Female", value=41.0, lower95=35.0, upper95=47.0,
-             compared_to_england="Worse"),
-        dict(base, area_code=ENGLAND_CODE, breakdown="Male", value=52.0, lower95=51.0, upper95=53.0,
-             compared_to_england="Not compared"),
-    ])
+    rows = pd.DataFrame(
+        [
+            dict(
+                base,
+                area_code="A",
+                breakdown="Total",
+                value=40.0,
+                lower95=38.0,
+                upper95=42.0,
+                compared_to_england="Worse",
+            ),
+            dict(
+                base,
+                area_code="A",
+                breakdown="Male",
+                value=50.0,
+                lower95=45.0,
+                upper95=55.0,
+                compared_to_england="Similar",
+            ),
+            dict(
+                base,
+                area_code="A",
+                breakdown="Female",
+                value=41.0,
+                lower95=35.0,
+                upper95=47.0,
+                compared_to_england="Worse",
+            ),
+            dict(
+                base,
+                area_code=ENGLAND_CODE,
+                breakdown="Male",
+                value=52.0,
+                lower95=51.0,
+                upper95=53.0,
+                compared_to_england="Not compared",
+            ),
+        ]
+    )
     groups = ineq.group_frame(rows, ind, "A", "2023/24", ["Male", "Female"]).set_index("Group")
     assert groups.loc["Male", "vs_overall"] == "Better"  # 40 below the interval 45-55
     assert groups.loc["Female", "vs_overall"] == "Similar"  # 40 inside 35-47
@@ -187,9 +240,21 @@ def test_correlation_matches_scipy_and_needs_five_points():
     rng = np.random.default_rng(7)
     x = rng.normal(50, 10, 40)
     y = 0.5 * x + rng.normal(0, 5, 40)
-    rows = lambda v: pd.DataFrame({  # noqa: E731
-        "area_code": [f"E{i:08d}" for i in range(40)], "area_name": [f"Area {i}" for i in range(40)], "value": v,
-        "lower95": v - 1, "upper95": v + 1, "value_note": None, "is_demo": False, "source": "s"})
+
+    def rows(v):
+        return pd.DataFrame(
+            {
+                "area_code": [f"E{i:08d}" for i in range(40)],
+                "area_name": [f"Area {i}" for i in range(40)],
+                "value": v,
+                "lower95": v - 1,
+                "upper95": v + 1,
+                "value_note": None,
+                "is_demo": False,
+                "source": "s",
+            }
+        )
+
     pairs = indicator_pairs.pair_frame(rows(x), rows(y))
     result = indicator_pairs.correlation(pairs)
     assert result.n == 40
@@ -203,17 +268,29 @@ def test_correlation_matches_scipy_and_needs_five_points():
 # ---------------------------------------------------------------------------------------------- area groups
 def test_a_group_of_the_footprints_members_is_derived_exactly_as_the_footprint(store, cat, areas):
     members = list(areas.get("CDP0001").members)
-    group = area_groups.derive_group(store.observations_for_areas(members + [ENGLAND_CODE]), cat, areas, members,
-                                     "Our group")
+    group = area_groups.derive_group(
+        store.observations_for_areas(members + [ENGLAND_CODE]), cat, areas, members, "Our group"
+    )
     stored = pd.concat([store.series(i.key, ["CDP0001"]) for i in cat.ordered()], ignore_index=True)
-    cols = ["value", "lower95", "upper95", "count", "denominator", "compared_to_england", "recent_trend",
-            "aggregation_note"]
+    cols = [
+        "value",
+        "lower95",
+        "upper95",
+        "count",
+        "denominator",
+        "compared_to_england",
+        "recent_trend",
+        "aggregation_note",
+    ]
     key = ["metric_key", "period"]
     ours = group[group["breakdown"] == "Total"].astype({"metric_key": str, "period": str}).sort_values(key)
     theirs = stored.astype({"metric_key": str, "period": str}).sort_values(key)
     assert len(ours) == len(theirs) > 100
-    pd.testing.assert_frame_equal(ours[key + cols].reset_index(drop=True).astype(object),
-                                  theirs[key + cols].reset_index(drop=True).astype(object), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        ours[key + cols].reset_index(drop=True).astype(object),
+        theirs[key + cols].reset_index(drop=True).astype(object),
+        check_dtype=False,
+    )
     assert set(group["area_name"]) == {"Our group"}
 
 
@@ -228,8 +305,15 @@ def test_group_errors_and_members(areas):
 
 
 def test_group_in_period_names_the_group():
-    rows = pd.DataFrame({"metric_key": ["m", "m"], "period": ["p", "q"], "breakdown": ["Total", "Total"],
-                         "area_name": ["G", "G"], "value": [1.0, 2.0]})
+    rows = pd.DataFrame(
+        {
+            "metric_key": ["m", "m"],
+            "period": ["p", "q"],
+            "breakdown": ["Total", "Total"],
+            "area_name": ["G", "G"],
+            "value": [1.0, 2.0],
+        }
+    )
     one = area_groups.group_in_period(rows, "m", "q")
     assert one["area_name"].tolist() == ["G (your group)"] and one["value"].tolist() == [2.0]
     assert area_groups.group_in_period(rows, "m", "z") is None and area_groups.group_in_period(None, "m", "p") is None
@@ -240,18 +324,31 @@ def test_group_in_period_names_the_group():
 def test_scorecard_summary_fits_and_escapes():
     from metrics import scorecard_view
 
-    rows = pd.DataFrame([
-        {"Indicator": "OCU <prevalence>", "Period": "2023/24", "Value": "5.4 per 1,000",
-         "Compared with England": "Worse", "Recent trend": "↑ worse",
-         "Target": "Misses target (National target 75% by end of 2023)"},
-        {"Indicator": "Drug use", "Period": "2022", "Value": "Not published locally",
-         "Compared with England": "Not compared", "Recent trend": "", "Target": ""},
-    ])
+    rows = pd.DataFrame(
+        [
+            {
+                "Indicator": "OCU <prevalence>",
+                "Period": "2023/24",
+                "Value": "5.4 per 1,000",
+                "Compared with England": "Worse",
+                "Recent trend": "↑ worse",
+                "Target": "Misses target (National target 75% by end of 2023)",
+            },
+            {
+                "Indicator": "Drug use",
+                "Period": "2022",
+                "Value": "Not published locally",
+                "Compared with England": "Not compared",
+                "Recent trend": "",
+                "Target": "",
+            },
+        ]
+    )
     out = scorecard_view.summary_html(rows, "Compared with England", "Reduce drug use: A & B")
     assert "OCU &lt;prevalence&gt;" in out and "<prevalence>" not in out and "A &amp; B" in out
     assert "▼ Worse" in out and "○ Not compared" in out  # the symbols the How-to-read text promises
     assert f"background:{pr.COMPARISON_COLOURS['Worse']};color:#FFFFFF" in out
-    assert "Misses target</span><span class=\"cdof-sub\">National target 75% by end of 2023" in out
+    assert 'Misses target</span><span class="cdof-sub">National target 75% by end of 2023' in out
     # On a phone only indicator, value (its period beneath) and verdict: the rest is marked to hide.
     assert out.count("class='cdof-wide'") == 3 + 3 * 2
     assert "@media (max-width: 700px)" in scorecard_view.STYLE

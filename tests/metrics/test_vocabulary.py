@@ -1,11 +1,13 @@
 """The vocabulary: every code has its display words, and the statistics answer only in its labels."""
+
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
 
-from metrics import presentation, stats, vocabulary as V
+from metrics import presentation, stats
+from metrics import vocabulary as V
 
 
 def test_every_code_has_its_words():
@@ -20,8 +22,10 @@ def test_every_code_has_its_words():
     assert set(presentation.COMPARISON_COLOURS) == set(V.COMPARE_LABELS)
     assert set(V.GOAL_WORDS) == set(V.GOAL_LABELS) == set(presentation.GOAL_COLOURS)
     assert set(V.TREND_WORDS) == set(V.TREND_LABELS)
-    assert set(V.TREND_LABEL_BY_DIRECTION.values()) == set(V.TREND_LABELS) - {V.NO_SIGNIFICANT_CHANGE,
-                                                                                 V.CANNOT_BE_CALCULATED}
+    assert set(V.TREND_LABEL_BY_DIRECTION.values()) == set(V.TREND_LABELS) - {
+        V.NO_SIGNIFICANT_CHANGE,
+        V.CANNOT_BE_CALCULATED,
+    }
     assert set(V.COMPARE_WORDS_BY_POLARITY) == set(V.POLARITIES)
 
 
@@ -36,6 +40,9 @@ def test_comparisons_answer_in_the_vocabulary():
         seen_two.add(stats.compare_two_level(100.0, *limits95, *limits998, b, pol))
     assert seen_one == set(V.COMPARE_LABELS)
     assert seen_two == set(V.TWO_LEVEL_COMPARE_LABELS)
-    goals = {stats.compare_goal(v, v - 5, v + 5, 100.0, pol) for v in (95.0, 105.0, 120.0, 80.0, np.nan)
-             for pol in V.POLARITIES}
+    goals = {
+        stats.compare_goal(v, v - 5, v + 5, 100.0, pol)
+        for v in (95.0, 105.0, 120.0, 80.0, np.nan)
+        for pol in V.POLARITIES
+    }
     assert goals == set(V.GOAL_LABELS)

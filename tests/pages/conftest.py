@@ -1,4 +1,5 @@
 """Fixtures of the page tests."""
+
 from __future__ import annotations
 
 import shutil
@@ -16,9 +17,14 @@ def mixed_periods_db(built_db, tmp_path, monkeypatch):
     db = tmp_path / "mixed.duckdb"
     shutil.copy(built_db, db)
     upload = tmp_path / "quarters.csv"
-    upload.write_text("metric_key,area_code,period,breakdown,value,count,denominator\n"
-                      + "".join(f"continuity_of_care,{area},2023/24 Q{q},Total,,{30 + q},{60 + q}\n"
-                                for area in ("E10000034", "E92000001") for q in (1, 2, 3, 4)))
+    upload.write_text(
+        "metric_key,area_code,period,breakdown,value,count,denominator\n"
+        + "".join(
+            f"continuity_of_care,{area},2023/24 Q{q},Total,,{30 + q},{60 + q}\n"
+            for area in ("E10000034", "E92000001")
+            for q in (1, 2, 3, 4)
+        )
+    )
     prepared = prepare(upload)
     assert prepared.ok, prepared.problems
     with Store(db) as store:

@@ -1,4 +1,5 @@
 """Helpers for the AppTest page tests."""
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,10 @@ def _words(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     for col in df.columns:
         vals = df[col].tolist()
-        if vals and all(hasattr(v, "__len__") and not isinstance(v, str) and len(v) <= 1
-                        and all(isinstance(x, str) for x in v) for v in vals):
+        if vals and all(
+            hasattr(v, "__len__") and not isinstance(v, str) and len(v) <= 1 and all(isinstance(x, str) for x in v)
+            for v in vals
+        ):
             df[col] = [v[0] if len(v) else "" for v in vals]
     return df
 
@@ -49,8 +52,11 @@ def colour_columns(at: AppTest, n: int = 0) -> dict[str, list[str]]:
     import json
 
     config = json.loads(at.dataframe[n].proto.columns or "{}")
-    return {k: [o.get("color") for o in v.get("type_config", {}).get("options", [])]
-            for k, v in config.items() if v.get("type_config", {}).get("type") == "multiselect"}
+    return {
+        k: [o.get("color") for o in v.get("type_config", {}).get("options", [])]
+        for k, v in config.items()
+        if v.get("type_config", {}).get("type") == "multiselect"
+    }
 
 
 def plotly_specs(at: AppTest) -> list[dict]:

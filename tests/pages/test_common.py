@@ -1,4 +1,5 @@
 """pages/common.py: what every page shares; here, a database held by another process."""
+
 import shutil
 import subprocess
 import sys
@@ -13,9 +14,16 @@ def test_a_database_held_by_another_process_gets_a_message_and_a_reload_opens_it
     shutil.copy(built_db, db)
     monkeypatch.setenv("CDOF_DB", str(db))
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-                               "sys.stdin.read()", str(db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         at = run_page("scorecard")

@@ -1,8 +1,16 @@
 import pytest
 
 from metrics.presentation import COMPARISON_COLOURS
-from tests.pages.helpers import (all_text, colour_columns, download, frames, open_part, plotly_specs,
-                                 read_csv_download, run_page)
+from tests.pages.helpers import (
+    all_text,
+    colour_columns,
+    download,
+    frames,
+    open_part,
+    plotly_specs,
+    read_csv_download,
+    run_page,
+)
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
@@ -31,8 +39,11 @@ def test_three_focus_areas_preselected_with_england_line():
     assert any(s["type"] == "line" and s["x0"] == s["x1"] for s in shapes)  # the England reference line
     assert any("England" in a["text"] for a in bars_spec["layout"]["annotations"])
     # Small multiples: one panel per area, each with England's line.
-    assert [a["text"] for a in multiples["layout"]["annotations"]][:3] == \
-        ["Buckinghamshire", "Oxfordshire", "Worcestershire"]
+    assert [a["text"] for a in multiples["layout"]["annotations"]][:3] == [
+        "Buckinghamshire",
+        "Oxfordshire",
+        "Worcestershire",
+    ]
     assert "Definition and source" in all_text(at)
 
 
@@ -104,7 +115,9 @@ def test_one_click_fills_the_areas_with_a_region_or_footprint():
     at.get("button_group")[0].set_value("CDP0001").run()
     (spec,) = plotly_specs(at)
     assert sorted(n for t in spec["data"] if t["type"] == "bar" for n in t["y"]) == [
-        "Herefordshire, County of", "Worcestershire"]
+        "Herefordshire, County of",
+        "Worcestershire",
+    ]
 
 
 def test_own_area_group_is_aggregated_like_the_footprint(built_db):
@@ -112,8 +125,14 @@ def test_own_area_group_is_aggregated_like_the_footprint(built_db):
 
     # a demonstration metric with counts: Worcestershire's real continuity of care has none, so its footprint
     # cannot be aggregated for that metric
-    at = run_page("compare", metric="successful_completion_drugs", group=["E06000019", "E10000034"],
-                  group_open="true", group_name="Our partnership", period="2023/24")
+    at = run_page(
+        "compare",
+        metric="successful_completion_drugs",
+        group=["E06000019", "E10000034"],
+        group_open="true",
+        group_name="Our partnership",
+        period="2023/24",
+    )
     (spec,) = plotly_specs(at)
     bars = {n: x for t in spec["data"] if t["type"] == "bar" for n, x in zip(t["y"], t["x"])}
     with Store(built_db, read_only=True) as store:

@@ -19,8 +19,13 @@ def test_scatter_of_all_authorities_with_the_chosen_highlighted():
 
 
 def test_other_pair_and_areas():
-    at = run_page("compare_indicators", metric="ocu_prevalence", metric_y="drug_misuse_deaths",
-                  areas=["E10000034", "CDP0001"], period_y="2019 - 21")  # the ONS deaths
+    at = run_page(
+        "compare_indicators",
+        metric="ocu_prevalence",
+        metric_y="drug_misuse_deaths",
+        areas=["E10000034", "CDP0001"],
+        period_y="2019 - 21",
+    )  # the ONS deaths
     (spec,) = plotly_specs(at)
     chosen = next(t for t in spec["data"] if t["name"] == "Chosen areas")
     assert sorted(chosen["text"]) == ["Herefordshire, County of", "Worcestershire"]  # the footprint by its members

@@ -1,6 +1,9 @@
 """Issue 15 items 4 and 5: Compare draws small multiples and its table for 1 to 20 areas; a count on Trends puts
 each area on its own axis, never an authority's count on England's axis."""
+
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -29,8 +32,8 @@ def test_compare_draws_small_multiples_and_table_for_n_areas(n):
     assert all(0 <= lo < hi <= 1 for lo, hi in domains), domains
     # Panels of one row do not overlap those of the next.
     tops = sorted({tuple(layout[k]["domain"]) for k in layout if k.startswith("yaxis")}, reverse=True)
-    assert all(a[0] > b[1] for a, b in zip(tops, tops[1:]))
-    table = [f for f in frames(at) if "Area" in f.columns and "Compared with England" in f.columns][0]
+    assert all(a[0] > b[1] for a, b in itertools.pairwise(tops))
+    table = next(f for f in frames(at) if "Area" in f.columns and "Compared with England" in f.columns)
     assert len(table) == n + 1  # the areas and England
     assert "Chart: one small line chart per area" in all_text(at)
 
@@ -46,8 +49,11 @@ def test_trends_of_a_count_puts_each_area_on_its_own_axis():
     assert layout["yaxis"]["domain"][0] > layout["yaxis2"]["domain"][1] > 0
     assert layout["yaxis2"]["domain"][0] > layout["yaxis3"]["domain"][1]
     labels = [a["text"] for a in layout["annotations"]]
-    assert labels == ["<b>Worcestershire</b> (own scale)", "<b>England</b> (own scale)",
-                      "<b>West Midlands (demonstration)</b> (own scale)"]
+    assert labels == [
+        "<b>Worcestershire</b> (own scale)",
+        "<b>England</b> (own scale)",
+        "<b>West Midlands (demonstration)</b> (own scale)",
+    ]
 
 
 def test_trends_of_a_percentage_keeps_one_axis():

@@ -1,7 +1,6 @@
 import pytest
 
 from metrics.safety import plain_text
-
 from tests.pages.helpers import all_text, frames, plotly_specs, run_page
 
 

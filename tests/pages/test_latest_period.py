@@ -1,5 +1,6 @@
 """Issue 15 item 3: "latest" is each metric's latest period of its catalogue kind that England has; one quarter
 uploaded beside annual data never displaces it on any page, and the pages say the quarter exists and offer it."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,8 +22,10 @@ def one_quarter_db(built_db, tmp_path, monkeypatch):
     db = tmp_path / "one_quarter.duckdb"
     shutil.copy(built_db, db)
     upload = tmp_path / "one_quarter.csv"
-    upload.write_text("metric_key,area_code,period,breakdown,value,count,denominator\n"
-                      "continuity_of_care,E10000034,2023/24 Q3,Total,55.0,55,100\n")
+    upload.write_text(
+        "metric_key,area_code,period,breakdown,value,count,denominator\n"
+        "continuity_of_care,E10000034,2023/24 Q3,Total,55.0,55,100\n"
+    )
     prepared = prepare(upload)
     assert prepared.ok, prepared.problems
     with Store(db) as store:
@@ -32,8 +35,7 @@ def one_quarter_db(built_db, tmp_path, monkeypatch):
 
 
 def _scorecard_row(at, key: str) -> pd.Series:
-    table = pd.concat([f for f in frames(at) if "Indicator" in f.columns and "Value" in f.columns],
-                      ignore_index=True)
+    table = pd.concat([f for f in frames(at) if "Indicator" in f.columns and "Value" in f.columns], ignore_index=True)
     return table[table["key"] == key].iloc[0]
 
 
@@ -45,16 +47,25 @@ def test_store_latest_keeps_the_annual_period_for_every_area(one_quarter_db):
     with Store(one_quarter_db) as store:
         latest = store.latest_for_areas([WORCS, ENGLAND, BUCKS, "E12000005"], kinds)
         coc = latest[latest["metric_key"] == "continuity_of_care"].set_index("area_code")
-        assert coc["period"].to_dict() == {WORCS: "2022/23", ENGLAND: "2022/23", BUCKS: "2022/23",
-                                           "E12000005": "2022/23"}
+        assert coc["period"].to_dict() == {
+            WORCS: "2022/23",
+            ENGLAND: "2022/23",
+            BUCKS: "2022/23",
+            "E12000005": "2022/23",
+        }
         assert store.latest_period("continuity_of_care", "financial_year") == "2022/23"
         others = store.other_period_kinds([WORCS, BUCKS], kinds)
-        assert others[["metric_key", "area_code", "period_kind", "latest_period", "periods"]].to_dict("records") \
-            == [{"metric_key": "continuity_of_care", "area_code": WORCS, "period_kind": "quarter",
-                 "latest_period": "2023/24 Q3", "periods": 1}]
+        assert others[["metric_key", "area_code", "period_kind", "latest_period", "periods"]].to_dict("records") == [
+            {
+                "metric_key": "continuity_of_care",
+                "area_code": WORCS,
+                "period_kind": "quarter",
+                "latest_period": "2023/24 Q3",
+                "periods": 1,
+            }
+        ]
         # Without the catalogue's kinds the quarter would win (the old rule), which is what the pages avoid.
-        assert store.latest_for_area(WORCS).set_index("metric_key").loc["continuity_of_care", "period"] \
-            == "2023/24 Q3"
+        assert store.latest_for_area(WORCS).set_index("metric_key").loc["continuity_of_care", "period"] == "2023/24 Q3"
 
 
 def test_scorecard_keeps_the_annual_period_and_offers_the_quarter(one_quarter_db):
@@ -64,8 +75,10 @@ def test_scorecard_keeps_the_annual_period_and_offers_the_quarter(one_quarter_db
     # Worcestershire's 2022/23 figure was published without an interval or counts: England is shown, not compared
     assert row["England"] == "42.6%" and row["Compared with England"] == "Not compared"
     text = all_text(at)
-    assert ("Other periods: Continuity of care (prison release) also has 1 quarter for Worcestershire (latest "
-            "2023/24 Q3); shown here in financial years, its own kind of period.") in text
+    assert (
+        "Other periods: Continuity of care (prison release) also has 1 quarter for Worcestershire (latest "
+        "2023/24 Q3); shown here in financial years, its own kind of period."
+    ) in text
     at.toggle(key="other_periods").set_value(True).run()
     assert not at.exception
     assert _scorecard_row(at, "continuity_of_care")["Period"] == "2023/24 Q3"
@@ -80,7 +93,7 @@ def test_scorecard_of_an_area_without_the_quarter_is_unchanged(one_quarter_db):
 
 def test_several_areas_table_keeps_the_annual_period(one_quarter_db):
     at = run_page("scorecard", details="true", area=BUCKS, rug=[WORCS, BUCKS, OXON])
-    rug = [f for f in frames(at) if "England" in f.columns and "Worcestershire" in f.columns][0]
+    rug = next(f for f in frames(at) if "England" in f.columns and "Worcestershire" in f.columns)
     coc = rug[rug["key"] == "continuity_of_care"].iloc[0]
     assert coc["Period"] == "2022/23"
     assert not coc["England"].startswith("No")
@@ -112,11 +125,10 @@ def test_trends_opens_on_the_annual_series(one_quarter_db):
 def test_profile_keeps_the_annual_period_and_links_the_quarter(one_quarter_db):
     at = run_page("profile", area=WORCS)
     text = all_text(at)
-    assert ("Continuity of care (prison release) also has 1 quarter for Worcestershire (latest 2023/24 Q3)"
-            in text)
+    assert "Continuity of care (prison release) also has 1 quarter for Worcestershire (latest 2023/24 Q3)" in text
     assert "trends?metric=continuity_of_care&area=E10000034&periods=quarter" in text
     numbers = open_part(at, "numbers")
-    table = [f for f in frames(numbers) if "25th percentile" in f.columns][0]
+    table = next(f for f in frames(numbers) if "25th percentile" in f.columns)
     assert table.set_index("Indicator").loc["Continuity of care (prison release)", "Period"] == "2022/23"
 
 
@@ -124,15 +136,19 @@ def test_cdp_scorecard_says_why_an_aggregate_has_no_value(built_db):
     """Item 1's reason in the visible Value column: Worcestershire's 2021/22 and 2022/23 figures have no counts."""
     at = run_page("trends", metric="continuity_of_care", area="CDP0001")
     at = open_part(at, "data")
-    table = [f for f in frames(at) if "Value" in f.columns and "Area" in f.columns][0]
+    table = next(f for f in frames(at) if "Value" in f.columns and "Area" in f.columns)
     cdp = table[table["Area"] == "Herefordshire and Worcestershire CDP"].set_index("Period")
-    assert cdp.loc["2021/22", "Value"] == ("Demo · Not available: Worcestershire's 2021/22 figure was published without "
-                                          "counts")
-    assert cdp.loc["2022/23", "Value"] == ("Demo · Not available: Worcestershire's 2022/23 figure was published without "
-                                          "counts")
+    assert cdp.loc["2021/22", "Value"] == (
+        "Demo · Not available: Worcestershire's 2021/22 figure was published without counts"
+    )
+    assert cdp.loc["2022/23", "Value"] == (
+        "Demo · Not available: Worcestershire's 2022/23 figure was published without counts"
+    )
 
 
 def test_compare_says_why_the_cdp_has_no_value(built_db):
     at = run_page("compare", metric="continuity_of_care", period="2022/23", areas=["CDP0001", WORCS])
-    assert ("Suppressed or missing: Herefordshire and Worcestershire CDP: Not available: Worcestershire's 2022/23 "
-            "figure was published without counts") in all_text(at).replace("\\", "")  # shown as escaped plain text
+    assert (
+        "Suppressed or missing: Herefordshire and Worcestershire CDP: Not available: Worcestershire's 2022/23 "
+        "figure was published without counts"
+    ) in all_text(at).replace("\\", "")  # shown as escaped plain text

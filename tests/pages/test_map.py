@@ -15,8 +15,7 @@ def test_map_colours_every_authority_in_words_and_outlines_the_footprint():
     at = run_page("map", metric="continuity_of_care", period="2022/23")
     spec, traces = _choropleths(at)
     assert sum(len(t["locations"]) for t in traces) == 153
-    assert {t["name"].rsplit(" (", 1)[0] for t in traces} <= {"Better", "Similar", "Worse", "Not compared",
-                                                               "No value"}
+    assert {t["name"].rsplit(" (", 1)[0] for t in traces} <= {"Better", "Similar", "Worse", "Not compared", "No value"}
     names = [t["name"] for t in spec["data"]]
     assert "Joint CDP: Herefordshire and Worcestershire CDP" in names
     labels = next(t for t in spec["data"] if t["name"] == "Compare focus areas")["text"]
@@ -46,6 +45,7 @@ def test_map_of_regions_and_quintiles():
     assert sum(len(t["locations"]) for t in traces) == 9
     at = run_page("map", metric="numbers_in_treatment", period="2022/23")  # Worcestershire has no 2023/24
     _, traces = _choropleths(at)
-    assert [t["name"].rsplit(" (", 1)[0] for t in traces] == [f"{w} fifth" for w in
-                                                             ("Lowest", "Low", "Middle", "High", "Highest")]
+    assert [t["name"].rsplit(" (", 1)[0] for t in traces] == [
+        f"{w} fifth" for w in ("Lowest", "Low", "Middle", "High", "Highest")
+    ]
     assert "coloured by fifth" in all_text(at)

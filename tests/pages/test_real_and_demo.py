@@ -1,5 +1,6 @@
 """Issue 16 on the pages: demonstration values marked wherever shown, hidden with "Real data only" on, and sources
 that are citations (no file names, no internal markers)."""
+
 import re
 
 import pandas as pd
@@ -10,9 +11,15 @@ from tests.pages.helpers import all_text, download, frames, plotly_specs, read_c
 pytestmark = pytest.mark.usefixtures("built_db")
 
 FOCUS = ["E10000034", "E10000025", "E06000060"]  # Worcestershire, Oxfordshire, Buckinghamshire
-PAGES = [("scorecard", {}), ("trends", {"metric": "drug_misuse_deaths"}), ("trends", {"metric": "continuity_of_care"}),
-         ("compare", {"metric": "drug_misuse_deaths"}), ("compare", {"metric": "continuity_of_care"}),
-         ("profile", {}), ("definitions", {"metric": "drug_misuse_deaths"})]
+PAGES = [
+    ("scorecard", {}),
+    ("trends", {"metric": "drug_misuse_deaths"}),
+    ("trends", {"metric": "continuity_of_care"}),
+    ("compare", {"metric": "drug_misuse_deaths"}),
+    ("compare", {"metric": "continuity_of_care"}),
+    ("profile", {}),
+    ("definitions", {"metric": "drug_misuse_deaths"}),
+]
 BAD_SOURCE = re.compile(r"seed|\[S\]|\[V\]|\[U\]|\.(csv|txt|xlsx?|ya?ml)\b", re.I)
 
 
@@ -22,8 +29,12 @@ def _shown_text(at) -> str:
         text.append(df.astype(str).to_csv(index=False))
     for spec in plotly_specs(at):
         for t in spec["data"]:
-            text += [str(t.get("name", "")), str(t.get("text", "")), str(t.get("customdata", "")),
-                     str(t.get("hovertext", ""))]
+            text += [
+                str(t.get("name", "")),
+                str(t.get("text", "")),
+                str(t.get("customdata", "")),
+                str(t.get("hovertext", "")),
+            ]
     return "\n".join(text)
 
 

@@ -1,5 +1,6 @@
 """AppTest of the Board report page: focus areas first, a build with progress, the report on screen and both
 downloads (real files: a Word document and a PDF)."""
+
 from __future__ import annotations
 
 import io
@@ -16,13 +17,18 @@ BUILD_TIMEOUT = 600  # Chromium draws the charts; on a busy 2-core machine that 
 def test_focus_areas_come_first_and_nothing_is_built_until_asked(built_db):
     at = run_page("report")
     area = at.selectbox(key="_w_area")
-    assert area.options[:3] == ["Buckinghamshire — South East", "Oxfordshire — South East",
-                                "Worcestershire — West Midlands"]
+    assert area.options[:3] == [
+        "Buckinghamshire — South East",
+        "Oxfordshire — South East",
+        "Worcestershire — West Midlands",
+    ]
     assert "then build the report" in all_text(at)
     assert not at.get("download_button")
     at.radio(key="since_kind").set_value("A revision").run()
     assert not at.exception
-    assert at.selectbox(key="since_revision").options[0].startswith("revision 4,")  # the default build writes 4 revisions
+    assert (
+        at.selectbox(key="since_revision").options[0].startswith("revision 4,")
+    )  # the default build writes 4 revisions
 
 
 @pytest.mark.skipif(not __import__("os").path.exists("/usr/bin/chromium"), reason="Debian's chromium")

@@ -22,8 +22,12 @@ def test_default_area_is_buckinghamshire_grouped_by_outcome():
     assert at.query_params["area"] in ("E06000060", ["E06000060"])
     text = all_text(at)
     assert "Buckinghamshire — South East" in text
-    for outcome in ("Reduce drug use", "Reduce drug-related crime", "Increase engagement in treatment",
-                    "Improve recovery outcomes"):
+    for outcome in (
+        "Reduce drug use",
+        "Reduce drug-related crime",
+        "Increase engagement in treatment",
+        "Improve recovery outcomes",
+    ):
         assert outcome in text
     table = _scorecard(at)
     # Buckinghamshire's own local measures are listed, others' are not.

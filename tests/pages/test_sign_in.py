@@ -2,6 +2,7 @@
 
 A forged identity cookie signed with a guessable secret reads as a signed-in user; AppTest's `at.user` stands in for
 such a cookie: an uploader by role, with the example's secret, still gets no Upload page."""
+
 from __future__ import annotations
 
 import secrets
@@ -17,9 +18,13 @@ UPLOADER = {"is_logged_in": True, "email": "analyst@example.gov.uk", "roles": ["
 
 
 def _auth(cookie_secret: str) -> dict:
-    return {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": cookie_secret,
-            "client_id": "x", "client_secret": "x",
-            "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"}
+    return {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": cookie_secret,
+        "client_id": "x",
+        "client_secret": "x",
+        "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration",
+    }
 
 
 @pytest.fixture

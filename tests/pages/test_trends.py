@@ -4,8 +4,16 @@ import pandas as pd
 import pytest
 
 from metrics.presentation import COMPARISON_COLOURS
-from tests.pages.helpers import (all_text, colour_columns, download, frames, open_part, plotly_specs,
-                                 read_csv_download, run_page)
+from tests.pages.helpers import (
+    all_text,
+    colour_columns,
+    download,
+    frames,
+    open_part,
+    plotly_specs,
+    read_csv_download,
+    run_page,
+)
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
@@ -48,8 +56,7 @@ def test_region_can_be_hidden():
 
 def test_metric_not_published_locally_says_so_and_shows_england():
     at = run_page("trends", metric="drug_use_last_year", area="E06000060")
-    assert any("not published for Buckinghamshire" in i.value and "England and Wales only" in i.value
-               for i in at.info)
+    assert any("not published for Buckinghamshire" in i.value and "England and Wales only" in i.value for i in at.info)
     table = frames(open_part(at, "data"))[0]
     assert set(table["Area"]) == {"England"}
 
@@ -64,8 +71,10 @@ def test_suppressed_values_show_suppressed_not_zero(built_db):
     from metrics.store import Store
 
     with Store(built_db, read_only=True) as s:
-        df = s._query("SELECT metric_key, area_code FROM indicator_values WHERE value IS NULL "
-                      "AND value_note LIKE 'Value suppressed%' AND level = 'utla' LIMIT 1")
+        df = s._query(
+            "SELECT metric_key, area_code FROM indicator_values WHERE value IS NULL "
+            "AND value_note LIKE 'Value suppressed%' AND level = 'utla' LIMIT 1"
+        )
     metric, area = df.iloc[0]
     at = run_page("trends", metric=metric, area=area)
     table = frames(open_part(at, "data"))[0]

@@ -1,4 +1,5 @@
 """The report tests read the session's built database (tests/conftest.py `built_db`); tests that write use a copy."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """Reading a generated .docx back: its blocks in order under their headings, tables as frames."""
+
 from __future__ import annotations
 
 import io
@@ -39,8 +40,17 @@ def read_docx(data: bytes) -> list[Item]:
             items.append(Item(h1, h2, h3, "paragraph", style, block.text, lead=lead))
         elif isinstance(block, Table):
             rows = [[c.text for c in row.cells] for row in block.rows]
-            items.append(Item(h1, h2, h3, "table", block.style.name if block.style else "",
-                              "\n".join(" | ".join(r) for r in rows), pd.DataFrame(rows[1:], columns=rows[0])))
+            items.append(
+                Item(
+                    h1,
+                    h2,
+                    h3,
+                    "table",
+                    block.style.name if block.style else "",
+                    "\n".join(" | ".join(r) for r in rows),
+                    pd.DataFrame(rows[1:], columns=rows[0]),
+                )
+            )
     return items
 
 

@@ -1,5 +1,6 @@
-""""What changed": after a Fingertips sample is uploaded, the report since the previous revision lists exactly the
+""" "What changed": after a Fingertips sample is uploaded, the report since the previous revision lists exactly the
 area's changed values and verdicts, as the pages showed them before and show them after."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,13 +52,26 @@ def test_changes_since_the_previous_revision_are_exactly_the_uploads(db_copy):
         ind = cat.get(cell[0])
         old = before.get(cell)
         if old is None:
-            expected_values.add(("New period", ind.short_name, cell[1], "no figure",
-                                 pr.value_with_note(now["value"], ind.unit, now["value_note"])))
+            expected_values.add(
+                (
+                    "New period",
+                    ind.short_name,
+                    cell[1],
+                    "no figure",
+                    pr.value_with_note(now["value"], ind.unit, now["value_note"]),
+                )
+            )
             continue
         if not all(_same(old[c], now[c]) for c in ("value", "lower95", "upper95")) or old["is_demo"] != now["is_demo"]:
-            expected_values.add(("Revised value", ind.short_name, cell[1],
-                                 pr.value_with_note(old["value"], ind.unit, old["value_note"]),
-                                 pr.value_with_note(now["value"], ind.unit, now["value_note"])))
+            expected_values.add(
+                (
+                    "Revised value",
+                    ind.short_name,
+                    cell[1],
+                    pr.value_with_note(old["value"], ind.unit, old["value_note"]),
+                    pr.value_with_note(now["value"], ind.unit, now["value_note"]),
+                )
+            )
         if old["compared_to_england"] != now["compared_to_england"] and not pd.isna(old["value"]):
             expected_verdicts.add((ind.short_name, cell[1], old["compared_to_england"], now["compared_to_england"]))
     assert expected_values, "the sample changes Worcestershire's figures"
@@ -65,16 +79,36 @@ def test_changes_since_the_previous_revision_are_exactly_the_uploads(db_copy):
 
     table = next(i.table for i in items if i.kind == "table" and i.h2 == "Changes to Worcestershire's figures")
     rows = table.to_dict("records")
-    found_values = {(r["Change"], r["Indicator"], r["Period"], r["Before"].split(" (")[0].replace(" [demo]", ""),
-                     r["After"].split(" (")[0].replace(" [demo]", ""))
-                    for r in rows if r["Change"] in ("New period", "Revised value")}
-    found_verdicts = {(r["Indicator"], r["Period"], r["Before"].removesuffix(" (vs England)"),
-                       r["After"].removesuffix(" (vs England)")) for r in rows if r["Change"] == "Verdict changed"}
+    found_values = {
+        (
+            r["Change"],
+            r["Indicator"],
+            r["Period"],
+            r["Before"].split(" (")[0].replace(" [demo]", ""),
+            r["After"].split(" (")[0].replace(" [demo]", ""),
+        )
+        for r in rows
+        if r["Change"] in ("New period", "Revised value")
+    }
+    found_verdicts = {
+        (
+            r["Indicator"],
+            r["Period"],
+            r["Before"].removesuffix(" (vs England)"),
+            r["After"].removesuffix(" (vs England)"),
+        )
+        for r in rows
+        if r["Change"] == "Verdict changed"
+    }
     assert found_values == expected_values
     assert found_verdicts == expected_verdicts
     assert {r["Change"] for r in rows} <= {"New period", "Revised value", "Verdict changed"}
-    assert all(r["Area"] == "Worcestershire" and r["Revision"].startswith(f"revision {revision},")
-               and "unmet_alcohol.csv" in r["Revision"] for r in rows)
+    assert all(
+        r["Area"] == "Worcestershire"
+        and r["Revision"].startswith(f"revision {revision},")
+        and "unmet_alcohol.csv" in r["Revision"]
+        for r in rows
+    )
     assert all(r["Source"] for r in rows)
 
     loads = next(i.table for i in items if i.kind == "table" and i.h2 == "Data loaded")

@@ -1,5 +1,6 @@
 """`python -m metrics report`: exit codes, and real Word and PDF files (headings, header rows, pictures with alt
 text; selectable text in the PDF), charts drawn by Debian's Chromium."""
+
 from __future__ import annotations
 
 import io
@@ -17,14 +18,17 @@ from metrics.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--area", "E1000034"], "is not an authority, region or CDP footprint"),
-    (["--area", "E10000034", "--since", "99"], "revision 99 does not exist"),
-    (["--area", "E10000034", "--since", "2024-13-01"], "is not a real date"),
-    (["--area", "E10000034", "--since", "last quarter"], "neither a revision number nor a date"),
-    (["--area", "E10000034", "--since", "2999-01-01"], "is in the future"),
-    (["--area", "E92000001", "--benchmark", "region"], "has no region to compare with"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--area", "E1000034"], "is not an authority, region or CDP footprint"),
+        (["--area", "E10000034", "--since", "99"], "revision 99 does not exist"),
+        (["--area", "E10000034", "--since", "2024-13-01"], "is not a real date"),
+        (["--area", "E10000034", "--since", "last quarter"], "neither a revision number nor a date"),
+        (["--area", "E10000034", "--since", "2999-01-01"], "is in the future"),
+        (["--area", "E92000001", "--benchmark", "region"], "has no region to compare with"),
+    ],
+)
 def test_bad_requests_exit_2_with_a_message_and_write_nothing(built_db, tmp_path, capsys, args, words):
     out = tmp_path / "report.docx"
     assert main(["report", *args, "--out", str(out), "--db", str(built_db)]) == 2
@@ -33,19 +37,39 @@ def test_bad_requests_exit_2_with_a_message_and_write_nothing(built_db, tmp_path
 
 
 def test_a_missing_database_exits_1(tmp_path, capsys):
-    assert main(["report", "--area", "E10000034", "--out", str(tmp_path / "r.docx"),
-                 "--db", str(tmp_path / "none.duckdb")]) == 1
+    assert (
+        main(
+            ["report", "--area", "E10000034", "--out", str(tmp_path / "r.docx"), "--db", str(tmp_path / "none.duckdb")]
+        )
+        == 1
+    )
     assert "does not exist" in capsys.readouterr().err
 
 
 def test_the_process_exit_code_is_2_for_a_bad_area(built_db, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "metrics", "report", "--area", "NOWHERE", "--out",
-                           str(tmp_path / "r.docx"), "--db", str(built_db)], cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "metrics",
+            "report",
+            "--area",
+            "NOWHERE",
+            "--out",
+            str(tmp_path / "r.docx"),
+            "--db",
+            str(built_db),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "NOWHERE" in done.stderr
 
 
-needs_chromium = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
-                                    reason="Debian's chromium (make report-deps)")
+needs_chromium = pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="Debian's chromium (make report-deps)"
+)
 
 
 @needs_chromium
@@ -71,12 +95,29 @@ def test_word_report_has_headings_header_rows_and_charts_with_alt_text(built_db,
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (make report-deps installs it)")
 def test_pdf_report_has_selectable_text(built_db, tmp_path):
     out = tmp_path / "cdp.pdf"
-    assert main(["report", "--area", "CDP0001", "--benchmark", "region", "--since", "1", "--out", str(out),
-                 "--db", str(built_db)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--area",
+                "CDP0001",
+                "--benchmark",
+                "region",
+                "--since",
+                "1",
+                "--out",
+                str(out),
+                "--db",
+                str(built_db),
+            ]
+        )
+        == 0
+    )
     assert out.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert "Combating drugs: quarterly highlight report for Herefordshire and Worcestershire CDP" in " ".join(
-        text.split())
+        text.split()
+    )
     assert "Warning: Demonstration data." in text
     assert "Benchmark: the region (West Midlands)" in " ".join(text.split())
     assert "Open Government Licence" in text

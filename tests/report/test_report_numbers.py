@@ -4,6 +4,7 @@ The report is generated (metrics.report.collect, then the Word renderer) and rea
 expected figures come from the store's reads and metrics.presentation, as the scorecard page computes them.
 The charts are not drawn here (their pictures carry no text to read back; tests/report/test_report_cli.py and the
 browser test draw them)."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,9 @@ def _page_figures(store: Store, code: str):
     england = store.latest_for_area(ENGLAND_CODE)
     region_latest = store.latest_for_area(region.code) if region is not None else None
     indicators = [i for i in cat.ordered() if i.tier != "local" or code in i.areas]
-    rows = pr.scorecard_rows(indicators, code, area.level, latest, england, region_latest, store.sparklines(code),
-                             "England")
+    rows = pr.scorecard_rows(
+        indicators, code, area.level, latest, england, region_latest, store.sparklines(code), "England"
+    )
     return area, indicators, rows, latest.set_index("metric_key"), england.set_index("metric_key")
 
 
@@ -74,11 +76,12 @@ def reports(built_db):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_tables_show_the_scorecards_figures(reports, code):
-    model, items, (area, indicators, rows, latest, england) = reports[code]
+    _model, items, (_area, indicators, rows, latest, _england) = reports[code]
     by_name = {r["Indicator"]: r for r in rows.to_dict("records")}
     tables = [i for i in items if i.kind == "table" and i.h1 == "Indicators by outcome"]
-    assert [t.h2 for t in tables] == [o.name for o in default_catalogue().outcomes
-                                      if any(i.outcome == o.key for i in indicators)]
+    assert [t.h2 for t in tables] == [
+        o.name for o in default_catalogue().outcomes if any(i.outcome == o.key for i in indicators)
+    ]
     seen = 0
     for t in tables:
         for doc_row in t.table.to_dict("records"):
@@ -99,7 +102,7 @@ def test_tables_show_the_scorecards_figures(reports, code):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_every_number_in_the_sentences_is_a_derived_value(reports, code):
-    model, items, (area, indicators, rows, latest, england) = reports[code]
+    _model, items, (_area, indicators, _rows, latest, england) = reports[code]
     by_short = {i.short_name: i for i in indicators}
     periods = set(latest["period"]) | set(england["period"])
     checked = with_value = 0
@@ -110,7 +113,7 @@ def test_every_number_in_the_sentences_is_a_derived_value(reports, code):
         local_row = latest.loc[ind.key] if ind.key in latest.index else None
         eng_row = england.loc[ind.key] if ind.key in england.index else None
         allowed = _allowed_numbers(ind, local_row, eng_row)
-        found = numbers_in(_strip_labels(item.text[len(item.lead):], ind, periods))
+        found = numbers_in(_strip_labels(item.text[len(item.lead) :], ind, periods))
         assert set(found) <= allowed, (code, ind.key, item.text, allowed)
         checked += 1
         if local_row is not None and pd.notna(local_row["value"]) and item.text.count("the figure for"):
@@ -122,7 +125,7 @@ def test_every_number_in_the_sentences_is_a_derived_value(reports, code):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_at_a_glance_counts_the_pages_verdicts(reports, code):
-    model, items, (area, indicators, rows, latest, england) = reports[code]
+    _model, items, (_area, _indicators, rows, _latest, _england) = reports[code]
     glance = next(i.table for i in items if i.kind == "table" and i.h1 == "At a glance")
     cat = default_catalogue()
     for doc_row in glance.to_dict("records"):
@@ -138,10 +141,13 @@ def test_at_a_glance_counts_the_pages_verdicts(reports, code):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_attention_lists_quote_the_derived_values(reports, code):
-    model, items, (area, indicators, rows, latest, england) = reports[code]
+    _model, items, (_area, indicators, rows, latest, england) = reports[code]
     by_short = {i.short_name: i for i in indicators}
-    bullets = [i for i in items if i.kind == "paragraph" and i.style == "List Bullet"
-               and i.h1 in ("Needs attention", "Going well")]
+    bullets = [
+        i
+        for i in items
+        if i.kind == "paragraph" and i.style == "List Bullet" and i.h1 in ("Needs attention", "Going well")
+    ]
     periods = set(latest["period"]) | set(england["period"])
     for b in bullets:
         short = next(s for s in sorted(by_short, key=len, reverse=True) if b.text.startswith(s + ":"))
@@ -160,15 +166,22 @@ def test_attention_lists_quote_the_derived_values(reports, code):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_demonstration_warning_and_document_structure(reports, code):
-    model, items, (area, indicators, rows, latest, england) = reports[code]
+    _model, items, (area, _indicators, rows, _latest, _england) = reports[code]
     first_page = [i for i in items[:12] if i.kind == "paragraph"]
     assert first_page[0].style == "Title" and area.name in first_page[0].text
     any_demo = bool(rows["is_demo"].any())
     assert any_demo  # the bundled data is a demonstration dataset
     assert any(i.text.startswith("Warning: Demonstration data.") for i in first_page)
     h1 = [i.text for i in items if i.kind == "paragraph" and i.style == "Heading 1"]
-    assert h1 == ["At a glance", "Needs attention", "Going well", "What changed since revision 1",
-                  "Indicators by outcome", "Charts", "Appendix: sources and definitions"]
+    assert h1 == [
+        "At a glance",
+        "Needs attention",
+        "Going well",
+        "What changed since revision 1",
+        "Indicators by outcome",
+        "Charts",
+        "Appendix: sources and definitions",
+    ]
     assert any("Open Government Licence" in i.text for i in items if i.h1.startswith("Appendix"))
 
 
@@ -181,7 +194,8 @@ def test_the_html_report_says_what_the_word_report_says(reports):
     html = render_html(model, {}).decode("utf-8")
     cells = [c for i in items if i.kind == "table" for c in i.table.to_numpy().ravel()]
     assert cells and all(f"<td>{escape(c)}</td>" in html for c in cells)
-    sentences = [i.text[len(i.lead):] for i in items if i.kind == "paragraph" and i.h1 == "Indicators by outcome"
-                 and i.lead]
+    sentences = [
+        i.text[len(i.lead) :] for i in items if i.kind == "paragraph" and i.h1 == "Indicators by outcome" and i.lead
+    ]
     assert sentences and all(escape(s) in html for s in sentences)
     assert '<p class="warning" role="alert">Warning: Demonstration data.' in html

@@ -9,6 +9,7 @@
 - flipped_wal_byte: a commit left in the write-ahead log by a process killed before its checkpoint, with one bit
   of the log flipped.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,7 +40,8 @@ def _used_block(path: Path) -> int:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return con.execute(
-            "SELECT min(block_id) FROM pragma_storage_info('indicator_values') WHERE block_id >= 0").fetchall()[0][0]
+            "SELECT min(block_id) FROM pragma_storage_info('indicator_values') WHERE block_id >= 0"
+        ).fetchall()[0][0]
     finally:
         con.close()
 

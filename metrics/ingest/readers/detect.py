@@ -1,4 +1,5 @@
 """The encoding of a CSV file, and its format told from its header."""
+
 from __future__ import annotations
 
 import codecs
@@ -25,12 +26,24 @@ def sniff_encoding(path: Path, log: ProblemLog) -> str:
     bom = head[:3] == codecs.BOM_UTF8
     if _decodes(path, "utf-8"):
         if bom:
-            log.add(1, None, None, "the file starts with a byte-order mark (Excel's 'CSV UTF-8'); it was removed "
-                    "and the file read as UTF-8", WARNING)
+            log.add(
+                1,
+                None,
+                None,
+                "the file starts with a byte-order mark (Excel's 'CSV UTF-8'); it was removed "
+                "and the file read as UTF-8",
+                WARNING,
+            )
         return "utf-8-sig" if bom else "utf-8"
     if _decodes(path, "cp1252"):
-        log.add(None, None, None, "the file is not UTF-8; it was read as Windows-1252 (Excel's plain 'CSV'). "
-                "Check characters such as £, é or curly quotes; save as 'CSV UTF-8' to avoid this", WARNING)
+        log.add(
+            None,
+            None,
+            None,
+            "the file is not UTF-8; it was read as Windows-1252 (Excel's plain 'CSV'). "
+            "Check characters such as £, é or curly quotes; save as 'CSV UTF-8' to avoid this",
+            WARNING,
+        )
         return "cp1252"
     log.add(None, None, None, "the file is neither UTF-8 nor Windows-1252 text; save it as 'CSV UTF-8'")
     raise FileUnreadable
@@ -53,8 +66,13 @@ def _refuse_unreadable_bytes(path: Path, log: ProblemLog) -> None:
                 odd_nul, even_nul = (start[1::2] == 0).mean(), (start[0::2] == 0).mean()
                 if max(odd_nul, even_nul) > 0.9 and min(odd_nul, even_nul) < 0.1:
                     order = "little-endian" if odd_nul > even_nul else "big-endian"
-                    log.add(None, None, None, f"the file looks like UTF-16 text ({order}) without a byte-order "
-                            "mark (every other byte is NUL); save it as 'CSV UTF-8' instead")
+                    log.add(
+                        None,
+                        None,
+                        None,
+                        f"the file looks like UTF-16 text ({order}) without a byte-order "
+                        "mark (every other byte is NUL); save it as 'CSV UTF-8' instead",
+                    )
                     raise FileUnreadable
             first = False
             breaks = np.flatnonzero((data == 10) | (data == 13))
@@ -75,14 +93,24 @@ def _refuse_unreadable_bytes(path: Path, log: ProblemLog) -> None:
                 longest, longest_line = since_break, lines_before + len(breaks) + 1
             lines_before += len(breaks)
     if nul_count:
-        log.add(first_nul_line, None, None, f"the file holds {nul_count:,} NUL characters (byte 0, invisible), the "
-                f"first on line {first_nul_line}: a CSV never has them. The file may be padded by a failed copy, or "
-                "not be a CSV; export it again as 'CSV UTF-8'")
+        log.add(
+            first_nul_line,
+            None,
+            None,
+            f"the file holds {nul_count:,} NUL characters (byte 0, invisible), the "
+            f"first on line {first_nul_line}: a CSV never has them. The file may be padded by a failed copy, or "
+            "not be a CSV; export it again as 'CSV UTF-8'",
+        )
         raise FileUnreadable
     if longest > limit:
-        log.add(longest_line, None, None, f"line {longest_line} is {longest:,} bytes long, more than one line or "
-                f"cell of a CSV may hold ({limit:,}); the file's line endings may have been lost, or a very long "
-                "text pasted into a cell. Check the file in a text editor")
+        log.add(
+            longest_line,
+            None,
+            None,
+            f"line {longest_line} is {longest:,} bytes long, more than one line or "
+            f"cell of a CSV may hold ({limit:,}); the file's line endings may have been lost, or a very long "
+            "text pasted into a cell. Check the file in a text editor",
+        )
         raise FileUnreadable
 
 

@@ -1,4 +1,5 @@
 """A Fingertips data download (26 or 27 columns), read by column name."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,28 +8,59 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import Catalogue
-from metrics.ingest.problems import ERROR, WARNING, ProblemLog
-from metrics.ingest.text import (NUMERIC, TEMPLATE_COLUMNS, FileUnreadable, ReadResult, blank_rows,
-                                 canonical_rows, column_letter, normalise_name, read_header, read_text_csv)
 from metrics.columns import DEFAULT_BREAKDOWN
+from metrics.ingest.problems import ERROR, WARNING, ProblemLog
+from metrics.ingest.text import (
+    NUMERIC,
+    TEMPLATE_COLUMNS,
+    FileUnreadable,
+    ReadResult,
+    blank_rows,
+    canonical_rows,
+    column_letter,
+    normalise_name,
+    read_header,
+    read_text_csv,
+)
 
 # The columns read, as Fingertips names them, and the canonical column each fills (None: read only to make the
 # breakdown or to skip other area types). Problems name the Fingertips column, so they are found in the file.
-COLUMNS = {"Indicator ID": "metric_key", "Area Code": "area_code", "Area Type": None, "Sex": None,
-           "Category Type": None, "Category": "breakdown", "Time period": "period", "Value": "value",
-           "Lower CI 95.0 limit": "lower95", "Upper CI 95.0 limit": "upper95", "Lower CI 99.8 limit": "lower998",
-           "Upper CI 99.8 limit": "upper998", "Count": "count", "Denominator": "denominator",
-           "Value note": "value_note"}
+COLUMNS = {
+    "Indicator ID": "metric_key",
+    "Area Code": "area_code",
+    "Area Type": None,
+    "Sex": None,
+    "Category Type": None,
+    "Category": "breakdown",
+    "Time period": "period",
+    "Value": "value",
+    "Lower CI 95.0 limit": "lower95",
+    "Upper CI 95.0 limit": "upper95",
+    "Lower CI 99.8 limit": "lower998",
+    "Upper CI 99.8 limit": "upper998",
+    "Count": "count",
+    "Denominator": "denominator",
+    "Value note": "value_note",
+}
 REQUIRED = ["Indicator ID", "Area Code", "Time period", "Value"]
 COLUMN_NAMES = {canonical: name for name, canonical in COLUMNS.items() if canonical}
 # Area types this dashboard holds; rows of other types (districts, ICBs ...) are skipped with a warning.
-AREA_TYPES_HELD = {"england", "country", "region", "county & ua", "county", "ua", "counties & uas",
-                   "counties & uas (from apr 2021)", "counties & uas (from apr 2023)",
-                   "upper tier local authorities (4/21-3/23)", "upper tier local authorities (post 4/23)"}
+AREA_TYPES_HELD = {
+    "england",
+    "country",
+    "region",
+    "county & ua",
+    "county",
+    "ua",
+    "counties & uas",
+    "counties & uas (from apr 2021)",
+    "counties & uas (from apr 2023)",
+    "upper tier local authorities (4/21-3/23)",
+    "upper tier local authorities (post 4/23)",
+}
 
 
-def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, catalogue: Catalogue
-                    ) -> ReadResult:
+def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, catalogue: Catalogue) -> ReadResult:
     _refuse_repeated_columns(read_header(path, encoding), log)
     raw = read_text_csv(path, encoding, log, "Fingertips")
     cols = {normalise_name(c): c for c in raw.columns}
@@ -50,28 +82,51 @@ def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, 
     metric = ind_id.map(by_id)
     unknown = (metric.isna().to_numpy()) & ~blank
     if unknown.any():
-        log.add_rows(rows[unknown], "Indicator ID", ind_id[unknown],
-                     lambda v: f"Fingertips indicator {v} is not in the catalogue; expected one of "
-                     + ", ".join(sorted(by_id)) + " (fingertips_id in config/indicators.yaml)",
-                     rule="unknown indicator")
+        log.add_rows(
+            rows[unknown],
+            "Indicator ID",
+            ind_id[unknown],
+            lambda v: (
+                f"Fingertips indicator {v} is not in the catalogue; expected one of "
+                + ", ".join(sorted(by_id))
+                + " (fingertips_id in config/indicators.yaml)"
+            ),
+            rule="unknown indicator",
+        )
     area_type = col("Area Type").str.lower()
     other_type = (~area_type.isin(AREA_TYPES_HELD) & (area_type != "")).to_numpy() & ~blank
     if other_type.any():
         for t, n in pd.Series(col("Area Type")[other_type]).value_counts().items():
             first = int(rows[other_type & (col("Area Type") == t).to_numpy()][0])
-            log.add(first, "Area Type", t, f"{n:,} rows of area type {t!r} were skipped: the dashboard holds "
-                    "England, regions and upper-tier local authorities", WARNING)
+            log.add(
+                first,
+                "Area Type",
+                t,
+                f"{n:,} rows of area type {t!r} were skipped: the dashboard holds "
+                "England, regions and upper-tier local authorities",
+                WARNING,
+            )
     keep = ~blank & ~other_type
     sex = col("Sex")
     cat_type, cat = col("Category Type"), col("Category")
     breakdown = np.where(cat != "", cat_type + ": " + cat, "")
     sex_part = np.where(sex.str.lower().isin(["persons", ""]), "", sex)
-    bd = pd.Series(np.where((sex_part != "") & (breakdown != ""), sex_part + ", " + breakdown,
-                            np.where(sex_part != "", sex_part, breakdown)), dtype=str)
+    bd = pd.Series(
+        np.where(
+            (sex_part != "") & (breakdown != ""),
+            sex_part + ", " + breakdown,
+            np.where(sex_part != "", sex_part, breakdown),
+        ),
+        dtype=str,
+    )
     bd = bd.where(bd != "", DEFAULT_BREAKDOWN)
-    cells = {"metric_key": metric.fillna("(unknown indicator)").astype(str), "area_code": col("Area Code"),
-             "period": col("Time period"), "breakdown": bd,
-             "source": ("Fingertips indicator " + ind_id + " download " + file_name).to_numpy()}
+    cells = {
+        "metric_key": metric.fillna("(unknown indicator)").astype(str),
+        "area_code": col("Area Code"),
+        "period": col("Time period"),
+        "breakdown": bd,
+        "source": ("Fingertips indicator " + ind_id + " download " + file_name).to_numpy(),
+    }
     for name, canonical in COLUMNS.items():
         if canonical in NUMERIC or canonical == "value_note":
             cells[canonical] = col(name).to_numpy()
@@ -98,8 +153,13 @@ def _refuse_repeated_columns(header: list[str], log: ProblemLog) -> None:
     for positions in repeated.values():
         name = header[positions[0]]
         where = " and ".join(f"column {column_letter(i)}" for i in positions)
-        log.add(1, name, name, f"the column {name!r} appears {len(positions)} times ({where}); a Fingertips "
-                "download has it once. Delete the extra column (or download the file again)")
+        log.add(
+            1,
+            name,
+            name,
+            f"the column {name!r} appears {len(positions)} times ({where}); a Fingertips "
+            "download has it once. Delete the extra column (or download the file again)",
+        )
     if repeated:
         raise FileUnreadable
 

@@ -1,6 +1,7 @@
 """The project's template as CSV, read two ways: Arrow's CSV reader with the number columns parsed as floats (the
 fast read), or, when some cell or row is not plain, every cell as text, which reports each problem with its row
 and column. Both give the same rows (tests/ingest/test_template_csv.py reads files both ways)."""
+
 from __future__ import annotations
 
 import re
@@ -10,9 +11,19 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.ingest.problems import ProblemLog
-from metrics.ingest.text import (NUMERIC, TEMPLATE_REQUIRED, FileUnreadable, ReadResult, canonical_rows,
-                                 concat_rows, empty_rows, log_short_rows, normalise_name, read_header,
-                                 template_columns)
+from metrics.ingest.text import (
+    NUMERIC,
+    TEMPLATE_REQUIRED,
+    FileUnreadable,
+    ReadResult,
+    canonical_rows,
+    concat_rows,
+    empty_rows,
+    log_short_rows,
+    normalise_name,
+    read_header,
+    template_columns,
+)
 
 CHUNK_ROWS = 200_000
 # Files up to this size are read whole, as one chunk, by Arrow's multi-threaded reader (the fastest way); larger
@@ -34,8 +45,16 @@ def read_template_csv(path: Path, file_name: str, log: ProblemLog, encoding: str
     unnamed = [i for i, h in enumerate(header) if not normalise_name(h)]
     filled: set[int] = set()
     if unnamed:
-        for chunk in pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
-                                 usecols=unnamed, chunksize=CHUNK_ROWS, header=0):
+        for chunk in pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding=encoding,
+            usecols=unnamed,
+            chunksize=CHUNK_ROWS,
+            header=0,
+        ):
             for j, c in enumerate(chunk.columns):
                 if (chunk[c].str.strip() != "").any():
                     filled.add(unnamed[j])
@@ -54,8 +73,13 @@ def read_template_csv(path: Path, file_name: str, log: ProblemLog, encoding: str
             rows = template_rows(path, encoding, mapping, log, default_source, progress, numbers_typed=False)
         except pd.errors.ParserError as exc:
             m = re.search(r"line (\d+)", str(exc))
-            log.add(int(m[1]) if m else None, None, None, f"the CSV is malformed ({exc}); expected the same "
-                    "number of cells on every row, with quotes around cells that contain commas")
+            log.add(
+                int(m[1]) if m else None,
+                None,
+                None,
+                f"the CSV is malformed ({exc}); expected the same "
+                "number of cells on every row, with quotes around cells that contain commas",
+            )
             raise FileUnreadable from None
         log_short_rows(path, encoding, len(header), log)
     if rows.empty:
@@ -64,8 +88,15 @@ def read_template_csv(path: Path, file_name: str, log: ProblemLog, encoding: str
     return ReadResult(rows)
 
 
-def template_rows(path: Path, encoding: str, mapping: dict[int, str], log: ProblemLog, default_source: str,
-                  progress, numbers_typed: bool) -> pd.DataFrame:
+def template_rows(
+    path: Path,
+    encoding: str,
+    mapping: dict[int, str],
+    log: ProblemLog,
+    default_source: str,
+    progress,
+    numbers_typed: bool,
+) -> pd.DataFrame:
     """The template's rows, read in chunks.
 
     With `numbers_typed`, Arrow's CSV reader parses the number columns as floats (several times faster than text
@@ -79,8 +110,7 @@ def template_rows(path: Path, encoding: str, mapping: dict[int, str], log: Probl
     # Problems are logged per chunk; a typed read that fails part-way must not leave the first chunks' logs.
     mark = log.mark()
     try:
-        for chunk in (arrow_chunks(path, encoding, mapping) if numbers_typed
-                      else text_chunks(path, encoding, mapping)):
+        for chunk in arrow_chunks(path, encoding, mapping) if numbers_typed else text_chunks(path, encoding, mapping):
             parts.append(canonical_rows(chunk, first, log, default_source))
             first += len(chunk)
             if progress:
@@ -108,12 +138,16 @@ def arrow_chunks(path: Path, encoding: str, mapping: dict[int, str]):
     text_type = pa.dictionary(pa.int32(), pa.string())
     types = {names[i]: pa.float64() if mapping[i] in NUMERIC else text_type for i in used}
     numeric = [names[i] for i in used if mapping[i] in NUMERIC]
-    read_options = {"column_names": names, "skip_rows": 1,
-                    # UTF-8 with a byte-order mark: the mark is in the header, which is skipped
-                    "encoding": "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding}
+    read_options = {
+        "column_names": names,
+        "skip_rows": 1,
+        # UTF-8 with a byte-order mark: the mark is in the header, which is skipped
+        "encoding": "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+    }
     parse_options = pacsv.ParseOptions(ignore_empty_lines=False)
-    convert_options = pacsv.ConvertOptions(column_types=types, include_columns=[names[i] for i in used],
-                                           null_values=[""], strings_can_be_null=False)
+    convert_options = pacsv.ConvertOptions(
+        column_types=types, include_columns=[names[i] for i in used], null_values=[""], strings_can_be_null=False
+    )
 
     def as_chunk(table_or_batch):
         for c in numeric:
@@ -125,13 +159,21 @@ def arrow_chunks(path: Path, encoding: str, mapping: dict[int, str]):
 
     try:
         if Path(path).stat().st_size <= WHOLE_READ_BYTES:
-            table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(**read_options, block_size=1 << 22),
-                                   parse_options=parse_options, convert_options=convert_options)
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(**read_options, block_size=1 << 22),
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
             if table.num_rows:  # as the stream, which gives no batch for a file of a header only
                 yield as_chunk(table)
             return
-        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(**read_options, block_size=STREAM_BLOCK_BYTES),
-                                parse_options=parse_options, convert_options=convert_options)
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(**read_options, block_size=STREAM_BLOCK_BYTES),
+            parse_options=parse_options,
+            convert_options=convert_options,
+        )
         for batch in reader:
             yield as_chunk(batch)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
@@ -140,8 +182,18 @@ def arrow_chunks(path: Path, encoding: str, mapping: dict[int, str]):
 
 def text_chunks(path: Path, encoding: str, mapping: dict[int, str]):
     """Chunks of the template's mapped columns, every cell as text (pandas' C parser, strict about row length)."""
-    reader = pd.read_csv(path, encoding=encoding, chunksize=CHUNK_ROWS, skip_blank_lines=False, header=0,
-                         on_bad_lines="error", index_col=False, dtype=str, keep_default_na=False, na_filter=False)
+    reader = pd.read_csv(
+        path,
+        encoding=encoding,
+        chunksize=CHUNK_ROWS,
+        skip_blank_lines=False,
+        header=0,
+        on_bad_lines="error",
+        index_col=False,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+    )
     for chunk in _strict_chunks(reader):
         chunk = chunk.iloc[:, sorted(mapping)]
         chunk.columns = [mapping[i] for i in sorted(mapping)]

@@ -2,6 +2,7 @@
 
 A workbook is a zip; one whose parts expand beyond the configured limit (a shared-strings "bomb") is refused
 before openpyxl reads it."""
+
 from __future__ import annotations
 
 import zipfile
@@ -11,8 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.ingest.problems import WARNING, ProblemLog
-from metrics.ingest.text import (NUMERIC, TEMPLATE_REQUIRED, FileUnreadable, ReadResult, canonical_rows,
-                                 excel_date_period, template_columns)
+from metrics.ingest.text import (
+    NUMERIC,
+    TEMPLATE_REQUIRED,
+    FileUnreadable,
+    ReadResult,
+    canonical_rows,
+    excel_date_period,
+    template_columns,
+)
 
 
 def expanded_size(path: Path) -> int | None:
@@ -24,8 +32,7 @@ def expanded_size(path: Path) -> int | None:
         return None
 
 
-def read_template_xlsx(path: Path, file_name: str, log: ProblemLog, max_expanded_mb: int | None = None
-                       ) -> ReadResult:
+def read_template_xlsx(path: Path, file_name: str, log: ProblemLog, max_expanded_mb: int | None = None) -> ReadResult:
     import openpyxl
 
     if max_expanded_mb is None:
@@ -34,28 +41,50 @@ def read_template_xlsx(path: Path, file_name: str, log: ProblemLog, max_expanded
         max_expanded_mb = default_settings().upload.max_workbook_expanded_mb
     expanded = expanded_size(path)
     if expanded is not None and expanded > max_expanded_mb * 1_000_000:
-        log.add(None, None, None, f"the workbook expands to {expanded / 1e6:,.0f} MB when opened (its parts, "
-                f"uncompressed), more than the {max_expanded_mb:,} MB allowed (upload.max_workbook_expanded_mb in "
-                "config/settings.yaml); save the data as 'CSV UTF-8', or split it into smaller workbooks")
+        log.add(
+            None,
+            None,
+            None,
+            f"the workbook expands to {expanded / 1e6:,.0f} MB when opened (its parts, "
+            f"uncompressed), more than the {max_expanded_mb:,} MB allowed (upload.max_workbook_expanded_mb in "
+            "config/settings.yaml); save the data as 'CSV UTF-8', or split it into smaller workbooks",
+        )
         raise FileUnreadable
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # not a zip, corrupt, password-protected
-        log.add(None, None, None, f"cannot open as an Excel workbook ({type(exc).__name__}); expected an .xlsx "
-                "saved by Excel")
+        log.add(
+            None,
+            None,
+            None,
+            f"cannot open as an Excel workbook ({type(exc).__name__}); expected an .xlsx saved by Excel",
+        )
         raise FileUnreadable from None
     try:
         visible = [w for w in wb.worksheets if getattr(w, "sheet_state", "visible") == "visible"]
         if not visible:
-            log.add(None, None, None, "the workbook has no visible sheets" if wb.worksheets else
-                    "the workbook has no sheets; expected a sheet with the template's header row and data rows")
+            log.add(
+                None,
+                None,
+                None,
+                "the workbook has no visible sheets"
+                if wb.worksheets
+                else "the workbook has no sheets; expected a sheet with the template's header row and data rows",
+            )
             raise FileUnreadable
         ws = visible[0]
         if len(wb.worksheets) > 1:
             hidden = len(wb.worksheets) - len(visible)
-            log.add(None, None, None, f"the workbook has {len(wb.worksheets)} sheets"
-                    + (f" ({hidden} hidden)" if hidden else "") + f"; only the first visible one, {ws.title!r}, "
-                    "was read", WARNING)
+            log.add(
+                None,
+                None,
+                None,
+                f"the workbook has {len(wb.worksheets)} sheets"
+                + (f" ({hidden} hidden)" if hidden else "")
+                + f"; only the first visible one, {ws.title!r}, "
+                "was read",
+                WARNING,
+            )
         it = ws.iter_rows(values_only=True)
         header = next(it, None)
         if header is None or not any(v not in (None, "") for v in header):
@@ -83,18 +112,27 @@ def read_template_xlsx(path: Path, file_name: str, log: ProblemLog, max_expanded
         for n, v in enumerate(cells[i]):
             row = n + 2
             if isinstance(v, str) and v.startswith("="):
-                log.add_rows([row], c, [v], "a formula cell; expected a plain value (copy the column and "
-                             "Paste Special > Values)", rule="formula")
+                log.add_rows(
+                    [row],
+                    c,
+                    [v],
+                    "a formula cell; expected a plain value (copy the column and Paste Special > Values)",
+                    rule="formula",
+                )
                 strs.append("")
                 continue
             if v is not None and not isinstance(v, (str, int, float, bool, datetime, date)):
                 # An array formula (or a data table formula): openpyxl gives an object, never a value.
                 text = getattr(v, "text", None)
-                log.add_rows([row], c, [str(text) if text else type(v).__name__],
-                             "an array formula cell; expected a plain value (copy the column and Paste Special > "
-                             "Values)" if "formula" in type(v).__name__.lower() else
-                             f"a cell of a kind the template cannot take ({type(v).__name__}); expected a plain "
-                             "value", rule="formula")
+                log.add_rows(
+                    [row],
+                    c,
+                    [str(text) if text else type(v).__name__],
+                    "an array formula cell; expected a plain value (copy the column and Paste Special > Values)"
+                    if "formula" in type(v).__name__.lower()
+                    else f"a cell of a kind the template cannot take ({type(v).__name__}); expected a plain value",
+                    rule="formula",
+                )
                 strs.append("")
                 continue
             if v is None:
@@ -120,8 +158,15 @@ def read_template_xlsx(path: Path, file_name: str, log: ProblemLog, max_expanded
                 if c in NUMERIC and s.strip():
                     try:
                         float(s.strip())
-                        log.add_rows([row], c, [s], "a number stored as text; accepted as a number (format the "
-                                     "column as Number to silence this)", WARNING, rule="number as text")
+                        log.add_rows(
+                            [row],
+                            c,
+                            [s],
+                            "a number stored as text; accepted as a number (format the "
+                            "column as Number to silence this)",
+                            WARNING,
+                            rule="number as text",
+                        )
                     except ValueError:
                         pass
                 strs.append(s)

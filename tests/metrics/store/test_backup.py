@@ -1,5 +1,6 @@
 """Backups: one kept before every upload and rollback (the oldest pruned), `backup` and `restore` commands, and a
 damaged file restored to exactly what it held."""
+
 from __future__ import annotations
 
 import shutil
@@ -66,7 +67,7 @@ def test_restore_skips_a_damaged_backup_and_takes_the_newest_good_one(db, tmp_pa
     before_upload = export_text(db, capsys)
     with Store(db) as store:
         commit(store, prepare(upload), author="test")  # backup 1: before this upload
-        store.backup("manual")                         # backup 2: after it
+        store.backup("manual")  # backup 2: after it
     newest = list_backups(db)[0].path
     damaged_copy(newest, tmp_path / "x.duckdb", "corrupt_block")
     shutil.move(tmp_path / "x.duckdb", newest)
@@ -83,8 +84,16 @@ def test_restore_refuses_while_another_process_holds_the_file(db):
     with Store(db) as store:
         store.backup("manual")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-                               "sys.stdin.read()", str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(StoreError, match="open in another process"):

@@ -1,5 +1,6 @@
 """metrics.store.connection: one attached file per process, shared by its Stores; row groups written to the
 file."""
+
 import duckdb
 import pytest
 
@@ -26,12 +27,14 @@ def test_stores_on_one_file_share_it_and_close_it_with_the_last(tmp_path):
     assert con.execute("SELECT value FROM meta WHERE key = 'probe'").fetchall() == [("seen",)]
     con.close()
 
+
 def test_a_file_open_read_only_in_the_process_is_not_reopened_for_writing(tmp_path):
     path = tmp_path / "ro.duckdb"
     Store(path).close()
     with Store(path, read_only=True), pytest.raises(StoreError, match="open read-only"):
         Store(path)
     Store(path).close()  # once the reader is gone
+
 
 def test_a_large_insert_is_written_to_the_file_not_the_write_ahead_log(tmp_path):
     """Row groups of ROW_GROUP_SIZE rows: an insert of more rows than that is written compressed to the database

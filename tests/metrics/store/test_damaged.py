@@ -1,6 +1,7 @@
 """A damaged database file (each kind in tests/support/damage.py) is reported by `export`, `history`, `ingest`
 (and its dry run) and the pages as damaged, with its path and what to do, never a traceback, and never as fine;
 the attempt leaves the file as it was."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,13 +13,14 @@ from metrics.cli import main
 from metrics.store import Store, StoreDamaged
 from tests.support.damage import DAMAGE_KINDS, damaged_copy
 
-GOOD_UPLOAD = ("metric_key,area_code,period,breakdown,value,lower95,upper95,lower998,upper998,count,denominator,"
-               "value_note,source\nunmet_need_ocu,E10000034,2019/20,Total,53.2,38.8,63.0,,,1403,2635,,Test\n")
+GOOD_UPLOAD = (
+    "metric_key,area_code,period,breakdown,value,lower95,upper95,lower998,upper998,count,denominator,"
+    "value_note,source\nunmet_need_ocu,E10000034,2019/20,Total,53.2,38.8,63.0,,,1403,2635,,Test\n"
+)
 
 
 def file_hashes(db: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in (db, Path(str(db) + ".wal")) if p.exists()}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (db, Path(str(db) + ".wal")) if p.exists()}
 
 
 def assert_says_damaged(text: str, db: Path) -> None:
@@ -33,8 +35,7 @@ def damaged_db(request, built_db, tmp_path) -> Path:
     return damaged_copy(built_db, tmp_path / f"{request.param}.duckdb", request.param)
 
 
-@pytest.mark.parametrize("command", [["export"], ["history"], ["ingest", "UPLOAD"],
-                                     ["ingest", "UPLOAD", "--dry-run"]])
+@pytest.mark.parametrize("command", [["export"], ["history"], ["ingest", "UPLOAD"], ["ingest", "UPLOAD", "--dry-run"]])
 def test_each_command_says_the_file_is_damaged_where_and_what_to_do(damaged_db, command, tmp_path, capsys):
     upload = tmp_path / "good.csv"
     upload.write_text(GOOD_UPLOAD)

@@ -2,6 +2,7 @@
 the database file byte-identical. The disk is filled two ways: a file size limit on the process (RLIMIT_FSIZE:
 every write past 4 KiB fails, as on a full disk; runs anywhere), and a real 12 MB tmpfs when this process may
 mount one (root)."""
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,14 @@ sys.exit(main(sys.argv[1:]))
 def ingest(db: Path, upload: Path, settings: Path, limited: bool) -> subprocess.CompletedProcess:
     argv = ["-c", _LIMITED] if limited else ["-m", "metrics"]
     env = dict(os.environ, CDOF_SETTINGS=str(settings))
-    return subprocess.run([sys.executable, *argv, "ingest", str(upload), "--db", str(db)], capture_output=True,
-                          text=True, cwd=REPOSITORY, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, *argv, "ingest", str(upload), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -56,16 +63,22 @@ def assert_refused_cleanly(result: subprocess.CompletedProcess, db: Path, before
 
 
 @pytest.mark.parametrize("backups_kept, words", [(0, "is full"), (3, "no room to back up")])
-def test_a_full_disk_during_the_commit_or_its_backup_leaves_the_file_unchanged(built_db, tmp_path, upload,
-                                                                               backups_kept, words):
+def test_a_full_disk_during_the_commit_or_its_backup_leaves_the_file_unchanged(
+    built_db, tmp_path, upload, backups_kept, words
+):
     db = tmp_path / "cdof.duckdb"
     shutil.copy(built_db, db)
     before = file_hashes(db)
     result = ingest(db, upload, settings_file(tmp_path, backups_kept), limited=True)
     assert_refused_cleanly(result, db, before, words)
     assert "nothing was written" in result.stderr or "was not written" in result.stderr
-    history = subprocess.run([sys.executable, "-m", "metrics", "history", "--db", str(db)], capture_output=True,
-                             text=True, cwd=REPOSITORY, timeout=300)
+    history = subprocess.run(
+        [sys.executable, "-m", "metrics", "history", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        timeout=300,
+    )
     assert history.returncode == 0 and "good.csv" not in history.stdout  # still opens; the upload is absent
 
 

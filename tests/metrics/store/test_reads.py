@@ -11,8 +11,11 @@ def test_cell_history_lists_every_version_across_uploads_and_rollbacks(store):
     r2, _ = write_revision(store, rows({"E10000034": (320, 500), "E06000002": (10, 20)}), upload())
     assert len(stored_history(store)) == 1  # only the version r2 replaced
     r3, _, _ = rollback(store, r2, "analyst")
-    assert cell_versions(store, "E10000034") == [(r1, 60.0, False, "upload"), (r2, 64.0, False, "upload"),
-                                              (r3, 60.0, False, "rollback")]
+    assert cell_versions(store, "E10000034") == [
+        (r1, 60.0, False, "upload"),
+        (r2, 64.0, False, "upload"),
+        (r3, 60.0, False, "rollback"),
+    ]
     assert cell_versions(store, "E06000002") == [(r2, 50.0, False, "upload"), (r3, None, True, "rollback")]
     assert cell_versions(store, "E06000001") == [(r1, round(100 / 3, 6), False, "upload")]
     r4, _, conflicts = rollback(store, r3, "analyst")  # undo the undo
@@ -20,8 +23,12 @@ def test_cell_history_lists_every_version_across_uploads_and_rollbacks(store):
     assert cell_versions(store, "E10000034")[-1] == (r4, 64.0, False, "rollback")
     assert cell_versions(store, "E06000002")[-1] == (r3, None, True, "rollback")
     current = store._query("SELECT area_code, value, revision_id FROM observations ORDER BY 1")
-    assert current.to_dict("list") == {"area_code": ["E06000001", "E10000034"], "value": [30 / 90 * 100, 64.0],
-                                       "revision_id": [r1, r4]}
+    assert current.to_dict("list") == {
+        "area_code": ["E06000001", "E10000034"],
+        "value": [30 / 90 * 100, 64.0],
+        "revision_id": [r1, r4],
+    }
+
 
 def test_preview_classifies_new_changed_unchanged(store):
     write_revision(store, rows({"E92000001": (4000, 10000), "E10000034": (300, 500)}), upload())

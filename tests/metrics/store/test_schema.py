@@ -1,5 +1,6 @@
 """metrics.store.schema on real files: the schema version, the migrations from older files, the ENUM labels
 and the constraints."""
+
 import duckdb
 import pandas as pd
 import pytest
@@ -21,30 +22,34 @@ def test_schema_version_is_stored_and_a_newer_file_is_refused(tmp_path):
     with pytest.raises(StoreError, match="schema version 99, newer than this code"):
         Store(path)
 
+
 def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
     """Version 1 had a PRIMARY KEY on observations; opening such a file rebuilds the table without it."""
     path = tmp_path / "v1.duckdb"
     v1_observations = "CREATE TABLE observations " + schema.OBSERVATIONS_DDL_V4.replace(
-        "revision_id INTEGER NOT NULL,", "revision_id INTEGER NOT NULL, PRIMARY KEY (metric_key, area_code, "
-        "period, breakdown),", 1)
+        "revision_id INTEGER NOT NULL,",
+        "revision_id INTEGER NOT NULL, PRIMARY KEY (metric_key, area_code, period, breakdown),",
+        1,
+    )
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.execute(v1_observations)
-    con.execute("INSERT INTO observations VALUES ('m', 'E92000001', '2022/23', 'Total', 40, 39, 41, NULL, NULL, "
-                "4000, 10000, NULL, 'a source', false, 1)")
+    con.execute(
+        "INSERT INTO observations VALUES ('m', 'E92000001', '2022/23', 'Total', 40, 39, 41, NULL, NULL, "
+        "4000, 10000, NULL, 'a source', false, 1)"
+    )
     con.close()
     with Store(path) as s:
         assert s.schema_version() == SCHEMA_VERSION == 5
-        kinds = s._query("SELECT constraint_type FROM duckdb_constraints() "
-                         "WHERE table_name = 'observation_versions'")
+        kinds = s._query("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'observation_versions'")
         assert "PRIMARY KEY" not in set(kinds["constraint_type"])
         kept = s._query("SELECT metric_key, count, source FROM observations")
         assert kept.to_dict("records") == [{"metric_key": "m", "count": 4000.0, "source": "a source"}]
 
+
 @pytest.mark.parametrize("version", ["2", "4"])
-def test_older_file_is_migrated_to_one_table_of_versions_as_it_would_have_written_them(tmp_path,
-                                                                                       version):
+def test_older_file_is_migrated_to_one_table_of_versions_as_it_would_have_written_them(tmp_path, version):
     """Schema 2 kept the current version in observation_history too, schemas 3 and 4 only the earlier ones;
     schema 5 keeps every version in observation_versions, marked with the revision that replaced it. Opening an
     older file gives the table this code would have written, and cell_history and rollback work as before."""
@@ -69,8 +74,11 @@ def test_older_file_is_migrated_to_one_table_of_versions_as_it_would_have_writte
         _, summary, conflicts = rollback(s, r3, "analyst")
         assert (summary.changed, conflicts) == (1, 1)  # E10000034 back to 64; E06000002 rewritten since
         current = s._query("SELECT area_code, value FROM observations ORDER BY 1")
-        assert current.to_dict("list") == {"area_code": ["E06000001", "E06000002", "E10000034"],
-                                           "value": [30 / 90 * 100, 60.0, 64.0]}
+        assert current.to_dict("list") == {
+            "area_code": ["E06000001", "E06000002", "E10000034"],
+            "value": [30 / 90 * 100, 60.0, 64.0],
+        }
+
 
 def test_comparison_labels_are_stored_as_enums_and_read_as_text(tmp_path):
     """Schema 4 stores the comparison and trend labels as ENUMs; a version 3 file (VARCHAR) is converted on
@@ -82,11 +90,11 @@ def test_comparison_labels_are_stored_as_enums_and_read_as_text(tmp_path):
     with Store(path) as s:
         with s.transaction() as cur:
             s.replace_areas(cur, areas_frame(load_geography()))
-        write_revision(s, rows({"E92000001": (4000, 10000), "E10000034": (300, 500), "E06000001": (30, 90)}),
-                       upload())
+        write_revision(s, rows({"E92000001": (4000, 10000), "E10000034": (300, 500), "E06000001": (30, 90)}), upload())
         before = s.latest_for_areas(["E92000001", "E10000034", "E06000001"])
-        kinds = s._query("SELECT column_name, data_type FROM information_schema.columns "
-                         "WHERE table_name = 'indicator_values'").set_index("column_name")["data_type"]
+        kinds = s._query(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'indicator_values'"
+        ).set_index("column_name")["data_type"]
         assert all(kinds[c].startswith("ENUM") for c in _LABEL_COLUMNS)
     for c in _LABEL_COLUMNS:
         assert pd.api.types.is_string_dtype(before[c]) and not isinstance(before[c].dtype, pd.CategoricalDtype)
@@ -100,21 +108,29 @@ def test_comparison_labels_are_stored_as_enums_and_read_as_text(tmp_path):
         assert s.schema_version() == SCHEMA_VERSION
         after = s.latest_for_areas(["E92000001", "E10000034", "E06000001"])
         order = ["metric_key", "area_code"]  # (the query has no ORDER BY)
-        pd.testing.assert_frame_equal(after.sort_values(order, ignore_index=True),
-                                      before.sort_values(order, ignore_index=True))
+        pd.testing.assert_frame_equal(
+            after.sort_values(order, ignore_index=True), before.sort_values(order, ignore_index=True)
+        )
         write_revision(s, rows({"E10000034": (320, 500)}), upload())
         assert len(s.latest_for_areas(["E10000034"])) == 1
+
 
 def test_constraints_reject_impossible_rows(store):
     with pytest.raises(duckdb.ConstraintException), store.transaction() as cur:
         cur.execute("INSERT INTO periods VALUES ('x', 'fortnight', DATE '2020-01-01', DATE '2020-01-14', 1, 2020)")
     with pytest.raises(duckdb.ConstraintException), store.transaction() as cur:
-        cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, breakdown, value, lower95, "
-                    "upper95, source, is_demo, revision_id) VALUES ('m', 'a', 'p', 'Total', 1, 5, 2, 's', false, 1)")
+        cur.execute(
+            "INSERT INTO observation_versions (metric_key, area_code, period, breakdown, value, lower95, "
+            "upper95, source, is_demo, revision_id) VALUES ('m', 'a', 'p', 'Total', 1, 5, 2, 's', false, 1)"
+        )
     # a current version without its source
     with pytest.raises(duckdb.ConstraintException, match="CHECK"), store.transaction() as cur:
-        cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, value, is_demo, "
-                    "revision_id) VALUES ('m', 'a', 'p', 1, false, 1)")
+        cur.execute(
+            "INSERT INTO observation_versions (metric_key, area_code, period, value, is_demo, "
+            "revision_id) VALUES ('m', 'a', 'p', 1, false, 1)"
+        )
     with store.transaction() as cur:  # a tombstone needs none
-        cur.execute("INSERT INTO observation_versions (metric_key, area_code, period, revision_id, is_deleted) "
-                    "VALUES ('m', 'a', 'p', 1, true)")
+        cur.execute(
+            "INSERT INTO observation_versions (metric_key, area_code, period, revision_id, is_deleted) "
+            "VALUES ('m', 'a', 'p', 1, true)"
+        )
