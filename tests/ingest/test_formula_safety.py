@@ -225,9 +225,12 @@ def test_cli_ingest_refuses_a_file_over_the_configured_limit(db, tmp_path, one_m
 
 def test_cli_ingest_size_override_flags(db, tmp_path, one_mb_limit, capsys):
     path = tmp_path / "padded.csv"
-    row = "unmet_need_ocu,E10000034,2019/20,Total,53.2,,,,,,\n"
-    # One valid row padded past 1 MB with trailing spaces in its last cell (stripped on reading).
-    path.write_text(HEADER + row.rstrip("\n") + " " * (1024 * 1024 + 10) + "\n", encoding="utf-8")
+    # Ten valid rows padded past 1 MB in all with trailing spaces in their last cell (stripped on reading); each
+    # line stays under the longest line a CSV may hold.
+    rows = [
+        f"unmet_need_ocu,E10000034,{y}/{str(y + 1)[-2:]},Total,53.2,,,,,," + " " * 110_000 for y in range(2010, 2020)
+    ]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     assert path.stat().st_size > 1024 * 1024
     assert main(["ingest", str(path), "--db", str(db), "--dry-run"]) == 2
     assert "larger than the 1 MB limit" in capsys.readouterr().err

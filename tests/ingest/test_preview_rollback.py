@@ -43,7 +43,7 @@ def test_a_source_only_change_is_listed_as_description_changed(db, tmp_path):
         row = changes.iloc[0]
         assert row.status == DESCRIPTION_CHANGED and row.area_name == "Worcestershire"
         assert row.old_value == pytest.approx(54.61674677) and row.value == pytest.approx(54.61674677)
-        assert row.old_source == "Published: shared/samples/fingertips/unmet_opiates.csv (Fingertips export)"
+        assert row.old_source == "OHID Fingertips, Public Health Profiles, indicator 93517 (download)"  # a citation
         assert row.source == "Re-issued by the county's analyst"
         _rid, written = commit(store, prepared, author="test")
         assert (written.new, written.changed, written.described, written.unchanged) == (0, 0, 1, 0)
