@@ -62,7 +62,7 @@ def test_cdp_scorecard_and_trends_of_a_count(page, server):
         const el = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
         return el.data.map(t => [t.name, t.yaxis || 'y']);
     }""")
-    assert axes == [["Worcestershire", "y"], ["England", "y2"], ["West Midlands", "y3"]]
+    assert axes == [["Worcestershire", "y"], ["England", "y2"], ["West Midlands (demonstration)", "y3"]]
     screenshot(page, "trends_numbers_in_treatment")
 
 
@@ -97,14 +97,14 @@ def test_source_only_preview_and_rollback_confirmation(browser, built_db, tmp_pa
         assert dict(zip(labels, values)) == {"New": "0", "Changed": "0", "Description changed": "1", "Unchanged": "0"}
         screenshot(page, "upload_preview_source_only")
         page.get_by_role("button", name="Commit 1 rows").click()
-        page.get_by_text("Committed as revision 3").wait_for()
+        page.get_by_text("Committed as revision 5").wait_for()
         wait_idle(page)
         expect(page.get_by_role("button", name="Commit 1 rows")).to_have_count(0)
         page.get_by_role("button", name="Roll back ...").click()
-        page.get_by_text("Roll back revision 3 (Upload of source_only.csv (template))?").wait_for()
+        page.get_by_text("Roll back revision 5 (Upload of source_only.csv (template))?").wait_for()
         wait_idle(page)
         screenshot(page, "rollback_confirmation")
-        page.get_by_role("button", name="Confirm: roll back revision 3").click()
-        page.get_by_text("Rolled back revision 3 as revision 4").wait_for()
+        page.get_by_role("button", name="Confirm: roll back revision 5").click()
+        page.get_by_text("Rolled back revision 5 as revision 6").wait_for()
         assert page.locator("[data-testid=stException]").count() == 0
         page.close()
