@@ -141,9 +141,11 @@ else:
         alt=f"Bar chart of {ind.short_name} ({ind.unit}) in {period} for the chosen areas against "
         "England; described in words below the chart.",
     )
-    desc = "; ".join(
-        f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} ({r.compared_to_england})"
-        for r in bars.itertuples()
+    desc = plain_text(
+        "; ".join(
+            f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} ({r.compared_to_england})"
+            for r in bars.itertuples()
+        )
     )
     eng_txt = pr.format_value(england_value, ind.unit) if england_value is not None else "no value"
     st.caption(

@@ -5,6 +5,7 @@ import streamlit as st
 
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
+from metrics.safety import plain_text
 from metrics.vocabulary import LEVELS_IN_A_REGION
 from pages import common
 
@@ -69,7 +70,7 @@ for key, name in groups.items():
     )
     missing = part[part["area_value"].isna()]["Indicator"].tolist()
     words.append(
-        f"**{name}:** {said or 'no values for the area'}"
+        f"**{name}:** {plain_text(said) or 'no values for the area'}"
         + (f"; no value for the area: {', '.join(missing)}" if missing else "")
         + "."
     )

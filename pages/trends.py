@@ -89,9 +89,11 @@ st.plotly_chart(
 )
 
 last = rows.sort_values("period_sortable").groupby("area_code").tail(1)
-described = "; ".join(
-    f"{r.area_name} {pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note)} in {r.period}"
-    for r in last.itertuples()
+described = plain_text(
+    "; ".join(
+        f"{r.area_name} {pr.value_or_reason(r.value, ind.unit, r.value_note, r.aggregation_note)} in {r.period}"
+        for r in last.itertuples()
+    )
 )
 target = f" A dashed green line marks the target ({ind.target.label})." if ind.target else ""
 st.caption(
