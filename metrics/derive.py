@@ -20,7 +20,7 @@ import pandas as pd
 from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue
-from metrics.columns import DEFAULT_BREAKDOWN, OBS_KEY
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_KEY, OBS_VALUE_COLUMNS
 from metrics.vocabulary import AREA_LEVELS, NOT_COMPARED
 
 
@@ -583,32 +583,26 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     return out
 
 
-_DERIVED_COLUMNS = OBS_KEY + [
-    "value",
-    "lower95",
-    "upper95",
-    "lower998",
-    "upper998",
-    "count",
-    "denominator",
-    "value_note",
-    "source",
-    "is_demo",
-    "level",
-    "region_code",
-    "period_kind",
-    "period_sortable",
-    "start_year",
-    "revision_id",
-    "is_aggregate",
-    "aggregation_note",
-    "england_value",
-    "region_value",
-    "compared_to_england",
-    "compared_to_region",
-    "compared_to_goal",
-    "recent_trend",
-]
+_DERIVED_COLUMNS = (
+    OBS_KEY
+    + OBS_VALUE_COLUMNS
+    + [
+        "level",
+        "region_code",
+        "period_kind",
+        "period_sortable",
+        "start_year",
+        "revision_id",
+        "is_aggregate",
+        "aggregation_note",
+        "england_value",
+        "region_value",
+        "compared_to_england",
+        "compared_to_region",
+        "compared_to_goal",
+        "recent_trend",
+    ]
+)
 
 
 # The most stored values a write derives at once: derived values stay within a metric, so a write derives its

@@ -17,21 +17,11 @@ import pandas as pd
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue, Indicator
+from metrics.columns import OBS_VALUE_COLUMNS
 from metrics.periods import parse_period
 from metrics.report.model import MAX_CHANGES, Change, ReportModel, revision_words
 
-_VALUE_FIELDS = [
-    "value",
-    "lower95",
-    "upper95",
-    "lower998",
-    "upper998",
-    "count",
-    "denominator",
-    "value_note",
-    "source",
-    "is_demo",
-]
+_VALUE_FIELDS = OBS_VALUE_COLUMNS
 _DERIVE_INPUT = [
     "metric_key",
     "area_code",
