@@ -10,9 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
+from playwright.sync_api import expect
 
 from metrics.safety import WORD_JOINER
-from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.e2e.conftest import ARTIFACTS, screenshot, wait_idle
 from tests.support.browser import streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -85,12 +86,11 @@ def note_server(built_db, bait, tmp_path_factory):
 
 
 def _idle(page) -> None:
-    """conftest.wait_idle with more time: this module's server starts cold beside the other browser tests."""
-    idle = "[data-testid=stApp][data-test-script-state=notRunning]"
-    page.set_default_timeout(120_000)
-    page.wait_for_selector(idle, timeout=120_000)
-    page.wait_for_timeout(300)  # as wait_idle: a rerun the first run triggers starts within this
-    page.wait_for_selector(idle, timeout=120_000)
+    """conftest's wait_idle with room for a loaded machine (a page's first draw has taken over 30 s there); the
+    page's heading is awaited too, since "not running" also holds for a moment before a script starts."""
+    wait_idle(page, timeout=120_000)
+    expect(page.get_by_role("heading").first).to_be_visible(timeout=120_000)
+    wait_idle(page, timeout=120_000)
 
 
 def _open(page, url: str) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.e2e.conftest import ARTIFACTS, screenshot, wait_idle
 from tests.support.browser import streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -59,15 +60,12 @@ def offline(page):
     assert outside == [], f"requests left the machine: {outside}"
 
 
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-
-
 def _idle(page) -> None:
-    """conftest's wait_idle with room for a loaded machine (2 cores shared by several test runs: a page's first
-    draw has taken over 30 s)."""
-    page.wait_for_selector(IDLE, timeout=120_000)
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE, timeout=120_000)
+    """conftest's wait_idle with room for a loaded machine (a page's first draw has taken over 30 s there); the
+    page's heading is awaited too, since "not running" also holds for a moment before a script starts."""
+    wait_idle(page, timeout=120_000)
+    expect(page.get_by_role("heading").first).to_be_visible(timeout=120_000)
+    wait_idle(page, timeout=120_000)
 
 
 def _open(page, server, path):

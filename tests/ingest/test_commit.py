@@ -117,6 +117,8 @@ def test_kill_during_commit_leaves_all_or_nothing(db, tmp_path):
     big = tmp_path / "big.csv"
     n = write_big_csv(big, 60_000, tag="killtest")
     outcomes = set()
+    # None kills while the file is being read; the delays kill at points during the commit itself (the delay is
+    # the point in the commit being tested, not a wait for something to be ready).
     for delay in (None, 0.0, 0.3, 0.8, 1.5):
         proc = subprocess.Popen(
             [sys.executable, "-m", "metrics", "ingest", str(big), "--db", str(db)],
@@ -125,12 +127,12 @@ def test_kill_during_commit_leaves_all_or_nothing(db, tmp_path):
             stderr=subprocess.PIPE,
             text=True,
         )
-        if delay is None:
-            time.sleep(3.0)  # somewhere in start-up, reading or validating
-        else:
-            for line in proc.stderr:  # wait for the log line, then a little more
-                if "committing" in line:
-                    break
+        assert proc.stderr is not None
+        awaited = "validating" if delay is None else "committing"
+        for line in proc.stderr:
+            if awaited in line:
+                break
+        if delay:
             time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

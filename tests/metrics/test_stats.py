@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from metrics import stats as S
+from tests.support.series import trend_points
 
 REPO = Path(__file__).resolve().parents[2]
 ALPHA95 = 0.05
@@ -622,18 +623,7 @@ def _trend_by_loop(df: pd.DataFrame) -> pd.Series:
     out = pd.Series(index=df.index, dtype=object)
     ordered = df.sort_values(["series_id", "start_year"], kind="stable", na_position="last")
     for _, g in ordered.groupby("series_id", sort=False):
-        recs = [
-            dict(
-                value=r.value,
-                lower=r.lower95,
-                upper=r.upper95,
-                count=r.count,
-                denominator=r.denominator,
-                start_year=r.start_year,
-                period_kind=r.period_kind,
-            )
-            for r in g.itertuples()
-        ]
+        recs = trend_points(g)
         for i, idx in enumerate(g.index):
             out[idx] = S.recent_trend(recs[: i + 1], g["value_type"].iloc[0], g["polarity"].iloc[0])
     return out

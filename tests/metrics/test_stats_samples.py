@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from metrics import stats as S
+from tests.support.series import trend_points
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fingertips"
 SAMPLES = ["unmet_opiates.csv", "unmet_alcohol.csv"]
@@ -149,18 +150,7 @@ def test_recent_trend_cannot_be_calculated_rows_agree(sample):
         series = long[long["series_id"] == row["Area Code"]].sort_values("start_year")
         series = series[series["start_year"] <= long.loc[idx, "start_year"]]
         assert len(series) < 5  # fewer than 5 points published so far: the reason Fingertips gives no trend
-        points = [
-            dict(
-                value=r.value,
-                lower=r.lower95,
-                upper=r.upper95,
-                count=r.count,
-                denominator=r.denominator,
-                start_year=r.start_year,
-                period_kind=r.period_kind,
-            )
-            for r in series.itertuples()
-        ]
+        points = trend_points(series)
         assert S.recent_trend(points, "proportion", POLARITY) == "Cannot be calculated"
     vectorised = S.trend_for_frame(long)
     assert (vectorised.loc[published.index] == "Cannot be calculated").all()

@@ -6,29 +6,24 @@ import shutil
 
 import pytest
 
+from tests.pages.helpers import copy_with_upload
+
 
 @pytest.fixture
 def mixed_periods_db(built_db, tmp_path, monkeypatch):
     """A copy of the built database with quarters of continuity_of_care uploaded beside its years (Worcestershire
     and England, 2023/24 Q1-Q4), and CDOF_DB pointed at it."""
-    from metrics.ingest.pipeline import commit, prepare
-    from metrics.store import Store
-
-    db = tmp_path / "mixed.duckdb"
-    shutil.copy(built_db, db)
-    upload = tmp_path / "quarters.csv"
-    upload.write_text(
+    db = copy_with_upload(
+        built_db,
+        tmp_path,
+        "mixed",
         "metric_key,area_code,period,breakdown,value,count,denominator\n"
         + "".join(
             f"continuity_of_care,{area},2023/24 Q{q},Total,,{30 + q},{60 + q}\n"
             for area in ("E10000034", "E92000001")
             for q in (1, 2, 3, 4)
-        )
+        ),
     )
-    prepared = prepare(upload)
-    assert prepared.ok, prepared.problems
-    with Store(db) as store:
-        commit(store, prepared, author="test")
     monkeypatch.setenv("CDOF_DB", str(db))
     return db
 

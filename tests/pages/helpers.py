@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -81,3 +82,19 @@ def open_part(at: AppTest, key: str, value=True) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def copy_with_upload(built_db: Path, tmp_path: Path, name: str, csv_text: str) -> Path:
+    """A copy of the built database with `csv_text` (the template's columns) committed as one upload."""
+    from metrics.ingest.pipeline import commit, prepare
+    from metrics.store import Store
+
+    db = tmp_path / f"{name}.duckdb"
+    shutil.copy(built_db, db)
+    upload = tmp_path / f"{name}.csv"
+    upload.write_text(csv_text)
+    prepared = prepare(upload)
+    assert prepared.ok, prepared.problems
+    with Store(db) as store:
+        commit(store, prepared, author="test")
+    return db

@@ -3,12 +3,10 @@ uploaded beside annual data never displaces it on any page, and the pages say th
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
-from tests.pages.helpers import all_text, frames, open_part, plotly_specs, run_page
+from tests.pages.helpers import all_text, copy_with_upload, frames, open_part, plotly_specs, run_page
 
 WORCS, ENGLAND, BUCKS, OXON = "E10000034", "E92000001", "E06000060", "E10000025"
 
@@ -16,20 +14,13 @@ WORCS, ENGLAND, BUCKS, OXON = "E10000034", "E92000001", "E06000060", "E10000025"
 @pytest.fixture
 def one_quarter_db(built_db, tmp_path, monkeypatch):
     """The built database with one row uploaded: continuity of care 2023/24 Q3 for Worcestershire alone."""
-    from metrics.ingest.pipeline import commit, prepare
-    from metrics.store import Store
-
-    db = tmp_path / "one_quarter.duckdb"
-    shutil.copy(built_db, db)
-    upload = tmp_path / "one_quarter.csv"
-    upload.write_text(
+    db = copy_with_upload(
+        built_db,
+        tmp_path,
+        "one_quarter",
         "metric_key,area_code,period,breakdown,value,count,denominator\n"
-        "continuity_of_care,E10000034,2023/24 Q3,Total,55.0,55,100\n"
+        "continuity_of_care,E10000034,2023/24 Q3,Total,55.0,55,100\n",
     )
-    prepared = prepare(upload)
-    assert prepared.ok, prepared.problems
-    with Store(db) as store:
-        commit(store, prepared, author="test")
     monkeypatch.setenv("CDOF_DB", str(db))
     return db
 

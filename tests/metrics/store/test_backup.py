@@ -14,6 +14,7 @@ from metrics.store import Store, StoreError
 from metrics.store.backup import list_backups, restore_backup
 from tests.metrics.store.test_damaged import GOOD_UPLOAD
 from tests.support.damage import DAMAGE_KINDS, damaged_copy
+from tests.support.holder import file_held_by_another_process
 
 
 def export_text(db: Path, capsys) -> str:
@@ -78,29 +79,10 @@ def test_restore_skips_a_damaged_backup_and_takes_the_newest_good_one(db, tmp_pa
 
 
 def test_restore_refuses_while_another_process_holds_the_file(db):
-    import subprocess
-    import sys
-
     with Store(db) as store:
         store.backup("manual")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()",
-            str(db),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(StoreError, match="open in another process"):
-            restore_backup(db)
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+    with file_held_by_another_process(db), pytest.raises(StoreError, match="open in another process"):
+        restore_backup(db)
 
 
 def test_restore_without_backups_says_so(db, capsys):
