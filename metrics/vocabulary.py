@@ -51,8 +51,9 @@ POLARITY_WORDS = {
 
 PeriodKind = Literal["financial_year", "calendar_year", "quarter", "rolling_12_months", "three_year_pooled"]
 PERIOD_KINDS: tuple[str, ...] = get_args(PeriodKind)
-#: the kinds a recent trend can be calculated over (one value a year, periods not overlapping)
+#: the kinds with one value a year, none overlapping; a recent trend uses these, or every third pooled period
 ANNUAL_PERIOD_KINDS = ("financial_year", "calendar_year")
+POOLED_PERIOD_KIND = "three_year_pooled"
 PERIOD_KIND_WORDS = {
     "financial_year": "financial year",
     "calendar_year": "calendar year",

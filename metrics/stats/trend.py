@@ -23,12 +23,15 @@ from metrics.vocabulary import (
     CANNOT_BE_CALCULATED,
     NO_SIGNIFICANT_CHANGE,
     POLARITIES,
+    POOLED_PERIOD_KIND,
     TREND_LABEL_BY_DIRECTION,
     TREND_LABELS,
     VALUE_TYPES,
 )
 
 _T = np.arange(1.0, 6.0)
+POOLED_STEP_YEARS = 3
+TRENDED_PERIOD_KINDS = (*ANNUAL_PERIOD_KINDS, POOLED_PERIOD_KIND)
 
 
 def _rowsum(x: np.ndarray) -> np.ndarray:
@@ -140,6 +143,10 @@ def trend_codes_of_windows(y, lo, hi, o, d, valid, is_prop, pol_code) -> np.ndar
     return out
 
 
+def _kind(p: Mapping) -> Any:
+    return p.get("period_kind") if isinstance(p, Mapping) else getattr(p, "period_kind", None)
+
+
 def _get(p: Mapping, key: str) -> float:
     v = p.get(key) if isinstance(p, Mapping) else getattr(p, key, None)
     return float(_floats(v))
@@ -152,7 +159,10 @@ def recent_trend(points: Sequence[Mapping[str, Any]] | pd.DataFrame, value_type:
     Rules:
       * the most recent 5 points are used; there must be at least 5, all of one annual, non-overlapping kind
         ("financial_year" or "calendar_year"), with consecutive start years (step 1) and a value each -
-        otherwise "Cannot be calculated" (a gap, a quarter, a rolling or pooled period, a missing value);
+        otherwise "Cannot be calculated" (a gap, a quarter, a rolling period, a missing value);
+      * three-year pooled periods overlap (2017-19 and 2018-20 share two years of events), so their trend uses
+        the 5 most recent periods that do not overlap: the newest and every third one before it (2007-09,
+        2010-12, 2013-15, 2016-18, 2019-21), start years 3 apart with none missing;
       * a proportion with count and denominator for all 5 points -> chi-squared test for trend;
         any other value type (or a proportion without counts) with 95% limits for all 5 points -> weighted
         least squares on t = 1..5 with se = (UCL - LCL)/3.92; neither -> "Cannot be calculated";
@@ -167,14 +177,22 @@ def recent_trend(points: Sequence[Mapping[str, Any]] | pd.DataFrame, value_type:
     vt = str(check_value_type(value_type).item())
     pc = _POLARITY_CODE[str(check_polarity(polarity).item())]
     pts: list[Mapping[Any, Any]] = list(points.to_dict("records") if isinstance(points, pd.DataFrame) else points)
+    if not pts:
+        return CANNOT_BE_CALCULATED
+    newest_kind = _kind(pts[-1])
+    step = POOLED_STEP_YEARS if newest_kind == POOLED_PERIOD_KIND else 1
+    if step > 1:
+        # Overlapping pooled periods share their events, so only every third one (none overlapping) is used.
+        newest = _get(pts[-1], "start_year")
+        pts = [p for p in pts if _kind(p) != newest_kind or (_get(p, "start_year") - newest) % step == 0]
     if len(pts) < 5:
         return CANNOT_BE_CALCULATED
     last = pts[-5:]
-    kinds = [p.get("period_kind") if isinstance(p, Mapping) else getattr(p, "period_kind", None) for p in last]
-    if kinds[-1] not in ANNUAL_PERIOD_KINDS or any(k != kinds[-1] for k in kinds):
+    kinds = [_kind(p) for p in last]
+    if kinds[-1] not in TRENDED_PERIOD_KINDS or any(k != kinds[-1] for k in kinds):
         return CANNOT_BE_CALCULATED
     years = np.array([_get(p, "start_year") for p in last])
-    if not np.all(np.diff(years) == 1):
+    if not np.all(np.diff(years) == step):
         return CANNOT_BE_CALCULATED
     row = {k: np.array([[_get(p, k) for p in last]]) for k in ("value", "lower", "upper", "count", "denominator")}
     out = trend_codes_of_windows(
@@ -202,7 +220,8 @@ TREND_COLUMNS = (
     "value_type",
     "polarity",
 )
-PERIOD_KIND_CODE = {"financial_year": 1, "calendar_year": 2}
+PERIOD_KIND_CODE = {"financial_year": 1, "calendar_year": 2, POOLED_PERIOD_KIND: 3}
+POOLED_KIND_CODE = PERIOD_KIND_CODE[POOLED_PERIOD_KIND]
 
 
 def trend_for_frame(df: pd.DataFrame) -> pd.Series:
@@ -256,20 +275,32 @@ def trend_codes(
     """trend_for_frame on arrays: per row, the trend code (index into TREND_LABELS) of its window.
 
     `series` holds integer series codes (negative for none), `kind` 1 for financial_year, 2 for calendar_year,
-    0 for any other period kind; `is_prop` and `pol_code` (index into POLARITIES) are per row.
+    3 for three_year_pooled, 0 for any other period kind; `is_prop` and `pol_code` (index into POLARITIES) are per row.
     """
     n = len(series)
-    order = np.lexsort((year, series))  # stable: ties keep their original order
+    # Pooled periods are trended over every third period (those that do not overlap): each start year modulo 3
+    # is a strand of its own, whose points are 3 years apart.
+    pooled = kind == POOLED_KIND_CODE
+    gap = np.where(pooled, POOLED_STEP_YEARS, 1)
+    with np.errstate(invalid="ignore"):
+        strand = np.where(pooled, np.mod(year, POOLED_STEP_YEARS), 0.0)
+    order = np.lexsort((year, strand, series))  # stable: ties keep their original order
     codes_s = series[order]
     year_s = year[order]
     kind_s = kind[order]
+    strand_s = strand[order]
 
     # A row's window is itself and the 4 rows before it in the sorted order. It passes the period checks when
-    # all 5 rows are of its series (not missing), of one annual kind, with start years one apart: that is, when
-    # the row and the 3 before it each follow their predecessor by such a step.
+    # all 5 rows are of its series and strand (not missing), of one kind, with start years one step apart: that
+    # is, when the row and the 3 before it each follow their predecessor by such a step.
     with np.errstate(invalid="ignore"):
         step = np.zeros(n, dtype=bool)
-        step[1:] = (codes_s[1:] == codes_s[:-1]) & (year_s[1:] - year_s[:-1] == 1) & (kind_s[1:] == kind_s[:-1])
+        step[1:] = (
+            (codes_s[1:] == codes_s[:-1])
+            & (strand_s[1:] == strand_s[:-1])
+            & (year_s[1:] - year_s[:-1] == gap[order][1:])
+            & (kind_s[1:] == kind_s[:-1])
+        )
     valid = np.zeros(n, dtype=bool)
     if n >= 5:
         valid[4:] = step[4:] & step[3:-1] & step[2:-2] & step[1:-3] & (codes_s[4:] >= 0) & (kind_s[4:] > 0)

@@ -11,6 +11,7 @@ import pytest
 
 from metrics.areas import ENGLAND_CODE, load_geography
 from metrics.catalogue import load_catalogue
+from metrics.stats import recent_trend
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,9 +179,18 @@ def test_worcestershire_drug_misuse_deaths_are_the_ons_figures_with_their_citati
     assert not w.is_demo.any()
     # England's figure is ONS's too, so the comparison is computed from real figures only.
     assert latest_ons.england_value == 5.1 and latest_ons.vs_england == "Similar"
-    # Overlapping three-year periods are not trended (OHID: five consecutive non-overlapping points), so the
-    # marker, computed over the real series, cannot be calculated.
-    assert set(persons.loc[ons_periods, "trend"]) == {"Cannot be calculated"}
+    # Overlapping three-year periods are trended over the five most recent that share no year (2007-09, 2010-12,
+    # 2013-15, 2016-18, 2019-21): 2.9, 2.7, 3.7, 4.3, 4.8 per 100,000, a significant rise.
+    assert persons.loc["2019 - 21", "trend"] == "Increasing and getting worse"
+    points = [
+        dict(value=r.value, lower=r.lower95, upper=r.upper95, count=None, denominator=None)
+        | dict(start_year=int(p[:4]), period_kind="three_year_pooled")
+        for p, r in persons.loc[ons_periods].iterrows()
+    ]
+    assert recent_trend(points, "dsr", "lower_is_better") == "Increasing and getting worse"
+    assert recent_trend(points[:-1], "dsr", "lower_is_better") == persons.loc["2018 - 20", "trend"]
+    # Before 2013-15 there are fewer than five periods that do not overlap.
+    assert set(persons.loc[ons_periods[:12], "trend"]) == {"Cannot be calculated"}
     for sex, table in [("Male", "Table 7 (males)"), ("Female", "Table 8 (females)")]:
         series = w[w.breakdown == sex]
         assert set(ons_periods) == set(series.period), sex

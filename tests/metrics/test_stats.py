@@ -490,7 +490,7 @@ def test_trend_cannot_be_calculated_cases():
     assert S.recent_trend(gap, "proportion", "higher_is_better") == "Cannot be calculated"
     quarterly = _prop_points(counts, dens, kind="quarter")
     assert S.recent_trend(quarterly, "proportion", "higher_is_better") == "Cannot be calculated"
-    for kind in ("rolling_12_months", "three_year_pooled"):
+    for kind in ("rolling_12_months", "three_year_pooled"):  # five overlapping periods
         assert (
             S.recent_trend(_prop_points(counts, dens, kind=kind), "proportion", "higher_is_better")
             == "Cannot be calculated"
@@ -916,3 +916,42 @@ def test_trend_for_frame_on_fewer_rows_than_a_window():
         )
     )
     assert (S.trend_for_frame(df) == "Cannot be calculated").all()
+
+
+def test_trend_of_pooled_periods_uses_every_third_period():
+    # 2007-09, 2010-12, 2013-15, 2016-18, 2019-21 share no year; the overlapping periods between them are skipped
+    years = list(range(2005, 2020))
+    counts = [300 + 25 * i for i in range(len(years))]
+    pts = _prop_points(counts, [1000] * len(years), years=years, kind="three_year_pooled")
+    rising = S.recent_trend(pts, "proportion", "higher_is_better")
+    assert rising == "Increasing and getting better"
+    # the overlapping neighbours do not matter: with them removed the answer is the same
+    every_third = [p for p in pts if (p["start_year"] - 2019) % 3 == 0]
+    assert [p["start_year"] for p in every_third[-5:]] == [2007, 2010, 2013, 2016, 2019]
+    assert S.recent_trend(every_third, "proportion", "higher_is_better") == rising
+    # a missing non-overlapping period (2013-15) breaks the run even though its neighbours are there
+    gap = [p for p in pts if p["start_year"] != 2013]
+    assert S.recent_trend(gap, "proportion", "higher_is_better") == "Cannot be calculated"
+    # the vectorised form agrees row by row with the scalar form over the same points
+    frame = pd.DataFrame(
+        [
+            dict(
+                series_id="s",
+                start_year=p["start_year"],
+                period_kind=p["period_kind"],
+                value=p["value"],
+                lower95=p.get("lower"),
+                upper95=p.get("upper"),
+                count=p["count"],
+                denominator=p["denominator"],
+                value_type="proportion",
+                polarity="higher_is_better",
+            )
+            for p in pts
+        ]
+    )
+    vectorised = S.trend_for_frame(frame)
+    for i in range(len(pts)):
+        assert vectorised.iloc[i] == S.recent_trend(pts[: i + 1], "proportion", "higher_is_better")
+    assert vectorised.iloc[-1] == rising
+    assert (vectorised.iloc[:12] == "Cannot be calculated").all()  # fewer than five non-overlapping before 2017
