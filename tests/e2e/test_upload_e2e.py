@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from metrics.build import build_database
-from tests.support.browser import streamlit_server
+from tests.support.browser import serious_accessibility_violations, streamlit_server
 
 from .conftest import REPO, wait_idle
 
@@ -106,4 +106,26 @@ def test_anonymous_server_has_no_upload_page(browser, base_db, tmp_path):
         expect(page.get_by_test_id("stMain").locator("h1").first).to_be_visible()
         assert page.locator("[data-testid=stFileUploaderDropzoneInput]").count() == 0
         assert "Upload data" not in page.locator("[data-testid=stMain]").inner_text()
+        page.close()
+
+
+def test_upload_pages_have_no_serious_accessibility_violations(browser, base_db, tmp_path):
+    """axe-core over what an uploader sees: the menu with Upload data in it, the upload page, and its preview."""
+    db = tmp_path / "store.duckdb"
+    shutil.copy(base_db, db)
+    with _server(db, _settings(tmp_path, True)) as url:
+        page = browser.new_page()
+        page.goto(url)
+        wait_idle(page)
+        expect(page.get_by_test_id("stSidebarNav").get_by_text("Upload data")).to_be_visible()
+        expect(page.get_by_test_id("stMain").locator("h1").first).to_be_visible()
+        assert serious_accessibility_violations(page) == []
+        page.goto(f"{url}/upload")
+        wait_idle(page)
+        expect(page.get_by_test_id("stMain").get_by_text("Upload data").first).to_be_visible()
+        assert serious_accessibility_violations(page) == []
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(SAMPLE))
+        page.get_by_text("No problems found.").wait_for(timeout=30_000)
+        wait_idle(page)
+        assert serious_accessibility_violations(page) == []
         page.close()

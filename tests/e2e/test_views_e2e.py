@@ -5,14 +5,13 @@ accessibility check (axe-core) over every page."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, screenshot, wait_idle
-from tests.support.browser import streamlit_server
+from tests.support.browser import serious_accessibility_violations, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +21,6 @@ AREAS = {
     "E06000060": "Buckinghamshire",
     "CDP0001": "Herefordshire and Worcestershire CDP",
 }
-AXE = Path(__file__).resolve().parents[1] / "support" / "axe.min.js"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -210,7 +208,8 @@ PAGES = [
     "inequalities?area=E10000034",
     "compare-indicators",
     "definitions",
-]
+    "report?area=E10000034",
+]  # the upload page, shown to uploaders only, is checked in test_upload_e2e
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -219,14 +218,7 @@ def test_no_serious_accessibility_violations(page, server, path):
     _open(page, server, path)
     page.wait_for_function("""() => !document.querySelector('[data-testid=stSkeleton]')
         && [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))""")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
-                                           resultTypes: ['violations']});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
-    }""")
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    bad = serious_accessibility_violations(page)
     assert bad == [], bad
     charts = page.locator("[data-testid=stPlotlyChart]")
     for i in range(charts.count()):  # every chart is a figure with an accessible name of its own

@@ -109,3 +109,18 @@ def chromium():
             yield context
         finally:
             context.close()
+
+
+AXE = Path(__file__).resolve().parent / "axe.min.js"
+_AXE_RUN = """async () => {
+    const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                                       resultTypes: ['violations']});
+    return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                   nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+}"""
+
+
+def serious_accessibility_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.0/2.1 A and AA rules over the page as drawn: its serious and critical violations."""
+    page.add_script_tag(path=str(AXE))
+    return [v for v in page.evaluate(_AXE_RUN) if v["impact"] in ("serious", "critical")]
