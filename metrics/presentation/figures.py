@@ -146,7 +146,7 @@ def trend_figure(
             )
         )
     if ind.value_type == "count" and len(data) > 1:
-        return _count_panels(data, ind, period_order, periods_words)
+        return _count_panels(data, ind, period_order, periods_words, shapes, annotations)
     layout = dict(
         title=dict(text=f"{ind.short_name} ({ind.unit}), {periods_words}", x=0, font=dict(size=16)),
         font=_FONT,
@@ -172,15 +172,23 @@ def trend_figure(
     return _figure(data, layout)
 
 
-def _count_panels(traces: list[dict], ind: Indicator, period_order: Sequence[str], periods_words: str) -> go.Figure:
+def _count_panels(
+    traces: list[dict],
+    ind: Indicator,
+    period_order: Sequence[str],
+    periods_words: str,
+    target_shapes: list[dict],
+    target_annotations: list[dict],
+) -> go.Figure:
     """A count's lines one panel per area, each on its own y axis: England's count (~290,000 in treatment) on an
-    authority's axis (~2,000) would flatten the authority's line at the bottom. Panels stacked, periods aligned."""
+    authority's axis (~2,000) would flatten the authority's line at the bottom. Panels stacked, periods aligned.
+    A target line (on axes x and y) is drawn in the first panel, the chosen area's."""
     n = len(traces)
     panel_px, gap_px = 200, 70
     plot_px = n * panel_px + (n - 1) * gap_px
     height, step = panel_px / plot_px, (panel_px + gap_px) / plot_px
     layout: dict = {}
-    annotations = []
+    annotations = list(target_annotations)
     for k, trace in enumerate(traces):
         suffix = "" if k == 0 else str(k + 1)
         top = 1 - k * step
@@ -226,6 +234,7 @@ def _count_panels(traces: list[dict], ind: Indicator, period_order: Sequence[str
         margin=dict(l=10, r=10, t=80, b=60),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right", title=dict(text="")),
         hovermode="closest",
+        shapes=target_shapes,
         annotations=annotations,
     )
     return _figure(traces, layout)

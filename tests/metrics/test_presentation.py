@@ -235,6 +235,24 @@ def test_trend_figure_has_error_bars_target_and_hover(cat):
     assert fig.layout.shapes[0].y0 == 75
 
 
+def test_count_panels_draw_the_target_in_the_chosen_areas_panel(cat):
+    from metrics.catalogue import Target
+
+    ind = cat.get("numbers_in_treatment").model_copy(update={"targets": [Target(value=2500, label="2,500 by 2025")]})
+    rows = pd.DataFrame(
+        [
+            _rows(metric_key=ind.key, value=2006, lower95=None, upper95=None),
+            _rows(metric_key=ind.key, area_code="E92000001", area_name="England", value=290000),
+        ]
+    )
+    fig = pr.trend_figure(rows, ind, ["E10000034", "E92000001"], ["2022/23"])
+    assert [t.yaxis for t in fig.data] == ["y", "y2"]  # one panel per area, each on its own scale
+    (line,) = fig.layout.shapes
+    assert (line.yref, line.y0, line.xref) == ("y", 2500, "x domain")  # on the first panel: Worcestershire's
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Target: 2,500 by 2025" in texts and "<b>Worcestershire</b> (own scale)" in texts
+
+
 def test_compare_bar_figure_colours_and_sort(cat):
     ind = cat.get("continuity_of_care")
     rows = pd.DataFrame(
