@@ -22,12 +22,17 @@ SAMPLE = REPO / "tests/fixtures/fingertips/unmet_opiates.csv"
 
 
 @contextlib.contextmanager
-def _server(db: Path, settings: Path):
+def _server(base_db: Path, tmp_path: Path, uploader: bool):
+    """A server over a copy of the base database (yielding its URL and the copy's path); `uploader` turns the
+    settings' local mode on, which makes every visitor an uploader."""
+    db = tmp_path / "store.duckdb"
+    shutil.copy(base_db, db)
+    settings = _settings(tmp_path, uploader)
     with (
         tempfile.TemporaryFile() as log,
         streamlit_server("app.py", env={"CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}, log=log) as (url, _),
     ):
-        yield url
+        yield url, db
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +49,7 @@ def _settings(tmp_path: Path, local_mode: bool) -> Path:
 
 
 def test_uploader_uploads_previews_commits_and_sees_new_values(browser, base_db, tmp_path):
-    db = tmp_path / "store.duckdb"
-    shutil.copy(base_db, db)
-    with _server(db, _settings(tmp_path, True)) as url:
+    with _server(base_db, tmp_path, uploader=True) as (url, db):
         page = browser.new_page()
         page.goto(f"{url}/upload")
         wait_idle(page)
@@ -91,9 +94,7 @@ def test_uploader_uploads_previews_commits_and_sees_new_values(browser, base_db,
 
 
 def test_anonymous_server_has_no_upload_page(browser, base_db, tmp_path):
-    db = tmp_path / "store.duckdb"
-    shutil.copy(base_db, db)
-    with _server(db, _settings(tmp_path, False)) as url:
+    with _server(base_db, tmp_path, uploader=False) as (url, _):
         page = browser.new_page()
         page.goto(url)
         wait_idle(page)
@@ -111,9 +112,7 @@ def test_anonymous_server_has_no_upload_page(browser, base_db, tmp_path):
 
 def test_upload_pages_have_no_serious_accessibility_violations(browser, base_db, tmp_path):
     """axe-core over what an uploader sees: the menu with Upload data in it, the upload page, and its preview."""
-    db = tmp_path / "store.duckdb"
-    shutil.copy(base_db, db)
-    with _server(db, _settings(tmp_path, True)) as url:
+    with _server(base_db, tmp_path, uploader=True) as (url, _):
         page = browser.new_page()
         page.goto(url)
         wait_idle(page)
