@@ -596,6 +596,11 @@ def _metrics_with_breakdowns(_store) -> list[str]:
 
 
 @st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+def _breakdowns_for_metric(_store, metric_key: str) -> list[str]:
+    return _store.breakdowns_for_metric(metric_key)
+
+
+@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
 def _group_values(_store, members: tuple[str, ...], name: str, real_only: bool = False) -> pd.DataFrame:
     from metrics.area_groups import derive_group
     from metrics.areas import ENGLAND_CODE
@@ -608,7 +613,13 @@ def _group_values(_store, members: tuple[str, ...], name: str, real_only: bool =
     return derive_group(observations, catalogue(), geography(), members, name)
 
 
-_CACHED = _CACHED + (_values_for_level, _breakdown_series, _metrics_with_breakdowns, _group_values)
+_CACHED = _CACHED + (
+    _values_for_level,
+    _breakdown_series,
+    _metrics_with_breakdowns,
+    _breakdowns_for_metric,
+    _group_values,
+)
 
 
 @damage_explained
@@ -621,6 +632,12 @@ def group_values(members, name: str) -> pd.DataFrame:
 @damage_explained
 def metrics_with_breakdowns() -> list[str]:
     return _metrics_with_breakdowns(store())
+
+
+@damage_explained
+def breakdowns_for_metric(metric_key: str) -> list[str]:
+    """The breakdowns (sex, age group, deprivation ...) stored for a metric, the total among them."""
+    return _breakdowns_for_metric(store(), metric_key)
 
 
 @damage_explained

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from metrics import presentation as pr
+from metrics.columns import DEFAULT_BREAKDOWN
 from metrics.vocabulary import CI_METHOD_WORDS, PERIOD_KIND_DESCRIPTIONS, POLARITY_WORDS
 from pages import common
 
@@ -56,6 +57,10 @@ def show(ind) -> None:
     sources = sorted({pr.short_source(s) for s in loaded["source"] if isinstance(s, str)}) if not loaded.empty else []
     if sources:
         fields["Sources of the loaded figures"] = "; ".join(sources)
+    groups = [b for b in common.breakdowns_for_metric(ind.key) if b != DEFAULT_BREAKDOWN]
+    fields["Breakdowns loaded"] = (
+        f"{', '.join(groups)} ([Inequalities](inequalities?metric={ind.key}))" if groups else "None (totals only)"
+    )
     fields["Where to get the real data"] = pr.where_to_get_real_data(ind.fingertips_id, ind.source)
     st.markdown("\n".join(f"- **{k}:** {v}" for k, v in fields.items()))
     st.markdown(

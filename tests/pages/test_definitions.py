@@ -47,3 +47,9 @@ def test_an_opened_entry_shows_its_definition():
     assert not at.exception
     text = all_text(at)
     assert "Wilson score interval" in text and "National target 75% by end of 2023" in text
+
+
+def test_an_entry_says_which_breakdowns_are_loaded():
+    deaths = all_text(run_page("definitions", metric="drug_misuse_deaths"))
+    assert "Breakdowns loaded:** Female, Male ([Inequalities](inequalities?metric=drug_misuse_deaths))" in deaths
+    assert "Breakdowns loaded:** None (totals only)" in all_text(run_page("definitions", metric="continuity_of_care"))
