@@ -4,6 +4,7 @@ Worcestershire, drawn on the server when the button is clicked, with every reque
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -11,12 +12,27 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.conftest import ARTIFACTS, wait_idle
+from tests.support.browser import streamlit_server
 
 pytestmark = pytest.mark.browser
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def server(built_db, tmp_path_factory):
+    """The dashboard on its own copy of the built database: DuckDB lets one process open a file, and this test
+    process may hold the session's file open (an AppTest run before this one)."""
+    db = tmp_path_factory.mktemp("chart_images") / "cdof.duckdb"
+    shutil.copy(built_db, db)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (
+        open(ARTIFACTS / "server_chart_images.log", "w+b") as log,
+        streamlit_server("app.py", env={"CDOF_DB": str(db)}, log=log) as (url, _),
+    ):
+        yield url
 
 
 def test_trends_chart_downloads_as_png_offline(page, server):
