@@ -90,3 +90,15 @@ def test_the_trends_chart_downloads_as_png_and_as_svg_with_its_words(built_db, c
         assert words in svg
     assert COPYRIGHT.split(". ")[0] in svg
     assert ATTRIBUTION not in svg  # the boundaries' line belongs to the map alone
+
+
+def test_a_drawing_that_fails_is_said_on_the_page(built_db, captured_downloads, monkeypatch):
+    """A browser that will not draw: Streamlit's own short failure under the button, then the reason on the page."""
+    monkeypatch.setenv("CDOF_CHROMIUM", "/bin/false")
+    at = run_page("trends", metric="continuity_of_care", area="E10000034")
+    with pytest.raises(AssertionError, match="no stored file"):
+        download(at, captured_downloads, "Download trend chart as PNG")
+    at.run()
+    errors = [str(e.value) for e in at.error]
+    assert any(e.startswith("The image of this chart could not be made. Chromium could not draw") for e in errors)
+    assert not at.exception
