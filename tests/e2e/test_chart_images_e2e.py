@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, wait_idle
+from tests.e2e.conftest import ARTIFACTS, screenshot, wait_idle
 from tests.support.browser import streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -68,4 +68,5 @@ def test_trends_chart_downloads_as_png_offline(page, server):
     assert image.format == "PNG" and image.width == 1800
     assert page.get_by_test_id("stDownloadButtonError").count() == 0
     assert page.get_by_test_id("stException").count() == 0
+    screenshot(page, "trends_chart_downloads")
     assert outside == [], f"requests left the machine: {outside}"
