@@ -22,9 +22,13 @@ from xml.sax.saxutils import escape as xml_escape
 
 import plotly.graph_objects as go
 
+from metrics.paths import REPO_ROOT
+
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 COPYRIGHT = "Contains public sector information licensed under the Open Government Licence v3.0. © Crown copyright."
 FORMATS = ("png", "svg")
+# A map's base topology is the project's empty one (static/README.md), not plotly.js's default from cdn.plot.ly.
+TOPOJSON_URL = (REPO_ROOT / "static").as_uri() + "/"
 
 
 class ChartImageError(RuntimeError):
@@ -112,10 +116,13 @@ def _block_height(lines) -> float:
 
 def plain_figure(spec: ChartImage) -> go.Figure:
     """The figure as drawn inside the image: its own title is left out (the image's header says it), the size is
-    the image's."""
+    the image's, the axes make room for their labels."""
     fig = go.Figure(spec.figure)
     height = spec.height or fig.layout.height or 450
     fig.update_layout(title=dict(text=""), width=spec.width, height=height, paper_bgcolor="#FFFFFF", **spec.extra)
+    # The figures' small margins rely on the axes growing them to fit their labels, as Streamlit's theme makes them.
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -186,7 +193,7 @@ async def _render(specs: Sequence[ChartImage], fmt: str, scale: float, progress)
             for n, spec in enumerate(specs):
                 fig = plain_figure(spec)
                 opts = dict(format=fmt, width=spec.width, height=int(fig.layout.height), scale=scale)
-                chart = await k.calc_fig(fig, opts=opts)
+                chart = await k.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
                 out.append(_compose_png(chart, spec, scale) if fmt == "png" else _compose_svg(chart, spec))
                 if progress is not None:
                     progress(n + 1, len(specs))

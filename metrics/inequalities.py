@@ -124,6 +124,23 @@ def group_frame(rows: pd.DataFrame, ind: Indicator, area_code: str, period: str,
     return pd.DataFrame(out)
 
 
+def groups_rows(rows: pd.DataFrame, area_code: str, period: str, labels: Sequence[str]) -> pd.DataFrame:
+    """The rows whose values the groups chart draws: the area's groups and overall value, England's same groups."""
+    wanted = ((rows["area_code"] == area_code) & rows["breakdown"].isin([DEFAULT_BREAKDOWN, *labels])) | (
+        (rows["area_code"] == ENGLAND_CODE) & rows["breakdown"].isin(labels)
+    )
+    return rows[wanted & (rows["period"] == period)]
+
+
+def over_time_rows(rows: pd.DataFrame, area_code: str, labels: Sequence[str], kind: str) -> pd.DataFrame:
+    """The rows whose values over_time_figure draws: the area's groups and overall value in every period of a kind."""
+    return rows[
+        (rows["area_code"] == area_code)
+        & (rows["period_kind"] == kind)
+        & rows["breakdown"].isin([DEFAULT_BREAKDOWN, *labels])
+    ]
+
+
 def group_table(groups: pd.DataFrame, ind: Indicator, area_name: str) -> pd.DataFrame:
     """The groups as the page's table, in words."""
     return pd.DataFrame(

@@ -21,6 +21,7 @@ STYLE = """<style>
 .cdof-summary tbody th { border-bottom: 1px solid #D0D7DE; vertical-align: top; }
 .cdof-summary td { border-bottom: 1px solid #D0D7DE; padding: 0.3rem 0.5rem; vertical-align: top; }
 .cdof-summary td.cdof-value { white-space: nowrap; }
+.cdof-summary td.cdof-reason { white-space: normal; min-width: 12rem; }
 .cdof-pill { display: inline-block; border-radius: 0.8rem; padding: 0.05rem 0.55rem; white-space: nowrap;
              border: 1px solid #1F2328; }
 .cdof-sub { display: block; font-size: 0.8rem; color: #5C5F63; }
@@ -55,6 +56,15 @@ def target_pill(text: str) -> str:
     return f'<span class="cdof-sub">{html.escape(text)}</span>'
 
 
+# A value with its unit ("144.4 per 10,000") stays on one line; a reason in words (an aggregate's "Not aggregated:
+# a directly standardised rate cannot ...") wraps in its column instead of pushing the table off the page.
+_ONE_LINE = 24
+
+
+def _value_class(text: str) -> str:
+    return "cdof-value" if len(text) <= _ONE_LINE else "cdof-reason"
+
+
 def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
     """One outcome's rows as a table. Columns hidden on a phone carry the class cdof-wide; the period also shows
     under the value there."""
@@ -71,7 +81,7 @@ def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
         cells = [
             f"<th scope='row' style='font-weight:normal'>{html.escape(str(r['Indicator']))}</th>",
             f"<td class='cdof-wide'>{period}</td>",
-            f"<td class='cdof-value'>{html.escape(str(r['Value']))}"
+            f"<td class='{_value_class(str(r['Value']))}'>{html.escape(str(r['Value']))}"
             + (f"<span class='cdof-sub cdof-narrow'>{period}</span>" if period else "")
             + "</td>",
             f"<td>{verdict_pill(str(r.get(compare_col) or 'Not compared'))}</td>",

@@ -15,7 +15,9 @@ from metrics.access import cookie_secret_problem, is_uploader, sign_in_usable
 from metrics.areas import default_geography
 from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
+from metrics.chart_images import ChartImage, ChartImageError, chromium_path, figure_images
 from metrics.paths import database_path
+from metrics.safety import plain_text
 from metrics.settings import default_settings
 from metrics.store import Store, StoreDamaged, StoreError
 from metrics.vocabulary import LEVELS_IN_A_REGION
@@ -552,6 +554,57 @@ def downloads(df: pd.DataFrame, name: str, title: str, key: str) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+_CHART_IMAGE_FAILURES = "_chart_image_failures"
+
+
+def chart_downloads(figure, words: presentation.ChartWords, key: str) -> None:
+    """PNG and SVG downloads of a chart with its title, area, period, source and copyright drawn in
+    (metrics.chart_images), under the chart. Streamlit runs the drawing when a button is clicked, in its own thread:
+    Chromium starts only then, never for a page that is only viewed.
+
+    A missing browser is said here at once. A drawing that fails after the click leaves Streamlit's short "Failed
+    to generate file" under the button (it shows no message of the app's); the reason is kept and said in an error
+    here on the page's next run."""
+    try:
+        chromium_path()
+    except ChartImageError as exc:
+        st.error(f"This chart cannot be downloaded as an image. {exc}", icon=":material/image_not_supported:")
+        return
+    failures = st.session_state.setdefault(_CHART_IMAGE_FAILURES, {})
+    if key in failures:
+        st.error(f"The image of this chart could not be made. {failures.pop(key)}", icon=":material/error:")
+    image = ChartImage(figure, words.title, words.area, words.period, words.source)
+
+    def drawer(fmt: str):
+        def draw() -> bytes:
+            try:
+                return figure_images([image], fmt)[0]
+            except ChartImageError as exc:
+                failures[key] = str(exc)
+                raise
+
+        return draw
+
+    described = plain_text(f"{words.title}; {words.area}; {words.period}")
+    c1, c2, _ = st.columns([1, 1, 1.2])
+    for col, fmt, mime, what in (
+        (c1, "png", "image/png", "a picture (PNG)"),
+        (c2, "svg", "image/svg+xml", "a drawing that stays sharp at any size (SVG)"),
+    ):
+        col.download_button(
+            f"Download {words.name} as {fmt.upper()}",
+            drawer(fmt),
+            file_name=words.file_name(fmt),
+            mime=mime,
+            key=f"{key}_{fmt}",
+            on_click="ignore",
+            icon=":material/image:",
+            help=f"{described}: as {what}, with the title, area, period, source and copyright line drawn in. "
+            "Drawing it takes a few seconds.",
+            width="stretch",
+        )
 
 
 def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_word_colour, **kwargs):

@@ -141,6 +141,7 @@ else:
         alt=f"Bar chart of {ind.short_name} ({ind.unit}) in {period} for the chosen areas against "
         "England; described in words below the chart.",
     )
+    common.chart_downloads(fig, pr.compare_chart_words(bars, ind, period, eng), "compare_bars")
     desc = plain_text(
         "; ".join(
             f"{r.area_name} {pr.format_value(r.value, ind.unit, r.value_note)} ({r.compared_to_england})"
@@ -182,13 +183,15 @@ if trends_part.open:
             st.info("No values over time for the chosen areas.", icon=":material/info:")
         else:
             order = series.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
+            multiples = pr.small_multiples_figure(series, ind, codes, order)
             st.plotly_chart(
-                pr.small_multiples_figure(series, ind, codes, order),
+                multiples,
                 width="stretch",
                 key="compare_multiples",
                 alt=f"Small line charts of {ind.short_name} ({ind.unit}), one "
                 "per area with England dashed; described below.",
             )
+            common.chart_downloads(multiples, pr.small_multiples_words(series, ind, codes, order), "compare_multiples")
             st.caption(
                 f"Chart: one small line chart per area of {ind.short_name} ({ind.unit}) from {order[0]} "
                 f"to {order[-1]}, each with England's line dashed for reference."

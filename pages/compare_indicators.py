@@ -66,6 +66,11 @@ alt = (
     + (f" Highlighted: {said}." if said else "")
 )
 st.plotly_chart(fig, width="stretch", key="pairs", alt=alt)
+common.chart_downloads(
+    fig,
+    pr.scatter_chart_words(pairs, ind_x, period_x, ind_y, period_y, chosen["area_name"].tolist()),
+    "pairs",
+)
 st.caption(f"Chart: {alt}")
 missing = [geo.get(c).name for c in highlight if c in names and c not in set(pairs["area_code"])]
 if missing:

@@ -69,11 +69,11 @@ for dimension, labels in dimensions.items():
         continue
     st.markdown(f"#### By {dimension.lower()}")
     words = ineq.groups_words(groups, ind, area.name, dimension, period)
-    st.plotly_chart(
-        ineq.groups_figure(groups, ind, area.name, dimension, period),
-        width="stretch",
-        key=f"groups_{dimension}",
-        alt=f"Chart: {words}",
+    groups_fig = ineq.groups_figure(groups, ind, area.name, dimension, period)
+    st.plotly_chart(groups_fig, width="stretch", key=f"groups_{dimension}", alt=f"Chart: {words}")
+    drawn = ineq.groups_rows(rows, area_code, period, labels)
+    common.chart_downloads(
+        groups_fig, pr.groups_chart_words(drawn, ind, area.name, dimension, period), f"groups_{dimension}"
     )
     st.caption(f"Chart: {plain_text(words)}")
     table = ineq.group_table(groups, ind, area.name)
@@ -102,6 +102,8 @@ else:
         alt=f"Line chart of {ind.short_name} by {dimension.lower()} in {area.name} from {order[0]} to "
         f"{order[-1]}, one line per group and one for the area overall.",
     )
+    drawn = ineq.over_time_rows(rows, area_code, dimensions[dimension], kind)
+    common.chart_downloads(fig, pr.over_time_chart_words(drawn, ind, area.name, dimension, order), "over_time_chart")
     st.caption(
         f"Chart: {ind.short_name} by {dimension.lower()} in {area.name} from {order[0]} to {order[-1]}, one "
         "line per group (told apart by colour, dash and marker) and a grey line for the area overall; the "

@@ -74,6 +74,7 @@ with map_col:
         config=map_view.PLOTLY_CONFIG,
     )
     st.caption(geo.ATTRIBUTION)
+    common.chart_downloads(fig, pr.map_chart_words(frame, ind, period, map_view.LEVEL_WORDS[level]), "map")
 picked = [p.get("location") for p in (event.selection.points if event else []) if p.get("location")]
 if picked:  # a click on an area opens its scorecard
     st.switch_page(st.Page("pages/scorecard.py", url_path="scorecard"), query_params={"area": picked[0]})

@@ -48,18 +48,14 @@ if area.level in ("england", "region"):
 # One chart for every outcome, each under its heading: one chart draws much faster than one per outcome.
 groups = {o.key: o.name for o in cat.outcomes if (spine["outcome"] == o.key).any()}
 allrows = pd.concat([spine[spine["outcome"] == k] for k in groups], ignore_index=True)
-fig = pr.spine_figure(
-    allrows,
-    area.name,
-    region.name if region is not None else None,
-    f"{area.name} on England's range, by outcome",
-    groups=groups,
-)
+title = f"{area.name} on England's range, by outcome"
+fig = pr.spine_figure(allrows, area.name, region.name if region is not None else None, title, groups=groups)
 alt = (
     f"Spine chart of {len(allrows)} indicators for {area.name} against the range of England's authorities, "
     f"grouped by outcome; the words for each are below the chart."
 )
 st.plotly_chart(fig, width="stretch", key="spine", alt=alt)
+common.chart_downloads(fig, pr.spine_chart_words(allrows, title, area.name), "spine")
 words = []
 for key, name in groups.items():
     part = allrows[allrows["outcome"] == key]

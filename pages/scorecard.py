@@ -78,7 +78,9 @@ column_config = {
     "Unit": None,
     "Indicator": st.column_config.TextColumn("Indicator", width="medium", pinned=True),
     "Tier": st.column_config.TextColumn("Tier", width="small"),
-    "Value": st.column_config.TextColumn("Value", help="Latest value with its unit"),
+    "Value": st.column_config.TextColumn(
+        "Value", width="medium", help="Latest value with its unit; where there is none, why (in full in Note)"
+    ),
     "Data": st.column_config.TextColumn(
         "Data", width="small", help="Demo: demonstration data, not real; Published: a publisher's figure"
     ),

@@ -87,6 +87,7 @@ st.plotly_chart(
     alt=f"Line chart of {ind.short_name} ({ind.unit}) from {period_order[0]} to {period_order[-1]}; "
     "described in words below the chart.",
 )
+common.chart_downloads(fig, pr.trend_chart_words(rows, ind, area_code, area.name, period_order), "trend_chart")
 
 last = rows.sort_values("period_sortable").groupby("area_code").tail(1)
 described = plain_text(

@@ -5,13 +5,25 @@ Nothing here imports Streamlit or touches the database, so every function is uni
 (tests/metrics/test_presentation.py). Callers pass query results from metrics.store. The modules:
   words      comparison, target and trend words, colours, symbols, area labels
   formats    numbers with units, intervals, counts, suppressed values
-  downloads  CSV and Excel files with their notes, formula neutralising
+  downloads  CSV and Excel files with their notes, formula neutralising, download file names
+  chart_words  the title, area, period and source drawn into a chart's image, its file name
   tables     scorecard, tartan rug, series table, spine rows
   demo       the "Demo" mark, the banner's count of demonstration figures, the real-only view
   figures    trend, comparison bars, small multiples, spine chart
 Every public name is re-exported here, so `from metrics.presentation import format_value` keeps working.
 """
 
+from metrics.presentation.chart_words import (
+    ChartWords,
+    compare_chart_words,
+    groups_chart_words,
+    map_chart_words,
+    over_time_chart_words,
+    scatter_chart_words,
+    small_multiples_words,
+    spine_chart_words,
+    trend_chart_words,
+)
 from metrics.presentation.demo import (
     DEMO_LEGEND,
     DEMO_MARK,
@@ -26,6 +38,7 @@ from metrics.presentation.demo import (
     where_to_get_real_data,
 )
 from metrics.presentation.downloads import (
+    download_file_stem,
     download_notes,
     export_frame,
     neutralise_cell,
@@ -112,13 +125,16 @@ __all__ = [
     "SPINE_RANGE_COLUMNS",
     "SUPPRESSED",
     "TREND_ARROWS",
+    "ChartWords",
     "area_label",
     "area_options",
     "compare_bar_figure",
+    "compare_chart_words",
     "comparison_colour",
     "comparison_word_colour",
     "demo_count_words",
     "demo_figures",
+    "download_file_stem",
     "download_notes",
     "export_frame",
     "format_ci",
@@ -127,14 +143,17 @@ __all__ = [
     "format_value",
     "goal_colour",
     "goal_words",
+    "groups_chart_words",
     "in_area_profile",
     "is_demo_flags",
     "is_missing",
     "loaded_data_words",
+    "map_chart_words",
     "mark_demo",
     "neutralise_cell",
     "neutralise_formulas",
     "other_kinds_words",
+    "over_time_chart_words",
     "period_kinds_in_order",
     "period_kinds_with_others",
     "preview_for_display",
@@ -142,16 +161,20 @@ __all__ = [
     "real_only",
     "revisions_for_display",
     "rollback_plan_for_display",
+    "scatter_chart_words",
     "scorecard_rows",
     "series_table",
     "short_source",
     "small_multiples_figure",
+    "small_multiples_words",
+    "spine_chart_words",
     "spine_figure",
     "spine_ranges",
     "spine_rows",
     "tartan_frame",
     "to_csv_bytes",
     "to_excel_bytes",
+    "trend_chart_words",
     "trend_figure",
     "trend_words",
     "unit_words",

@@ -10,6 +10,8 @@ apostrophe.
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +25,7 @@ from metrics.safety import neutralise_cell, neutralise_csv_comment
 from metrics.safety import neutralise_frame as neutralise_formulas
 
 __all__ = [
+    "download_file_stem",
     "download_notes",
     "export_frame",
     "neutralise_cell",
@@ -31,6 +34,17 @@ __all__ = [
     "to_csv_bytes",
     "to_excel_bytes",
 ]
+
+
+def _slug(text: Any) -> str:
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def download_file_stem(*parts: Any) -> str:
+    """A download's file name without its extension: "cdof-" and the parts (indicator, area, period ...) in lower
+    case, each run of other characters than letters and digits a hyphen ("2021/22 Q1" -> "2021-22-q1")."""
+    return "-".join(["cdof", *(s for s in map(_slug, parts) if s)])
 
 
 def problems_for_display(problems: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,6 @@ from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Indicator
 from metrics.presentation.demo import DEMO_MARK, mark_demo
 from metrics.presentation.formats import (
-    SUPPRESSED,
     format_ci,
     format_count,
     format_value,
@@ -206,7 +205,7 @@ def scorecard_rows(
             comparison = r[bench_col]
             if isinstance(r.get("aggregation_note"), str) and r["aggregation_note"]:
                 note = r["aggregation_note"]
-            elif isinstance(r["value_note"], str) and not value_text.startswith(SUPPRESSED):
+            elif isinstance(r["value_note"], str):  # a suppressed value's too: Note holds in full what Value says
                 note = r["value_note"]
             if not ind.benchmarkable and comparison == NOT_COMPARED:
                 comparison = NOT_COMPARED

@@ -49,23 +49,13 @@ def _trend_chart(model: ReportModel, store, m) -> ChartFacts | None:
         f"Line chart of {ind.short_name} in {ind.unit} from {period_order[0]} to {period_order[-1]} for "
         f"{names}, with 95% confidence intervals as error bars. Latest values: {described}.{target}"
     )
-    period = f"{period_order[0]} to {period_order[-1]}"
-    sources = sorted({pr.short_source(s) for s in rows["source"] if isinstance(s, str)})
-    against = " against England" if len(order_codes) > 1 else ""
-    image = ChartImage(
-        fig,
-        f"{ind.short_name} ({ind.unit}): {area.name}{against}",
-        model.area.name,
-        period,
-        "; ".join(sources) or ind.source,
-        CHART_WIDTH,
-        420,
-    )
+    shown = pr.trend_chart_words(rows, ind, area.code, area.name, period_order)
+    image = ChartImage(fig, shown.title, shown.area, shown.period, shown.source, CHART_WIDTH, 420)
     return ChartFacts(
         ind.key,
         image,
         alt,
-        f"{ind.short_name}: {names}, {period}.",
+        f"{ind.short_name}: {names}, {shown.period}.",
         bool(rows["is_demo"].fillna(False).astype(bool).any()),
     )
 
@@ -95,16 +85,9 @@ def _spine_chart(model: ReportModel, store, catalogue: Catalogue) -> ChartFacts 
         f"(right), the darker part from the 25th to the 75th percentile, England is the centre line and the "
         f"circle is {area.name}, coloured by its comparison with England. Values: {said or 'none'}."
     )
-    periods = sorted(set(rows["Period"]))
-    sources = sorted({pr.short_source(s) for s in rows["source"] if isinstance(s, str) and s})
+    shown = pr.spine_chart_words(rows, title, area.name)
     image = ChartImage(
-        fig,
-        title,
-        area.name,
-        "latest period of each indicator: " + ", ".join(periods),
-        "; ".join(sources) or "OHID Fingertips",
-        CHART_WIDTH,
-        int(fig.layout.height or 600),
+        fig, shown.title, shown.area, shown.period, shown.source, CHART_WIDTH, int(fig.layout.height or 600)
     )
     return ChartFacts(
         "spine",

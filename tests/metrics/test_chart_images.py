@@ -52,3 +52,16 @@ def test_a_missing_browser_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("CDOF_CHROMIUM", str(tmp_path / "no-chromium"))
     with pytest.raises(ChartImageError, match=r"Chromium, which was not found at .*no-chromium"):
         figure_images([_spec()])
+
+
+@needs_chromium
+def test_a_map_is_drawn_with_the_projects_empty_base_map():
+    """plotly.js fetches a base-map topology for every geo map, from cdn.plot.ly unless told where: here static/."""
+    square = {"type": "Polygon", "coordinates": [[[-2.5, 52], [-2, 52], [-2, 52.5], [-2.5, 52.5], [-2.5, 52]]]}
+    shapes = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "a", "geometry": square}]}
+    fig = go.Figure(
+        go.Choropleth(geojson=shapes, locations=["a"], z=[1]),
+        layout=dict(geo=dict(visible=False, fitbounds="locations"), height=300),
+    )
+    (svg,) = figure_images([ChartImage(fig, "A map", "Worcestershire", "2022/23", "ONS", width=400)], "svg")
+    assert "A map" in svg.decode("utf-8")

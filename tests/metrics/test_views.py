@@ -352,3 +352,22 @@ def test_scorecard_summary_fits_and_escapes():
     # On a phone only indicator, value (its period beneath) and verdict: the rest is marked to hide.
     assert out.count("class='cdof-wide'") == 3 + 3 * 2
     assert "@media (max-width: 700px)" in scorecard_view.STYLE
+
+
+def test_scorecard_summary_wraps_a_reason_and_keeps_a_value_on_one_line():
+    from metrics import scorecard_view
+
+    reason = (
+        "Not aggregated: a directly standardised rate cannot be aggregated without the members' age-specific "
+        "counts and populations"
+    )
+    rows = pd.DataFrame(
+        [
+            {"Indicator": "A", "Period": "2023/24", "Value": "144.4 per 10,000", "Compared with England": "Better"},
+            {"Indicator": "B", "Period": "2022 - 24", "Value": reason, "Compared with England": "Not compared"},
+        ]
+    )
+    out = scorecard_view.summary_html(rows, "Compared with England", "Deaths: a CDP")
+    assert "<td class='cdof-value'>144.4 per 10,000" in out
+    assert f"<td class='cdof-reason'>{reason.replace(chr(39), '&#x27;')}" in out  # in full, wrapping
+    assert "td.cdof-reason { white-space: normal" in scorecard_view.STYLE

@@ -125,3 +125,15 @@ def test_download_csv_has_notes_and_rows(captured_downloads):
     assert any("DEMONSTRATION" in n for n in notes)
     assert len(df) == len(_scorecard(at))
     assert "ocu_prevalence" in set(df["key"])
+
+
+def test_an_aggregates_reason_is_shown_in_full():
+    """A footprint's value that cannot be aggregated says why; the words are never cut: the summary's Value cell
+    wraps them, and with every column shown Note holds them in full beside the narrower Value column."""
+    at = run_page("scorecard", area="CDP0001")
+    summary = "\n".join(str(h.proto.body) for h in at.get("html"))
+    reason = "Not aggregated: a directly standardised rate cannot be aggregated without the members"
+    assert f"<td class='cdof-reason'>{reason}" in summary
+    table = _scorecard(at)
+    deaths = table[table["Value"].str.startswith("Not aggregated")]
+    assert not deaths.empty and (deaths["Note"] == deaths["Value"]).all()
