@@ -165,5 +165,55 @@ def test_attention_lists_quote_the_derived_values(reports, code):
         allowed = _allowed_numbers(ind, row, None)
         assert set(numbers_in(_strip_labels(b.text, ind, periods))) <= allowed, b.text
     worse = [r for r in rows.to_dict("records") if r["Compared with England"] == "Worse"]
-    listed = [m.indicator.key for ms in model.going_well().values() for m in ms]
-    assert "continuity_of_care" not in listed
+    listed = [b for b in bullets if b.h1 == "Needs attention" and "Worse than England" in b.h2]
+    assert len(listed) == len(worse)
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_demonstration_warning_and_document_structure(reports, code):
+    _model, items, (area, _indicators, rows, _latest, _england) = reports[code]
+    first_page = [i for i in items[:12] if i.kind == "paragraph"]
+    assert first_page[0].style == "Title" and area.name in first_page[0].text
+    any_demo = bool(rows["is_demo"].any())
+    assert any_demo  # the bundled data is a demonstration dataset
+    assert any(i.text.startswith("Warning: Demonstration data.") for i in first_page)
+    h1 = [i.text for i in items if i.kind == "paragraph" and i.style == "Heading 1"]
+    assert h1 == [
+        "At a glance",
+        "Needs attention",
+        "Going well",
+        "What changed since revision 1",
+        "Indicators by outcome",
+        "Charts",
+        "Appendix: sources and definitions",
+    ]
+    assert any("Open Government Licence" in i.text for i in items if i.h1.startswith("Appendix"))
+
+
+def test_the_html_report_says_what_the_word_report_says(reports):
+    from html import escape
+
+    from metrics.report.web import render_html
+
+    model, items, _ = reports["E10000034"]
+    html = render_html(model, {}).decode("utf-8")
+    cells = [c for i in items if i.kind == "table" for c in i.table.to_numpy().ravel()]
+    assert cells and all(f"<td>{escape(c)}</td>" in html for c in cells)
+    sentences = [
+        i.text[len(i.lead) :] for i in items if i.kind == "paragraph" and i.h1 == "Indicators by outcome" and i.lead
+    ]
+    assert sentences and all(escape(s) in html for s in sentences)
+    assert '<p class="warning" role="alert">Warning: Demonstration data.' in html
+
+
+def test_a_published_verdict_is_reported_as_the_publishers(reports):
+    """Worcestershire's 2022/23 continuity of care has no interval; the report gives its publisher's verdict in
+    words that say so, counts it as published (not as computed Better) and does not list it as going well."""
+    model, items, (_area, _indicators, rows, _latest, _england) = reports["E10000034"]
+    coc = rows.set_index("key").loc["continuity_of_care"]
+    assert (coc["Period"], coc["Compared with England"]) == ("2022/23", "Better (as published)")
+    text = "\n".join(i.text for i in items if i.kind == "paragraph")
+    assert "was 51.7%, better than England (42.6%) as its publisher states it (as published" in text
+    assert int(model.at_a_glance()["As published"].sum()) >= 1
+    going_well = [m.indicator.key for metrics in model.going_well().values() for m in metrics]
+    assert "continuity_of_care" not in going_well
