@@ -132,6 +132,7 @@ def published_template(path: Path, catalogue: Catalogue) -> tuple[pd.DataFrame, 
                 "denominator": r["denominator"],
                 "value_note": r["note"],
                 "source": r["source"],
+                "published_comparison": r.get("published_comparison", ""),
             }
         )
     return pd.DataFrame(rows, columns=TEMPLATE_COLUMNS), skipped

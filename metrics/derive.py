@@ -5,7 +5,9 @@ For the metrics a write touched, derive_frame takes their observations and
    limits are kept: Fingertips' unmet-need limits, for one, carry the prevalence estimate's uncertainty);
 2. aggregates CDP footprints (and regions the store lacks) from member authorities with the metric's method,
    only where every member has the counts it needs (else no value, and a note saying which member lacks what);
-3. compares each area with England and with its region (Fingertips' rule, 95%), and with the goal;
+3. compares each area with England and with its region (Fingertips' rule, 95%), and with the goal; where it
+   cannot compare a value with England (no interval, none from counts either) and the publisher stated a
+   comparison, that verdict is shown as the publisher's ("Better (as published)"), never as one it computed;
 4. computes the recent-trend marker for each period from the five periods ending there;
 and returns the metrics' rows of `indicator_values`, which the write transaction stores (frames in, frames out).
 """
@@ -21,7 +23,7 @@ from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_KEY, OBS_VALUE_COLUMNS
-from metrics.vocabulary import AREA_LEVELS, NOT_COMPARED
+from metrics.vocabulary import AREA_LEVELS, NOT_COMPARED, PUBLISHED_COMPARE_LABELS, PUBLISHED_COMPARE_WORDS
 
 
 def _metric_attributes(catalogue: Catalogue) -> pd.DataFrame:
@@ -427,6 +429,25 @@ def _label_column(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical:
 _STR_DTYPE: Any = pd.Series(["x"]).dtype
 
 
+# The comparison with England's labels: the computed verdicts' codes, then the publishers' (as the store's ENUM).
+ENGLAND_LABELS = stats.COMPARE_LABELS + PUBLISHED_COMPARE_LABELS
+
+
+def _with_published(codes: np.ndarray, obs: pd.DataFrame, may: np.ndarray) -> np.ndarray:
+    """The codes of the comparison with England, with the publisher's verdict (a code into ENGLAND_LABELS past the
+    computed ones) where the dashboard could not compare (Not compared) and `may`: a verdict is only ever the
+    publisher's where the dashboard has none of its own. Trends never read it."""
+    if "published_comparison" not in obs.columns:
+        return codes
+    published = obs["published_comparison"]
+    word_codes, words = pd.factorize(published, use_na_sentinel=True)
+    known = {w: len(stats.COMPARE_LABELS) + i for i, w in enumerate(PUBLISHED_COMPARE_WORDS)}
+    lookup = np.array([known.get(str(w), -1) for w in words] + [-1], dtype=np.int64)
+    published_code = lookup[np.where(word_codes < 0, len(words), word_codes)]
+    use = may & (codes == stats.COMPARE_LABELS.index(NOT_COMPARED)) & (published_code >= 0)
+    return np.where(use, published_code, codes).astype(np.int8)
+
+
 def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) -> pd.DataFrame:
     """The indicator_values rows for the observations of some metrics (pure; no database)."""
     if obs.empty:
@@ -569,7 +590,10 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
 
     obs["england_value"] = england_value
     obs["region_value"] = region_value
-    obs["compared_to_england"] = _label_column(np.where(comparable, vs_england, not_compared), stats.COMPARE_LABELS)
+    vs_england = np.where(comparable, vs_england, not_compared)
+    obs["compared_to_england"] = _label_column(
+        _with_published(vs_england, obs, comparable & ~is_england & ~np.isnan(value)), ENGLAND_LABELS
+    )
     obs["compared_to_region"] = _label_column(
         np.where(comparable & has_region, vs_region, not_compared), stats.COMPARE_LABELS
     )
@@ -585,7 +609,8 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
 
 _DERIVED_COLUMNS = (
     OBS_KEY
-    + OBS_VALUE_COLUMNS
+    # (the publisher's comparison is in compared_to_england where it is shown, not a column of its own)
+    + [c for c in OBS_VALUE_COLUMNS if c != "published_comparison"]
     + [
         "level",
         "region_code",

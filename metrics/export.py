@@ -1,6 +1,9 @@
 """Exports of what the pages show: every derived value with its limits, comparisons, trend, goal status,
 demonstration flag, source (as a citation) and note; in the dashboard's own columns or in Fingertips' download
 layout, which the Fingertips reader loads back (tests/metrics/test_export.py).
+
+A publisher's verdict on a value without an interval is "Better (as published)" in the dashboard's columns and
+Fingertips' own word ("Better") in Fingertips' layout, where the reader takes it back as the publisher's.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from metrics.areas import Geography
 from metrics.catalogue import Catalogue
 from metrics.columns import DEFAULT_BREAKDOWN
 from metrics.presentation.formats import short_source
+from metrics.vocabulary import AS_PUBLISHED
 
 __all__ = ["DERIVED_COLUMNS", "FINGERTIPS_COLUMNS", "FOOTPRINT_AREA_TYPE", "derived_frame", "fingertips_frame"]
 
@@ -143,7 +147,9 @@ def fingertips_frame(rows: pd.DataFrame, catalogue: Catalogue, geography: Geogra
             "Denominator": rows["denominator"].to_numpy(),
             "Value note": rows["value_note"].to_numpy(),
             "Recent Trend": rows["recent_trend"].to_numpy(),
-            "Compared to England value or percentiles": rows["compared_to_england"].to_numpy(),
+            "Compared to England value or percentiles": [
+                str(v).removesuffix(AS_PUBLISHED) if isinstance(v, str) else v for v in rows["compared_to_england"]
+            ],
             "Compared to Region value or percentiles": rows["compared_to_region"].to_numpy(),
             "Time period Sortable": rows["period_sortable"].to_numpy(),
             "New data": "",

@@ -18,12 +18,23 @@ from metrics import geo, stats
 from metrics.areas import Geography
 from metrics.catalogue import Indicator
 from metrics.presentation import COMPARISON_COLOURS, format_ci, value_with_note
+from metrics.vocabulary import AS_PUBLISHED, BETTER, NOT_COMPARED, SIMILAR, WORSE
 
 COMPARISON_MODE = "comparison"
 QUINTILE_MODE = "quintile"
 NO_VALUE = "No value"
 # The words of the map's legend, in order, for each mode.
-COMPARISON_WORDS = ("Better", "Similar", "Worse", "Not compared", NO_VALUE)
+# (a publisher's verdict on a value without an interval beside the computed one it states, never merged with it)
+COMPARISON_WORDS = (
+    BETTER,
+    BETTER + AS_PUBLISHED,
+    SIMILAR,
+    SIMILAR + AS_PUBLISHED,
+    WORSE,
+    WORSE + AS_PUBLISHED,
+    NOT_COMPARED,
+    NO_VALUE,
+)
 QUINTILE_WORDS_NO_POLARITY = ("Lowest", "Low", "Middle", "High", "Highest", NO_VALUE)
 # One hue from light to dark (ColorBrewer Purples): read by lightness, so colour-vision deficiencies do not hide
 # the order; the words are in the legend and the hover.

@@ -11,7 +11,14 @@ import html
 
 import pandas as pd
 
-from metrics.presentation import COMPARISON_COLOURS, COMPARISON_SYMBOL, COMPARISON_TEXT, GOAL_COLOURS, GOAL_WORDS
+from metrics.presentation import (
+    COMPARISON_COLOURS,
+    COMPARISON_OUTLINE,
+    COMPARISON_SYMBOL,
+    COMPARISON_TEXT,
+    GOAL_COLOURS,
+    GOAL_WORDS,
+)
 
 STYLE = """<style>
 .cdof-summary { width: 100%; border-collapse: collapse; font-size: 0.95rem; margin-bottom: 0.5rem; }
@@ -32,14 +39,21 @@ STYLE = """<style>
 </style>"""
 
 
-def _pill(text: str, background: str, colour: str) -> str:
-    return f'<span class="cdof-pill" style="background:{background};color:{colour}">{html.escape(text)}</span>'
+def _pill(text: str, background: str, colour: str, outline: str | None = None) -> str:
+    border = f";border:2px dashed {outline}" if outline else ""
+    return f'<span class="cdof-pill" style="background:{background};color:{colour}{border}">{html.escape(text)}</span>'
 
 
 def verdict_pill(word: str) -> str:
-    """A comparison word with its symbol on its colour: "▼ Worse"."""
+    """A comparison word with its symbol on its colour: "▼ Worse"; a publisher's verdict pale, with a dashed
+    outline: "△ Better (as published)"."""
     word = word if word in COMPARISON_COLOURS else "Not compared"
-    return _pill(f"{COMPARISON_SYMBOL[word]} {word}", COMPARISON_COLOURS[word], COMPARISON_TEXT[word])
+    return _pill(
+        f"{COMPARISON_SYMBOL[word]} {word}",
+        COMPARISON_COLOURS[word],
+        COMPARISON_TEXT[word],
+        COMPARISON_OUTLINE.get(word),
+    )
 
 
 def target_pill(text: str) -> str:

@@ -117,8 +117,29 @@ SIGNIFICANT_AT_95, SIGNIFICANT_AT_998 = " (95%)", " (99.8%)"
 TWO_LEVEL_COMPARE_LABELS = tuple(
     f"{w}{s}" for w in (BETTER, WORSE, LOWER, HIGHER) for s in (SIGNIFICANT_AT_998, SIGNIFICANT_AT_95)
 ) + (SIMILAR, NOT_COMPARED)
-#: the symbol printed beside each verdict, so colour is never the only cue
-COMPARISON_SYMBOLS = {BETTER: "▲", SIMILAR: "●", WORSE: "▼", LOWER: "◁", HIGHER: "▷", NOT_COMPARED: "○"}
+#: A publisher's own verdict on a value it gave no interval for (Fingertips' "Compared to England value or
+#: percentiles", a template's published_comparison): shown as "Better (as published)", never as a verdict the
+#: dashboard computed, and only where the dashboard cannot compute one; trends never use it.
+AS_PUBLISHED = " (as published)"
+#: the verdicts a publisher may state (a file's published_comparison holds one of these, or nothing)
+PUBLISHED_COMPARE_WORDS = (SIMILAR, BETTER, WORSE, LOWER, HIGHER)
+PUBLISHED_COMPARE_LABELS = tuple(f"{w}{AS_PUBLISHED}" for w in PUBLISHED_COMPARE_WORDS)
+#: a publisher's significance level after its verdict ("Better 95%" in a Fingertips download), dropped on reading
+PUBLISHED_SIGNIFICANCE_SUFFIXES = (" 95%", " 99.8%")
+#: the symbol printed beside each verdict, so colour is never the only cue (a published verdict's is hollow)
+COMPARISON_SYMBOLS = {
+    BETTER: "▲",
+    SIMILAR: "●",
+    WORSE: "▼",
+    LOWER: "◁",
+    HIGHER: "▷",
+    NOT_COMPARED: "○",
+    BETTER + AS_PUBLISHED: "△",
+    SIMILAR + AS_PUBLISHED: "◌",
+    WORSE + AS_PUBLISHED: "▽",
+    LOWER + AS_PUBLISHED: "◁",
+    HIGHER + AS_PUBLISHED: "▷",
+}
 
 # ---------------------------------------------------------------------------------------------------------------
 # Comparison with a goal or target

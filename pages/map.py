@@ -15,7 +15,8 @@ common.page_header(
     "Map",
     "One indicator in one period for every upper-tier local authority (or region) of England, coloured by its "
     "comparison with England using the 95% confidence interval, in words in the legend; indicators where neither "
-    "direction is better are coloured by fifth of the areas instead. Click an area, or choose it beside the map, "
+    "direction is better are coloured by fifth of the areas instead; a pale colour marked (as published) is the "
+    "publisher's own verdict on a value without an interval. Click an area, or choose it beside the map, "
     "to open its scorecard.",
 )
 

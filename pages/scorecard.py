@@ -5,7 +5,7 @@ import streamlit as st
 from metrics import presentation as pr
 from metrics import scorecard_view
 from metrics.areas import ENGLAND_CODE
-from metrics.vocabulary import BETTER, HIGHER, LEVELS_IN_A_REGION, LOWER, SIMILAR, WORSE
+from metrics.vocabulary import AS_PUBLISHED, BETTER, HIGHER, LEVELS_IN_A_REGION, LOWER, SIMILAR, WORSE
 from pages import common
 
 cat = common.catalogue()
@@ -69,7 +69,8 @@ st.caption(
     + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in (BETTER, SIMILAR, WORSE, LOWER, HIGHER))
     + ". Lower / Higher are used where neither direction is better. *Trend* is each indicator's values over all "
     "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five "
-    "periods. Values without a confidence interval (some published figures) are *Not compared*; see the note."
+    "periods. Values without a confidence interval (some published figures) are *Not compared*; see the note. "
+    f"{pr.COMPARISON_SYMBOL[BETTER + AS_PUBLISHED]} {BETTER}{AS_PUBLISHED} and the like: {pr.AS_PUBLISHED_WORDS}."
 )
 
 column_config = {

@@ -23,6 +23,7 @@ EXAMPLE = [
     "2635",
     "",
     "OHID Fingertips 93517, downloaded 2024-05-01",
+    "",
 ]
 
 

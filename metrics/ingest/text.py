@@ -25,7 +25,7 @@ from metrics.safety import looks_like_formula
 
 CANONICAL = [c for c in OBS_COLUMNS if c != "is_demo"]
 NUMERIC = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator"]
-TEXT = ["metric_key", "area_code", "period", "breakdown", "value_note", "source"]
+TEXT = ["metric_key", "area_code", "period", "breakdown", "value_note", "source", "published_comparison"]
 TEMPLATE_REQUIRED = ["metric_key", "area_code", "period", "value"]
 TEMPLATE_COLUMNS = [
     "metric_key",
@@ -41,6 +41,8 @@ TEMPLATE_COLUMNS = [
     "denominator",
     "value_note",
     "source",
+    # optional: the publisher's own comparison with England, for a value published without an interval
+    "published_comparison",
 ]
 # Characters no cell should hold, shown by name in problems (quoting them would show nothing, or garble the table).
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 11: "vertical tab", 12: "form feed", 27: "ESC", 127: "DEL"}
@@ -257,8 +259,14 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
     for c in NUMERIC:
         if c not in out:
             out[c] = np.nan
-    # An empty breakdown is the total, an empty source the upload's own label, an empty note no note.
-    empty_is = {"breakdown": DEFAULT_BREAKDOWN, "source": default_source, "value_note": None}
+    # An empty breakdown is the total, an empty source the upload's own label, an empty note or published
+    # comparison none.
+    empty_is = {
+        "breakdown": DEFAULT_BREAKDOWN,
+        "source": default_source,
+        "value_note": None,
+        "published_comparison": None,
+    }
     for c in TEXT:
         index, stripped = text.get(c, (np.zeros(len(rows), dtype=np.intp), np.array([""], dtype=object)))
         if c in empty_is:

@@ -3,7 +3,7 @@
 Returns the rows ready to store (area codes resolved, period labels normalised, is_demo false) and logs every
 problem: unknown metric; unknown, retired or wrongly-levelled area; unparseable or Excel-mangled period; value
 outside its unit's range; limits that don't contain the value or are reversed; negative count; denominator not
-above 0; count over denominator for a proportion; duplicate rows.
+above 0; count over denominator for a proportion; a published comparison that is not a verdict; duplicate rows.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from metrics.ingest.problems import WARNING, ProblemLog
 from metrics.ingest.text import NUMERIC, categorical, excel_date_period, text_codes
 from metrics.periods import PeriodError, parse_period
 from metrics.vocabulary import AREA_LEVEL_IN_A_SENTENCE as LEVEL_WORDS
+from metrics.vocabulary import NOT_COMPARED, PUBLISHED_COMPARE_WORDS, PUBLISHED_SIGNIFICANCE_SUFFIXES
 
 
 def _fmt(x: float) -> str:
@@ -246,6 +247,8 @@ def validate_rows(
             rule="empty value",
         )
 
+    rows["published_comparison"] = _published_comparisons(rows, r, log, cname)
+
     # ---- duplicates within the file (after codes and periods are normalised)
     dup = rows.duplicated(OBS_KEY, keep=False).to_numpy()
     if dup.any():
@@ -271,6 +274,38 @@ def validate_rows(
 
     rows["is_demo"] = False
     return rows
+
+
+_VERDICTS = {w.lower(): w for w in PUBLISHED_COMPARE_WORDS}
+
+
+def _published_verdict(text) -> str | None:
+    """A published comparison cell as the vocabulary's verdict ("better 95%" -> "Better"); None for "Not
+    compared"; "" for a word that is not a verdict."""
+    word = str(text).strip().lower()
+    word = next((word.removesuffix(x) for x in PUBLISHED_SIGNIFICANCE_SUFFIXES if word.endswith(x)), word)
+    if word == NOT_COMPARED.lower():
+        return None
+    return _VERDICTS.get(word, "")
+
+
+def _published_comparisons(rows: pd.DataFrame, r: np.ndarray, log: ProblemLog, cname) -> pd.Series:
+    """The published comparison column as verdicts; a cell that is not one is an error naming what to write."""
+    column = rows["published_comparison"]
+    verdicts = _map_text(column, lambda v: None if v is None or pd.isna(v) else _published_verdict(v))
+    wrong = (verdicts == "").to_numpy()
+    if wrong.any():
+        log.add_rows(
+            r[wrong],
+            cname("published_comparison"),
+            column[wrong],
+            "not a comparison with England; expected the publisher's verdict as one of "
+            + ", ".join(PUBLISHED_COMPARE_WORDS)
+            + " (or Not compared, or an empty cell where the publisher states none). The dashboard shows it as "
+            "'... (as published)' only where the value has no confidence interval to compare",
+            rule="published comparison",
+        )
+    return verdicts.where(~wrong, None) if wrong.any() else verdicts
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -534,7 +569,7 @@ def store_frame(rows: pd.DataFrame) -> pd.DataFrame:
     waits for preview and commit. DuckDB reads categories as an ENUM, which sorts by its categories' order: the
     categories are put in text order so that an ORDER BY on them sorts as on text."""
     out = rows[OBS_COLUMNS].reset_index(drop=True)
-    for c in ("metric_key", "area_code", "period", "breakdown", "value_note", "source"):
+    for c in ("metric_key", "area_code", "period", "breakdown", "value_note", "source", "published_comparison"):
         column = out[c] if isinstance(out[c].dtype, pd.CategoricalDtype) else out[c].astype("category")
         out[c] = column.cat.reorder_categories(column.cat.categories.sort_values())
     return out

@@ -83,8 +83,10 @@ from metrics.presentation.tables import (
 )
 from metrics.presentation.words import (
     AREA_COLOUR,
+    AS_PUBLISHED_WORDS,
     CI_WORDS,
     COMPARISON_COLOURS,
+    COMPARISON_OUTLINE,
     COMPARISON_SYMBOL,
     COMPARISON_TEXT,
     ENGLAND_LINE_COLOUR,
@@ -106,8 +108,10 @@ from metrics.presentation.words import (
 
 __all__ = [
     "AREA_COLOUR",
+    "AS_PUBLISHED_WORDS",
     "CI_WORDS",
     "COMPARISON_COLOURS",
+    "COMPARISON_OUTLINE",
     "COMPARISON_SYMBOL",
     "COMPARISON_TEXT",
     "DEMO_LEGEND",

@@ -20,6 +20,7 @@ from metrics.presentation.formats import format_ci, format_count, format_value, 
 from metrics.presentation.words import (
     AREA_COLOUR,
     COMPARISON_COLOURS,
+    COMPARISON_OUTLINE,
     COMPARISON_TEXT,
     ENGLAND_LINE_COLOUR,
     REGION_COLOUR,
@@ -268,9 +269,13 @@ def compare_bar_figure(
                 orientation="h",
                 name=word + (DEMO_LEGEND if demo else ""),
                 # demonstration bars: hatched, with a grey outline
+                # a publisher's verdict: pale, outlined in the colour of the verdict it states
                 marker=dict(
                     color=comparison_colour(word),
-                    line=dict(color=DEMO_MARKER_COLOUR if demo else "#1F2328", width=2 if demo else 1),
+                    line=dict(
+                        color=DEMO_MARKER_COLOUR if demo else COMPARISON_OUTLINE.get(word, "#1F2328"),
+                        width=2 if demo or word in COMPARISON_OUTLINE else 1,
+                    ),
                     **({"pattern": dict(shape="/", fgcolor=DEMO_MARKER_COLOUR)} if demo else {}),
                 ),
                 error_x=dict(
@@ -548,7 +553,10 @@ def spine_figure(
                 marker=dict(
                     size=15,
                     color=DEMO_MARKER_COLOUR if demo else comparison_colour(word),
-                    line=dict(color=DEMO_MARKER_COLOUR if demo else "#1F2328", width=2.5 if demo else 1.5),
+                    line=dict(
+                        color=DEMO_MARKER_COLOUR if demo else COMPARISON_OUTLINE.get(word, "#1F2328"),
+                        width=2.5 if demo or word in COMPARISON_OUTLINE else 1.5,
+                    ),
                     symbol="circle-open" if demo else "circle",
                 ),
                 hovertext=[hover_area[i] for i in np.flatnonzero(mask)],

@@ -89,6 +89,8 @@ PREVIEW_COLUMN_NAMES = {
     "source": "New source",
     "old_value_note": "Note now",
     "value_note": "New note",
+    "old_published_comparison": "Published comparison now",
+    "published_comparison": "New published comparison",
     "new": "New",
     "changed": "Changed",
     "description changed": "Description changed",

@@ -14,6 +14,7 @@ from metrics.catalogue import Indicator
 from metrics.vocabulary import (
     AMBER,
     AREA_LEVEL_SUFFIX,
+    AS_PUBLISHED,
     BETTER,
     CI_METHOD_WORDS,
     COMPARISON_SYMBOLS,
@@ -36,6 +37,13 @@ COMPARISON_COLOURS = {
     LOWER: "#CFE8F3",  # pale blue (no polarity)
     HIGHER: "#56B4E9",  # sky blue (no polarity)
     NOT_COMPARED: "#E6E6E6",  # light grey
+    # A publisher's verdict ("Better (as published)"): a pale tint of the computed verdict's colour, outlined in
+    # that colour where drawn, so it never reads as a verdict the dashboard computed.
+    BETTER + AS_PUBLISHED: "#CCE3F0",
+    SIMILAR + AS_PUBLISHED: "#FAF6C8",
+    WORSE + AS_PUBLISHED: "#F1D3BF",
+    LOWER + AS_PUBLISHED: "#EEF7FB",
+    HIGHER + AS_PUBLISHED: "#DDF0FB",
 }
 # Text colour readable on each background (WCAG contrast >= 4.5 for the dark ones).
 COMPARISON_TEXT = {
@@ -45,7 +53,15 @@ COMPARISON_TEXT = {
     LOWER: "#1F2328",
     HIGHER: "#1F2328",
     NOT_COMPARED: "#1F2328",
+    **{w + AS_PUBLISHED: "#1F2328" for w in (BETTER, SIMILAR, WORSE, LOWER, HIGHER)},
 }
+# The outline of a published verdict: the colour of the verdict it states.
+COMPARISON_OUTLINE = {w + AS_PUBLISHED: COMPARISON_COLOURS[w] for w in (BETTER, SIMILAR, WORSE, LOWER, HIGHER)}
+#: what the keys say of a published verdict
+AS_PUBLISHED_WORDS = (
+    "“(as published)”: the publisher's own comparison with England, for a value published without a confidence "
+    "interval; the dashboard did not compute it, and no trend uses it"
+)
 COMPARISON_SYMBOL = COMPARISON_SYMBOLS
 
 GOAL_COLOURS = {GREEN: "#0072B2", AMBER: "#F0E442", RED: "#B85000", NOT_COMPARED: "#E6E6E6"}
@@ -61,8 +77,10 @@ AREA_COLOUR = "#0072B2"
 
 __all__ = [
     "AREA_COLOUR",
+    "AS_PUBLISHED_WORDS",
     "CI_WORDS",
     "COMPARISON_COLOURS",
+    "COMPARISON_OUTLINE",
     "COMPARISON_SYMBOL",
     "COMPARISON_TEXT",
     "ENGLAND_LINE_COLOUR",
@@ -83,13 +101,17 @@ __all__ = [
 ]
 
 
+_LONGEST_FIRST = sorted(COMPARISON_COLOURS, key=len, reverse=True)
+
+
 def comparison_colour(word: Any) -> str:
     return COMPARISON_COLOURS.get(str(word), COMPARISON_COLOURS[NOT_COMPARED])
 
 
 def comparison_word_colour(text: Any) -> str:
-    """The colour of a cell that starts with a comparison word ("Better", "Not compared (...)")."""
-    key = next((k for k in COMPARISON_COLOURS if isinstance(text, str) and text.startswith(k)), NOT_COMPARED)
+    """The colour of a cell that starts with a comparison word ("Better", "Not compared (...)"); the longest
+    word first, so that "Better (as published)" is not taken for "Better"."""
+    key = next((k for k in _LONGEST_FIRST if isinstance(text, str) and text.startswith(k)), NOT_COMPARED)
     return COMPARISON_COLOURS[key]
 
 

@@ -20,6 +20,7 @@ from metrics.catalogue import Catalogue, Indicator
 from metrics.columns import OBS_VALUE_COLUMNS
 from metrics.periods import parse_period
 from metrics.report.model import MAX_CHANGES, Change, ReportModel, revision_words
+from metrics.vocabulary import AS_PUBLISHED
 
 _VALUE_FIELDS = OBS_VALUE_COLUMNS
 _DERIVE_INPUT = [
@@ -77,6 +78,13 @@ def _derive_old(frame_rows: list[dict], catalogue: Catalogue, geography: Geograp
     frame = pd.DataFrame(frame_rows)
     frame["start_year"] = [parse_period(p).start_year for p in frame["period"]]
     return derive_frame(frame[_DERIVE_INPUT].copy(), catalogue, geography)
+
+
+def _published_of(row: dict) -> str | None:
+    """The publisher's verdict of a cell as its derived row shows it (a derived row keeps no other): the word of an
+    "(as published)" comparison with England; an earlier version's own published_comparison replaces it."""
+    shown = row.get("compared_to_england")
+    return shown.removesuffix(AS_PUBLISHED) if isinstance(shown, str) and shown.endswith(AS_PUBLISHED) else None
 
 
 def _cell_without_derived_row(store, geography: Geography, metric_key: str, code: str, like: dict) -> dict | None:
@@ -186,7 +194,7 @@ def fill_changes(
                     if _rev(cur) > n:  # an aggregated region changed since: its figure then is not at hand
                         unknown = unknown or bench_col == "compared_to_region"
                         continue
-                    frame_rows.append({**cur, "metric_key": ind.key})
+                    frame_rows.append({"published_comparison": None, **cur, "metric_key": ind.key})
                     continue
                 if _rev(cur) > n:
                     hist = histories.get(code)
@@ -194,7 +202,7 @@ def fill_changes(
                     if old is None:
                         continue
                     cur = {**cur, **{f: old.get(f) for f in _VALUE_FIELDS}, "revision_id": int(old["revision_id"])}
-                frame_rows.append({**cur, "metric_key": ind.key})
+                frame_rows.append({"published_comparison": _published_of(cur), **cur, "metric_key": ind.key})
             if unknown:
                 unknown_verdicts += 1
             else:

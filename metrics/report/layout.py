@@ -118,7 +118,8 @@ def blocks(model: ReportModel) -> list[Block]:
             [[str(v) for v in r] for r in glance.itertuples(index=False)],
             f"Indicators per outcome compared with {model.benchmark_name} (95% confidence interval), and "
             "against their targets where they have one. “Not compared” includes indicators without local "
-            "figures.",
+            "figures; “As published” counts the publisher's own verdicts on figures without an interval, which the "
+            "dashboard did not compute.",
         )
     )
 

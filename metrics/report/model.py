@@ -22,6 +22,7 @@ from metrics import stats
 from metrics.areas import ENGLAND_CODE, Area, Geography
 from metrics.catalogue import Catalogue, Indicator
 from metrics.chart_images import ChartImage
+from metrics.vocabulary import AS_PUBLISHED, SIMILAR
 
 OGL = (
     "Contains public sector information licensed under the Open Government Licence v3.0 "
@@ -139,7 +140,8 @@ class ReportModel:
 
     def at_a_glance(self) -> pd.DataFrame:
         """Per outcome: how many metrics are better / similar / worse than the benchmark, higher or lower where
-        neither is better, not compared; how many with a target meet it or miss it."""
+        neither is better, not compared, compared only by their publisher (as published); how many with a target
+        meet it or miss it."""
         rows = []
         for o in self.outcomes:
             verdicts = [m.verdict for m in o.metrics]
@@ -153,6 +155,7 @@ class ReportModel:
                     "Worse": verdicts.count("Worse"),
                     "Higher or lower (no judgement)": verdicts.count("Higher") + verdicts.count("Lower"),
                     "Not compared": verdicts.count(stats.NOT_COMPARED),
+                    "As published": sum(v.endswith(AS_PUBLISHED) for v in verdicts),
                     "On target": sum(m.goal == "Green" for m in with_target),
                     "Off target": sum(m.goal in ("Amber", "Red") for m in with_target),
                 }
@@ -208,6 +211,13 @@ def _verdict_words(verdict: str, ind: Indicator, latest: dict, bench_value: Any,
     if latest.get("area_code") == ENGLAND_CODE:
         return "England's own figure (the benchmark)"
     bench = f"{bench_name} ({_val(bench_value, ind.unit)})"
+    if verdict.endswith(AS_PUBLISHED):
+        word = verdict.removesuffix(AS_PUBLISHED)
+        stated = "similar to" if word == SIMILAR else f"{word.lower()} than"
+        return (
+            f"{stated} {bench if not _missing(bench_value) else bench_name} as its publisher states it (as "
+            "published: the dashboard has no confidence interval to test it)"
+        )
     if verdict == "Better":
         return f"significantly better than {bench}"
     if verdict == "Worse":

@@ -10,6 +10,8 @@ Tables
   through two views: observations (the current versions) and observation_history (the others).
 - indicator_values: what the pages read. Rebuilt per metric from observations after every write by
   metrics.derive: filled-in limits, aggregated footprints, comparisons with England, region and goal, trends.
+  A comparison with England the dashboard could not compute may carry the publisher's own verdict, as one of
+  the comparison type's "... (as published)" labels.
 
 Migrations are named functions, MIGRATIONS[n - 1] taking a file from version n to n + 1, applied in order on open;
 meta's schema_version records where a file stands.
@@ -21,9 +23,16 @@ from pathlib import Path
 
 from metrics.columns import COMPARED_COLUMNS, DEFAULT_BREAKDOWN, FIGURE_COLUMNS, OBS_COLUMNS
 from metrics.store.connection import StoreError
-from metrics.vocabulary import AREA_LEVELS, COMPARE_LABELS, GOAL_LABELS, PERIOD_KINDS, TREND_LABELS
+from metrics.vocabulary import (
+    AREA_LEVELS,
+    COMPARE_LABELS,
+    GOAL_LABELS,
+    PERIOD_KINDS,
+    PUBLISHED_COMPARE_LABELS,
+    TREND_LABELS,
+)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _enum(labels) -> str:
@@ -33,7 +42,11 @@ def _enum(labels) -> str:
 # The label lists of the store's ENUM types, all here. The comparison and trend labels of indicator_values are
 # ENUMs (one byte a row instead of a string) read back as text by the page queries; a new label needs a migration
 # that recreates the type (an insert of an unknown label fails inside the write's transaction).
-LABEL_TYPES = {"compare_label": COMPARE_LABELS, "goal_label": GOAL_LABELS, "trend_label": TREND_LABELS}
+LABEL_TYPES = {
+    "compare_label": COMPARE_LABELS + PUBLISHED_COMPARE_LABELS,
+    "goal_label": GOAL_LABELS,
+    "trend_label": TREND_LABELS,
+}
 LABEL_COLUMNS = {
     "compared_to_england": "compare_label",
     "compared_to_region": "compare_label",
@@ -101,6 +114,7 @@ CREATE TABLE IF NOT EXISTS observation_versions (
     value_note VARCHAR,
     source VARCHAR,
     is_demo BOOLEAN,
+    published_comparison VARCHAR,
     revision_id INTEGER NOT NULL,
     replaced_by INTEGER,
     is_deleted BOOLEAN NOT NULL DEFAULT false,
@@ -164,6 +178,13 @@ VIEWS = [
     f"CREATE VIEW observation_history AS SELECT {VERSION_COLUMNS}, is_deleted FROM observation_versions "
     f"WHERE NOT ({CURRENT})",
 ]
+
+# The columns of the observations tables of schemas 1 to 4, for migration 4 (which must not ask an old table for
+# a column added since).
+VERSION_COLUMNS_V5 = (
+    "metric_key, area_code, period, breakdown, value, lower95, upper95, lower998, upper998, count, denominator, "
+    "value_note, source, is_demo, revision_id"
+)
 
 # The observations and observation_history tables of schemas 1 to 4 (schema 1 with a primary key), written out
 # rather than derived from TABLES so that a later change to the current tables cannot change what a migration
@@ -243,13 +264,13 @@ def migration_4_one_table_of_versions(cur) -> None:
     table, observation_versions, and two views of it under the old names. An earlier version was replaced by
     the cell's next revision."""
     cur.execute(
-        f"INSERT INTO observation_versions ({VERSION_COLUMNS}, replaced_by, is_deleted) "
-        f"SELECT {VERSION_COLUMNS}, NULL, false FROM observations"
+        f"INSERT INTO observation_versions ({VERSION_COLUMNS_V5}, replaced_by, is_deleted) "
+        f"SELECT {VERSION_COLUMNS_V5}, NULL, false FROM observations"
     )
     cur.execute(
-        f"INSERT INTO observation_versions ({VERSION_COLUMNS}, replaced_by, is_deleted) "
+        f"INSERT INTO observation_versions ({VERSION_COLUMNS_V5}, replaced_by, is_deleted) "
         # (coalesce: a history row always has a later version; were one missing, the row stays history)
-        f"SELECT {VERSION_COLUMNS}, CASE WHEN NOT is_deleted THEN coalesce(next_revision, revision_id) END, "
+        f"SELECT {VERSION_COLUMNS_V5}, CASE WHEN NOT is_deleted THEN coalesce(next_revision, revision_id) END, "
         "is_deleted "
         "FROM (SELECT *, lead(revision_id) OVER (PARTITION BY metric_key, area_code, period, breakdown "
         "                                        ORDER BY revision_id) AS next_revision "
@@ -262,11 +283,28 @@ def migration_4_one_table_of_versions(cur) -> None:
     create_views(cur)
 
 
+def migration_5_published_comparison(cur) -> None:
+    """observation_versions gains published_comparison (none for what is stored), the views show it, and the
+    comparison labels gain the "(as published)" verdicts: DuckDB cannot add a label to an ENUM, so the columns
+    are turned to text, the type made again with every label, and the columns turned back."""
+    cur.execute("ALTER TABLE observation_versions ADD COLUMN IF NOT EXISTS published_comparison VARCHAR")
+    for statement in VIEWS:
+        cur.execute(statement.replace("CREATE VIEW", "CREATE OR REPLACE VIEW"))
+    compared = [c for c, kind in LABEL_COLUMNS.items() if kind == "compare_label"]
+    for column in compared:
+        cur.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE VARCHAR")
+    cur.execute("DROP TYPE compare_label")
+    cur.execute(f"CREATE TYPE compare_label AS {_enum(LABEL_TYPES['compare_label'])}")
+    for column in compared:
+        cur.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE compare_label")
+
+
 MIGRATIONS = [
     migration_1_observations_without_primary_key,
     migration_2_history_keeps_only_replaced_versions,
     migration_3_labels_as_enums,
     migration_4_one_table_of_versions,
+    migration_5_published_comparison,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 

@@ -226,7 +226,7 @@ class WriteTransaction:
             )
             SELECT s.metric_key, s.area_code, s.period, s.breakdown,
                    p.value, p.lower95, p.upper95, p.lower998, p.upper998, p.count, p.denominator,
-                   p.value_note, p.source, p.is_demo,
+                   p.value_note, p.source, p.is_demo, p.published_comparison,
                    (p.metric_key IS NULL OR p.is_deleted) AS remove
             FROM still_current s LEFT JOIN (SELECT * FROM prior WHERE rn = 1) p USING ({key})""",
             [revision_id, revision_id],

@@ -133,7 +133,8 @@ def test_a_file_read_whole_gives_the_rows_it_gives_streamed_in_blocks(tmp_path, 
     whole, _ = _read_both_ways(path)
     monkeypatch.setattr(template_csv, "WHOLE_READ_BYTES", 0)
     monkeypatch.setattr(template_csv, "STREAM_BLOCK_BYTES", 1 << 20)
-    assert len(list(template_csv.arrow_chunks(path, "utf-8", {i: c for i, c in enumerate(TEMPLATE_COLUMNS)}))) > 2
+    mapping = dict(enumerate(TEMPLATE_COLUMNS[: len(read_header(path, "utf-8"))]))  # the file's own columns
+    assert len(list(template_csv.arrow_chunks(path, "utf-8", mapping))) > 2
     streamed, _ = _read_both_ways(path)
     pd.testing.assert_frame_equal(whole, streamed, check_exact=True)
     assert whole["_row"].iloc[-1] == len(lines) + 1 and len(whole) == len(lines) - 1

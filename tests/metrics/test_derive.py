@@ -9,6 +9,7 @@ from metrics.areas import load_geography
 from metrics.catalogue import load_catalogue
 from metrics.derive import derive_frame
 from metrics.periods import parse_period
+from metrics.vocabulary import PUBLISHED_COMPARE_LABELS
 
 GEO = load_geography()
 CAT = load_catalogue()
@@ -214,6 +215,36 @@ def test_counts_are_not_compared_with_england():
     assert d.loc["E10000034"].compared_to_england == "Not compared"
 
 
+def test_a_published_verdict_stands_only_where_the_dashboard_cannot_compare():
+    """Worcestershire's 51.70% without an interval or counts: the publisher's "Better" is shown as "Better (as
+    published)"; a value with counts gets the dashboard's own verdict whatever the publisher said; England and a
+    metric whose values are not compared keep "Not compared"; the region comparison and the trend never use it."""
+    frame = obs(
+        [
+            ("continuity_of_care", "E92000001", "2022/23", 42.61, np.nan, np.nan),
+            ("continuity_of_care", "E10000034", "2022/23", 51.70, np.nan, np.nan),
+            ("continuity_of_care", "E06000019", "2022/23", np.nan, 20.0, 100.0),
+            ("continuity_of_care", "E10000031", "2022/23", 50.0, np.nan, np.nan),
+            ("numbers_in_treatment", "E92000001", "2022/23", np.nan, 290000.0, np.nan),
+            ("numbers_in_treatment", "E10000034", "2022/23", np.nan, 2006.0, np.nan),
+        ]
+    )
+    frame["published_comparison"] = ["Better", "Better", "Better", None, None, "Higher"]
+    d = derive_frame(frame, CAT, GEO).set_index(["metric_key", "area_code"])
+    verdicts = d["compared_to_england"].astype(str).to_dict()
+    assert verdicts[("continuity_of_care", "E10000034")] == "Better (as published)"
+    assert verdicts[("continuity_of_care", "E06000019")] == "Worse"  # 20 of 100 against 42.61%: computed
+    assert verdicts[("continuity_of_care", "E10000031")] == "Not compared"  # no interval and nothing published
+    assert verdicts[("continuity_of_care", "E92000001")] == "Not compared"  # the benchmark itself
+    assert verdicts[("numbers_in_treatment", "E10000034")] == "Not compared"  # counts are not compared
+    assert d.loc[("continuity_of_care", "E10000034"), "compared_to_region"] == "Not compared"
+    assert d.loc[("continuity_of_care", "E10000034"), "recent_trend"] == "Cannot be calculated"
+    assert "published_comparison" not in d.columns  # what is shown is in compared_to_england
+    without = derive_frame(frame.drop(columns="published_comparison"), CAT, GEO)
+    same = ["value", "lower95", "upper95", "compared_to_region", "compared_to_goal", "recent_trend"]
+    pd.testing.assert_frame_equal(without.set_index(["metric_key", "area_code"])[same].astype(str), d[same].astype(str))
+
+
 def test_trend_needs_five_annual_points():
     years = ["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"]
     rows = [("treatment_progress", "E10000034", y, np.nan, 300.0 + 60 * n, 1000.0) for n, y in enumerate(years)]
@@ -271,7 +302,7 @@ def test_input_frame_is_left_as_it_was_and_labels_are_categories_of_their_vocabu
     from metrics import stats
 
     vocabularies = {
-        "compared_to_england": stats.COMPARE_LABELS,
+        "compared_to_england": stats.COMPARE_LABELS + PUBLISHED_COMPARE_LABELS,
         "compared_to_region": stats.COMPARE_LABELS,
         "compared_to_goal": stats.GOAL_LABELS,
         "recent_trend": stats.TREND_LABELS,

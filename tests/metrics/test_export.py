@@ -61,6 +61,13 @@ def test_derived_export_has_every_level_with_comparisons_trend_goal_and_flags(de
     assert worcs.compared_to_england == "Similar" and not worcs.is_demo
     assert worcs.source.startswith("ONS, Drug misuse deaths by local authority")
     assert not derived_export["source"].dropna().str.contains(r"seed|\.csv|\.txt|\[S\]", regex=True).any()
+    # Worcestershire's published 51.70% has no interval: its publisher's verdict, marked as such
+    published = derived_export[
+        (derived_export.metric_key == "continuity_of_care")
+        & (derived_export.area_code == "E10000034")
+        & (derived_export.period == "2022/23")
+    ].iloc[0]
+    assert published.compared_to_england == "Better (as published)" and np.isnan(published.lower95)
 
 
 def test_export_is_quiet_on_a_closed_pipe(built_db):
@@ -102,3 +109,16 @@ def test_fingertips_layout_round_trips_through_the_fingertips_reader(built_db, d
         b = both[f"{col}_loaded"].to_numpy(dtype=float)
         assert np.array_equal(np.isnan(a), np.isnan(b)), col
         assert np.allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=1e-12, atol=0), col
+    # The comparison with England comes back as the publisher's: a published verdict as it was published
+    # ("Better (as published)" is written "Better"), "Not compared" as none.
+    words = (
+        both["compared_to_england"]
+        .str.removesuffix(" (as published)")
+        .where(both["compared_to_england"] != "Not compared")
+    )
+    loaded_words = both["published_comparison"].astype(object).where(both["published_comparison"].notna())
+    assert words.fillna("").tolist() == loaded_words.fillna("").tolist()
+    worcs = both[
+        (both.metric_key == "continuity_of_care") & (both.area_code == "E10000034") & (both.period == "2022/23")
+    ]
+    assert worcs["published_comparison"].tolist() == ["Better"]

@@ -18,8 +18,11 @@ def test_every_code_has_its_words():
         assert set(words) == set(V.PERIOD_KINDS)
     assert set(V.AREA_LEVEL_IN_A_SENTENCE) == set(V.AREA_LEVELS)
     assert set(V.AREA_LEVEL_SUFFIX) == set(V.AREA_LEVELS) - {"utla"}  # an authority shows its region instead
-    assert set(V.COMPARISON_SYMBOLS) == set(V.COMPARE_LABELS)
-    assert set(presentation.COMPARISON_COLOURS) == set(V.COMPARE_LABELS)
+    shown = set(V.COMPARE_LABELS) | set(V.PUBLISHED_COMPARE_LABELS)  # computed verdicts and publishers'
+    assert set(V.COMPARISON_SYMBOLS) == set(presentation.COMPARISON_COLOURS) == set(presentation.COMPARISON_TEXT)
+    assert set(V.COMPARISON_SYMBOLS) == shown
+    assert set(V.PUBLISHED_COMPARE_WORDS) < set(V.COMPARE_LABELS)
+    assert set(presentation.COMPARISON_OUTLINE) == set(V.PUBLISHED_COMPARE_LABELS)
     assert set(V.GOAL_WORDS) == set(V.GOAL_LABELS) == set(presentation.GOAL_COLOURS)
     assert set(V.TREND_WORDS) == set(V.TREND_LABELS)
     assert set(V.TREND_LABEL_BY_DIRECTION.values()) == set(V.TREND_LABELS) - {

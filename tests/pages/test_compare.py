@@ -33,8 +33,16 @@ def test_three_focus_areas_preselected_with_england_line():
     assert names == ["Buckinghamshire", "Oxfordshire", "Worcestershire"]
     # Each bar trace is one comparison word, coloured by it, and the bar labels repeat the word.
     for t in _bars(bars_spec):
-        assert t["name"].removesuffix(" (demonstration)") in {"Better", "Similar", "Worse", "Not compared"}
+        assert t["name"].removesuffix(" (demonstration)") in {
+            "Better",
+            "Similar",
+            "Worse",
+            "Not compared",
+            "Better (as published)",  # Worcestershire's 2022/23 continuity of care, published without an interval
+        }
         assert all(text.endswith(t["name"].removesuffix(" (demonstration)")) for text in t["text"])
+    published = next(t for t in _bars(bars_spec) if t["name"] == "Better (as published)")
+    assert published["y"] == ["Worcestershire"] and published["marker"]["line"]["color"] == "#0072B2"  # outlined
     shapes = bars_spec["layout"]["shapes"]
     assert any(s["type"] == "line" and s["x0"] == s["x1"] for s in shapes)  # the England reference line
     assert any("England" in a["text"] for a in bars_spec["layout"]["annotations"])

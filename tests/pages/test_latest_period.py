@@ -63,8 +63,9 @@ def test_scorecard_keeps_the_annual_period_and_offers_the_quarter(one_quarter_db
     at = run_page("scorecard", details="true", area=WORCS)
     row = _scorecard_row(at, "continuity_of_care")
     assert row["Period"] == "2022/23"
-    # Worcestershire's 2022/23 figure was published without an interval or counts: England is shown, not compared
-    assert row["England"] == "42.6%" and row["Compared with England"] == "Not compared"
+    # Worcestershire's 2022/23 figure was published without an interval or counts: England is shown, and the
+    # verdict is the report's own, marked as its publisher's
+    assert row["England"] == "42.6%" and row["Compared with England"] == "Better (as published)"
     text = all_text(at)
     assert (
         "Other periods: Continuity of care (prison release) also has 1 quarter for Worcestershire (latest "
@@ -90,8 +91,9 @@ def test_several_areas_table_keeps_the_annual_period(one_quarter_db):
     assert not coc["England"].startswith("No")
     for name in ("Worcestershire", "Buckinghamshire", "Oxfordshire"):
         assert "Q3" not in coc[name], coc[name]
-    # Worcestershire's 2022/23 figure is published without an interval; the others are compared
-    assert "Not compared" in coc["Worcestershire"]
+    # Worcestershire's 2022/23 figure is published without an interval (its publisher's verdict); the others are
+    # compared
+    assert coc["Worcestershire"].endswith(" · Better (as published)")
     assert all("Not compared" not in coc[n] for n in ("Buckinghamshire", "Oxfordshire"))
 
 

@@ -15,7 +15,11 @@ def test_map_colours_every_authority_in_words_and_outlines_the_footprint():
     at = run_page("map", metric="continuity_of_care", period="2022/23")
     spec, traces = _choropleths(at)
     assert sum(len(t["locations"]) for t in traces) == 153
-    assert {t["name"].rsplit(" (", 1)[0] for t in traces} <= {"Better", "Similar", "Worse", "Not compared", "No value"}
+    words = {"Better", "Similar", "Worse", "Not compared", "No value", "Better (as published)"}
+    assert {t["name"].rsplit(" (", 1)[0] for t in traces} <= words
+    # Worcestershire's 51.70% has no interval: its publisher's verdict, a trace (and legend entry) of its own
+    published = next(t for t in traces if t["name"].startswith("Better (as published)"))
+    assert published["locations"] == ["E10000034"] and published["name"] == "Better (as published) (1)"
     names = [t["name"] for t in spec["data"]]
     assert "Joint CDP: Herefordshire and Worcestershire CDP" in names
     labels = next(t for t in spec["data"] if t["name"] == "Compare focus areas")["text"]

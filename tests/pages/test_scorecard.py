@@ -137,3 +137,19 @@ def test_an_aggregates_reason_is_shown_in_full():
     table = _scorecard(at)
     deaths = table[table["Value"].str.startswith("Not aggregated")]
     assert not deaths.empty and (deaths["Note"] == deaths["Value"]).all()
+
+
+def test_a_published_verdict_is_shown_as_the_publishers_not_as_computed():
+    """Worcestershire's 2022/23 continuity of care (51.70%, published without an interval; the report calls it
+    significantly better than England) shows its publisher's verdict, marked as such in the table, the summary's
+    pill and the key; the dashboard computes none, and no trend is drawn from it."""
+    at = run_page("scorecard", area="E10000034")
+    summary = "\n".join(str(h.value) for h in at.get("html"))
+    assert "△ Better (as published)" in summary and "border:2px dashed #0072B2" in summary
+    assert "(as published)" in all_text(at) and "the dashboard did not compute it" in all_text(at)
+    coc = _scorecard(at).set_index("key").loc["continuity_of_care"]
+    assert (coc["Period"], coc["Value"], coc["95% CI"]) == ("2022/23", "51.7%", "")
+    assert coc["Compared with England"] == "Better (as published)"
+    assert coc["Recent trend"] == pr.trend_words("Cannot be calculated")
+    assert pr.comparison_word_colour(coc["Compared with England"]) == pr.COMPARISON_COLOURS["Better (as published)"]
+    assert pr.comparison_word_colour("Better") != pr.comparison_word_colour("Better (as published)")

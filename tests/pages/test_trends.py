@@ -28,7 +28,9 @@ def test_worcestershire_continuity_of_care_published_figures():
     table = frames(open_part(at, "data"))[0]
     r = _row(table, "Worcestershire", "2022/23")
     assert r["Value"] == "51.7%" and r["England"] == "42.6%"
-    assert r["Compared with England"] == "Not compared"
+    # no interval to compare: the report's own words, marked as its publisher's (issue 16)
+    assert r["Compared with England"] == "Better (as published)"
+    assert _row(table, "Worcestershire", "2021/22")["Compared with England"] == "Not compared"  # none published
     # The comparison column is shown as coloured labels: the words, each in its comparison colour.
     colours = colour_columns(at)["Compared with England"]
     assert colours and set(colours) <= set(COMPARISON_COLOURS.values())

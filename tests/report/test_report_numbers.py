@@ -138,6 +138,8 @@ def test_at_a_glance_counts_the_pages_verdicts(reports, code):
         assert int(doc_row["Indicators"]) == len(part)
         for word in ("Better", "Similar", "Worse", "Not compared"):
             assert int(doc_row[word]) == verdicts.get(word, 0), (code, outcome.key, word)
+        published = sum(n for v, n in verdicts.items() if str(v).endswith(" (as published)"))
+        assert int(doc_row["As published"]) == published, (code, outcome.key)
         assert int(doc_row["On target"]) == sum(str(t).startswith("Meets target") for t in part["Target"])
         assert int(doc_row["Off target"]) == sum(str(t).startswith("Misses target") for t in part["Target"])
 
@@ -202,3 +204,16 @@ def test_the_html_report_says_what_the_word_report_says(reports):
     ]
     assert sentences and all(escape(s) in html for s in sentences)
     assert '<p class="warning" role="alert">Warning: Demonstration data.' in html
+
+
+def test_a_published_verdict_is_reported_as_the_publishers(reports):
+    """Worcestershire's 2022/23 continuity of care has no interval; the report gives its publisher's verdict in
+    words that say so, counts it as published (not as computed Better) and does not list it as going well."""
+    model, items, (_area, _indicators, rows, _latest, _england) = reports["E10000034"]
+    coc = rows.set_index("key").loc["continuity_of_care"]
+    assert (coc["Period"], coc["Compared with England"]) == ("2022/23", "Better (as published)")
+    text = "\n".join(i.text for i in items if i.kind == "paragraph")
+    assert "was 51.7%, better than England (42.6%) as its publisher states it (as published" in text
+    assert int(model.at_a_glance()["As published"].sum()) >= 1
+    going_well = [m.indicator.key for metrics in model.going_well().values() for m in metrics]
+    assert "continuity_of_care" not in going_well

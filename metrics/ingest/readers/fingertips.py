@@ -22,6 +22,12 @@ from metrics.ingest.text import (
     read_header,
     read_text_csv,
 )
+from metrics.vocabulary import (
+    NOT_COMPARED,
+    PUBLISHED_COMPARE_WORDS,
+    PUBLISHED_SIGNIFICANCE_SUFFIXES,
+    QUINTILE_WORDS,
+)
 
 # The columns read, as Fingertips names them, and the canonical column each fills (None: read only to make the
 # breakdown or to skip other area types). Problems name the Fingertips column, so they are found in the file.
@@ -41,9 +47,16 @@ COLUMNS = {
     "Count": "count",
     "Denominator": "denominator",
     "Value note": "value_note",
+    "Compared to England value or percentiles": "published_comparison",
 }
 REQUIRED = ["Indicator ID", "Area Code", "Time period", "Value"]
 COLUMN_NAMES = {canonical: name for name, canonical in COLUMNS.items() if canonical}
+# Words of the England comparison column that place an area among quintiles rather than compare it with England.
+# An indicator with any of them in a file is compared by quintile there, and its "Better" and "Worse" name
+# quintiles too: none of its words is taken as a verdict.
+QUINTILE_ONLY_WORDS = {w.lower() for words in QUINTILE_WORDS.values() for w in words} - {
+    w.lower() for w in PUBLISHED_COMPARE_WORDS
+}
 # Area types this dashboard holds; rows of other types (districts, ICBs ...) are skipped with a warning.
 AREA_TYPES_HELD = {
     "england",
@@ -130,6 +143,9 @@ def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, 
     for name, canonical in COLUMNS.items():
         if canonical in NUMERIC or canonical == "value_note":
             cells[canonical] = col(name).to_numpy()
+    cells["published_comparison"] = _england_verdicts(
+        col("Compared to England value or percentiles"), ind_id, keep, rows, log
+    )
     # The template's conversion (numbers, injection) on the kept rows, in the template's column order.
     raw_canon = pd.DataFrame(cells)[TEMPLATE_COLUMNS].loc[keep]
     kept_rows = rows[keep]
@@ -139,6 +155,36 @@ def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, 
         log.add(None, None, None, "the file has no data rows")
         raise FileUnreadable
     return ReadResult(canon, COLUMN_NAMES)
+
+
+def _england_verdicts(words: pd.Series, ind_id: pd.Series, keep: np.ndarray, rows: np.ndarray, log: ProblemLog):
+    """Fingertips' comparison of each row with England as the vocabulary's verdict ("Better 95%" -> "Better"), or
+    "" for none: "Not compared", a quintile, or a word not known (a warning names it)."""
+    kept = keep & (words != "").to_numpy()
+    codes, distinct = pd.factorize(words.str.lower())
+    lowered = [str(w) for w in distinct]
+    quintiles = {i for i, w in enumerate(lowered) if w in QUINTILE_ONLY_WORDS}
+    by_quintile = set(ind_id[kept & np.isin(codes, list(quintiles))]) if quintiles else set()
+    verdict_of = {w.lower(): w for w in PUBLISHED_COMPARE_WORDS}
+    out = np.full(len(words), "", dtype=object)
+    for i, w in enumerate(lowered):
+        base = next((w.removesuffix(x) for x in PUBLISHED_SIGNIFICANCE_SUFFIXES if w.endswith(x)), w)
+        mask = kept & (codes == i)
+        if base in verdict_of:
+            out[mask] = verdict_of[base]
+        elif mask.any() and base not in QUINTILE_ONLY_WORDS and base != NOT_COMPARED.lower():
+            word = words[mask].iloc[0]
+            log.add(
+                int(rows[mask][0]),
+                "Compared to England value or percentiles",
+                word,
+                f"{int(mask.sum()):,} rows compare with England as {word!r}, which is not a comparison the "
+                "dashboard knows (expected " + ", ".join(PUBLISHED_COMPARE_WORDS) + " or Not compared); "
+                "they are loaded without the publisher's comparison",
+                WARNING,
+            )
+    out[ind_id.isin(list(by_quintile)).to_numpy()] = ""
+    return out
 
 
 def _refuse_repeated_columns(header: list[str], log: ProblemLog) -> None:

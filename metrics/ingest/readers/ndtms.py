@@ -236,6 +236,7 @@ def read_ndtms(path: Path, file_name: str, log: ProblemLog, encoding: str, geogr
                     "denominator": np.asarray(denominator, dtype=float),
                     "value_note": notes,
                     "source": f"NDTMS ViewIt export {file_name}",
+                    "published_comparison": None,
                     "_row": agg["_row"].astype(int),
                 }
             )

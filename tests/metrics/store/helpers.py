@@ -6,6 +6,7 @@ import pandas as pd
 
 from metrics.columns import OBS_COLUMNS
 from metrics.store import RevisionInfo, schema
+from metrics.vocabulary import COMPARE_LABELS
 
 
 def rows(values, metric="continuity_of_care", period="2022/23", source="test file"):
@@ -27,6 +28,7 @@ def rows(values, metric="continuity_of_care", period="2022/23", source="test fil
                 "value_note": None,
                 "source": source,
                 "is_demo": False,
+                "published_comparison": None,
             }
         )
     return pd.DataFrame(out, columns=OBS_COLUMNS)
@@ -53,7 +55,7 @@ def cell_versions(s, area, period="2022/23"):
 def store_as_schema_4(path, version="4"):
     """Rewrite a file of this schema as schema 4 kept it: the current versions in an observations table, the
     others and the tombstones in observation_history."""
-    cols = ", ".join(OBS_COLUMNS)
+    cols = schema.VERSION_COLUMNS_V5.removesuffix(", revision_id")
     con = duckdb.connect(str(path))
     con.execute("DROP VIEW observations")
     con.execute("DROP VIEW observation_history")
@@ -76,3 +78,26 @@ def store_as_schema_4(path, version="4"):
 
 def all_versions(s):
     return s._query("SELECT * FROM observation_versions ORDER BY ALL")
+
+
+def store_as_schema_5(path):
+    """Rewrite a file of this schema as schema 5 kept it: observation_versions without published_comparison, and
+    the comparison labels without the "(as published)" ones."""
+    con = duckdb.connect(str(path))
+    con.execute("DROP VIEW observations")
+    con.execute("DROP VIEW observation_history")
+    con.execute("ALTER TABLE observation_versions DROP COLUMN published_comparison")
+    cols, current = schema.VERSION_COLUMNS_V5, "replaced_by IS NULL AND NOT is_deleted"
+    con.execute(f"CREATE VIEW observations AS SELECT {cols} FROM observation_versions WHERE {current}")
+    con.execute(
+        f"CREATE VIEW observation_history AS SELECT {cols}, is_deleted FROM observation_versions WHERE NOT ({current})"
+    )
+    compared = ("compared_to_england", "compared_to_region")
+    for column in compared:
+        con.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE VARCHAR")
+    con.execute("DROP TYPE compare_label")
+    con.execute(f"CREATE TYPE compare_label AS {schema._enum(COMPARE_LABELS)}")
+    for column in compared:
+        con.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE compare_label")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.close()

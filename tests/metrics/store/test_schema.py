@@ -2,6 +2,7 @@
 and the constraints."""
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,7 +10,15 @@ from metrics.areas import load_geography
 from metrics.build import areas_frame
 from metrics.ingest.pipeline import rollback, write_revision
 from metrics.store import SCHEMA_VERSION, Store, StoreError, schema
-from tests.metrics.store.helpers import all_versions, cell_versions, rows, store_as_schema_4, stored_history, upload
+from tests.metrics.store.helpers import (
+    all_versions,
+    cell_versions,
+    rows,
+    store_as_schema_4,
+    store_as_schema_5,
+    stored_history,
+    upload,
+)
 
 
 def test_schema_version_is_stored_and_a_newer_file_is_refused(tmp_path):
@@ -41,7 +50,7 @@ def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
     )
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 5
+        assert s.schema_version() == SCHEMA_VERSION == 6
         kinds = s._query("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'observation_versions'")
         assert "PRIMARY KEY" not in set(kinds["constraint_type"])
         kept = s._query("SELECT metric_key, count, source FROM observations")
@@ -134,3 +143,39 @@ def test_constraints_reject_impossible_rows(store):
             "INSERT INTO observation_versions (metric_key, area_code, period, revision_id, is_deleted) "
             "VALUES ('m', 'a', 'p', 1, true)"
         )
+
+
+def test_version_5_file_gains_published_comparison_and_its_labels(tmp_path):
+    """Schema 6 adds observations' published_comparison and the "(as published)" labels of the comparison with
+    England; a version 5 file keeps its rows (with no published comparison) and can store one after opening."""
+    path = tmp_path / "v5.duckdb"
+    areas = {"E92000001": (4000, 10000), "E10000034": (300, 500)}
+    with Store(path) as s:
+        with s.transaction() as cur:
+            s.replace_areas(cur, areas_frame(load_geography()))
+        write_revision(s, rows(areas), upload())
+        before = s.latest_for_areas(list(areas))
+    store_as_schema_5(path)
+    con = duckdb.connect(str(path))
+    assert "published_comparison" not in set(con.execute("DESCRIBE observation_versions").df()["column_name"])
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION == 6
+        assert s._query("SELECT published_comparison FROM observations")["published_comparison"].isna().all()
+        after = s.latest_for_areas(list(areas))
+        order = ["metric_key", "area_code"]
+        pd.testing.assert_frame_equal(
+            after.sort_values(order, ignore_index=True), before.sort_values(order, ignore_index=True)
+        )
+        labels = s._query("SELECT enum_range(NULL::compare_label) AS labels")["labels"][0]
+        assert list(labels) == list(schema.LABEL_TYPES["compare_label"])
+        published = rows({"E10000034": (300, 500)}, period="2021/22")
+        published[["count", "denominator"]] = np.nan
+        published["published_comparison"] = "Better"
+        write_revision(s, published, upload())
+        got = s._query(
+            "SELECT period, compared_to_england::VARCHAR AS verdict FROM indicator_values "
+            "WHERE area_code = 'E10000034' ORDER BY period"
+        )
+        assert got.to_dict("list") == {"period": ["2021/22", "2022/23"], "verdict": ["Better (as published)", "Better"]}
+        assert s._query("SELECT published_comparison FROM observation_history").empty
