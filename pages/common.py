@@ -62,7 +62,8 @@ def ensure_database() -> str:
     return str(path)
 
 
-@st.cache_resource
+# Closed when the cache is cleared (tests do, between pages), so the file is not left locked for other processes.
+@st.cache_resource(on_release=Store.close)
 def open_store() -> Store:
     """The store, opened once per server process; StoreError when the file cannot be opened."""
     return Store(ensure_database())
