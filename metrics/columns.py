@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 OBS_KEY = ["metric_key", "area_code", "period", "breakdown"]
+# The numbers of an observation; every other value column is text or a flag.
+OBS_NUMBERS = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator"]
 OBS_VALUE_COLUMNS = [
-    "value",
-    "lower95",
-    "upper95",
-    "lower998",
-    "upper998",
-    "count",
-    "denominator",
+    *OBS_NUMBERS,
     "value_note",
     "source",
     "is_demo",
@@ -23,17 +19,7 @@ COMPARED_COLUMNS = OBS_VALUE_COLUMNS
 # Of those, the figures: a change to any of these is "changed" in a preview; a change to the description columns
 # alone (source, note) is "description changed". is_demo is a figure's standing: real replacing demonstration; a
 # published comparison can change the verdict a page shows.
-FIGURE_COLUMNS = [
-    "value",
-    "lower95",
-    "upper95",
-    "lower998",
-    "upper998",
-    "count",
-    "denominator",
-    "is_demo",
-    "published_comparison",
-]
+FIGURE_COLUMNS = [*OBS_NUMBERS, "is_demo", "published_comparison"]
 DESCRIPTION_COLUMNS = ["value_note", "source"]
 
 DEFAULT_BREAKDOWN = "Total"

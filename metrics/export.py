@@ -12,7 +12,7 @@ import pandas as pd
 
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
-from metrics.columns import DEFAULT_BREAKDOWN
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_NUMBERS
 from metrics.presentation.formats import short_source
 from metrics.vocabulary import AS_PUBLISHED
 
@@ -28,13 +28,7 @@ DERIVED_COLUMNS = [
     "region_code",
     "period",
     "breakdown",
-    "value",
-    "lower95",
-    "upper95",
-    "lower998",
-    "upper998",
-    "count",
-    "denominator",
+    *OBS_NUMBERS,
     "england_value",
     "region_value",
     "compared_to_england",

@@ -19,31 +19,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
+from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_NUMBERS
 from metrics.ingest.problems import ERROR, WARNING, ProblemLog
 from metrics.safety import looks_like_formula
 
+# What a reader produces: an observation without is_demo (an upload is real; demonstration data is built).
 CANONICAL = [c for c in OBS_COLUMNS if c != "is_demo"]
-NUMERIC = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator"]
-TEXT = ["metric_key", "area_code", "period", "breakdown", "value_note", "source", "published_comparison"]
+NUMERIC = OBS_NUMBERS
+TEXT = [c for c in CANONICAL if c not in NUMERIC]
 TEMPLATE_REQUIRED = ["metric_key", "area_code", "period", "value"]
-TEMPLATE_COLUMNS = [
-    "metric_key",
-    "area_code",
-    "period",
-    "breakdown",
-    "value",
-    "lower95",
-    "upper95",
-    "lower998",
-    "upper998",
-    "count",
-    "denominator",
-    "value_note",
-    "source",
-    # optional: the publisher's own comparison with England, for a value published without an interval
-    "published_comparison",
-]
+# The template's columns are the canonical ones, in order (published_comparison optional, as every column but the
+# required four).
+TEMPLATE_COLUMNS = CANONICAL
 # Characters no cell should hold, shown by name in problems (quoting them would show nothing, or garble the table).
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 11: "vertical tab", 12: "form feed", 27: "ESC", 127: "DEL"}
 
@@ -205,56 +192,60 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
         index, stripped = text[c]
         controls = [control_characters(v) for v in stripped]
         has_controls = np.array([bool(x) for x in controls], dtype=bool)
-        hidden = has_controls[index]
-        if hidden.any():
+        if has_controls.any():
             names = {visible(v): ", ".join(dict.fromkeys(x)) for v, x in zip(stripped, controls) if x}
-            log.add_rows(
-                rows[hidden],
+            _flag_cells(
+                log,
+                rows,
                 c,
-                [visible(v) for v in stripped[index[hidden]]],
+                index,
+                has_controls,
+                np.array([visible(v) if x else v for v, x in zip(stripped, controls)], dtype=object),
                 lambda v, names=names: (
-                    f"the cell holds invisible control characters ({names[v]}, shown in "
-                    "brackets); "
+                    f"the cell holds invisible control characters ({names[v]}, shown in brackets); "
                     "expected plain text. Retype the cell, or export the file again"
                 ),
-                rule="control characters",
+                "control characters",
             )
             stripped = np.where(has_controls, "", stripped)
         injected = np.fromiter((looks_like_formula(v) for v in stripped), bool, len(stripped))
-        inj = injected[index]
-        if inj.any():
-            log.add_rows(
-                rows[inj],
-                c,
-                stripped[index[inj]],
-                "the cell starts with '=', '@', or '+'/'-' and a "
-                "formula: a formula or spreadsheet injection; expected a plain value (paste values only)",
-                rule="injection",
-            )
+        _flag_cells(
+            log,
+            rows,
+            c,
+            index,
+            injected,
+            stripped,
+            "the cell starts with '=', '@', or '+'/'-' and a formula: a formula or spreadsheet injection; "
+            "expected a plain value (paste values only)",
+            "injection",
+        )
         if c in NUMERIC:
             numbers = pd.to_numeric(
                 pd.Series(np.where(injected, "", stripped), dtype=object), errors="coerce"
             ).to_numpy(dtype=float, na_value=np.nan)
-            not_number = ((stripped != "") & np.isnan(numbers) & ~injected)[index]
-            if not_number.any():
-                log.add_rows(
-                    rows[not_number],
-                    c,
-                    stripped[index[not_number]],
-                    "not a number; expected a number "
-                    "like 12.5 (leave the cell empty for a missing value; no % signs, commas or words)",
-                    rule="not a number",
-                )
-            infinite = (np.isinf(numbers) & ~injected)[index]
-            if infinite.any():
-                log.add_rows(
-                    rows[infinite],
-                    c,
-                    stripped[index[infinite]],
-                    "not a finite number (infinity, or "
-                    "beyond the largest number a value can hold); expected an ordinary number like 12.5",
-                    rule="not finite",
-                )
+            _flag_cells(
+                log,
+                rows,
+                c,
+                index,
+                (stripped != "") & np.isnan(numbers) & ~injected,
+                stripped,
+                "not a number; expected a number like 12.5 (leave the cell empty for a missing value; no % signs, "
+                "commas or words)",
+                "not a number",
+            )
+            _flag_cells(
+                log,
+                rows,
+                c,
+                index,
+                np.isinf(numbers) & ~injected,
+                stripped,
+                "not a finite number (infinity, or beyond the largest number a value can hold); expected an "
+                "ordinary number like 12.5",
+                "not finite",
+            )
             out[c] = np.where(np.isinf(numbers), np.nan, numbers)[index]
     for c in NUMERIC:
         if c not in out:
@@ -273,6 +264,14 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
             stripped = np.where(stripped == "", np.asarray(empty_is[c], dtype=object), stripped)
         out[c] = categorical(index, stripped)
     return out[CANONICAL + ["_row"]]
+
+
+def _flag_cells(log: ProblemLog, rows, column: str, index, flagged, shown, message, rule: str) -> None:
+    """One problem for each row whose cell is flagged: `index` maps rows to distinct values, and `flagged` and
+    `shown` (the value a problem quotes) are per distinct value."""
+    at = flagged[index]
+    if at.any():
+        log.add_rows(rows[at], column, shown[index[at]], message, rule=rule)
 
 
 def excel_date_period(value) -> str:
