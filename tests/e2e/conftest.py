@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -61,3 +62,23 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@pytest.fixture
+def offline(page):
+    """Abort every request that leaves the loopback and record it: a test using this fails if any was made."""
+    outside: list[str] = []
+
+    def route(r):
+        if urlparse(r.request.url).hostname in LOOPBACK:
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    yield outside
+    assert outside == [], f"requests left the machine: {outside}"

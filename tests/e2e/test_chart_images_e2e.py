@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import shutil
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from PIL import Image
@@ -17,7 +16,6 @@ from tests.support.browser import streamlit_server
 
 pytestmark = pytest.mark.browser
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -35,17 +33,7 @@ def server(built_db, tmp_path_factory):
         yield url
 
 
-def test_trends_chart_downloads_as_png_offline(page, server):
-    outside: list[str] = []
-
-    def route(r):
-        if urlparse(r.request.url).hostname in LOOPBACK:
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+def test_trends_chart_downloads_as_png_offline(page, server, offline):
     page.set_default_timeout(120_000)
     page.goto(f"{server}/trends?metric=continuity_of_care&area=E10000034")
     page.get_by_test_id("stSidebarNav").get_by_text("Area profile").wait_for()
@@ -69,4 +57,4 @@ def test_trends_chart_downloads_as_png_offline(page, server):
     assert page.get_by_test_id("stDownloadButtonError").count() == 0
     assert page.get_by_test_id("stException").count() == 0
     screenshot(page, "trends_chart_downloads")
-    assert outside == [], f"requests left the machine: {outside}"
+    assert offline == [], f"requests left the machine: {offline}"  # (the fixture checks again at teardown)

@@ -5,7 +5,6 @@ accessibility check (axe-core) over every page."""
 from __future__ import annotations
 
 import shutil
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -21,7 +20,6 @@ AREAS = {
     "E06000060": "Buckinghamshire",
     "CDP0001": "Herefordshire and Worcestershire CDP",
 }
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 @pytest.fixture(scope="module")
@@ -39,23 +37,6 @@ def server(built_db, tmp_path_factory):
         streamlit_server("app.py", env={"CDOF_DB": str(db)}, log=log) as (url, _),
     ):
         yield url
-
-
-@pytest.fixture
-def offline(page):
-    """Abort every request that leaves the loopback and record it: a test using this fails if any was made."""
-    outside: list[str] = []
-
-    def route(r):
-        if urlparse(r.request.url).hostname in LOOPBACK:
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    yield outside
-    assert outside == [], f"requests left the machine: {outside}"
 
 
 def _idle(page) -> None:
