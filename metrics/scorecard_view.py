@@ -16,6 +16,7 @@ from metrics.presentation import (
     COMPARISON_OUTLINE,
     COMPARISON_SYMBOL,
     COMPARISON_TEXT,
+    DEMO_MARK,
     GOAL_COLOURS,
     GOAL_WORDS,
 )
@@ -32,6 +33,7 @@ STYLE = """<style>
 .cdof-pill { display: inline-block; border-radius: 0.8rem; padding: 0.05rem 0.55rem; white-space: nowrap;
              border: 1px solid #1F2328; }
 .cdof-sub { display: block; font-size: 0.8rem; color: #5C5F63; }
+.cdof-demo { font-style: italic; color: #5C5F63; }
 .cdof-narrow { display: none; }
 @media (max-width: 700px) { .cdof-wide { display: none; } .cdof-narrow { display: block; }
                             .cdof-summary td.cdof-value { white-space: normal; }
@@ -92,10 +94,13 @@ def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
     body = []
     for r in rows.to_dict("records"):
         period = html.escape(str(r.get("Period") or ""))
+        value = str(r["Value"])
+        # A demonstration value says so in its cell, as "Demo · 38.8%" does in the table with every column.
+        demo = f"<span class='cdof-demo'>{DEMO_MARK}</span> · " if r.get("Data") == DEMO_MARK else ""
         cells = [
             f"<th scope='row' style='font-weight:normal'>{html.escape(str(r['Indicator']))}</th>",
             f"<td class='cdof-wide'>{period}</td>",
-            f"<td class='{_value_class(str(r['Value']))}'>{html.escape(str(r['Value']))}"
+            f"<td class='{_value_class(value)}'>{demo}{html.escape(value)}"
             + (f"<span class='cdof-sub cdof-narrow'>{period}</span>" if period else "")
             + "</td>",
             f"<td>{verdict_pill(str(r.get(compare_col) or 'Not compared'))}</td>",

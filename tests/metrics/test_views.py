@@ -371,3 +371,17 @@ def test_scorecard_summary_wraps_a_reason_and_keeps_a_value_on_one_line():
     assert "<td class='cdof-value'>144.4 per 10,000" in out
     assert f"<td class='cdof-reason'>{reason.replace(chr(39), '&#x27;')}" in out  # in full, wrapping
     assert "td.cdof-reason { white-space: normal" in scorecard_view.STYLE
+
+
+def test_scorecard_summary_marks_a_demonstration_value_in_its_cell():
+    from metrics import scorecard_view
+
+    rows = pd.DataFrame(
+        [
+            {"Indicator": "A", "Period": "2023/24", "Value": "5.4 per 1,000", "Data": "Demo", "Compared": "Better"},
+            {"Indicator": "B", "Period": "2022/23", "Value": "51.7%", "Data": "Published", "Compared": "Similar"},
+        ]
+    )
+    out = scorecard_view.summary_html(rows, "Compared", "Outcome: area")
+    assert "<span class='cdof-demo'>Demo</span> · 5.4 per 1,000" in out
+    assert out.count("cdof-demo'>") == 1  # the published value carries no mark

@@ -108,3 +108,14 @@ def test_definitions_say_what_is_loaded_and_where_the_real_data_is():
     assert "OHID Fingertips indicator 92432" in text and "Where to get the real data" in text
     text = all_text(run_page("definitions", metric="ocu_prevalence"))
     assert "Demonstration data (not real)" in text and "Published figures" not in text
+
+
+def test_the_summary_view_marks_every_demonstration_value_in_its_cell():
+    """The default scorecard (the summary that fits the screen) marks each demonstration value as the table with
+    every column does: as many "Demo" marks as demonstration rows, and none on a published value."""
+    at = run_page("scorecard", area="E10000034")
+    summary = "\n".join(str(h.value) for h in at.get("html"))
+    details = pd.concat(frames(run_page("scorecard", details="true", area="E10000034"))[:6], ignore_index=True)
+    demo_rows = int((details["Data"] == "Demo").sum())
+    assert demo_rows > 0 and summary.count("<span class='cdof-demo'>Demo</span> · ") == demo_rows
+    assert "<span class='cdof-demo'>Demo</span> · 51.7%" not in summary  # continuity of care 2022/23 is real
