@@ -69,8 +69,11 @@ st.caption(
     + ", ".join(f"{pr.COMPARISON_SYMBOL[w]} {w}" for w in (BETTER, SIMILAR, WORSE, LOWER, HIGHER))
     + ". Lower / Higher are used where neither direction is better. *Trend* is each indicator's values over all "
     "periods of the kind shown (years or quarters); *Recent trend* is the significance test over the last five "
-    "periods. Values without a confidence interval (some published figures) are *Not compared*; see the note. "
-    f"{pr.COMPARISON_SYMBOL[BETTER + AS_PUBLISHED]} {BETTER}{AS_PUBLISHED} and the like: {pr.AS_PUBLISHED_WORDS}."
+    "periods (for three-year pooled figures, the last five that do not overlap). Values without a confidence "
+    "interval (some published figures) are *Not compared*, unless their publisher states the comparison: it then "
+    "shows in a dashed outline, "
+    + ", ".join(f"{pr.COMPARISON_SYMBOL[w + AS_PUBLISHED]} {w}{AS_PUBLISHED}" for w in (BETTER, SIMILAR, WORSE))
+    + ": the publisher's verdict, not computed by the dashboard and never used for a trend."
 )
 
 column_config = {
