@@ -26,7 +26,7 @@ with c1:
     metric_key = common.metric_picker(keys=keys, default="continuity_of_care")
 ind = cat.get(metric_key)
 with c2:
-    period = common.period_picker(common.periods_for_metric(metric_key))
+    period = common.period_picker(common.periods_for_metric(metric_key), default=common.latest_period(metric_key))
 with c3:
     level_word = st.radio("Areas", ["Authorities", "Regions"], horizontal=True, key="level", bind="query-params")
 level = "utla" if level_word == "Authorities" else "region"

@@ -53,3 +53,13 @@ def test_map_of_regions_and_quintiles():
         f"{w} fifth" for w in ("Lowest", "Low", "Middle", "High", "Highest")
     ]
     assert "coloured by fifth" in all_text(at)
+
+
+def test_map_opens_on_the_latest_period_england_has():
+    # England's real continuity of care ends in 2022/23; authorities' later (demonstration) values could not be
+    # compared, so the map opens on 2022/23 rather than on an all-grey 2023/24.
+    at = run_page("map", metric="continuity_of_care")
+    period = next(s for s in at.selectbox if s.key == "period")
+    assert period.value == "2022/23" and "2023/24" in period.options
+    _, traces = _choropleths(at)
+    assert any(t["name"].startswith("Better (") for t in traces)
