@@ -19,7 +19,16 @@ from metrics import stats
 from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import Indicator
 from metrics.map_view import FONT, figure, short_source
-from metrics.presentation import COMPARISON_COLOURS, ENGLAND_LINE_COLOUR, format_ci, format_count, value_with_note
+from metrics.presentation import (
+    COMPARISON_COLOURS,
+    DEMO_LEGEND,
+    DEMO_MARKER_COLOUR,
+    ENGLAND_LINE_COLOUR,
+    format_ci,
+    format_count,
+    mark_demo,
+    value_with_note,
+)
 from metrics.store import DEFAULT_BREAKDOWN
 
 SEX, AGE, DEPRIVATION, OTHER = "Sex", "Age group", "Deprivation", "Other breakdown"
@@ -100,6 +109,7 @@ def group_frame(rows: pd.DataFrame, ind: Indicator, area_code: str, period: str,
     for label in labels:
         r: Any = area.loc[label] if label in area.index else None
         e = float(cast(float, england.loc[label, "value"])) if label in england.index else np.nan
+        e_demo = label in england.index and england.loc[[label], "is_demo"].fillna(False).astype(bool).item()
         value = float(r["value"]) if r is not None and pd.notna(r["value"]) else np.nan
         lower = float(r["lower95"]) if r is not None and pd.notna(r["lower95"]) else np.nan
         upper = float(r["upper95"]) if r is not None and pd.notna(r["upper95"]) else np.nan
@@ -112,6 +122,7 @@ def group_frame(rows: pd.DataFrame, ind: Indicator, area_code: str, period: str,
                 "upper95": upper,
                 "overall": overall,
                 "england_group": e,
+                "england_is_demo": e_demo,
                 "vs_overall": stats.compare(value, lower, upper, overall, ind.polarity),
                 # as derived at load time (England's value for the same breakdown, the same rule)
                 "vs_england": str(r["compared_to_england"]) if r is not None else stats.NOT_COMPARED,
@@ -147,13 +158,14 @@ def group_table(groups: pd.DataFrame, ind: Indicator, area_name: str) -> pd.Data
         {
             "Group": groups["Group"],
             "Value": [
-                value_with_note(v, ind.unit, n) if pd.notna(v) or isinstance(n, str) else "No value"
-                for v, n in zip(groups["value"], groups["value_note"])
+                mark_demo(value_with_note(v, ind.unit, n), demo) if pd.notna(v) or isinstance(n, str) else "No value"
+                for v, n, demo in zip(groups["value"], groups["value_note"], groups["is_demo"])
             ],
             "95% CI": [format_ci(lo, hi, ind.unit) for lo, hi in zip(groups["lower95"], groups["upper95"])],
             f"Compared with {area_name} overall": groups["vs_overall"],
             "England (same group)": [
-                value_with_note(v, ind.unit, None) if pd.notna(v) else "No value" for v in groups["england_group"]
+                mark_demo(value_with_note(v, ind.unit, None), demo) if pd.notna(v) else "No value"
+                for v, demo in zip(groups["england_group"], groups["england_is_demo"])
             ],
             "Compared with England (same group)": groups["vs_england"],
             "Count": [format_count(c) for c in groups["count"]],
@@ -169,22 +181,32 @@ def groups_figure(groups: pd.DataFrame, ind: Indicator, area_name: str, dimensio
     df = groups.reset_index(drop=True)
     order = df["Group"].tolist()
     data = []
-    for word in COMPARISON_COLOURS:
-        part = df[(df["vs_overall"] == word) & df["value"].notna()]
+    demo_rows = df["is_demo"].astype(bool)
+    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True)]:
+        part = df[(df["vs_overall"] == word) & df["value"].notna() & (demo_rows == demo)]
         if part.empty:
             continue
+        # A demonstration value is a hollow grey dot, named so in the legend and its hover.
+        marker = (
+            dict(size=14, symbol="circle-open", color=DEMO_MARKER_COLOUR, line=dict(width=2.5))
+            if demo
+            else dict(size=14, color=COMPARISON_COLOURS[word], line=dict(color="#1F2328", width=1.5))
+        )
         data.append(
             dict(
                 type="scatter",
                 x=part["value"].tolist(),
                 y=part["Group"].tolist(),
                 mode="markers",
-                name=f"{word} than {area_name} overall"
-                if word not in ("Similar", "Not compared")
-                else f"{word} ({area_name} overall)"
-                if word == "Similar"
-                else "Not compared",
-                marker=dict(size=14, color=COMPARISON_COLOURS[word], line=dict(color="#1F2328", width=1.5)),
+                name=(
+                    f"{word} than {area_name} overall"
+                    if word not in ("Similar", "Not compared")
+                    else f"{word} ({area_name} overall)"
+                    if word == "Similar"
+                    else "Not compared"
+                )
+                + (DEMO_LEGEND if demo else ""),
+                marker=marker,
                 error_x=dict(
                     type="data",
                     array=(part["upper95"] - part["value"]).clip(lower=0).fillna(0).tolist(),
@@ -206,7 +228,11 @@ def groups_figure(groups: pd.DataFrame, ind: Indicator, area_name: str, dimensio
                     )
                 ],
                 hovertemplate=(
-                    "<b>%{y}</b>, " + period + "<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
+                    "<b>%{y}</b>"
+                    + (DEMO_LEGEND if demo else "")
+                    + ", "
+                    + period
+                    + "<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
                     "<br>Compared with " + area_name + " overall: %{customdata[2]}"
                     "<br>Compared with England (same group): %{customdata[3]}<extra></extra>"
                 ),
@@ -297,11 +323,15 @@ def over_time_figure(
         if part.empty:
             continue
         if label == DEFAULT_BREAKDOWN:
-            colour, dash, symbol, name = "#6E7781", "solid", "circle-open", f"{area_name} overall"
+            # filled: hollow grey markers mean demonstration data on every chart
+            colour, dash, symbol, name = "#5C5F63", "solid", "circle", f"{area_name} overall"
         else:
             colour, dash, symbol = _LINE_STYLES[(n - 1) % len(_LINE_STYLES)]
             name = _plain(label)
         y = part["value"].astype(float)
+        demo = part["is_demo"].fillna(False).astype(bool).tolist()
+        hover = f"<b>{name}</b>%{{customdata}}, %{{x}}: %{{y:.1f}}<extra></extra>"
+        name += DEMO_LEGEND if any(demo) else ""
         data.append(
             dict(
                 type="scatter",
@@ -310,7 +340,13 @@ def over_time_figure(
                 name=name,
                 mode="lines+markers",
                 line=dict(color=colour, dash=dash, width=2.5 if label != DEFAULT_BREAKDOWN else 2),
-                marker=dict(symbol=symbol, size=8, color=colour),
+                marker=dict(
+                    symbol=[f"{symbol}-open" if d else symbol for d in demo],
+                    size=8,
+                    color=[DEMO_MARKER_COLOUR if d else colour for d in demo],
+                    line=dict(width=2),
+                ),
+                customdata=[DEMO_LEGEND if d else "" for d in demo],
                 error_y=dict(
                     type="data",
                     array=(part["upper95"].astype(float) - y).clip(lower=0).fillna(0).tolist(),
@@ -320,7 +356,7 @@ def over_time_figure(
                     thickness=1,
                     width=3,
                 ),
-                hovertemplate=f"<b>{name}</b>, %{{x}}: %{{y:.1f}}<extra></extra>",
+                hovertemplate=hover,
             )
         )
     layout = dict(

@@ -235,6 +235,61 @@ def test_groups_compared_with_the_area_overall_and_england_same_group(cat):
     assert table["95% CI"].tolist() == ["45.0% to 55.0%", "35.0% to 47.0%"]
 
 
+def test_inequalities_mark_demonstration_values_in_table_and_charts(cat):
+    ind = cat.get("continuity_of_care")
+    base = dict(metric_key=ind.key, value_note=None, count=np.nan, source="s", compared_to_england="Similar")
+    rows = pd.DataFrame(
+        [
+            dict(
+                base,
+                area_code="A",
+                breakdown=b,
+                period=p,
+                period_kind="financial_year",
+                period_sortable=y,
+                value=v,
+                lower95=v - 3,
+                upper95=v + 3,
+                is_demo=demo,
+            )
+            for p, y in (("2022/23", 2022), ("2023/24", 2023))
+            for b, v, demo in (("Total", 40.0, False), ("Male", 50.0, False), ("Female", 41.0, True))
+        ]
+        + [
+            dict(
+                base,
+                area_code=ENGLAND_CODE,
+                breakdown="Female",
+                period="2023/24",
+                period_kind="financial_year",
+                period_sortable=2023,
+                value=45.0,
+                lower95=44.0,
+                upper95=46.0,
+                is_demo=True,
+            )
+        ]
+    )
+    groups = ineq.group_frame(rows, ind, "A", "2023/24", ["Male", "Female"])
+    table = ineq.group_table(groups, ind, "Area A").set_index("Group")
+    assert table.loc["Female", "Value"] == "Demo · 41.0%" and table.loc["Male", "Value"] == "50.0%"
+    assert table.loc["Female", "England (same group)"] == "Demo · 45.0%"
+    fig = ineq.groups_figure(groups, ind, "Area A", "sex", "2023/24").to_plotly_json()
+    female = next(t for t in fig["data"] if "Female" in t["y"])
+    assert female["name"].endswith(" (demonstration)") and female["marker"]["symbol"] == "circle-open"
+    assert "(demonstration)" in female["hovertemplate"]
+    male = next(t for t in fig["data"] if "Male" in t["y"])
+    assert "(demonstration)" not in male["name"] and male["marker"].get("symbol") is None
+    over, _ = ineq.over_time_figure(rows, ind, "A", "Area A", ["Male", "Female"], "sex", "financial_year")
+    lines = {t.name: t for t in over.data}
+    assert set(lines) == {"Area A overall", "Male", "Female (demonstration)"}
+    assert all(s.endswith("-open") for s in lines["Female (demonstration)"].marker.symbol)
+    assert not any(s.endswith("-open") for s in lines["Male"].marker.symbol)
+    assert list(lines["Female (demonstration)"].customdata) == [" (demonstration)"] * 2
+    # the overall line is real: filled markers, never the hollow grey that means demonstration
+    assert list(lines["Area A overall"].marker.symbol) == ["circle", "circle"]
+
+
 # ---------------------------------------------------------------------------------------- compare indicators
 def test_correlation_matches_scipy_and_needs_five_points():
     rng = np.random.default_rng(7)
