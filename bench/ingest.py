@@ -50,7 +50,8 @@ def _raw_duckdb_load(db: Path, csv: Path) -> float:
     started = time.perf_counter()
     con.execute("""CREATE TABLE raw_upload (metric_key VARCHAR, area_code VARCHAR, period VARCHAR,
                    breakdown VARCHAR, value DOUBLE, lower95 DOUBLE, upper95 DOUBLE, lower998 DOUBLE,
-                   upper998 DOUBLE, count DOUBLE, denominator DOUBLE, value_note VARCHAR, source VARCHAR)""")
+                   upper998 DOUBLE, count DOUBLE, denominator DOUBLE, value_note VARCHAR, source VARCHAR,
+                   published_comparison VARCHAR)""")
     con.execute(f"INSERT INTO raw_upload SELECT * FROM read_csv('{csv}', header=true)")
     elapsed = time.perf_counter() - started
     con.close()
@@ -94,8 +95,8 @@ def measure(db: Path, dataset: str, rows: int = 100_000, repeats: int = 9) -> li
             v, t = _validate_and_commit(tmp / "work.duckdb", csv)
             validated.append(v)
             total.append(t)
-            for f in tmp.glob("*.duckdb*"):
-                f.unlink()
+            for f in tmp.glob("*.duckdb*"):  # the files and the copies kept before each write (a folder)
+                shutil.rmtree(f) if f.is_dir() else f.unlink()
     raw_s, validated_s, total_s = median(raw), median(validated), median(total)
     runs = ", ".join(f"{t / r:.1f}" for t, r in zip(total, raw))
     return [
