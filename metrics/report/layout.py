@@ -141,13 +141,13 @@ def blocks(model: ReportModel) -> list[Block]:
         out.append(Heading("Data loaded", 2))
         out.append(
             Table(
-                ["Revision", "Action", "File", "By", "New", "Changed", "Removed"],
+                # (the revision's words name its file: a column of its own repeated it and, unbroken, pushed the
+                # counts off a PDF page)
+                ["Revision", "By", "New", "Changed", "Removed"],
                 [
                     [
                         revision_words(r),
-                        str(r["action"]),
-                        str(r.get("file_name") or ""),
-                        str(r.get("author") or ""),
+                        r["author"] if isinstance(r.get("author"), str) else "",
                         f"{int(r['rows_new']):,}",
                         f"{int(r['rows_changed']):,}",
                         f"{int(r['rows_removed']):,}",

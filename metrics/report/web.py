@@ -27,7 +27,7 @@ p.warning { border: 2px solid #9A3400; background: #FFF4CE; color: #6B2400; font
 table { border-collapse: collapse; width: 100%; margin: 6px 0 2px; font-size: 8pt; }
 thead { display: table-header-group; }
 th { background: #DCE6F0; text-align: left; }
-th, td { border: 1px solid #8C8C8C; padding: 2px 4px; vertical-align: top; }
+th, td { border: 1px solid #8C8C8C; padding: 2px 4px; vertical-align: top; overflow-wrap: break-word; }
 tr { break-inside: avoid; }
 tr.demo td { background: #FFF4CE; }
 caption { caption-side: bottom; text-align: left; font-size: 8pt; color: #444; padding-top: 2px; }
@@ -44,7 +44,8 @@ def _table(block: Table) -> str:
     body = []
     for n, row in enumerate(block.rows):
         demo = n < len(block.demo_rows) and block.demo_rows[n]
-        cells = "".join(f"<td>{escape(v)}</td>" for v in row)
+        # A file name in a cell may break after its underscores, so one long name cannot push columns off the page.
+        cells = "".join(f"<td>{escape(v).replace('_', '_<wbr>')}</td>" for v in row)
         body.append(f'<tr class="demo">{cells}</tr>' if demo else f"<tr>{cells}</tr>")
     return (
         f"<table><caption>{escape(block.caption)}</caption><thead><tr>{head}</tr></thead>"

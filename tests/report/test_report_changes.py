@@ -112,7 +112,9 @@ def test_changes_since_the_previous_revision_are_exactly_the_uploads(db_copy):
     assert all(r["Source"] for r in rows)
 
     loads = next(i.table for i in items if i.kind == "table" and i.h2 == "Data loaded")
-    assert len(loads) == 1 and loads.iloc[0]["File"] == "unmet_alcohol.csv" and loads.iloc[0]["Action"] == "upload"
+    assert len(loads) == 1 and list(loads.columns) == ["Revision", "By", "New", "Changed", "Removed"]
+    assert "(upload of unmet_alcohol.csv)" in loads.iloc[0]["Revision"] and loads.iloc[0]["New"] != ""
+    assert "nan" not in loads.iloc[0].tolist()
 
 
 def test_nothing_changed_since_the_latest_revision(built_db):

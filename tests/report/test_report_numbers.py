@@ -198,7 +198,8 @@ def test_the_html_report_says_what_the_word_report_says(reports):
     model, items, _ = reports["E10000034"]
     html = render_html(model, {}).decode("utf-8")
     cells = [c for i in items if i.kind == "table" for c in i.table.to_numpy().ravel()]
-    assert cells and all(f"<td>{escape(c)}</td>" in html for c in cells)
+    # (a cell may break after an underscore: <wbr> is a place to break, not text)
+    assert cells and all(f"<td>{escape(c).replace('_', '_<wbr>')}</td>" in html for c in cells)
     sentences = [
         i.text[len(i.lead) :] for i in items if i.kind == "paragraph" and i.h1 == "Indicators by outcome" and i.lead
     ]
