@@ -131,6 +131,8 @@ def test_trends_shows_the_note_literally_and_fetches_nothing(page, note_server, 
     trace = chart.evaluate(
         "el => el.data.filter(d => d.type === 'scatter').findIndex(d => d.name === 'Buckinghamshire')"
     )
+    # The chart in the middle of the window: scrolled only "into view", its top points sit under Streamlit's header.
+    chart.evaluate("el => el.scrollIntoView({block: 'center'})")
     chart.locator(".scatterlayer .trace").nth(trace).locator(".points path").last.hover(force=True)
     label = chart.locator(".hoverlayer .hovertext").first
     label.wait_for()
