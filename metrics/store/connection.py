@@ -105,14 +105,14 @@ _OPEN_FILES: dict[str, OpenFile] = {}
 _OPEN_FILES_GUARD = threading.Lock()
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _attach(path: Path, read_only: bool, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     # A larger WAL before automatic checkpoints, so that an upload's commit appends to the write-ahead log
     # (durable) instead of rewriting the file. DuckDB's memory is capped (it spills to disk beyond the cap) so
     # that one big upload cannot take the machine; CDOF_DUCKDB_MEMORY overrides.
     if path.exists() and path.stat().st_size == 0:  # DuckDB would take an empty file for a new database
         raise StoreDamaged(path, "the file is empty (0 bytes)")
     config: dict[str, str | bool | int | float | list[str]] = {
-        "memory_limit": os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")
+        "memory_limit": memory_limit or os.environ.get("CDOF_DUCKDB_MEMORY", "512MB")
     }
     if not read_only:
         config["checkpoint_threshold"] = "256MB"
@@ -135,12 +135,24 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     # otherwise start in the in-memory one and need a USE before each query).
     connection.execute(f"USE {CATALOG}")
     connection.execute("DETACH memory")
-    try:
-        verify_readable(connection, path)
-    except StoreDamaged:
-        connection.close()
-        raise
     return connection
+
+
+# The verifying connection's cap: its scans stream, so a small buffer pool only makes it drop blocks sooner.
+PROBE_MEMORY = "64MB"
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    # Every block is read once to verify it (verify_readable) in a connection of its own, closed before the file
+    # is opened for use: DuckDB keeps the blocks it reads in its buffer pool, so the whole file would otherwise
+    # stay in the server's memory.
+    if path.exists():
+        probe = _attach(path, read_only, memory_limit=PROBE_MEMORY)
+        try:
+            verify_readable(probe, path)
+        finally:
+            probe.close()
+    return _attach(path, read_only)
 
 
 def open_file(path: Path, read_only: bool) -> OpenFile:
