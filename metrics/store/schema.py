@@ -290,13 +290,19 @@ def migration_5_published_comparison(cur) -> None:
     cur.execute("ALTER TABLE observation_versions ADD COLUMN IF NOT EXISTS published_comparison VARCHAR")
     for statement in VIEWS:
         cur.execute(statement.replace("CREATE VIEW", "CREATE OR REPLACE VIEW"))
-    compared = [c for c, kind in LABEL_COLUMNS.items() if kind == "compare_label"]
-    for column in compared:
+    recreate_label_type(cur, "compare_label", LABEL_TYPES["compare_label"])
+
+
+def recreate_label_type(cur, kind: str, labels) -> None:
+    """Make an ENUM type of indicator_values again with these labels: DuckDB cannot change a type's labels, so its
+    columns are turned to text, the type dropped and made anew, and the columns turned back."""
+    columns = [c for c, k in LABEL_COLUMNS.items() if k == kind]
+    for column in columns:
         cur.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE VARCHAR")
-    cur.execute("DROP TYPE compare_label")
-    cur.execute(f"CREATE TYPE compare_label AS {_enum(LABEL_TYPES['compare_label'])}")
-    for column in compared:
-        cur.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE compare_label")
+    cur.execute(f"DROP TYPE {kind}")
+    cur.execute(f"CREATE TYPE {kind} AS {_enum(labels)}")
+    for column in columns:
+        cur.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE {kind}")
 
 
 MIGRATIONS = [

@@ -92,12 +92,6 @@ def store_as_schema_5(path):
     con.execute(
         f"CREATE VIEW observation_history AS SELECT {cols}, is_deleted FROM observation_versions WHERE NOT ({current})"
     )
-    compared = ("compared_to_england", "compared_to_region")
-    for column in compared:
-        con.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE VARCHAR")
-    con.execute("DROP TYPE compare_label")
-    con.execute(f"CREATE TYPE compare_label AS {schema._enum(COMPARE_LABELS)}")
-    for column in compared:
-        con.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE compare_label")
+    schema.recreate_label_type(con, "compare_label", COMPARE_LABELS)
     con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     con.close()
