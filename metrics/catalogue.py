@@ -83,8 +83,11 @@ class Indicator(BaseModel):
     polarity: Polarity
     ci_method: CIMethod
     benchmarkable: bool = True
-    # An estimate (a prevalence model, a weighted survey): its value is not count / denominator x multiplier, so
-    # an upload's value is not checked against its count and denominator.
+    # Whether the publisher's value is count / denominator x multiplier: an upload's value is then checked against
+    # its count and denominator. Required, so that each metric's entry says what its publisher's figures do.
+    value_is_count_ratio: bool
+    # An estimate (a prevalence model, a weighted survey): its counts are modelled, so a whole count or denominator
+    # written for one may have been rounded and the check allows it +/- 0.5.
     estimate: bool = False
     # A projection (a target trajectory, a forecast) may hold periods that have not ended yet; any other metric's
     # upload is refused a period ending after today.
@@ -116,6 +119,12 @@ class Indicator(BaseModel):
             raise ValueError("a count must have unit 'count'")
         if self.value_type in ("crude_rate", "dsr") and not self.unit.startswith("per "):
             raise ValueError(f"a {self.value_type} must have a 'per ...' unit")
+        if self.value_is_count_ratio and self.value_type not in ("proportion", "crude_rate"):
+            why = "a DSR is age-standardised" if self.value_type == "dsr" else "a count has no denominator"
+            raise ValueError(
+                f"value_is_count_ratio is true for a {self.value_type}, but {why}: only a proportion or a crude "
+                "rate can be count / denominator x multiplier; set it to false"
+            )
         if self.tier == "local" and not self.areas:
             raise ValueError("a local measure must list the `areas` that use it")
         return self

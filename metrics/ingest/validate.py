@@ -467,22 +467,25 @@ def _decimals(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rounding(x: np.ndarray) -> np.ndarray:
-    """Half a unit in the last decimal place written; 0 for a whole number (a count is exact)."""
+def _rounding(x: np.ndarray, modelled: np.ndarray) -> np.ndarray:
+    """Half a unit in the last decimal place written; for a whole number 0 (a count is exact), but 0.5 where the
+    count is modelled (`modelled`): 1,403 may be 1,403.333 rounded."""
     whole = x == np.round(x)
-    return np.where(whole, 0.0, 0.5 * 10.0 ** -_decimals(x).astype(float))
+    return np.where(whole, np.where(modelled, 0.5, 0.0), 0.5 * 10.0 ** -_decimals(x).astype(float))
 
 
 def _check_value_against_counts(rows: pd.DataFrame, log: ProblemLog, inds: dict, known: np.ndarray, cname) -> None:
     """An error for each row whose value contradicts its own count and denominator.
 
-    Where value, count and denominator are all given for a proportion or a crude rate, the value must be
-    count / denominator x the metric's multiplier (100 for %, 1,000 / 10,000 / 100,000 for rates) within the
-    rounding the row shows: half a unit in the last decimal place the value is written with, at least
-    VALUE_TOLERANCE_FLOOR (sources rounding to 1 d.p.), plus what rounding a non-whole count or denominator to
-    the decimals written can move the quotient. A DSR, a count and a metric marked `estimate` in the catalogue
-    are not count / denominator and are not checked; rows with a count or denominator already reported as
-    impossible are left to those errors. A fraction (0 to 1) given for a percentage whose count / denominator
+    Where value, count and denominator are all given for a metric whose catalogue entry says
+    `value_is_count_ratio: true` (a proportion or a crude rate whose publisher's value is count / denominator,
+    modelled counts included), the value must be count / denominator x the metric's multiplier (100 for %,
+    1,000 / 10,000 / 100,000 for rates) within the rounding the row shows: half a unit in the last decimal place
+    the value is written with, at least VALUE_TOLERANCE_FLOOR (sources rounding to 1 d.p.), plus what rounding a
+    non-whole count or denominator to the decimals written can move the quotient (for a metric marked `estimate`,
+    whose counts are modelled, a whole count or denominator may be rounded too: +/- 0.5). Weighted surveys, DSRs
+    and counts (`value_is_count_ratio: false`) are not checked; rows with a count or denominator already reported
+    as impossible are left to those errors. A fraction (0 to 1) given for a percentage whose count / denominator
     says 100 times it gets its own suggestion ("0.517 looks like a fraction; this metric is a percentage:
     51.7"). An error, so nothing of the file is written.
     """
@@ -494,7 +497,8 @@ def _check_value_against_counts(rows: pd.DataFrame, log: ProblemLog, inds: dict,
     def flag(test) -> np.ndarray:  # per row, test(indicator); False for an unknown metric
         return _rowwise(metric, lambda m: m in inds and bool(test(inds[m])), False).astype(bool)
 
-    checked = flag(lambda i: i.value_type in ("proportion", "crude_rate") and not i.estimate)
+    checked = flag(lambda i: i.value_is_count_ratio)
+    modelled = flag(lambda i: i.estimate)
     is_prop = flag(lambda i: i.value_type == "proportion")
     is_pct = flag(lambda i: i.unit == "%")
     mult = _rowwise(metric, lambda m: float(inds[m].multiplier) if m in inds else np.nan, np.nan).astype(float)
@@ -516,7 +520,8 @@ def _check_value_against_counts(rows: pd.DataFrame, log: ProblemLog, inds: dict,
     if len(idx) == 0:
         return
     v, cnt, den, mult, expected, is_pct = v[idx], cnt[idx], den[idx], mult[idx], expected[idx], is_pct[idx]
-    carried = mult * (_rounding(cnt) + expected / mult * _rounding(den)) / den
+    modelled = modelled[idx]
+    carried = mult * (_rounding(cnt, modelled) + expected / mult * _rounding(den, modelled)) / den
     tolerance = np.maximum(0.5 * 10.0 ** -_decimals(v).astype(float), VALUE_TOLERANCE_FLOOR) + carried
     wrong = np.abs(v - expected) > tolerance + 1e-9 * np.abs(expected)
     # A fraction for a percentage: 100 x the value agrees, to the value's own rounding scaled by 100.

@@ -134,3 +134,56 @@ def test_cli_refuses_to_start_with_a_broken_catalogue(tmp_path):
     assert out.returncode == 1
     assert "'homelessness_drug_need'" in out.stderr and "'polarity' is missing" in out.stderr
     assert str(path) in out.stderr
+
+
+# ---- value_is_count_ratio (issue 29): whether the publisher's value is count / denominator x multiplier
+
+
+def test_every_entry_says_whether_its_value_is_count_over_denominator():
+    for name in ("indicators.yaml", "local_metrics.yaml"):
+        for entry in yaml.safe_load((CONFIG / name).read_text())["indicators"]:
+            assert isinstance(entry.get("value_is_count_ratio"), bool), f"{name}: {entry['key']}"
+
+
+def test_value_is_count_ratio_follows_what_the_publishers_figures_do():
+    by_key = load_catalogue().by_key()
+    ratio = {k for k, i in by_key.items() if i.value_is_count_ratio}
+    # modelled prevalence and unmet need: modelled counts, yet value = count / denominator x multiplier
+    assert {"ocu_prevalence", "unmet_need_ocu", "unmet_need_alcohol"} <= ratio
+    assert all(by_key[k].estimate for k in ("ocu_prevalence", "unmet_need_ocu", "unmet_need_alcohol"))
+    # weighted surveys publish a weighted % beside an unweighted base
+    for key in ("drug_use_last_year", "pupils_ok_to_try_drugs", "adults_drinking_over_14_units", "residents_feel_safe"):
+        assert key not in ratio
+    # a DSR or a count is never a ratio; every other proportion and crude rate is
+    for key, ind in by_key.items():
+        if ind.value_type in ("dsr", "count"):
+            assert key not in ratio
+    assert {k for k, i in by_key.items() if i.value_type in ("proportion", "crude_rate") and k not in ratio} == {
+        "drug_use_last_year",
+        "pupils_ok_to_try_drugs",
+        "adults_drinking_over_14_units",
+        "residents_feel_safe",
+    }
+
+
+def test_missing_value_is_count_ratio_names_file_entry_and_field(tmp_path):
+    path = _broken_copy(tmp_path, lambda inds: inds[1].pop("value_is_count_ratio"))
+    with pytest.raises(CatalogueError) as exc:
+        load_catalogue(path, local_path=tmp_path / "none.yaml")
+    msg = str(exc.value)
+    assert str(path) in msg and "'ocu_prevalence'" in msg and "'value_is_count_ratio' is missing" in msg
+
+
+@pytest.mark.parametrize(
+    "key, why",
+    [("drug_misuse_deaths", "a DSR is age-standardised"), ("numbers_in_treatment", "a count has no denominator")],
+)
+def test_value_is_count_ratio_is_refused_for_a_dsr_or_a_count(tmp_path, key, why):
+    def bad(inds):
+        next(i for i in inds if i["key"] == key)["value_is_count_ratio"] = True
+
+    path = _broken_copy(tmp_path, bad)
+    with pytest.raises(CatalogueError) as exc:
+        load_catalogue(path, local_path=tmp_path / "none.yaml")
+    msg = str(exc.value)
+    assert f"'{key}'" in msg and why in msg and "set it to false" in msg
