@@ -108,7 +108,7 @@ def test_a_row_shorter_than_the_header_is_read_with_a_warning_naming_it(tmp_path
     and an empty line are not."""
     path = tmp_path / "short.csv"
     path.write_text(
-        HEADER + "unmet_need_ocu,E10000025,2019/20,Total,40,,,,,3,10,,\n\nunmet_need_ocu,E10000034,2019/20,Total,41\n"
+        HEADER + "unmet_need_ocu,E10000025,2019/20,Total,40,,,,,4,10,,\n\nunmet_need_ocu,E10000034,2019/20,Total,41\n"
     )
     p = prepare(path)
     assert p.ok
