@@ -210,3 +210,17 @@ def test_real_modelled_rows_need_no_allowance_for_rounded_whole_counts(real_rows
         log = ProblemLog(name)
         _check_value_against_counts(ratio, log, inds, np.ones(len(ratio), dtype=bool), lambda c: c)
         assert log.frame().empty
+
+
+def test_the_templates_example_row_loads(tmp_path):
+    # The upload template's guide shows 93517's 53.25 with its counts rounded to whole numbers (1,403 / 2,635).
+    from metrics.ingest.template import EXAMPLE
+    from metrics.ingest.text import TEMPLATE_COLUMNS
+
+    path = tmp_path / "example.csv"
+    pd.DataFrame([EXAMPLE], columns=TEMPLATE_COLUMNS).to_csv(path, index=False)
+    prepared = prepare(path)
+    assert prepared.ok, prepared.problems.to_string()
+    assert prepared.rows[["metric_key", "value", "count", "denominator"]].astype({"metric_key": str}).to_dict(
+        "records"
+    ) == [{"metric_key": "unmet_need_ocu", "value": 53.25, "count": 1403.0, "denominator": 2635.0}]
