@@ -301,9 +301,12 @@ def excel_date_period(value) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- CSV files
-def read_text_csv(path: Path, encoding: str, log: ProblemLog, exported_by: str) -> pd.DataFrame:
+def read_text_csv(
+    path: Path, encoding: str, log: ProblemLog, exported_by: str, may_omit_last: bool = False
+) -> pd.DataFrame:
     """A whole CSV exported by a system as text cells (nothing turned into numbers or NaN yet); malformed files
-    and rows cut short are reported."""
+    and rows cut short are reported (`may_omit_last`: a row one cell short, its empty last cell left out, is not
+    cut short)."""
     try:
         raw = pd.read_csv(
             path,
@@ -317,7 +320,7 @@ def read_text_csv(path: Path, encoding: str, log: ProblemLog, exported_by: str) 
     except pd.errors.ParserError as exc:
         log.add(None, None, None, f"the CSV is malformed ({exc})")
         raise FileUnreadable from None
-    log_short_rows(path, encoding, len(raw.columns), log, exported_by)
+    log_short_rows(path, encoding, len(raw.columns) - int(may_omit_last), log, exported_by)
     return raw
 
 
