@@ -48,6 +48,7 @@ class FingertipsSettings(BaseModel):
     connect_timeout_seconds: float = Field(10, gt=0, le=600)
     read_timeout_seconds: float = Field(300, gt=0, le=3600)  # a whole indicator's CSV can be slow to build
     retries: int = Field(4, ge=0, le=10)
+    retry_backoff_seconds: float = Field(1.0, ge=0, le=300)  # the first wait; doubled per attempt
     max_response_mb: int = Field(200, ge=1, le=5000)
 
 

@@ -78,6 +78,7 @@ def _cmd_refresh(args) -> int:
             connect_timeout=settings.connect_timeout_seconds,
             read_timeout=settings.read_timeout_seconds,
             retries=settings.retries,
+            backoff_base=settings.retry_backoff_seconds,
             max_bytes=settings.max_response_mb * 1024 * 1024,
         )
         fetch = client.fetch
