@@ -27,15 +27,13 @@ def _err(msg: str) -> None:
 def _cmd_refresh(args) -> int:
     from metrics.catalogue import default_catalogue
     from metrics.ingest.cli import _open_store, current_user
-    from metrics.settings import default_settings, fingertips_base_url
     from metrics.sources.fingertips import (
-        FingertipsClient,
         ServiceUnreachable,
         load_saved,
         read_manifest,
         save_bodies,
     )
-    from metrics.sources.refresh import commit_refresh, parse_ids, plan_refresh
+    from metrics.sources.refresh import api_client, commit_refresh, parse_ids, plan_refresh
 
     catalogue = default_catalogue()
     try:
@@ -60,7 +58,6 @@ def _cmd_refresh(args) -> int:
     store = _open_store(args)
     if store is None:
         return EXIT_FAILED
-    settings = default_settings().fingertips
     client = None
     fetch: Callable[[int], Body]
     if args.from_dir:
@@ -71,18 +68,10 @@ def _cmd_refresh(args) -> int:
 
         fetch = fetch_saved
     else:
-        base_url = fingertips_base_url(args.base_url)
-        source_words = base_url
-        client = FingertipsClient(
-            base_url,
-            connect_timeout=settings.connect_timeout_seconds,
-            read_timeout=settings.read_timeout_seconds,
-            retries=settings.retries,
-            backoff_base=settings.retry_backoff_seconds,
-            max_bytes=settings.max_response_mb * 1024 * 1024,
-        )
+        client = api_client(args.base_url)
+        source_words = client.base_url
         fetch = client.fetch
-        _err(f"refreshing {len(ids)} indicators from {base_url}, one at a time ...")
+        _err(f"refreshing {len(ids)} indicators from {client.base_url}, one at a time ...")
     with store:
         try:
             plan = plan_refresh(

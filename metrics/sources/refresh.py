@@ -46,17 +46,29 @@ class IndicatorResult:
     body: Body | None = None
     published_name: str = ""
     preview_table: pd.DataFrame | None = None  # per area: new / changed / unchanged rows
+    id_confirmed: bool = True  # the catalogue's fingertips_id_confirmed
+
+    @property
+    def unconfirmed_note(self) -> str:
+        """For an ID from secondary sources only: the name Fingertips publishes under it, to check by eye."""
+        if self.id_confirmed or self.status == FAILED:
+            return ""
+        name = " ".join(self.published_name.split())
+        return f" [ID unconfirmed in the catalogue: Fingertips names it {name!r}; check it is this metric]"
 
     def line(self, dry_run: bool = False) -> str:
         who = f"{self.indicator_id} {self.metric_key}"
         if self.status == FAILED:
             return f"{who}: failed: {self.reason}"
         if self.status == UNCHANGED:
-            return f"{who}: unchanged ({self.rows:,} rows as stored)"
+            return f"{who}: unchanged ({self.rows:,} rows as stored){self.unconfirmed_note}"
         s = self.summary
         assert s is not None
         verb = "would load" if dry_run else "loaded"
-        return f"{who}: {verb} {self.rows:,} rows ({s.new:,} new, {s.changed:,} changed, {s.unchanged:,} unchanged)"
+        return (
+            f"{who}: {verb} {self.rows:,} rows ({s.new:,} new, {s.changed:,} changed, {s.unchanged:,} unchanged)"
+            + self.unconfirmed_note
+        )
 
 
 @dataclass
@@ -76,12 +88,47 @@ class RefreshPlan:
         frames = [self.prepared[r.indicator_id].rows.astype({"source": str}) for r in self.to_write]
         return store_frame(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
 
+    def table(self) -> pd.DataFrame:
+        """One row per indicator: ID, metric, status, new / changed / unchanged rows, and why it failed."""
+        return pd.DataFrame(
+            [
+                {
+                    "Fingertips ID": r.indicator_id,
+                    "Metric": r.metric_key,
+                    "Status": "will load" if r.status == LOADED else r.status,
+                    "New": r.summary.new if r.summary else 0,
+                    "Changed": r.summary.changed if r.summary else 0,
+                    "Unchanged": r.summary.unchanged if r.summary else 0,
+                    "Published name": " ".join(r.published_name.split()),
+                    "Why": r.reason or r.unconfirmed_note.strip(" []"),
+                }
+                for r in self.results
+            ]
+        )
+
     def summary_line(self) -> str:
         n = {s: sum(r.status == s for r in self.results) for s in (LOADED, UNCHANGED, FAILED)}
         return (
             f"{len(self.results)} indicators: {n[LOADED]} loaded, {n[UNCHANGED]} unchanged, {n[FAILED]} failed; "
             f"{sum(r.rows for r in self.to_write):,} rows to write"
         )
+
+
+def api_client(base_url: str | None = None):
+    """A client with the settings' timeouts, retries and size cap; the base URL from --base-url, else
+    $CDOF_FINGERTIPS_URL, else fingertips.base_url."""
+    from metrics.settings import default_settings, fingertips_base_url
+    from metrics.sources.fingertips import FingertipsClient
+
+    settings = default_settings().fingertips
+    return FingertipsClient(
+        fingertips_base_url(base_url),
+        connect_timeout=settings.connect_timeout_seconds,
+        read_timeout=settings.read_timeout_seconds,
+        retries=settings.retries,
+        backoff_base=settings.retry_backoff_seconds,
+        max_bytes=settings.max_response_mb * 1024 * 1024,
+    )
 
 
 def fingertips_indicators(catalogue: Catalogue) -> dict[int, Indicator]:
@@ -139,7 +186,7 @@ def plan_refresh(
     plan = RefreshPlan([])
     for n, iid in enumerate(indicator_ids):
         metric = metrics[iid]
-        result = IndicatorResult(iid, metric.key, FAILED)
+        result = IndicatorResult(iid, metric.key, FAILED, id_confirmed=metric.fingertips_id_confirmed)
         plan.results.append(result)
         say(n, len(indicator_ids), iid, "fetching")
         try:
