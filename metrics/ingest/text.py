@@ -35,6 +35,10 @@ TEMPLATE_COLUMNS = CANONICAL
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 11: "vertical tab", 12: "form feed", 27: "ESC", 127: "DEL"}
 
 
+# The same characters as one pattern: a C-speed search finds the (rare) cells that hold any.
+_CONTROL_PATTERN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def control_characters(text: str) -> list[str]:
     """The names of the invisible control characters in `text` (tab, line feed and carriage return are allowed)."""
     return [
@@ -190,7 +194,8 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
             out[c] = raw[c].to_numpy(float)[~blank] + 0.0  # + 0.0: "-0" reads as 0.0, as pd.to_numeric gives
             continue
         index, stripped = text[c]
-        controls = [control_characters(v) for v in stripped]
+        search = _CONTROL_PATTERN.search
+        controls = [control_characters(v) if search(v) else [] for v in stripped]
         has_controls = np.array([bool(x) for x in controls], dtype=bool)
         if has_controls.any():
             names = {visible(v): ", ".join(dict.fromkeys(x)) for v, x in zip(stripped, controls) if x}
