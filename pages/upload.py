@@ -172,7 +172,7 @@ st.subheader("Refresh from Fingertips")
 fingertips_ids = list(fingertips_indicators(catalogue()))
 st.markdown(
     f"Fetch the {len(fingertips_ids)} catalogue indicators that OHID publishes on Fingertips, for England, the "
-    f"regions and every upper-tier authority, from `{plain_text(fingertips_base_url())}` (one request at a time). "
+    f"regions and every upper-tier authority, from {plain_text(fingertips_base_url())} (one request at a time). "
     "Each is read and checked like an uploaded file; you see what would change and then commit them as one "
     "revision, which can be rolled back below."
 )

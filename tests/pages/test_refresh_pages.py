@@ -55,7 +55,7 @@ def test_refresh_preview_then_commit(uploader):
     assert preview.loc[90244, "Status"] == "failed" and "header and no rows" in preview.loc[90244, "Why"]
     with Store(uploader) as store:
         before = len(store.revisions())
-    assert before == 4  # the build's revisions: the preview wrote nothing
+    assert before == 5  # the build's revisions: the preview wrote nothing
     commit = at.button(key="refresh_commit")
     assert commit.label == "Commit 30 rows from 2 indicators"
     commit.click().run()
