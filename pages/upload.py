@@ -179,11 +179,12 @@ st.markdown(
 if st.button("Check Fingertips for new data", key="refresh_check"):
     st.session_state.pop("refresh_plan", None)
     st.session_state.pop("refresh_message", None)
-    bars = {iid: st.progress(0.0, text=f"{iid}: waiting") for iid in fingertips_ids}
+    names = {iid: f"{iid} {plain_text(i.short_name)}" for iid, i in fingertips_indicators(catalogue()).items()}
+    bars = {iid: st.progress(0.0, text=f"{names[iid]}: waiting") for iid in fingertips_ids}
     stage_fraction = {"fetching": 0.3, "checking": 0.7}
 
     def refresh_progress(n: int, of: int, iid: int, what: str) -> None:
-        bars[iid].progress(stage_fraction.get(what, 1.0), text=f"{iid}: {what}")
+        bars[iid].progress(stage_fraction.get(what, 1.0), text=f"{names[iid]}: {what}")
 
     client = api_client()
     try:

@@ -134,3 +134,14 @@ def test_cli_refuses_to_start_with_a_broken_catalogue(tmp_path):
     assert out.returncode == 1
     assert "'homelessness_drug_need'" in out.stderr and "'polarity' is missing" in out.stderr
     assert str(path) in out.stderr
+
+
+def test_every_national_metric_says_where_its_data_comes_from():
+    """A Fingertips ID (loaded by `refresh`) or how_to_get (shown on Definitions) for every framework metric; an ID
+    is marked confirmed only for the IDs seen with their names in a real API body or API-calling code."""
+    from metrics.catalogue import load_catalogue
+
+    national = [i for i in load_catalogue().indicators if i.tier != "local"]
+    assert [i.key for i in national if not i.fingertips_id and not i.how_to_get] == []
+    confirmed = {i.fingertips_id for i in national if i.fingertips_id and i.fingertips_id_confirmed}
+    assert confirmed == {93517, 93532, 92432, 90245, 92906}

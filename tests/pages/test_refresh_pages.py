@@ -68,3 +68,10 @@ def test_refresh_preview_then_commit(uploader):
     assert source.startswith("OHID, Fingertips public health profiles, indicator 93517 Proportion of opiates")
     definitions = all_text(run_page("definitions", metric="unmet_need_ocu"))
     assert "by a refresh from Fingertips (Fingertips refresh: indicators 93517, 93532)" in definitions
+
+
+def test_definitions_say_how_to_get_a_metric_fingertips_does_not_publish(uploader):
+    text = all_text(run_page("definitions", metric="numbers_in_treatment"))
+    assert "Where to get the real data:** NDTMS ViewIt (ndtms.net) adult activity report" in text
+    unconfirmed = all_text(run_page("definitions", metric="successful_completion_opiate"))
+    assert "(unconfirmed: seen only in secondary sources)" in unconfirmed
