@@ -79,9 +79,9 @@ def _last_load_words(metric_key: str) -> str:
     when = f"{last['created_at']:%d %B %Y %H:%M} UTC".lstrip("0")
     what = {"build": "the default build", "rollback": "a rollback"}.get(last["action"], "an upload")
     name = last["file_name"] or ""
-    if name.startswith("Fingertips refresh"):
-        what = "a refresh from Fingertips"
-    return f"{when}, by {what}" + (f" ({name})" if name else "") + f", revision {last['revision_id']}"
+    if name.startswith("Fingertips refresh"):  # the refresh's name lists its indicators; a file's name says little
+        what = f"a refresh from Fingertips ({name})"
+    return f"{when}, by {what}, revision {last['revision_id']}"
 
 
 common.page_header(

@@ -98,7 +98,7 @@ def check_body(content: bytes, indicator_id: int) -> int:
     """The number of data rows of a body that is a whole Fingertips CSV for `indicator_id`; else IndicatorFailed
     saying what is wrong with it."""
     head = content[:512].lstrip().lower()
-    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<")) or b"<html" in head:
+    if head.startswith(b"<") or b"<html" in head:  # a CSV never starts with "<": an HTML or XML page
         raise IndicatorFailed(
             "the response is an HTML page, not a Fingertips CSV (an error or maintenance page served with "
             "status 200); nothing was loaded"
