@@ -2,6 +2,8 @@
 
 refresh [--indicators ID[,ID...]] [--base-url URL | --from DIR] [--save DIR] [--dry-run] [--db PATH] [--author NAME]
 
+Without --indicators: every catalogue metric with a Fingertips ID (with --from: every one saved in DIR).
+
 Prints a line per indicator (loaded N rows / unchanged / failed: why) and a summary. Exit 0 when every indicator
 loaded or was unchanged; 1 when any failed (the others are written); 2 for bad arguments (before any request);
 3 when Fingertips cannot be reached at all (nothing written).
@@ -55,6 +57,8 @@ def _cmd_refresh(args) -> int:
         except (FileNotFoundError, ValueError) as exc:
             _err(f"error: {exc}")
             return EXIT_BAD_ARGS
+        if not args.indicators:  # the saved responses are what was asked for when they were saved
+            ids = [i for i in ids if i in manifest]
     store = _open_store(args)
     if store is None:
         return EXIT_FAILED

@@ -247,6 +247,9 @@ def test_save_and_from_round_trip(module_db, tmp_path, capsys):
     code, out = refresh(capsys, "--indicators", ids, "--from", str(saved), "--db", str(offline))
     assert code == 0 and "loaded 13 rows" in out
     assert stored(offline) == stored(online)
+    # Without --indicators, --from loads what was saved (nothing else is failed for want of a response).
+    code, out = refresh(capsys, "--from", str(saved), "--db", str(offline))
+    assert code == 0 and "2 indicators: 0 loaded, 2 unchanged, 0 failed" in out
     # A saved file changed after saving is refused by its manifest's sha256.
     (saved / f"fingertips_{OPIATES}.csv").write_bytes(REAL_BODIES[OPIATES].read_bytes().replace(b"52.3", b"12.3"))
     code, out = refresh(capsys, "--indicators", str(OPIATES), "--from", str(saved), "--db", str(offline))
