@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DB ?= data/cdof.duckdb
 
-.PHONY: run test lint lock db bench clean chromium report-deps
+.PHONY: run test lint lock db bench clean chromium report-deps refresh
 
 # The locks carry every file's hash, so pip installs exactly the locked files (and their dependencies must be
 # locked too: a requirement added to requirements*.txt without `make lock` fails tests/test_lock.py).
@@ -55,6 +55,10 @@ report-deps:
 
 db: $(VENV)/.run-deps
 	$(PY) -m metrics build-default --db $(DB)
+
+# Every catalogue metric with a Fingertips ID from OHID's API (README "Getting real data"); ARGS="--dry-run" etc.
+refresh: db
+	$(PY) -m metrics refresh --db $(DB) $(ARGS)
 
 run: db report-deps
 	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false

@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="build,queries,ingest,pages,memory,report")
+    parser.add_argument("--only", default="build,queries,ingest,refresh,pages,memory,report")
     parser.add_argument("--dataset", default="default,national")
     parser.add_argument("--runs", type=int, default=50, help="runs per query (at least 50 for the record)")
     parser.add_argument("--quick", action="store_true", help="fewer runs and rows, for a smoke check")
@@ -55,6 +55,10 @@ def main(argv=None) -> int:
                 results += ingest.measure(db, kind, rows=10_000 if args.quick else 100_000)
                 if kind == "national" and not args.quick:
                     results += ingest.measure_million_memory(db, kind)
+            if "refresh" in only and kind == "default":
+                from bench import refresh
+
+                results += refresh.measure(db, kind, repeats=1 if args.quick else 3)
             if "pages" in only:
                 from bench import pages
 

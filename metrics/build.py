@@ -19,6 +19,7 @@ from metrics import demo
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, default_catalogue
 from metrics.columns import DEFAULT_BREAKDOWN
+from metrics.dfe_cin import dfe_cin_template
 from metrics.ingest.pipeline import Prepared, prepare, write_revision
 from metrics.ingest.text import TEMPLATE_COLUMNS
 from metrics.paths import DATA_DIR
@@ -28,6 +29,7 @@ PUBLISHED_VALUES = DATA_DIR / "published_values.csv"
 REAL_DIR = DATA_DIR / "real"
 ONS_DEATHS = REAL_DIR / "ons_drug_misuse_deaths_utla_2001-03_to_2019-21_fingertips_layout.csv"
 CSEW_DRUG_USE = REAL_DIR / "csew_drug_use_last_year_england_wales_1995_to_ye_jun2022_template.csv"
+DFE_CIN = REAL_DIR / "dfe_children_in_need_drug_misuse_factor_la_2017-18_to_2024-25_fingertips_layout.csv"
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0"
 
 # The ONS table is written in Fingertips' download layout, so the Fingertips reader loads it; its rows then carry
@@ -187,11 +189,19 @@ def build_database(
             published, skipped = published_template(PUBLISHED_VALUES, catalogue)
             for s in skipped:
                 log(f"skipped published figure: {s}")
+            cin, cin_skipped = dfe_cin_template(DFE_CIN, geography)
+            log(f"DfE children in need: {len(cin_skipped)} areas left out: " + "; ".join(cin_skipped))
             with tempfile.TemporaryDirectory() as scratch:
                 as_template = Path(scratch) / PUBLISHED_VALUES.name
                 published.to_csv(as_template, index=False)
                 single = RealFile(as_template, "template", "single figures as their publishers cited them")
                 real.append((single, prepare_real(single, catalogue, geography, file_name=PUBLISHED_VALUES.name)))
+                cin_template = Path(scratch) / DFE_CIN.name
+                cin.to_csv(cin_template, index=False)
+                cin_file = RealFile(
+                    cin_template, "template", "DfE children in need, drug misuse as a factor at assessment, table C3"
+                )
+                real.append((cin_file, prepare_real(cin_file, catalogue, geography, file_name=DFE_CIN.name)))
             facts["published_skipped"] = len(skipped)
         obs = demo.generate(catalogue, geography) if observations is None else observations
         if real:

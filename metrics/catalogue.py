@@ -97,6 +97,10 @@ class Indicator(BaseModel):
     frequency: Frequency
     period_kind: PeriodKind
     fingertips_id: int | None = None
+    # The ID was seen with this indicator's name in a real API body or in code that calls the API; otherwise it
+    # comes from secondary sources, and a refresh says so beside the name the API publishes.
+    fingertips_id_confirmed: bool = False
+    how_to_get: str | None = None  # where the data comes from and how to load it (Definitions shows it)
     targets: tuple[Target, ...] = ()
     areas: tuple[str, ...] = ()
     status_note: str | None = None

@@ -7,6 +7,8 @@
   ingest FILE [--format ...] [--dry-run] [--db PATH]   validate and load a file (exit 0 committed, 2 rejected)
   history [--db PATH]                   the revisions, newest first
   rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
+  refresh [--indicators IDS] [--base-url URL | --from DIR] [--save DIR] [--dry-run] [--db PATH]
+                                        every metric with a Fingertips ID from OHID's API (exit 1 any failed)
   report --area CODE --out FILE [...]   the quarterly board report of an area (docx, pdf or html)
   backup [--db PATH] [--list]           copy the database now (one is also kept before every upload and rollback)
   restore [BACKUP] [--db PATH]          replace a damaged database with a backup (default: the newest good one)
@@ -155,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_commands(sub)
+    __import__("metrics.sources.cli", fromlist=["add_command"]).add_command(sub)  # refresh (Fingertips)
     __import__("metrics.report.cli", fromlist=["add_command"]).add_command(sub)  # report (metrics/report/cli.py)
     return parser
 

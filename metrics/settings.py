@@ -41,14 +41,32 @@ class StoreSettings(BaseModel):
     backup_dir: str | None = None
 
 
+class FingertipsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # OHID's Fingertips API; $CDOF_FINGERTIPS_URL and `refresh --base-url` override it.
+    base_url: str = Field("https://fingertips.phe.org.uk/api", pattern=r"^https?://")
+    connect_timeout_seconds: float = Field(10, gt=0, le=600)
+    read_timeout_seconds: float = Field(300, gt=0, le=3600)  # a whole indicator's CSV can be slow to build
+    retries: int = Field(4, ge=0, le=10)
+    retry_backoff_seconds: float = Field(1.0, ge=0, le=300)  # the first wait; doubled per attempt
+    max_response_mb: int = Field(200, ge=1, le=5000)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     app: AppSettings = AppSettings()
     upload: UploadSettings = UploadSettings()
     store: StoreSettings = StoreSettings()
+    fingertips: FingertipsSettings = FingertipsSettings()
 
 
 SETTINGS_ENV = "CDOF_SETTINGS"
+FINGERTIPS_URL_ENV = "CDOF_FINGERTIPS_URL"
+
+
+def fingertips_base_url(override: str | None = None, settings: Settings | None = None) -> str:
+    """--base-url, else $CDOF_FINGERTIPS_URL, else fingertips.base_url in the settings file."""
+    return override or os.environ.get(FINGERTIPS_URL_ENV) or (settings or default_settings()).fingertips.base_url
 
 
 def settings_path() -> Path:

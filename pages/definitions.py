@@ -38,6 +38,7 @@ def show(ind) -> None:
         "Period": PERIOD_KIND_DESCRIPTIONS.get(ind.period_kind, ind.period_kind),
         "Fingertips indicator ID": (
             f"[{ind.fingertips_id}](https://fingertips.phe.org.uk/search/{ind.fingertips_id})"
+            + ("" if ind.fingertips_id_confirmed else " (unconfirmed: seen only in secondary sources)")
             if ind.fingertips_id
             else "None"
         ),
@@ -61,12 +62,26 @@ def show(ind) -> None:
     fields["Breakdowns loaded"] = (
         f"{', '.join(groups)} ([Inequalities](inequalities?metric={ind.key}))" if groups else "None (totals only)"
     )
-    fields["Where to get the real data"] = pr.where_to_get_real_data(ind.fingertips_id, ind.source)
+    fields["Where to get the real data"] = pr.where_to_get_real_data(ind.fingertips_id, ind.source, ind.how_to_get)
+    fields["Real figures last loaded"] = _last_load_words(ind.key)
     st.markdown("\n".join(f"- **{k}:** {v}" for k, v in fields.items()))
     st.markdown(
         f"[Trends](trends?metric={ind.key}) · [Compare areas](compare?metric={ind.key}) · "
         f"[Link to this definition](definitions?metric={ind.key})"
     )
+
+
+def _last_load_words(metric_key: str) -> str:
+    """When and from where the metric's current real figures were last written (a refresh, an upload, the build)."""
+    last = common.store().last_real_load(metric_key)
+    if last is None:
+        return "Never (no real figures are loaded)"
+    when = f"{last['created_at']:%d %B %Y %H:%M} UTC".lstrip("0")
+    what = {"build": "the default build", "rollback": "a rollback"}.get(last["action"], "an upload")
+    name = last["file_name"] or ""
+    if name.startswith("Fingertips refresh"):  # the refresh's name lists its indicators; a file's name says little
+        what = f"a refresh from Fingertips ({name})"
+    return f"{when}, by {what}, revision {last['revision_id']}"
 
 
 common.page_header(

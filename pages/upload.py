@@ -16,7 +16,11 @@ from metrics.access import uploader_name
 from metrics.ingest.pipeline import changed_rows, commit, prepare, preview, rollback, rollback_plan
 from metrics.ingest.template import template_csv, template_xlsx
 from metrics.safety import neutralise_frame, plain_text
+from metrics.settings import fingertips_base_url
+from metrics.sources.fingertips import ServiceUnreachable
+from metrics.sources.refresh import api_client, commit_refresh, fingertips_indicators, plan_refresh
 from pages.common import (
+    catalogue,
     clear_caches,
     current_user_is_uploader,
     settings,
@@ -163,6 +167,62 @@ if uploaded is not None:
             f"{written.described:,} with only their description changed, {written.unchanged:,} unchanged. "
             "It is listed under Revisions below, where it can be rolled back."
         )
+
+st.subheader("Refresh from Fingertips")
+fingertips_ids = list(fingertips_indicators(catalogue()))
+st.markdown(
+    f"Fetch the {len(fingertips_ids)} catalogue indicators that OHID publishes on Fingertips, for England, the "
+    f"regions and every upper-tier authority, from {plain_text(fingertips_base_url())} (one request at a time). "
+    "Each is read and checked like an uploaded file; you see what would change and then commit them as one "
+    "revision, which can be rolled back below."
+)
+if st.button("Check Fingertips for new data", key="refresh_check"):
+    st.session_state.pop("refresh_plan", None)
+    st.session_state.pop("refresh_message", None)
+    names = {iid: f"{iid} {plain_text(i.short_name)}" for iid, i in fingertips_indicators(catalogue()).items()}
+    bars = {iid: st.progress(0.0, text=f"{names[iid]}: waiting") for iid in fingertips_ids}
+    stage_fraction = {"fetching": 0.3, "checking": 0.7}
+
+    def refresh_progress(n: int, of: int, iid: int, what: str) -> None:
+        bars[iid].progress(stage_fraction.get(what, 1.0), text=f"{names[iid]}: {what}")
+
+    client = api_client()
+    try:
+        st.session_state["refresh_plan"] = plan_refresh(
+            store(), fingertips_ids, client.fetch, progress=refresh_progress
+        )
+    except ServiceUnreachable as exc:
+        st.error(f"{plain_text(exc)}.", icon=":material/cloud_off:")
+    finally:
+        client.close()
+refresh_plan = st.session_state.get("refresh_plan")
+if refresh_plan is not None:
+    st.write(plain_text(refresh_plan.summary_line()))
+    st.dataframe(refresh_plan.table(), hide_index=True, width="stretch", key="refresh_preview")
+    if refresh_plan.to_write:
+        n_rows = sum(r.rows for r in refresh_plan.to_write)
+        if st.button(
+            f"Commit {n_rows:,} rows from {len(refresh_plan.to_write)} indicators", type="primary", key="refresh_commit"
+        ):
+            try:
+                with st.spinner("Committing in one transaction ..."):
+                    written = commit_refresh(store(), refresh_plan, uploader_name(settings().upload, user))
+            except Exception as exc:  # the transaction rolled back: the store is exactly as before
+                st.error(f"Nothing was written: the commit failed and was rolled back ({plain_text(exc)}).")
+            else:
+                clear_caches()
+                st.session_state.pop("refresh_plan", None)
+                if written is not None:
+                    st.session_state["refresh_message"] = (
+                        f"Committed the refresh as revision {written[0]}: {written[1].new:,} new, "
+                        f"{written[1].changed:,} changed, {written[1].unchanged:,} unchanged. It is listed under "
+                        "Revisions below, where it can be rolled back."
+                    )
+                st.rerun()
+    else:
+        st.info("Nothing to commit: every indicator is unchanged or failed.", icon=":material/info:")
+if "refresh_message" in st.session_state:
+    st.success(st.session_state["refresh_message"])
 
 st.subheader("Revisions")
 revs = store().revisions()

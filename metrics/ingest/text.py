@@ -35,6 +35,10 @@ TEMPLATE_COLUMNS = CANONICAL
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 11: "vertical tab", 12: "form feed", 27: "ESC", 127: "DEL"}
 
 
+# The same characters as one pattern: a C-speed search finds the (rare) cells that hold any.
+_CONTROL_PATTERN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def control_characters(text: str) -> list[str]:
     """The names of the invisible control characters in `text` (tab, line feed and carriage return are allowed)."""
     return [
@@ -190,7 +194,8 @@ def canonical_rows(raw: pd.DataFrame, first_row: int, log: ProblemLog, default_s
             out[c] = raw[c].to_numpy(float)[~blank] + 0.0  # + 0.0: "-0" reads as 0.0, as pd.to_numeric gives
             continue
         index, stripped = text[c]
-        controls = [control_characters(v) for v in stripped]
+        search = _CONTROL_PATTERN.search
+        controls = [control_characters(v) if search(v) else [] for v in stripped]
         has_controls = np.array([bool(x) for x in controls], dtype=bool)
         if has_controls.any():
             names = {visible(v): ", ".join(dict.fromkeys(x)) for v, x in zip(stripped, controls) if x}
@@ -301,9 +306,12 @@ def excel_date_period(value) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- CSV files
-def read_text_csv(path: Path, encoding: str, log: ProblemLog, exported_by: str) -> pd.DataFrame:
+def read_text_csv(
+    path: Path, encoding: str, log: ProblemLog, exported_by: str, may_omit_last: bool = False
+) -> pd.DataFrame:
     """A whole CSV exported by a system as text cells (nothing turned into numbers or NaN yet); malformed files
-    and rows cut short are reported."""
+    and rows cut short are reported (`may_omit_last`: a row one cell short, its empty last cell left out, is not
+    cut short)."""
     try:
         raw = pd.read_csv(
             path,
@@ -317,7 +325,7 @@ def read_text_csv(path: Path, encoding: str, log: ProblemLog, exported_by: str) 
     except pd.errors.ParserError as exc:
         log.add(None, None, None, f"the CSV is malformed ({exc})")
         raise FileUnreadable from None
-    log_short_rows(path, encoding, len(raw.columns), log, exported_by)
+    log_short_rows(path, encoding, len(raw.columns) - int(may_omit_last), log, exported_by)
     return raw
 
 

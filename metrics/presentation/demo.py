@@ -90,13 +90,16 @@ def loaded_data_words(rows: pd.DataFrame, level_names: dict[str, str]) -> list[s
     return out
 
 
-def where_to_get_real_data(fingertips_id: Any, source: str) -> str:
+def where_to_get_real_data(fingertips_id: Any, source: str, how_to_get: str | None = None) -> str:
     """Where an analyst gets the published figures for a metric, and how they load them."""
     if fingertips_id:
         return (
-            f"OHID Fingertips indicator {fingertips_id} (fingertips.phe.org.uk): download the data for "
-            "England, regions and upper-tier authorities and upload the file unchanged (Fingertips format)"
+            f"OHID Fingertips indicator {fingertips_id} (fingertips.phe.org.uk): *Refresh from Fingertips* on "
+            f"the Upload page, or `python -m metrics refresh --indicators {fingertips_id}`; or download the data "
+            "for England, regions and upper-tier authorities and upload the file unchanged (Fingertips format)"
         )
+    if how_to_get:
+        return how_to_get
     if "NDTMS" in source:
         return (
             "NDTMS ViewIt (www.ndtms.net), the partnership's local report: export it as CSV and upload it "

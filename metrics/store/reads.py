@@ -310,6 +310,18 @@ class Reads:
         v = self._scalar("SELECT avg(CASE WHEN is_demo THEN 1.0 ELSE 0.0 END) FROM observations")
         return float(v) if v is not None else 0.0
 
+    def last_real_load(self, metric_key: str) -> dict | None:
+        """The revision that last wrote a current real (not demonstration) value of a metric: revision_id,
+        created_at, action, file_name; None when it has no real value."""
+        df = self._query(
+            """SELECT r.revision_id, r.created_at, r.action, r.file_name, r.file_format
+               FROM revisions r
+               WHERE r.revision_id = (SELECT max(revision_id) FROM observations
+                                      WHERE metric_key = ? AND NOT is_demo)""",
+            [metric_key],
+        )
+        return df.iloc[0].to_dict() if not df.empty else None
+
     def data_as_of(self) -> datetime | None:
         return self._scalar("SELECT max(created_at) FROM revisions")
 

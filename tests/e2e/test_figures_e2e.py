@@ -97,14 +97,14 @@ def test_source_only_preview_and_rollback_confirmation(browser, built_db, tmp_pa
         assert dict(zip(labels, values)) == {"New": "0", "Changed": "0", "Description changed": "1", "Unchanged": "0"}
         screenshot(page, "upload_preview_source_only")
         page.get_by_role("button", name="Commit 1 rows").click()
-        page.get_by_text("Committed as revision 5").wait_for()
+        page.get_by_text("Committed as revision 6").wait_for()
         wait_idle(page)
         expect(page.get_by_role("button", name="Commit 1 rows")).to_have_count(0)
         page.get_by_role("button", name="Roll back ...").click()
-        page.get_by_text("Roll back revision 5 (Upload of source_only.csv (template))?").wait_for()
+        page.get_by_text("Roll back revision 6 (Upload of source_only.csv (template))?").wait_for()
         wait_idle(page)
         screenshot(page, "rollback_confirmation")
-        page.get_by_role("button", name="Confirm: roll back revision 5").click()
-        page.get_by_text("Rolled back revision 5 as revision 6").wait_for()
+        page.get_by_role("button", name="Confirm: roll back revision 6").click()
+        page.get_by_text("Rolled back revision 6 as revision 7").wait_for()
         assert page.locator("[data-testid=stException]").count() == 0
         page.close()

@@ -61,7 +61,7 @@ def test_uploader_uploads_previews_commits_and_sees_new_values(browser, base_db,
         values = page.locator("[data-testid=stMetricValue]").all_inner_texts()
         assert values == ["1", "10", "2", "0"]  # two rows repeat stored figures; England 2020/21 is new (real series)
         page.get_by_role("button", name="Commit 13 rows").click()
-        page.get_by_text("Committed as revision 5").wait_for(timeout=30_000)
+        page.get_by_text("Committed as revision 6").wait_for(timeout=30_000)
         wait_idle(page)
         # The Trends page opens on the uploaded metric and area without error (its chart is canvas-drawn, so
         # the value itself is checked through the CLI export below, once the server has released the file).

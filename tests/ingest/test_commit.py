@@ -83,12 +83,12 @@ def test_cli_dry_run_history_and_rollback(db, capsys):
     assert _export(db).equals(before)
     assert main(["ingest", str(FIXTURES / "fingertips/unmet_alcohol.csv"), "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    # (the default build writes 4 revisions since issue 16: demonstration, then each of 3 real files)
-    assert "Committed revision 5" in out
+    # (the default build writes 5 revisions: demonstration, then each of 4 real files)
+    assert "Committed revision 6" in out
     assert main(["history", "--db", str(db)]) == 0
     assert "unmet_alcohol.csv" in capsys.readouterr().out
-    assert main(["rollback", "5", "--db", str(db)]) == 0
-    assert "Rolled back revision 5 as revision 6" in capsys.readouterr().out
+    assert main(["rollback", "6", "--db", str(db)]) == 0
+    assert "Rolled back revision 6 as revision 7" in capsys.readouterr().out
     assert _export(db).equals(before)
     assert main(["rollback", "99", "--db", str(db)]) == 2
 

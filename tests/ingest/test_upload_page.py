@@ -75,7 +75,7 @@ def test_local_mode_upload_preview_commit(env):
     commit_button.click()
     at.run()
     assert not at.exception, at.exception
-    assert any("Committed as revision 5" in s.value for s in at.success)  # the default build writes 4
+    assert any("Committed as revision 6" in s.value for s in at.success)  # the default build writes 5
     assert not [b for b in at.button if b.key == "commit"]  # the result replaces the preview
     table = next(d for d in at.dataframe if "Revision" in d.value.columns).value
     assert table.iloc[0]["What it did"] == "Upload of unmet_opiates.csv (fingertips)"

@@ -276,3 +276,33 @@ def test_the_default_build_takes_well_under_a_minute(tmp_path):
 
     facts = build_database(tmp_path / "timed.duckdb", log=lambda m: None)
     assert facts["seconds"] < 45, facts
+
+
+def test_dfe_children_in_need_shares_are_dfe_counts_over_episodes_with_a_factor(derived):
+    """csc_assessments_drugs from DfE table C3 (data/real/): the share is the published count over the published
+    episodes with at least one factor, with both kept; suppressed cells stay missing; no population is assumed."""
+    from metrics.build import DFE_CIN
+
+    raw = pd.read_csv(DFE_CIN, dtype=str, keep_default_na=False)
+    cin = derived[(derived.metric_key == "csc_assessments_drugs") & ~derived.is_aggregate]
+    assert not cin.is_demo.any()
+    w = cin[(cin.area_code == "E10000034") & (cin.period == "2024/25")].set_index("breakdown")
+    worcs = raw[(raw["Area Code"] == "E10000034") & (raw["Time period"] == "2024/25")]
+    count = {
+        n.split("drug misuse ")[-1].split(" identified")[0]: float(c)
+        for n, c in worcs[["Indicator Name", "Count"]].values
+        if "drug misuse" in n
+    }
+    episodes = float(worcs.loc[worcs["Indicator Name"].str.contains("at least one factor"), "Count"].iloc[0])
+    assert w.loc["Total", "count"] == count["by a parent"] and w.loc["Total", "denominator"] == episodes
+    assert w.loc["Total", "value"] == pytest.approx(count["by a parent"] / episodes * 100, abs=1e-6)
+    assert w.loc["Drug misuse by the child", "count"] == count["by the child"]
+    assert w.loc["Total", "source"].startswith(
+        "DfE, Children in need statistics, reporting year 2025 release, table C3"
+    )
+    assert "Open Government Licence v3.0" in w.loc["Total", "source"]
+    england = cin[(cin.area_code == "E92000001") & (cin.period == "2024/25") & (cin.breakdown == "Total")].iloc[0]
+    assert (england["count"], england["denominator"]) == (72620, 513250)
+    suppressed = raw[(raw["Count"] == "") & ~raw["Area Code"].str.startswith("E13")]
+    assert len(suppressed) > 0
+    assert set(cin.period) == {f"{y}/{(y + 1) % 100:02d}" for y in range(2017, 2025)}

@@ -187,3 +187,14 @@ def test_value_is_count_ratio_is_refused_for_a_dsr_or_a_count(tmp_path, key, why
         load_catalogue(path, local_path=tmp_path / "none.yaml")
     msg = str(exc.value)
     assert f"'{key}'" in msg and why in msg and "set it to false" in msg
+
+
+def test_every_national_metric_says_where_its_data_comes_from():
+    """A Fingertips ID (loaded by `refresh`) or how_to_get (shown on Definitions) for every framework metric; an ID
+    is marked confirmed only for the IDs seen with their names in a real API body or API-calling code."""
+    from metrics.catalogue import load_catalogue
+
+    national = [i for i in load_catalogue().indicators if i.tier != "local"]
+    assert [i.key for i in national if not i.fingertips_id and not i.how_to_get] == []
+    confirmed = {i.fingertips_id for i in national if i.fingertips_id and i.fingertips_id_confirmed}
+    assert confirmed == {93517, 93532, 92432, 90245, 92906}

@@ -27,8 +27,8 @@ def test_focus_areas_come_first_and_nothing_is_built_until_asked(built_db):
     at.radio(key="since_kind").set_value("A revision").run()
     assert not at.exception
     assert (
-        at.selectbox(key="since_revision").options[0].startswith("revision 4,")
-    )  # the default build writes 4 revisions
+        at.selectbox(key="since_revision").options[0].startswith("revision 5,")
+    )  # the default build writes 5 revisions
 
 
 @pytest.mark.skipif(not __import__("os").path.exists("/usr/bin/chromium"), reason="Debian's chromium")

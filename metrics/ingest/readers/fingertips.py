@@ -49,6 +49,7 @@ COLUMNS = {
     "Value note": "value_note",
     "Compared to England value or percentiles": "published_comparison",
 }
+GOAL_COLUMNS = {normalise_name("Compared to goal"), normalise_name("Target data")}
 REQUIRED = ["Indicator ID", "Area Code", "Time period", "Value"]
 COLUMN_NAMES = {canonical: name for name, canonical in COLUMNS.items() if canonical}
 # Words of the England comparison column that place an area among quintiles rather than compare it with England.
@@ -74,8 +75,11 @@ AREA_TYPES_HELD = {
 
 
 def read_fingertips(path: Path, file_name: str, log: ProblemLog, encoding: str, catalogue: Catalogue) -> ReadResult:
-    _refuse_repeated_columns(read_header(path, encoding), log)
-    raw = read_text_csv(path, encoding, log, "Fingertips")
+    header = read_header(path, encoding)
+    _refuse_repeated_columns(header, log)
+    # The API writes a row without its last cell when "Compared to goal" (26-column layout) is empty.
+    omits_goal = bool(header) and normalise_name(header[-1]) in GOAL_COLUMNS
+    raw = read_text_csv(path, encoding, log, "Fingertips", may_omit_last=omits_goal)
     cols = {normalise_name(c): c for c in raw.columns}
     missing = [name for name in REQUIRED if normalise_name(name) not in cols]
     if missing:

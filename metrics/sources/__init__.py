@@ -1,0 +1,1 @@
+"""Clients of public data services (Fingertips); never imports Streamlit."""
