@@ -49,8 +49,6 @@ PUBLISHED_METRIC_NAMES = {
     "Numbers in treatment (adults; drugs and alcohol)": "numbers_in_treatment",
     "Numbers in treatment (adults; all substances)": "numbers_in_treatment",
     "Successful completion of drug treatment (adults)": "successful_completion_drugs",
-    "Estimated opiate and/or crack cocaine users (count)": None,
-    "Deaths related to drug misuse (registrations; count)": None,
 }
 
 
