@@ -25,8 +25,6 @@ with c1:
     metric_key = common.metric_picker(default="continuity_of_care")
 ind = cat.get(metric_key)
 periods = common.periods_for_metric(metric_key)
-with c2:
-    period = common.period_picker(periods, default=common.latest_period(metric_key))
 with c3:
     sort_by = st.radio("Sort bars by", ["Value", "Name"], horizontal=True, key="sort", bind="query-params")
 # ---- issue 18: fill the areas with a region's authorities or a footprint's members; the user's own area group
@@ -51,6 +49,12 @@ st.pills(
     "CDP footprint",
 )
 codes = common.areas_picker()
+# The period opens on the latest the chosen areas have (the scorecard's rule), so a fresh upload of an earlier year
+# for them shows, and says when England has a later one.
+default_period = common.latest_period(metric_key, codes)
+england_period = common.latest_period(metric_key)
+with c2:
+    period = common.period_picker(periods, default=default_period)
 group_part = st.expander(
     "Your own area group (aggregated as CDP footprints are)",
     key="group_open",
@@ -89,6 +93,18 @@ if other_kinds:
         f"{ind.short_name} also has periods of another kind than its own "
         f"({PERIOD_KIND_WORDS_PLURAL.get(ind.period_kind, ind.period_kind)}): "
         f"{', '.join(other_kinds[:6])}{' ...' if len(other_kinds) > 6 else ''}. Choose one under Period."
+    )
+
+if (
+    england_period
+    and period
+    and england_period != period
+    and parse_period(england_period).kind == parse_period(period).kind
+    and parse_period(england_period).sortable > parse_period(period).sortable
+):
+    st.caption(
+        f"England has a later period than the chosen areas: {england_period}. The areas' latest is shown; "
+        "choose it under Period to see which areas have it."
     )
 
 st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))

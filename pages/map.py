@@ -26,7 +26,11 @@ with c1:
     metric_key = common.metric_picker(keys=keys, default="continuity_of_care")
 ind = cat.get(metric_key)
 with c2:
-    period = common.period_picker(common.periods_for_metric(metric_key), default=common.latest_period(metric_key))
+    # The latest period of the areas the map labels (the scorecard's rule for them), else England's.
+    period = common.period_picker(
+        common.periods_for_metric(metric_key),
+        default=common.latest_period(metric_key, common.settings().app.compare_focus_areas),
+    )
 with c3:
     level_word = st.radio("Areas", ["Authorities", "Regions"], horizontal=True, key="level", bind="query-params")
 level = "utla" if level_word == "Authorities" else "region"
