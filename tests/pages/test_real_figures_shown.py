@@ -39,7 +39,8 @@ def test_scorecard_shows_worcestershires_2006_adults_in_treatment_without_an_int
 def test_scorecard_keeps_the_ons_deaths_series_beside_the_2022_24_figure():
     at = run_page("scorecard", details="true", area=WORCS)
     row = _row(at, "drug_misuse_deaths")
-    assert (row["Period"], row["Value"], row["Compared with England"]) == ("2022 - 24", "4.8 per 100,000", "Not compared")
+    shown = (row["Period"], row["Value"], row["Compared with England"])
+    assert shown == ("2022 - 24", "4.8 per 100,000", "Not compared")
     assert row["Latest compared"] == (
         "latest compared: 2019 - 21, 4.8 per 100,000 (3.8 to 6.0), Similar to England (5.1 per 100,000)"
     )
@@ -109,7 +110,8 @@ def test_cdp_scorecard_shows_each_members_figure_beside_the_reason():
     )
     # a footprint figure that could be computed needs no members beside it
     assert all(
-        r["Members"] == "" for _, r in pd.concat([f for f in frames(at) if "Members" in f.columns]).iterrows()
+        r["Members"] == ""
+        for _, r in pd.concat([f for f in frames(at) if "Members" in f.columns]).iterrows()
         if not str(r["Value"]).startswith(("Not ", "No "))
     )
     summary = _summary(run_page("scorecard", area=CDP))
@@ -126,7 +128,6 @@ def test_cdp_trends_draw_the_members_and_no_legend_entry_without_a_line():
     assert {"Herefordshire, County of", "Worcestershire", "England"} <= set(names)
     for t in spec["data"]:
         assert any(v is not None for v in t["y"]), t["name"]
-    assert (
-        "Herefordshire and Worcestershire CDP has no figure of its own in any period" in all_text(at)
-        and "are drawn with their own figures" in all_text(at)
-    )
+    assert "Herefordshire and Worcestershire CDP has no figure of its own in any period" in all_text(
+        at
+    ) and "are drawn with their own figures" in all_text(at)
