@@ -106,6 +106,13 @@ if (
         f"England has a later period than the chosen areas: {england_period}. The areas' latest is shown; "
         "choose it under Period to see which areas have it."
     )
+elif (
+    england_period
+    and period
+    and parse_period(england_period).kind == parse_period(period).kind
+    and parse_period(england_period).sortable < parse_period(period).sortable
+):
+    st.caption(f"England has no {period} figure (its latest is {england_period}): the areas are not compared with it.")
 
 st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))
 common.definition_link(metric_key)

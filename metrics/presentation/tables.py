@@ -216,11 +216,14 @@ def latest_trend_words(row: Any) -> str:
 def member_figures_words(members_latest: pd.DataFrame | None, ind: Indicator, members: Mapping[str, str]) -> str:
     """Each member's own latest figure of one metric with its period, side by side, for a footprint whose own
     figure cannot honestly be computed: "Herefordshire, County of: 6.3 per 100,000 (2019 - 21); Worcestershire:
-    4.8 per 100,000 (2022 - 24)"; a member without one says so. members: code -> name, in order. "" without."""
+    4.8 per 100,000 (2022 - 24)"; a member without one says so. members: code -> name, in order. "" where no
+    member has a figure."""
     if members_latest is None or not members:
         return ""
     rows = members_latest[members_latest["metric_key"] == ind.key] if not members_latest.empty else members_latest
     by_area = {r["area_code"]: r for r in rows.to_dict("records")} if not rows.empty else {}
+    if not any(code in by_area for code in members):
+        return ""  # nothing to show beside the reason
     parts = []
     for code, name in members.items():
         r = by_area.get(code)
@@ -323,11 +326,25 @@ def scorecard_rows(
                 value_words = "Not published locally"
             else:
                 note, value_words = no_data_words + " for this area", no_data_words
+            members_text = member_figures_words(members_latest, ind, members or {}) if level_ok else ""
+            if members_text:
+                # a footprint without a row of its own (its members' series differ: one real, one demonstration
+                # hidden) says which member lacks a figure; the members' figures carry their own periods
+                lacking = [n for n in (members or {}).values() if f"{n}: no figure" in members_text.split("; ")]
+                value_words = (
+                    "Not available: "
+                    + " and ".join(lacking)
+                    + (" has" if len(lacking) == 1 else " have")
+                    + " no figure"
+                    if lacking
+                    else "Not available for the footprint: its members' own figures are beside"
+                )
+                note = value_words
             e = eng.loc[ind.key] if ind.key in eng.index else None
             g = reg.loc[ind.key] if ind.key in reg.index else None
             row = {
                 **base,
-                "Period": e["period"] if e is not None else "",
+                "Period": e["period"] if e is not None and not members_text else "",
                 "Value": value_words,
                 "Data": "",
                 "95% CI": "",
@@ -352,7 +369,7 @@ def scorecard_rows(
                 ),
                 "Source": short_source(e["source"]) if e is not None else "",
                 "is_demo": bool(e["is_demo"]) if e is not None else False,
-                "Members": member_figures_words(members_latest, ind, members or {}) if level_ok else "",
+                "Members": members_text,
             }
         rows.append(row)
     return pd.DataFrame(rows)

@@ -131,3 +131,13 @@ def test_cdp_trends_draw_the_members_and_no_legend_entry_without_a_line():
     assert "Herefordshire and Worcestershire CDP has no figure of its own in any period" in all_text(
         at
     ) and "are drawn with their own figures" in all_text(at)
+
+
+def test_cdp_scorecard_real_only_names_the_member_without_a_published_figure():
+    at = run_page("scorecard", details="true", area=CDP, real="true")
+    row = _row(at, "numbers_in_treatment")
+    assert row["Value"] == "Not available: Herefordshire, County of has no published figure"
+    assert row["Members"] == "Herefordshire, County of: no figure; Worcestershire: 2,006 (2022/23)"
+    assert row["Period"] == ""  # the members' figures carry their own periods, not England's
+    # no member with a figure: no members' line to read
+    assert _row(at, "drug_hospital_admissions")["Members"] == ""
