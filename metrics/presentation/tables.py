@@ -335,7 +335,7 @@ def scorecard_rows(
                     "Not available: "
                     + " and ".join(lacking)
                     + (" has" if len(lacking) == 1 else " have")
-                    + " no figure"
+                    + (" no published figure" if no_data_words != "No data" else " no figure")
                     if lacking
                     else "Not available for the footprint: its members' own figures are beside"
                 )
