@@ -79,7 +79,7 @@ if area_rows.empty:
         )
     elif ind.tier == "local":
         st.info(f"No data uploaded yet for {area.name} for this local measure.", icon=":material/info:")
-    else:
+    elif not member_codes:  # a footprint's members, when drawn, are said below
         st.info(f"No data for {area.name} for this indicator; England's values are shown.", icon=":material/info:")
 
 if member_codes:
@@ -92,9 +92,9 @@ if member_codes:
         + ", ".join(plain_text(geo.get(m).name) for m in member_codes)
         + ", are drawn with their own figures."
     )
-order_codes = [c for c in codes + member_codes if not rows[rows["area_code"] == c].empty]
 period_order = rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
-fig = pr.trend_figure(rows, ind, order_codes, period_order, periods_words)
+# Each area keeps its style (the chosen one, England, the region) whether or not the one before it has values.
+fig = pr.trend_figure(rows, ind, codes, period_order, periods_words, member_codes=member_codes)
 st.plotly_chart(
     fig,
     width="stretch",

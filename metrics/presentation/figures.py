@@ -105,8 +105,11 @@ def trend_figure(
     area_codes: Sequence[str],
     period_order: Sequence[str],
     periods_words: str = "all periods",
+    member_codes: Sequence[str] = (),
 ) -> go.Figure:
-    """Lines over all periods for the given areas (first = the chosen area), 95% CI error bars, target line.
+    """Lines over all periods for the given areas (first = the chosen area, then England, then the region: each
+    keeps its style whether or not an earlier one has values) and a footprint's `member_codes` (drawn in styles of
+    their own where the footprint has no figure), 95% CI error bars, target line.
     `periods_words` ends the title: "all periods", or "all quarters" when the reader chose one kind. The axis
     keeps time: periods missing between the first and the last are on it, and break the lines."""
     period_order = complete_sequence(list(period_order))
@@ -116,16 +119,19 @@ def trend_figure(
         (ENGLAND_LINE_COLOUR, "dash", "square"),
         (REGION_COLOUR, "dot", "diamond"),
         # a footprint's members, drawn where the footprint has no figure of its own
-        ("#CC79A7", "solid", "triangle-up"),
+        ("#D55E00", "solid", "triangle-up"),
         ("#E69F00", "dashdot", "x"),
         ("#56B4E9", "solid", "star"),
     ]
-    for n, code in enumerate(area_codes):
+    member_styles = styles[3:]
+    styles = styles[:3]
+    drawn = [(code, styles[min(n, len(styles) - 1)]) for n, code in enumerate(area_codes)]
+    drawn += [(code, member_styles[k % len(member_styles)]) for k, code in enumerate(member_codes)]
+    for code, (colour, dash, symbol) in drawn:
         part = _with_gaps(rows[rows["area_code"] == code], period_order)
         # an area without a single value has no line, so it gets no legend entry either
         if part.empty or part["value"].isna().all():
             continue
-        colour, dash, symbol = styles[min(n, len(styles) - 1)]
         demo = is_demo_flags(part).to_numpy()
         y = part["value"].astype(float)
         err_plus = (part["upper95"].astype(float) - y).clip(lower=0)
