@@ -138,7 +138,23 @@ if not codes and group_rows is None:
     st.info("Choose one or more areas above.", icon=":material/info:")
     st.stop()
 
-rows = common.values_for_period(metric_key, period, list(codes) + [ENGLAND_CODE])
+# A chosen joint footprint without a figure of its own in the period: its members are shown beside it, each with
+# its own figure, never averaged into one.
+footprints_chosen = [c for c in codes if geo.get(c).level == "cdp"]
+all_members = [m for c in footprints_chosen for m in geo.get(c).members if m not in codes]
+rows = common.values_for_period(metric_key, period, list(codes) + all_members + [ENGLAND_CODE])
+with_value = set(rows.loc[rows["value"].notna(), "area_code"])
+members_shown = {c: [m for m in geo.get(c).members if m not in codes] for c in footprints_chosen if c not in with_value}
+member_codes = list(dict.fromkeys(m for ms in members_shown.values() for m in ms))
+codes = list(codes) + member_codes
+rows = rows[rows["area_code"].isin(codes + [ENGLAND_CODE])]
+for fp, ms in members_shown.items():
+    if ms:
+        st.caption(
+            f"{plain_text(geo.get(fp).name)} has no figure of its own in {period}: its members "
+            + ", ".join(plain_text(geo.get(m).name) for m in ms)
+            + " are shown beside it, each with its own figure where it has one."
+        )
 group_now = area_groups.group_in_period(group_rows, metric_key, period)
 eng = rows[rows["area_code"] == ENGLAND_CODE]
 england_value = eng["value"].iloc[0] if not eng.empty else None

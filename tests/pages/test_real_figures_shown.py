@@ -141,3 +141,13 @@ def test_cdp_scorecard_real_only_names_the_member_without_a_published_figure():
     assert row["Period"] == ""  # the members' figures carry their own periods, not England's
     # no member with a figure: no members' line to read
     assert _row(at, "drug_hospital_admissions")["Members"] == ""
+
+
+def test_compare_shows_a_footprints_members_beside_it_where_it_has_no_figure():
+    at = run_page("compare", metric="drug_misuse_deaths", areas=[CDP], real="true", period="2019 - 21")
+    bars = {y: x for t in plotly_specs(at)[0]["data"] if t["type"] == "bar" for y, x in zip(t["y"], t["x"])}
+    assert bars["Worcestershire"] == 4.8 and bars["Herefordshire, County of"] == 6.3
+    assert bars["Herefordshire and Worcestershire CDP"] is None  # its bar is the reason, said below
+    text = all_text(at).replace("\\", "")
+    assert "Herefordshire and Worcestershire CDP has no figure of its own in 2019 - 21: its members" in text
+    assert "Suppressed or missing: Herefordshire and Worcestershire CDP: Not aggregated" in text
