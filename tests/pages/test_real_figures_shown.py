@@ -98,6 +98,11 @@ def test_compare_and_map_open_on_the_scorecards_period_for_worcestershire():
     assert at.selectbox(key="period").value == "2022/23"
     at = run_page("map", metric="drug_misuse_deaths", real="true")
     assert at.selectbox(key="period").value == "2022 - 24"  # the labelled areas' latest, as on their scorecards
+    # and the comparable series behind it is named (item 5)
+    assert (
+        "Only 3 of 153 authorities have a figure for 2022 - 24. The latest period the labelled areas were compared "
+        "with England in is 2019 - 21"
+    ) in all_text(at)
 
 
 # ---- item 8: the joint CDP shows its members' own figures and draws them
