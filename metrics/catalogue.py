@@ -47,6 +47,15 @@ GEOGRAPHY_WORDS = {
     "national_internal": "nationally, from internal Home Office data",
 }
 
+# The interval methods that fit each value type; "none" where the publisher gives no interval (a complete count,
+# such as NDTMS numbers in treatment or police recorded crime, has no sampling error to show).
+CI_METHODS_FOR: dict[str, tuple[str, ...]] = {
+    "proportion": ("wilson", "none"),
+    "crude_rate": ("byars", "none"),
+    "count": ("byars", "none"),
+    "dsr": ("dobson", "none"),
+}
+
 EXPECTED_MULTIPLIER = {"%": 100, "per 1,000": 1000, "per 10,000": 10000, "per 100,000": 100000, "count": 1}
 
 
@@ -129,6 +138,9 @@ class Indicator(BaseModel):
                 f"value_is_count_ratio is true for a {self.value_type}, but {why}: only a proportion or a crude "
                 "rate can be count / denominator x multiplier; set it to false"
             )
+        if self.ci_method not in CI_METHODS_FOR[self.value_type]:
+            allowed = " or ".join(repr(m) for m in CI_METHODS_FOR[self.value_type])
+            raise ValueError(f"ci_method {self.ci_method!r} does not fit a {self.value_type}: expected {allowed}")
         if self.tier == "local" and not self.areas:
             raise ValueError("a local measure must list the `areas` that use it")
         return self

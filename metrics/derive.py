@@ -2,7 +2,8 @@
 
 For the metrics a write touched, derive_frame takes their observations and
 1. fills value and 95% / 99.8% limits from count and denominator where a file gave none (the file's own
-   limits are kept: Fingertips' unmet-need limits, for one, carry the prevalence estimate's uncertainty);
+   limits are kept: Fingertips' unmet-need limits, for one, carry the prevalence estimate's uncertainty); a
+   metric whose catalogue `ci_method` is none (a complete count) has no limits at all;
 2. aggregates CDP footprints (and regions the store lacks) from member authorities with the metric's method,
    only where every member has the counts it needs (else no value, and a note saying which member lacks what);
 3. compares each area with England and with its region (Fingertips' rule, 95%), and with the goal; where it
@@ -38,6 +39,7 @@ def _metric_attributes(catalogue: Catalogue) -> pd.DataFrame:
                 "benchmarkable": ind.benchmarkable,
                 "goal": ind.target.value if ind.target else np.nan,
                 "aggregatable": ind.value_type != "dsr",
+                "has_interval": ind.ci_method != "none",
             }
         )
     return pd.DataFrame(rows)
@@ -477,6 +479,7 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
     mult_m = per_metric(attrs["multiplier"].to_numpy(dtype=float), np.nan)
     goal_m = per_metric(attrs["goal"].to_numpy(dtype=float), np.nan)
     comparable_m = per_metric(attrs["benchmarkable"].astype(bool).to_numpy(), True)
+    has_interval_m = per_metric(attrs["has_interval"].astype(bool).to_numpy(), True)
     vt = vt_m[keys.metric]
 
     # 1. Fill value and limits from counts where the file gave none.
@@ -523,6 +526,12 @@ def derive_frame(obs: pd.DataFrame, catalogue: Catalogue, geography: Geography) 
         is_region = np.concatenate([is_region, agg_level == "region"])
         is_england_level = np.concatenate([is_england_level, agg_level == "england"])
         has_region = np.concatenate([has_region, (agg_level == "utla") | (agg_level == "cdp")])
+
+    # A metric whose publisher gives no interval (a complete count: every person in treatment is recorded) has
+    # none, whether a file gave limits or counts would make them: an interval there would claim sampling error.
+    no_interval = ~has_interval_m[metric]
+    if no_interval.any():
+        obs.loc[no_interval, ["lower95", "upper95", "lower998", "upper998"]] = np.nan
 
     # 3. Comparisons with England, region and goal (left joins on integer cell and area codes).
     value = obs["value"].to_numpy(dtype=float, na_value=np.nan)

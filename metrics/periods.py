@@ -103,3 +103,44 @@ def parse_period(text: str) -> Period:
         f"{raw!r} is not a period; write a financial year '2019/20', a calendar year '2020', "
         f"three pooled years '2013 - 15', a quarter '2022/23 Q3' or rolling months 'Oct 2023 - Sep 2024'"
     )
+
+
+def _label_at(kind: str, first: Period, year: int, quarter: int = 0) -> str | None:
+    """The label of the period of `first`'s kind and form that starts in `year` (and `quarter`), in
+    parse_period's own style; None for a kind without a regular step (rolling months)."""
+    if kind == "financial_year":
+        text = f"{year}/{(year + 1) % 100:02d}"
+    elif kind == "calendar_year":
+        text = f"{year}"
+    elif kind == "quarter":
+        text = f"{year}/{(year + 1) % 100:02d} Q{quarter}"
+    elif kind == "three_year_pooled" and "/" in first.label:
+        text = f"{year}/{(year + 1) % 100:02d} - {(year + 2) % 100:02d}/{(year + 3) % 100:02d}"
+    elif kind == "three_year_pooled":
+        text = f"{year} - {(year + 2) % 100:02d}"
+    else:
+        return None
+    return parse_period(text).label
+
+
+def complete_sequence(labels: list[str]) -> list[str]:
+    """Periods of one kind oldest first with the missing ones between them put in (2019 - 21, 2020 - 22,
+    2021 - 23, 2022 - 24), so a chart's axis keeps time: a gap in the data shows as a gap. Periods of several
+    kinds, of rolling months (no regular step) or that do not parse come back sorted, as they are."""
+    try:
+        given = {parse_period(p).sortable: (p, parse_period(p)) for p in dict.fromkeys(labels)}
+    except PeriodError:
+        return list(labels)
+    ordered = [given[k] for k in sorted(given)]
+    kinds = {p.kind for _, p in ordered}
+    if len(kinds) != 1 or kinds == {"rolling_12_months"}:
+        return [label for label, _ in ordered]
+    kind, first, last = kinds.pop(), ordered[0][1], ordered[-1][1]
+    if kind == "quarter":
+        steps = [(y, q) for y in range(first.start_year, last.start_year + 1) for q in (1, 2, 3, 4)]
+        keys = [(y * 10000 + q * 100, y, q) for y, q in steps if first.sortable <= y * 10000 + q * 100 <= last.sortable]
+    else:
+        keys = [(y * 10000, y, 0) for y in range(first.start_year, last.start_year + 1)]
+    # the labels given keep their own form; only the missing periods are written
+    out = [given[k][0] if k in given else _label_at(kind, first, y, q) for k, y, q in keys]
+    return [p for p in out if p is not None]

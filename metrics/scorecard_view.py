@@ -81,6 +81,19 @@ def _value_class(text: str) -> str:
     return "cdof-value" if len(text) <= _ONE_LINE else "cdof-reason"
 
 
+def _sub(text) -> str:
+    """A line of smaller text under a cell's own (an earlier comparable figure or trend, with its period)."""
+    return f"<span class='cdof-sub'>{html.escape(str(text))}</span>" if isinstance(text, str) and text else ""
+
+
+def _members(text) -> str:
+    """A footprint's members' own figures, one a line, under the reason the footprint has none."""
+    if not isinstance(text, str) or not text:
+        return ""
+    lines = "".join(f"<span class='cdof-sub'>{html.escape(part)}</span>" for part in text.split("; "))
+    return f"<span class='cdof-sub'><b>Members' own figures:</b></span>{lines}"
+
+
 def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
     """One outcome's rows as a table. Columns hidden on a phone carry the class cdof-wide; the period also shows
     under the value there."""
@@ -102,9 +115,10 @@ def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
             f"<td class='cdof-wide'>{period}</td>",
             f"<td class='{_value_class(value)}'>{demo}{html.escape(value)}"
             + (f"<span class='cdof-sub cdof-narrow'>{period}</span>" if period else "")
+            + _members(r.get("Members"))
             + "</td>",
-            f"<td>{verdict_pill(str(r.get(compare_col) or 'Not compared'))}</td>",
-            f"<td class='cdof-wide'>{html.escape(str(r.get('Recent trend') or ''))}</td>",
+            f"<td>{verdict_pill(str(r.get(compare_col) or 'Not compared'))}{_sub(r.get('Latest compared'))}</td>",
+            f"<td class='cdof-wide'>{html.escape(str(r.get('Recent trend') or ''))}{_sub(r.get('Earlier trend'))}</td>",
         ]
         if has_target:
             cells.append(f"<td class='cdof-wide'>{target_pill(str(r.get('Target') or ''))}</td>")

@@ -12,7 +12,7 @@ import streamlit as st
 
 from metrics import presentation, stats
 from metrics.access import cookie_secret_problem, is_uploader, sign_in_usable
-from metrics.areas import default_geography
+from metrics.areas import ENGLAND_CODE, default_geography
 from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
 from metrics.chart_images import ChartImage, ChartImageError, chromium_path, figure_images
@@ -249,9 +249,13 @@ def latest_for_areas(area_codes, period_kinds: dict[str, str] | None = None) -> 
 
 
 @damage_explained
-def latest_period(metric_key: str) -> str | None:
-    """The metric's latest period of its catalogue kind that England has (a page's default period)."""
-    return _latest_period(store(), metric_key, catalogue().get(metric_key).period_kind)
+def latest_period(metric_key: str, area_codes=None) -> str | None:
+    """A page's default period: the latest period of the metric's catalogue kind that the areas have, by the
+    scorecard's rule (Store.latest_for_areas through presentation.latest_period_of), so that Compare and the map
+    open on what the scorecard shows; without areas, England's. Falls back to the latest any area has."""
+    codes = [c for c in (area_codes or []) if c] or [ENGLAND_CODE]
+    period = presentation.latest_period_of(latest_for_areas(codes), metric_key)
+    return period or _latest_period(store(), metric_key, catalogue().get(metric_key).period_kind)
 
 
 def other_period_kinds_choice(area_codes, key: str = "other_periods") -> dict[str, str]:
@@ -474,7 +478,7 @@ def benchmark_picker(area_code: str, key: str = "benchmark") -> str:
 def period_picker(
     periods: list[str], key: str = "period", label: str = "Period", default: str | None = None
 ) -> str | None:
-    """Periods latest first; `default` (the metric's latest period of its own kind that England has) or else the
+    """Periods latest first; `default` (latest_period: the areas' latest of the metric's own kind) or else the
     first is the default."""
     if not periods:
         return None
@@ -484,8 +488,8 @@ def period_picker(
         index=periods.index(default) if default in periods else 0,
         key=key,
         bind="query-params",
-        help="Defaults to the indicator's latest period of its own kind (years, say) that England "
-        "has; periods of another kind (quarters) are in the list too",
+        help="Defaults to the latest period of the indicator's own kind (years, say) that the chosen areas "
+        "have; periods of another kind (quarters) are in the list too",
     )
 
 

@@ -25,8 +25,6 @@ with c1:
     metric_key = common.metric_picker(default="continuity_of_care")
 ind = cat.get(metric_key)
 periods = common.periods_for_metric(metric_key)
-with c2:
-    period = common.period_picker(periods, default=common.latest_period(metric_key))
 with c3:
     sort_by = st.radio("Sort bars by", ["Value", "Name"], horizontal=True, key="sort", bind="query-params")
 # ---- issue 18: fill the areas with a region's authorities or a footprint's members; the user's own area group
@@ -51,6 +49,12 @@ st.pills(
     "CDP footprint",
 )
 codes = common.areas_picker()
+# The period opens on the latest the chosen areas have (the scorecard's rule), so a fresh upload of an earlier year
+# for them shows, and says when England has a later one.
+default_period = common.latest_period(metric_key, codes)
+england_period = common.latest_period(metric_key)
+with c2:
+    period = common.period_picker(periods, default=default_period)
 group_part = st.expander(
     "Your own area group (aggregated as CDP footprints are)",
     key="group_open",
@@ -91,6 +95,25 @@ if other_kinds:
         f"{', '.join(other_kinds[:6])}{' ...' if len(other_kinds) > 6 else ''}. Choose one under Period."
     )
 
+if (
+    england_period
+    and period
+    and england_period != period
+    and parse_period(england_period).kind == parse_period(period).kind
+    and parse_period(england_period).sortable > parse_period(period).sortable
+):
+    st.caption(
+        f"England has a later period than the chosen areas: {england_period}. The areas' latest is shown; "
+        "choose it under Period to see which areas have it."
+    )
+elif (
+    england_period
+    and period
+    and parse_period(england_period).kind == parse_period(period).kind
+    and parse_period(england_period).sortable < parse_period(period).sortable
+):
+    st.caption(f"England has no {period} figure (its latest is {england_period}): the areas are not compared with it.")
+
 st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))
 common.definition_link(metric_key)
 
@@ -115,7 +138,23 @@ if not codes and group_rows is None:
     st.info("Choose one or more areas above.", icon=":material/info:")
     st.stop()
 
-rows = common.values_for_period(metric_key, period, list(codes) + [ENGLAND_CODE])
+# A chosen joint footprint without a figure of its own in the period: its members are shown beside it, each with
+# its own figure, never averaged into one.
+footprints_chosen = [c for c in codes if geo.get(c).level == "cdp"]
+all_members = [m for c in footprints_chosen for m in geo.get(c).members if m not in codes]
+rows = common.values_for_period(metric_key, period, list(codes) + all_members + [ENGLAND_CODE])
+with_value = set(rows.loc[rows["value"].notna(), "area_code"])
+members_shown = {c: [m for m in geo.get(c).members if m not in codes] for c in footprints_chosen if c not in with_value}
+member_codes = list(dict.fromkeys(m for ms in members_shown.values() for m in ms))
+codes = list(codes) + member_codes
+rows = rows[rows["area_code"].isin(codes + [ENGLAND_CODE])]
+for fp, ms in members_shown.items():
+    if ms:
+        st.caption(
+            f"{plain_text(geo.get(fp).name)} has no figure of its own in {period}: its members "
+            + ", ".join(plain_text(geo.get(m).name) for m in ms)
+            + " are shown beside it, each with its own figure where it has one."
+        )
 group_now = area_groups.group_in_period(group_rows, metric_key, period)
 eng = rows[rows["area_code"] == ENGLAND_CODE]
 england_value = eng["value"].iloc[0] if not eng.empty else None

@@ -5,6 +5,7 @@ import streamlit as st
 
 from metrics import geo, map_view
 from metrics import presentation as pr
+from metrics.periods import parse_period
 from metrics.safety import plain_text
 from pages import common
 
@@ -26,7 +27,11 @@ with c1:
     metric_key = common.metric_picker(keys=keys, default="continuity_of_care")
 ind = cat.get(metric_key)
 with c2:
-    period = common.period_picker(common.periods_for_metric(metric_key), default=common.latest_period(metric_key))
+    # The latest period of the areas the map labels (the scorecard's rule for them), else England's.
+    period = common.period_picker(
+        common.periods_for_metric(metric_key),
+        default=common.latest_period(metric_key, common.settings().app.compare_focus_areas),
+    )
 with c3:
     level_word = st.radio("Areas", ["Authorities", "Regions"], horizontal=True, key="level", bind="query-params")
 level = "utla" if level_word == "Authorities" else "region"
@@ -38,6 +43,22 @@ if period is None:
 rows = common.values_for_level(metric_key, period, level)
 frame = map_view.map_frame(rows, ind, level, geo_areas, period)
 common.demo_banner(frame)
+# A latest period few areas have (a figure published without an interval for a handful of authorities) does not
+# hide the comparable series behind it: say so and name the labelled areas' latest compared period.
+with_value = int(frame["value"].notna().sum())
+if level == "utla" and with_value < len(frame) / 2:
+    focus_latest = common.latest_for_areas(common.settings().app.compare_focus_areas)
+    compared = focus_latest.loc[focus_latest["metric_key"] == metric_key, "compared_period"].dropna()
+    earlier = max(compared, key=lambda p: parse_period(p).sortable) if len(compared) else None
+    st.caption(
+        f"Only {with_value} of {len(frame)} authorities have a figure for {period}."
+        + (
+            f" The latest period the labelled areas were compared with England in is {earlier}: choose it under "
+            "Period to see every authority's comparison."
+            if earlier and earlier != period
+            else ""
+        )
+    )
 common.definition_link(metric_key)
 if map_view.map_mode(ind) == map_view.QUINTILE_MODE:
     st.caption(

@@ -32,6 +32,8 @@ england = common.latest_for_area(ENGLAND_CODE, kinds)
 region_latest = common.latest_for_area(region.code, kinds) if region is not None and region.level == "region" else None
 
 indicators = [i for i in cat.ordered() if i.tier != "local" or area_code in i.areas]
+# A joint footprint's members, each with its own figure where the footprint's cannot honestly be computed.
+members = {m: geo.get(m).name for m in area.members} if area.level == "cdp" else {}
 rows = pr.scorecard_rows(
     indicators,
     area_code,
@@ -42,14 +44,16 @@ rows = pr.scorecard_rows(
     common.sparklines(area_code),
     benchmark,
     no_data_words=pr.NO_PUBLISHED_DATA if common.real_data_only() else "No data",
+    members_latest=common.latest_for_areas(list(members), kinds) if members else None,
+    members=members,
 )
 
 st.subheader(pr.area_label(area_code, geo))
 if area.level == "cdp":
-    members = ", ".join(geo.get(m).name for m in area.members)
     st.caption(
-        f"CDP footprint made of {members}. Values are aggregated by the dashboard from the members' "
-        "counts where the method allows it."
+        f"CDP footprint made of {', '.join(members.values())}. Values are aggregated by the dashboard from the "
+        "members' counts where the method allows it; where they cannot be, each member's own latest figure is "
+        "shown beside the reason."
     )
 common.demo_banner(rows)
 common.data_date_caption()
@@ -92,6 +96,17 @@ column_config = {
     "Trend": st.column_config.LineChartColumn(
         "Trend", width="small", help="Every period of the kind shown (years or quarters), oldest first"
     ),
+    "Latest compared": st.column_config.TextColumn(
+        "Latest compared",
+        width="medium",
+        help="Where the latest value cannot be compared: the latest earlier value of the series that was",
+    ),
+    "Earlier trend": st.column_config.TextColumn(
+        "Earlier trend", help="Where the latest recent trend cannot be calculated: the latest that could"
+    ),
+    "Members": st.column_config.TextColumn(
+        "Members", width="large", help="Each member's own latest figure, where the footprint's cannot be computed"
+    ),
     "Note": st.column_config.TextColumn("Note", width="large"),
     "Source": st.column_config.TextColumn("Source", width="medium"),
 }
@@ -103,7 +118,10 @@ shown_cols = [
     "Value",
     "Data",
     compare_col,
+    "Latest compared",
     "Recent trend",
+    "Earlier trend",
+    "Members",
     "England",
     "Region",
     "95% CI",
@@ -118,6 +136,8 @@ shown_cols = [
 ]
 if area.level not in LEVELS_IN_A_REGION:
     shown_cols.remove("Region")
+if not members:
+    shown_cols.remove("Members")
 if area_code == ENGLAND_CODE:
     shown_cols.remove("England")
 if not any(i.target for i in indicators):

@@ -34,7 +34,9 @@ if area_code != ENGLAND_CODE:
 if show_region and region is not None and region.level == "region":
     codes.append(region.code)
 
-rows = common.series(metric_key, codes)
+# A joint footprint: its members are read too, and drawn where the footprint has no figure of its own.
+member_codes = list(area.members) if area.level == "cdp" else []
+rows = common.series(metric_key, codes + member_codes)
 # A metric stored with two kinds of period (NDTMS quarters beside Fingertips years, say) is two series, not one
 # line: the reader picks the kind, the metric's own kind (the catalogue's) first, then the others latest first.
 kinds = pr.period_kinds_in_order(rows, ind.period_kind)
@@ -53,6 +55,9 @@ if len(kinds) > 1:
 else:
     periods_words = "all periods"
 area_rows = rows[rows["area_code"] == area_code]
+if member_codes and area_rows["value"].notna().all() and not area_rows.empty:
+    rows = rows[~rows["area_code"].isin(member_codes)]  # the footprint has every figure: no need for its members
+    member_codes = []
 st.subheader(f"{ind.short_name} ({ind.unit}): {area.name}")
 common.definition_link(metric_key)
 common.demo_banner(rows)
@@ -74,12 +79,22 @@ if area_rows.empty:
         )
     elif ind.tier == "local":
         st.info(f"No data uploaded yet for {area.name} for this local measure.", icon=":material/info:")
-    else:
+    elif not member_codes:  # a footprint's members, when drawn, are said below
         st.info(f"No data for {area.name} for this indicator; England's values are shown.", icon=":material/info:")
 
-order_codes = [c for c in codes if not rows[rows["area_code"] == c].empty]
+if member_codes:
+    reasons = sorted({n for n in area_rows["aggregation_note"].dropna() if isinstance(n, str)})
+    st.caption(
+        f"{plain_text(area.name)} has no figure of its own in "
+        + ("any period" if area_rows["value"].isna().all() else "some periods")
+        + (f" ({plain_text(reasons[0])})" if len(reasons) == 1 else "")
+        + ": its members, "
+        + ", ".join(plain_text(geo.get(m).name) for m in member_codes)
+        + ", are drawn with their own figures."
+    )
 period_order = rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
-fig = pr.trend_figure(rows, ind, order_codes, period_order, periods_words)
+# Each area keeps its style (the chosen one, England, the region) whether or not the one before it has values.
+fig = pr.trend_figure(rows, ind, codes, period_order, periods_words, member_codes=member_codes)
 st.plotly_chart(
     fig,
     width="stretch",

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import Indicator
+from metrics.periods import complete_sequence
 from metrics.presentation.demo import DEMO_LEGEND, DEMO_MARKER_COLOUR, is_demo_flags
 from metrics.presentation.formats import format_ci, format_count, format_value, is_missing, short_source
 from metrics.presentation.words import (
@@ -62,6 +63,27 @@ _HOVER = (
 )
 
 
+def _with_gaps(part: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """One line's rows at every period of `order` from its first to its last: a period missing from the data is a
+    row without a value, which breaks the line (connectgaps off) where it would join 2019 - 21 to 2022 - 24."""
+    if part.empty:
+        return part
+    position = {p: n for n, p in enumerate(order)}
+    if not set(part["period"]) <= set(position):
+        return part
+    at = [position[p] for p in part["period"]]
+    span = list(order[min(at) : max(at) + 1])
+    if len(span) == len(part):
+        return part
+    out = pd.DataFrame({"period": span}).merge(part, on="period", how="left")
+    for col in ("area_code", "area_name"):
+        if col in part:
+            out[col] = part[col].iloc[0]
+    if "is_demo" in out:
+        out["is_demo"] = out["is_demo"].astype("boolean").fillna(False).astype(bool)
+    return out
+
+
 def _figure(data: list[dict], layout: dict) -> go.Figure:
     """A figure from plain trace and layout dicts, built in one go. Plotly's add_trace / update_* / add_hline
     re-validate the whole figure on every call, which is slow for the small multiples; these dicts use
@@ -83,20 +105,33 @@ def trend_figure(
     area_codes: Sequence[str],
     period_order: Sequence[str],
     periods_words: str = "all periods",
+    member_codes: Sequence[str] = (),
 ) -> go.Figure:
-    """Lines over all periods for the given areas (first = the chosen area), 95% CI error bars, target line.
-    `periods_words` ends the title: "all periods", or "all quarters" when the reader chose one kind."""
+    """Lines over all periods for the given areas (first = the chosen area, then England, then the region: each
+    keeps its style whether or not an earlier one has values) and a footprint's `member_codes` (drawn in styles of
+    their own where the footprint has no figure), 95% CI error bars, target line.
+    `periods_words` ends the title: "all periods", or "all quarters" when the reader chose one kind. The axis
+    keeps time: periods missing between the first and the last are on it, and break the lines."""
+    period_order = complete_sequence(list(period_order))
     data = []
     styles = [
         (AREA_COLOUR, "solid", "circle"),
         (ENGLAND_LINE_COLOUR, "dash", "square"),
         (REGION_COLOUR, "dot", "diamond"),
+        # a footprint's members, drawn where the footprint has no figure of its own
+        ("#D55E00", "solid", "triangle-up"),
+        ("#E69F00", "dashdot", "x"),
+        ("#56B4E9", "solid", "star"),
     ]
-    for n, code in enumerate(area_codes):
-        part = rows[rows["area_code"] == code]
-        if part.empty:
+    member_styles = styles[3:]
+    styles = styles[:3]
+    drawn = [(code, styles[min(n, len(styles) - 1)]) for n, code in enumerate(area_codes)]
+    drawn += [(code, member_styles[k % len(member_styles)]) for k, code in enumerate(member_codes)]
+    for code, (colour, dash, symbol) in drawn:
+        part = _with_gaps(rows[rows["area_code"] == code], period_order)
+        # an area without a single value has no line, so it gets no legend entry either
+        if part.empty or part["value"].isna().all():
             continue
-        colour, dash, symbol = styles[min(n, len(styles) - 1)]
         demo = is_demo_flags(part).to_numpy()
         y = part["value"].astype(float)
         err_plus = (part["upper95"].astype(float) - y).clip(lower=0)
@@ -359,7 +394,8 @@ def small_multiples_figure(
     rows: pd.DataFrame, ind: Indicator, area_codes: Sequence[str], period_order: Sequence[str]
 ) -> go.Figure:
     """One small panel per area: the area's line and England's dashed line over all periods. The panels share
-    the y axis (as plotly's make_subplots(shared_yaxes=True) lays them out)."""
+    the y axis (as plotly's make_subplots(shared_yaxes=True) lays them out); the axis keeps time (trend_figure)."""
+    period_order = complete_sequence(list(period_order))
     codes = [c for c in area_codes if c != ENGLAND_CODE and not rows[rows["area_code"] == c].empty]
     if not codes:
         return go.Figure()
@@ -373,7 +409,7 @@ def small_multiples_figure(
     hspace, vspace = 0.05, gap_px / plot_px
     width = (1 - hspace * (ncols - 1)) / ncols
     height = panel_px / plot_px
-    eng = rows[rows["area_code"] == ENGLAND_CODE]
+    eng = _with_gaps(rows[rows["area_code"] == ENGLAND_CODE], period_order)
     eng_x, eng_y = eng["period"].tolist(), eng["value"].astype(float).tolist()
     eng_hover = _hover_rows(eng, ind) if not eng.empty else []
     layout: dict[str, Any] = {}
@@ -417,7 +453,7 @@ def small_multiples_figure(
                 font=dict(size=16),
             )
         )
-        part = rows[rows["area_code"] == code]
+        part = _with_gaps(rows[rows["area_code"] == code], period_order)
         demo = is_demo_flags(part).to_numpy()
         area_name = "Area" + (DEMO_LEGEND if demo.any() else "")
         legend_names = {t["name"] for t in data}

@@ -6,7 +6,7 @@ Each takes store query results (plain frames) and catalogue entries and returns 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,10 @@ __all__ = [
     "REVISION_COLUMN_NAMES",
     "SPINE_RANGE_COLUMNS",
     "in_area_profile",
+    "latest_compared_words",
+    "latest_period_of",
+    "latest_trend_words",
+    "member_figures_words",
     "other_kinds_words",
     "period_kinds_in_order",
     "period_kinds_with_others",
@@ -161,6 +165,76 @@ def period_kinds_with_others(period_kinds: dict[str, str], others: pd.DataFrame)
     return out
 
 
+def latest_period_of(latest: pd.DataFrame, metric_key: str) -> str | None:
+    """The period a page opens on for some areas: the earliest of their own latest periods of one metric
+    (Store.latest_for_areas, the one rule of "latest"), among the areas with a value, so that every area with
+    the metric has a figure in it. For one area that is its latest, as on its scorecard; an upload of an earlier
+    year for three authorities opens on that year. None without a row."""
+    if latest.empty:
+        return None
+    rows = latest[latest["metric_key"] == metric_key]
+    if rows.empty:
+        return None
+    with_value = rows[rows["value"].notna()]
+    pick = with_value if not with_value.empty else rows
+    return str(pick.sort_values("period_sortable")["period"].iloc[0])
+
+
+def _present(row: Any, name: str) -> Any:
+    value = row.get(name) if hasattr(row, "get") else None
+    return None if is_missing(value) or value is None else value
+
+
+def latest_compared_words(row: Any, ind: Indicator, bench_name: str = "England") -> str:
+    """ "latest compared: 2019-21, 4.8 (3.8 to 6.0), Similar to England (4.9)" where the area's latest figure
+    is not compared and an earlier one of the same series was; "" otherwise (row: Store.latest_for_areas')."""
+    period = _present(row, "compared_period")
+    if period is None or period == row.get("period"):
+        return ""
+    ci = format_ci(_present(row, "compared_lower95"), _present(row, "compared_upper95"), ind.unit)
+    bench = _present(row, "compared_england_value")
+    bench_text = f" ({format_value(bench, ind.unit)})" if bench is not None else ""
+    verdict = str(row.get("compared_verdict"))
+    relation = "to" if verdict == "Similar" else "than"
+    return (
+        f"latest compared: {period}, {format_value(row.get('compared_value'), ind.unit)}"
+        + (f" ({ci})" if ci else "")
+        + f", {verdict} {relation} {bench_name}{bench_text}"
+    )
+
+
+def latest_trend_words(row: Any) -> str:
+    """ "recent trend to 2019-21: increasing and getting worse" where the latest row's trend cannot be calculated
+    and an earlier row's could; "" otherwise."""
+    period = _present(row, "trend_period")
+    if period is None or period == row.get("period"):
+        return ""
+    words = str(row.get("trend_verdict"))
+    return f"recent trend to {period}: {words[0].lower() + words[1:]}"
+
+
+def member_figures_words(members_latest: pd.DataFrame | None, ind: Indicator, members: Mapping[str, str]) -> str:
+    """Each member's own latest figure of one metric with its period, side by side, for a footprint whose own
+    figure cannot honestly be computed: "Herefordshire, County of: 6.3 per 100,000 (2019 - 21); Worcestershire:
+    4.8 per 100,000 (2022 - 24)"; a member without one says so. members: code -> name, in order. "" where no
+    member has a figure."""
+    if members_latest is None or not members:
+        return ""
+    rows = members_latest[members_latest["metric_key"] == ind.key] if not members_latest.empty else members_latest
+    by_area = {r["area_code"]: r for r in rows.to_dict("records")} if not rows.empty else {}
+    if not any(code in by_area for code in members):
+        return ""  # nothing to show beside the reason
+    parts = []
+    for code, name in members.items():
+        r = by_area.get(code)
+        if r is None:
+            parts.append(f"{name}: no figure")
+            continue
+        value = value_or_reason(r["value"], ind.unit, r["value_note"], r.get("aggregation_note"))
+        parts.append(f"{name}: {mark_demo(value, r['is_demo'])} ({r['period']})")
+    return "; ".join(parts)
+
+
 def scorecard_rows(
     indicators: Sequence[Indicator],
     area_code: str,
@@ -171,8 +245,13 @@ def scorecard_rows(
     sparks: pd.DataFrame,
     benchmark: str = "England",
     no_data_words: str = "No data",
+    members_latest: pd.DataFrame | None = None,
+    members: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per metric for the scorecard of one area.
+
+    For a footprint (members_latest: store.latest_for_areas(its members), members: their codes -> names), "Members"
+    gives each member's own figure side by side where the footprint's has no value (and the reason is in Value).
 
     "Data" says "Demo" for a demonstration value (else "Published"); England's value, when shown for a metric
     the area has none of, carries the mark in its cell. no_data_words: what a metric without a value for the
@@ -219,15 +298,23 @@ def scorecard_rows(
                 "Data": DEMO_MARK if bool(r["is_demo"]) else "Published",
                 "95% CI": format_ci(r["lower95"], r["upper95"], ind.unit),
                 "Count": format_count(r["count"]),
-                "England": format_value(r["england_value"], ind.unit) if area_code != ENGLAND_CODE else "",
+                # England may have no figure for an area's newer period: say so with the period.
+                "England": ""
+                if area_code == ENGLAND_CODE
+                else f"No {r['period']} figure"
+                if is_missing(r["england_value"])
+                else format_value(r["england_value"], ind.unit),
                 "Region": format_value(r["region_value"], ind.unit) if area_level in LEVELS_IN_A_REGION else "",
                 f"Compared with {benchmark}": comparison,
                 "Recent trend": trend_words(r["recent_trend"]),
+                "Latest compared": latest_compared_words(r, ind) if benchmark == "England" else "",
+                "Earlier trend": latest_trend_words(r),
                 "Target": goal_words(r["compared_to_goal"], ind),
                 "Trend": spark.get(ind.key, []),
                 "Note": note,
                 "Source": short_source(r["source"]),
                 "is_demo": bool(r["is_demo"]),
+                "Members": member_figures_words(members_latest, ind, members or {}) if is_missing(r["value"]) else "",
             }
         else:
             if ind.tier == "local":
@@ -239,11 +326,25 @@ def scorecard_rows(
                 value_words = "Not published locally"
             else:
                 note, value_words = no_data_words + " for this area", no_data_words
+            members_text = member_figures_words(members_latest, ind, members or {}) if level_ok else ""
+            if members_text:
+                # a footprint without a row of its own (its members' series differ: one real, one demonstration
+                # hidden) says which member lacks a figure; the members' figures carry their own periods
+                lacking = [n for n in (members or {}).values() if f"{n}: no figure" in members_text.split("; ")]
+                value_words = (
+                    "Not available: "
+                    + " and ".join(lacking)
+                    + (" has" if len(lacking) == 1 else " have")
+                    + (" no published figure" if no_data_words != "No data" else " no figure")
+                    if lacking
+                    else "Not available for the footprint: its members' own figures are beside"
+                )
+                note = value_words
             e = eng.loc[ind.key] if ind.key in eng.index else None
             g = reg.loc[ind.key] if ind.key in reg.index else None
             row = {
                 **base,
-                "Period": e["period"] if e is not None else "",
+                "Period": e["period"] if e is not None and not members_text else "",
                 "Value": value_words,
                 "Data": "",
                 "95% CI": "",
@@ -256,6 +357,8 @@ def scorecard_rows(
                 else "",
                 f"Compared with {benchmark}": NOT_COMPARED,
                 "Recent trend": "",
+                "Latest compared": "",
+                "Earlier trend": "",
                 "Target": goal_words(NOT_COMPARED, ind) if ind.target else "",
                 "Trend": [],
                 "Note": note
@@ -266,6 +369,7 @@ def scorecard_rows(
                 ),
                 "Source": short_source(e["source"]) if e is not None else "",
                 "is_demo": bool(e["is_demo"]) if e is not None else False,
+                "Members": members_text,
             }
         rows.append(row)
     return pd.DataFrame(rows)

@@ -266,8 +266,14 @@ def metric_sentences(
     ci_words = f" (95% confidence interval {ci})" if ci else ""
     verdict_words = _verdict_words(verdict, ind, latest, bench_value, bench_name)
     out = [f"In {period}, the figure for {area.name} was {_val(value, ind.unit)}{ci_words}, {verdict_words}."]
+    earlier = pr.latest_compared_words(latest, ind, bench_name)
+    if earlier and bench_name == "England" and not verdict_words.startswith(("significantly", "similar")):
+        out.append(earlier[0].upper() + earlier[1:] + ".")
     trend = str(latest.get("recent_trend") or "")
-    if trend == "Cannot be calculated":
+    trend_then = pr.latest_trend_words(latest)
+    if trend == "Cannot be calculated" and trend_then:
+        out.append(f"A recent trend cannot be calculated for {period}; {trend_then}.")
+    elif trend == "Cannot be calculated":
         out.append("A recent trend cannot be calculated.")
     elif trend:
         out.append(f"Recent trend: {trend[0].lower() + trend[1:]}.")
@@ -386,12 +392,27 @@ def collect(
     since_choice = parse_since(since, revisions, today)
 
     progress(0.05, "Reading the figures")
-    latest = store.latest_for_area(area.code)
-    england = store.latest_for_area(ENGLAND_CODE)
-    region_latest = store.latest_for_area(region.code) if region is not None else None
+    # The pages' rule of "latest" (Store.latest_for_areas with the catalogue's kinds of period): the report and the
+    # scorecard show the same period of every metric.
+    kinds = catalogue.period_kinds()
+    latest = store.latest_for_area(area.code, kinds)
+    england = store.latest_for_area(ENGLAND_CODE, kinds)
+    region_latest = store.latest_for_area(region.code, kinds) if region is not None else None
     indicators = [i for i in catalogue.ordered() if i.tier != "local" or area.code in i.areas]
+    # A joint footprint's members, each with its own figure where the footprint's cannot be computed (as the
+    # scorecard shows them).
+    members = {m: geography.get(m).name for m in area.members} if area.level == "cdp" else {}
     rows = pr.scorecard_rows(
-        indicators, area.code, area.level, latest, england, region_latest, store.sparklines(area.code), bench
+        indicators,
+        area.code,
+        area.level,
+        latest,
+        england,
+        region_latest,
+        store.sparklines(area.code),
+        bench,
+        members_latest=store.latest_for_areas(list(members), kinds) if members else None,
+        members=members,
     )
     compare_col = f"Compared with {bench}"
     by_latest, by_england = _records(latest), _records(england)
@@ -414,6 +435,8 @@ def collect(
             sentences = metric_sentences(
                 ind, area, lat if level_ok else None, by_england.get(ind.key), verdict, bench_value, bench_name, local
             )
+            if row.get("Members"):
+                sentences.append(f"Its members' own latest figures: {row['Members']}.")
             facts.append(MetricFacts(ind, row, lat if level_ok else None, verdict, local, sentences))
         if facts:
             outcomes.append(OutcomeFacts(outcome.key, outcome.name, facts))

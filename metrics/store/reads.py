@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from metrics.areas import ENGLAND_CODE as BENCHMARK_CODE  # whose periods define a metric's "latest"
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_VALUE_COLUMNS
+from metrics.stats import CANNOT_BE_CALCULATED, COMPARE_LABELS, NOT_COMPARED
 from metrics.store.schema import CHANGED, FIGURES_CHANGED, VERSION_COLUMNS
 
 # The columns of indicator_values a page reads, the labels as text.
@@ -173,31 +174,48 @@ class Reads:
     def latest_for_areas(
         self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None, breakdown: str = DEFAULT_BREAKDOWN
     ) -> pd.DataFrame:
-        """For each metric and area, the area's row in the metric's latest period.
+        """For each metric and area, the area's row in its own latest period: THE rule of "latest" on every page
+        and in the board report (scorecard, several-areas table, profile, Compare's and the map's default period
+        through metrics.presentation.latest_period_of).
 
         period_kinds maps a metric to the kind of period its "latest" is taken from (the catalogue's period_kind,
-        or another kind a reader chose): the latest period of that kind England has, so that a lone row of another
-        kind (one quarter beside annual data) never displaces it; an area whose data stops earlier shows its own
-        latest period of that kind. A metric England has no period of that kind for (a local measure) takes the
-        area's latest of that kind; a metric not in period_kinds, the area's latest of any kind.
+        or another kind a reader chose), so that a lone row of another kind (one quarter beside annual data)
+        never displaces it; a metric not in period_kinds takes the area's latest of any kind. An area's figure
+        newer than England's latest is its latest (compared with England only where England has that period:
+        derive leaves it Not compared otherwise).
+
+        Beside each row, from the same series: the latest row compared with England by the dashboard's own
+        calculation (compared_period, compared_value, compared_lower95, compared_upper95, compared_england_value,
+        compared_verdict) and the latest recent trend that could be calculated (trend_period, trend_verdict), so
+        that a latest figure that cannot be compared does not hide the comparable series behind it.
         """
         keys, kinds = _kinds_lists(period_kinds)
+        computed = [c for c in COMPARE_LABELS if c != NOT_COMPARED]
         return self._query(
             f"""WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind),
-                bench AS (SELECT v.metric_key, max(v.period_sortable) AS latest
-                          FROM indicator_values v JOIN kinds k
-                            ON k.metric_key = v.metric_key AND k.period_kind = v.period_kind
-                          WHERE v.area_code = ? AND v.breakdown = ? GROUP BY v.metric_key)
-                SELECT {VALUE_COLUMNS}
-                FROM indicator_values v JOIN areas a USING (area_code)
-                LEFT JOIN kinds k ON k.metric_key = v.metric_key
-                LEFT JOIN bench b ON b.metric_key = v.metric_key
-                WHERE v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
-                  AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)
-                  AND (b.latest IS NULL OR v.period_sortable <= b.latest)
+                of_kind AS (
+                    SELECT v.* FROM indicator_values v LEFT JOIN kinds k ON k.metric_key = v.metric_key
+                    WHERE v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                      AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)),
+                compared AS (
+                    SELECT metric_key, area_code, period AS compared_period, value AS compared_value,
+                           lower95 AS compared_lower95, upper95 AS compared_upper95,
+                           england_value AS compared_england_value,
+                           compared_to_england::VARCHAR AS compared_verdict
+                    FROM of_kind WHERE compared_to_england::VARCHAR IN (SELECT unnest(?::VARCHAR[]))
+                    QUALIFY row_number() OVER (PARTITION BY metric_key, area_code ORDER BY period_sortable DESC) = 1),
+                trended AS (
+                    SELECT metric_key, area_code, period AS trend_period, recent_trend::VARCHAR AS trend_verdict
+                    FROM of_kind WHERE recent_trend::VARCHAR <> ?
+                    QUALIFY row_number() OVER (PARTITION BY metric_key, area_code ORDER BY period_sortable DESC) = 1)
+                SELECT {VALUE_COLUMNS}, c.compared_period, c.compared_value, c.compared_lower95, c.compared_upper95,
+                       c.compared_england_value, c.compared_verdict, t.trend_period, t.trend_verdict
+                FROM of_kind v JOIN areas a USING (area_code)
+                LEFT JOIN compared c ON c.metric_key = v.metric_key AND c.area_code = v.area_code
+                LEFT JOIN trended t ON t.metric_key = v.metric_key AND t.area_code = v.area_code
                 QUALIFY row_number() OVER (PARTITION BY v.metric_key, v.area_code
                                            ORDER BY v.period_sortable DESC) = 1""",
-            [keys, kinds, BENCHMARK_CODE, breakdown, list(area_codes), breakdown],
+            [keys, kinds, list(area_codes), breakdown, computed, CANNOT_BE_CALCULATED],
         )
 
     def latest_period(self, metric_key: str, period_kind: str, breakdown: str = DEFAULT_BREAKDOWN) -> str | None:

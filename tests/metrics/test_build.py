@@ -306,3 +306,24 @@ def test_dfe_children_in_need_shares_are_dfe_counts_over_episodes_with_a_factor(
     suppressed = raw[(raw["Count"] == "") & ~raw["Area Code"].str.startswith("E13")]
     assert len(suppressed) > 0
     assert set(cin.period) == {f"{y}/{(y + 1) % 100:02d}" for y in range(2017, 2025)}
+
+
+def test_a_newcomers_first_build_prints_no_skipped_figure(tmp_path):
+    """Every row of the bundled published_values.csv maps to a catalogue metric and has a period, so the first
+    command a newcomer runs prints only what it wrote (issue 27, item 15)."""
+    from metrics.build import PUBLISHED_VALUES, published_template
+
+    catalogue = load_catalogue()
+    rows, skipped = published_template(PUBLISHED_VALUES, catalogue)
+    assert skipped == []
+    assert len(rows) == len(pd.read_csv(PUBLISHED_VALUES, dtype=str))
+    out = subprocess.run(
+        [sys.executable, "-m", "metrics", "build-default", "--db", str(tmp_path / "first.duckdb")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed = (out.stdout + out.stderr).lower()
+    assert "built " in printed
+    assert "skipped" not in printed and "warning" not in printed and "left out" not in printed, printed

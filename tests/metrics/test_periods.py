@@ -38,3 +38,32 @@ def test_financial_years_order_and_round_trip(year):
     assert p.label == label and p.start_year == year
     assert parse_period(f"{year + 1}/{(year + 2) % 100:02d}").sortable > p.sortable
     assert p.end_date > p.start_date
+
+
+def test_complete_sequence_puts_in_the_missing_periods_of_one_kind():
+    """Issue 27 item 5: a chart's axis keeps time, so 2022 - 24 is not drawn next to 2019 - 21."""
+    from metrics.periods import complete_sequence
+
+    assert complete_sequence(["2022 - 24", "2019 - 21", "2018 - 20"]) == [
+        "2018 - 20",
+        "2019 - 21",
+        "2020 - 22",
+        "2021 - 23",
+        "2022 - 24",
+    ]
+    assert complete_sequence(["2019/20", "2022/23", "2019/20"]) == ["2019/20", "2020/21", "2021/22", "2022/23"]
+    assert complete_sequence(["2022/23 Q3", "2023/24 Q2"]) == ["2022/23 Q3", "2022/23 Q4", "2023/24 Q1", "2023/24 Q2"]
+    assert complete_sequence(["2019", "2021"]) == ["2019", "2020", "2021"]
+    assert complete_sequence(["2019/20 - 21/22", "2021/22 - 23/24"]) == [
+        "2019/20 - 21/22",
+        "2020/21 - 22/23",
+        "2021/22 - 23/24",
+    ]
+    # no regular step, several kinds or a label that is not a period: sorted, nothing invented
+    assert complete_sequence(["Jul 2021 - Jun 2022", "Apr 2019 - Mar 2020"]) == [
+        "Apr 2019 - Mar 2020",
+        "Jul 2021 - Jun 2022",
+    ]
+    assert complete_sequence(["2022/23 Q3", "2019/20"]) == ["2019/20", "2022/23 Q3"]
+    assert complete_sequence(["junk", "2019/20"]) == ["junk", "2019/20"]
+    assert complete_sequence([]) == []

@@ -382,3 +382,42 @@ def test_demonstration_values_are_marked_in_every_table_and_figure(cat):
     assert pr.demo_count_words(31, 47) == "31 of 47 figures on this page are demonstration data"
     assert pr.demo_figures(rows) == (1, 2)
     assert pr.real_only(rows)["area_name"].tolist() == ["Worcestershire"]
+
+
+def test_trend_figure_keeps_time_and_draws_no_legend_entry_without_a_line(cat):
+    """Issue 27 items 5 and 8: missing periods are on the axis and break the line; an area without a single value
+    (a footprint that cannot be aggregated) is not in the legend; the small multiples keep time too."""
+    ind = cat.get("drug_misuse_deaths")
+    rows = pd.DataFrame(
+        [
+            _rows(metric_key=ind.key, period="2019 - 21", period_kind="three_year_pooled", value=4.8),
+            _rows(metric_key=ind.key, period="2022 - 24", period_kind="three_year_pooled", value=4.83),
+            _rows(metric_key=ind.key, area_code="CDP0001", area_name="Joint CDP", period="2022 - 24", value=np.nan),
+            _rows(metric_key=ind.key, area_code="E92000001", area_name="England", period="2019 - 21", value=5.1),
+        ]
+    )
+    fig = pr.trend_figure(rows, ind, ["CDP0001", "E10000034", "E92000001"], ["2019 - 21", "2022 - 24"])
+    assert [t.name for t in fig.data] == ["Worcestershire", "England"]
+    assert list(fig.layout.xaxis.categoryarray) == ["2019 - 21", "2020 - 22", "2021 - 23", "2022 - 24"]
+    worcs = fig.data[0]
+    assert list(worcs.x) == ["2019 - 21", "2020 - 22", "2021 - 23", "2022 - 24"]
+    assert worcs.y[0] == 4.8 and np.isnan(worcs.y[1]) and np.isnan(worcs.y[2]) and worcs.y[3] == 4.83
+    multiples = pr.small_multiples_figure(rows, ind, ["E10000034"], ["2019 - 21", "2022 - 24"])
+    assert list(multiples.data[0].x) == ["2019 - 21", "2020 - 22", "2021 - 23", "2022 - 24"]
+    assert list(multiples.layout.xaxis.categoryarray)[1:3] == ["2020 - 22", "2021 - 23"]
+
+
+def test_member_figures_words_side_by_side(cat):
+    ind = cat.get("drug_misuse_deaths")
+    members = pd.DataFrame(
+        [
+            _rows(metric_key=ind.key, area_code="E06000019", period="2019 - 21", value=6.3, is_demo=False),
+            _rows(metric_key=ind.key, area_code="E10000034", period="2022 - 24", value=4.83, is_demo=True),
+        ]
+    )
+    names = {"E06000019": "Herefordshire, County of", "E10000034": "Worcestershire", "E99999999": "Nowhere"}
+    assert pr.member_figures_words(members, ind, names) == (
+        "Herefordshire, County of: 6.3 per 100,000 (2019 - 21); Worcestershire: Demo · 4.8 per 100,000 (2022 - 24); "
+        "Nowhere: no figure"
+    )
+    assert pr.member_figures_words(None, ind, names) == "" and pr.member_figures_words(members, ind, {}) == ""

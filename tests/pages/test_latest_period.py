@@ -1,5 +1,6 @@
-"""Issue 15 item 3: "latest" is each metric's latest period of its catalogue kind that England has; one quarter
-uploaded beside annual data never displaces it on any page, and the pages say the quarter exists and offer it."""
+"""Issue 15 item 3: "latest" is each metric's latest period of its catalogue kind (the area's own, issue 27 item 4);
+one quarter uploaded beside annual data never displaces it on any page, and the pages say the quarter exists and
+offer it."""
 
 from __future__ import annotations
 
@@ -38,11 +39,13 @@ def test_store_latest_keeps_the_annual_period_for_every_area(one_quarter_db):
     with Store(one_quarter_db) as store:
         latest = store.latest_for_areas([WORCS, ENGLAND, BUCKS, "E12000005"], kinds)
         coc = latest[latest["metric_key"] == "continuity_of_care"].set_index("area_code")
+        # Each area's own latest year (issue 27 item 4): Buckinghamshire's and the region's demonstration series
+        # run to 2023/24, past England's published 2022/23; Worcestershire's quarter does not displace its year.
         assert coc["period"].to_dict() == {
             WORCS: "2022/23",
             ENGLAND: "2022/23",
-            BUCKS: "2022/23",
-            "E12000005": "2022/23",
+            BUCKS: "2023/24",
+            "E12000005": "2023/24",
         }
         assert store.latest_period("continuity_of_care", "financial_year") == "2022/23"
         others = store.other_period_kinds([WORCS, BUCKS], kinds)
@@ -79,7 +82,8 @@ def test_scorecard_keeps_the_annual_period_and_offers_the_quarter(one_quarter_db
 
 def test_scorecard_of_an_area_without_the_quarter_is_unchanged(one_quarter_db):
     at = run_page("scorecard", details="true", area=BUCKS, rug=[BUCKS, OXON])
-    assert _scorecard_row(at, "continuity_of_care")["Period"] == "2022/23"
+    # its own latest year (a demonstration 2023/24, past England's published 2022/23)
+    assert _scorecard_row(at, "continuity_of_care")["Period"] == "2023/24"
     assert "Other periods" not in all_text(at)
 
 
@@ -91,10 +95,10 @@ def test_several_areas_table_keeps_the_annual_period(one_quarter_db):
     assert not coc["England"].startswith("No")
     for name in ("Worcestershire", "Buckinghamshire", "Oxfordshire"):
         assert "Q3" not in coc[name], coc[name]
-    # Worcestershire's 2022/23 figure is published without an interval (its publisher's verdict); the others are
-    # compared
+    # Worcestershire's 2022/23 figure is published without an interval (its publisher's verdict); the others show
+    # their own newer demonstration year, with its period, which England has no figure for
     assert coc["Worcestershire"].endswith(" · Better (as published)")
-    assert all("Not compared" not in coc[n] for n in ("Buckinghamshire", "Oxfordshire"))
+    assert all("(2023/24) · Not compared" in coc[n] for n in ("Buckinghamshire", "Oxfordshire"))
 
 
 def test_compare_defaults_to_the_latest_annual_period(one_quarter_db):

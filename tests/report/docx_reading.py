@@ -54,7 +54,8 @@ def read_docx(data: bytes) -> list[Item]:
     return items
 
 
-NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+# thousands separated by commas; a comma after a number is punctuation ("was 2,006, not compared")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
 
 
 def numbers_in(text: str) -> list[str]:

@@ -31,14 +31,26 @@ def _page_figures(store: Store, code: str):
     area = geo.get(code)
     region = geo.region_of(code)
     region = region if region is not None and region.level == "region" else None
-    latest = store.latest_for_area(code)
-    england = store.latest_for_area(ENGLAND_CODE)
-    region_latest = store.latest_for_area(region.code) if region is not None else None
+    kinds = cat.period_kinds()  # the pages' rule of "latest", which the report follows (issue 27 item 4)
+    latest = store.latest_for_area(code, kinds)
+    england = store.latest_for_area(ENGLAND_CODE, kinds)
+    region_latest = store.latest_for_area(region.code, kinds) if region is not None else None
     indicators = [i for i in cat.ordered() if i.tier != "local" or code in i.areas]
+    members = {m: geo.get(m).name for m in area.members} if area.level == "cdp" else {}
+    members_latest = store.latest_for_areas(list(members), kinds) if members else None
     rows = pr.scorecard_rows(
-        indicators, code, area.level, latest, england, region_latest, store.sparklines(code), "England"
+        indicators,
+        code,
+        area.level,
+        latest,
+        england,
+        region_latest,
+        store.sparklines(code),
+        "England",
+        members_latest=members_latest,
+        members=members,
     )
-    return area, indicators, rows, latest.set_index("metric_key"), england.set_index("metric_key")
+    return area, indicators, rows, latest.set_index("metric_key"), england.set_index("metric_key"), members_latest
 
 
 def _allowed_numbers(ind, latest_row, england_row) -> set[str]:
@@ -47,7 +59,19 @@ def _allowed_numbers(ind, latest_row, england_row) -> set[str]:
     for row in (latest_row, england_row):
         if row is None:
             continue
-        for col in ("value", "lower95", "upper95", "england_value", "region_value", "count"):
+        # (the latest compared figure beside one that is not: issue 27 item 5)
+        for col in (
+            "value",
+            "lower95",
+            "upper95",
+            "england_value",
+            "region_value",
+            "count",
+            "compared_value",
+            "compared_lower95",
+            "compared_upper95",
+            "compared_england_value",
+        ):
             if col in row and pd.notna(row[col]):
                 out.add(pr.format_number(row[col], ind.unit))
     return out
@@ -76,7 +100,7 @@ def reports(built_db):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_tables_show_the_scorecards_figures(reports, code):
-    _model, items, (_area, indicators, rows, latest, _england) = reports[code]
+    _model, items, (_area, indicators, rows, latest, _england, _members) = reports[code]
     by_name = {r["Indicator"]: r for r in rows.to_dict("records")}
     tables = [i for i in items if i.kind == "table" and i.h1 == "Indicators by outcome"]
     assert [t.h2 for t in tables] == [
@@ -99,15 +123,23 @@ def test_tables_show_the_scorecards_figures(reports, code):
                 assert doc_row["Value"] == pr.value_or_reason(
                     r["value"], ind.unit, r["value_note"], r.get("aggregation_note")
                 )
-                assert doc_row["England"] == pr.format_value(r["england_value"], ind.unit)
+                # England may have no figure for the area's own newer period (issue 27 item 4)
+                assert doc_row["England"] == (
+                    pr.format_value(r["england_value"], ind.unit)
+                    if pd.notna(r["england_value"])
+                    else f"No {r['period']} figure"
+                )
     assert seen == len(rows)
 
 
 @pytest.mark.parametrize("code", AREAS)
 def test_every_number_in_the_sentences_is_a_derived_value(reports, code):
-    _model, items, (_area, indicators, _rows, latest, england) = reports[code]
+    _model, items, (_area, indicators, _rows, latest, england, members) = reports[code]
     by_short = {i.short_name: i for i in indicators}
     periods = set(latest["period"]) | set(england["period"])
+    if members is not None:  # a footprint's members' own figures, beside the reason it has none (item 8)
+        periods |= set(members["period"])
+    periods |= {p for p in pd.concat([latest["compared_period"], latest["trend_period"]]) if isinstance(p, str)}
     checked = with_value = 0
     for item in items:
         if item.kind != "paragraph" or item.h1 != "Indicators by outcome" or not item.lead:
@@ -116,6 +148,9 @@ def test_every_number_in_the_sentences_is_a_derived_value(reports, code):
         local_row = latest.loc[ind.key] if ind.key in latest.index else None
         eng_row = england.loc[ind.key] if ind.key in england.index else None
         allowed = _allowed_numbers(ind, local_row, eng_row)
+        if members is not None:
+            for _, member in members[members["metric_key"] == ind.key].iterrows():
+                allowed |= _allowed_numbers(ind, member, None)
         found = numbers_in(_strip_labels(item.text[len(item.lead) :], ind, periods))
         assert set(found) <= allowed, (code, ind.key, item.text, allowed)
         checked += 1
@@ -128,7 +163,7 @@ def test_every_number_in_the_sentences_is_a_derived_value(reports, code):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_at_a_glance_counts_the_pages_verdicts(reports, code):
-    _model, items, (_area, _indicators, rows, _latest, _england) = reports[code]
+    _model, items, (_area, _indicators, rows, _latest, _england, _members) = reports[code]
     glance = next(i.table for i in items if i.kind == "table" and i.h1 == "At a glance")
     cat = default_catalogue()
     for doc_row in glance.to_dict("records"):
@@ -146,7 +181,7 @@ def test_at_a_glance_counts_the_pages_verdicts(reports, code):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_attention_lists_quote_the_derived_values(reports, code):
-    _model, items, (_area, indicators, rows, latest, england) = reports[code]
+    _model, items, (_area, indicators, rows, latest, england, _members) = reports[code]
     by_short = {i.short_name: i for i in indicators}
     bullets = [
         i
@@ -154,6 +189,7 @@ def test_attention_lists_quote_the_derived_values(reports, code):
         if i.kind == "paragraph" and i.style == "List Bullet" and i.h1 in ("Needs attention", "Going well")
     ]
     periods = set(latest["period"]) | set(england["period"])
+    periods |= {p for p in pd.concat([latest["compared_period"], latest["trend_period"]]) if isinstance(p, str)}
     for b in bullets:
         short = next(s for s in sorted(by_short, key=len, reverse=True) if b.text.startswith(s + ":"))
         ind = by_short[short]
@@ -171,7 +207,7 @@ def test_attention_lists_quote_the_derived_values(reports, code):
 
 @pytest.mark.parametrize("code", AREAS)
 def test_demonstration_warning_and_document_structure(reports, code):
-    _model, items, (area, _indicators, rows, _latest, _england) = reports[code]
+    _model, items, (area, _indicators, rows, _latest, _england, _members) = reports[code]
     first_page = [i for i in items[:12] if i.kind == "paragraph"]
     assert first_page[0].style == "Title" and area.name in first_page[0].text
     any_demo = bool(rows["is_demo"].any())
@@ -210,7 +246,7 @@ def test_the_html_report_says_what_the_word_report_says(reports):
 def test_a_published_verdict_is_reported_as_the_publishers(reports):
     """Worcestershire's 2022/23 continuity of care has no interval; the report gives its publisher's verdict in
     words that say so, counts it as published (not as computed Better) and does not list it as going well."""
-    model, items, (_area, _indicators, rows, _latest, _england) = reports["E10000034"]
+    model, items, (_area, _indicators, rows, _latest, _england, _members) = reports["E10000034"]
     coc = rows.set_index("key").loc["continuity_of_care"]
     assert (coc["Period"], coc["Compared with England"]) == ("2022/23", "Better (as published)")
     text = "\n".join(i.text for i in items if i.kind == "paragraph")
