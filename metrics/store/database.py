@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,8 +30,17 @@ class Store(Reads):
     """One DuckDB file. Thread-safe: a cursor per query, writes serialised."""
 
     def __init__(
-        self, path: Path | str, read_only: bool = False, backups_kept: int | None = None, backup_dir: Path | None = None
+        self,
+        path: Path | str,
+        read_only: bool = False,
+        backups_kept: int | None = None,
+        backup_dir: Path | None = None,
+        lock_wait: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ):
+        """Opens the file, waiting up to `lock_wait` seconds (default store.lock_wait_seconds) while another
+        process writes it (or, to write, reads it), told once through `on_wait` (default: stderr); StoreBusy
+        after that, naming what holds it."""
         self.path = Path(path)
         self.read_only = read_only
         # Copies of the file kept before each upload or rollback (config/settings.yaml store.backups_kept).
@@ -39,7 +48,7 @@ class Store(Reads):
         self.backup_dir = Path(backup_dir) if backup_dir else default_backup_dir(self.path)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open_file(self.path, read_only)
+        self._file = open_file(self.path, read_only, lock_wait, on_wait)
         self._con = self._file.connection
         self._write_lock = self._file.write_lock
         self._closed = False
@@ -103,7 +112,11 @@ class Store(Reads):
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only")
         with self._write_lock:
-            return copy_database(self.path, reason, max(self.backups_kept, 1), self.backup_dir)
+            return copy_database(self.path, reason, max(self.backups_kept, 1), self.backup_dir, live=self._live())
+
+    def _live(self) -> int:
+        assert self._file.live is not None  # a file opened for writing keeps one
+        return self._file.live
 
     # ------------------------------------------------------------------ writing
     @contextmanager
@@ -115,7 +128,7 @@ class Store(Reads):
             raise StoreError(f"{self.path} is open read-only")
         with self._write_lock:
             if backup_reason is not None:
-                copy_database(self.path, backup_reason, self.backups_kept, self.backup_dir)
+                copy_database(self.path, backup_reason, self.backups_kept, self.backup_dir, live=self._live())
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
