@@ -10,6 +10,9 @@ a second process could then open the file for writing beside the first. So every
 takes a lock of the project's own on a sidecar file, `<db>.lock`, with flock: exclusive for writing, shared for
 reading, held until the process's last Store on the file closes. A flock belongs to its open file description,
 which only this module holds, so nothing else the process opens or closes can release it.
+
+A shared file (the dashboard's) is held read-only under the shared lock, beside other processes' readers, and
+opened read-write only for each write (OpenFile.writing), its own queries paused meanwhile (ReadGate).
 """
 
 from __future__ import annotations
