@@ -144,10 +144,15 @@ def backup_is_readable(backup: Path) -> str | None:
 
 
 def restore_backup(
-    database: Path, backup: Path | None = None, directory: Path | None = None, log=lambda message: None
+    database: Path,
+    backup: Path | None = None,
+    directory: Path | None = None,
+    log=lambda message: None,
+    lock_wait: float | None = None,
 ) -> Path:
     """Put a backup in place of the database file: `backup`, or the newest one that reads cleanly. Refuses while
-    another process has the file open. Returns the backup restored."""
+    another process has the file open (after waiting up to `lock_wait`, default store.lock_wait_seconds).
+    Returns the backup restored."""
     if backup is None:
         candidates = [b.path for b in list_backups(database, directory)]
         if not candidates:
@@ -168,7 +173,7 @@ def restore_backup(
             f"no readable backup of {database}; rebuild it with `python -m metrics build-default "
             "--force` and upload the files again"
         )
-    with exclusive_use(database), _not_open_elsewhere(database):
+    with exclusive_use(database, lock_wait, log), _not_open_elsewhere(database):
         stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
         wal = Path(str(database) + WAL)
         if database.exists():  # kept for whoever investigates the damage

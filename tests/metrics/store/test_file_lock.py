@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,7 +68,55 @@ def test_a_writer_is_told_which_process_reads_and_a_reader_which_writes(db):
         with pytest.raises(StoreBusy, match=rf"in use by process {pid} \(.*\), writing since \d{{4}}-"):
             Store(db, read_only=True, lock_wait=0)
         with pytest.raises(StoreBusy, match=rf"process {pid} .*writing"):
-            restore_backup(db, db)  # nothing is replaced while another process uses the file
+            restore_backup(db, db, lock_wait=0)  # nothing is replaced while another process uses the file
     with Store(db) as store:  # both gone: the file is free
         assert store.schema_version() > 0
     assert db.with_name(db.name + ".lock").exists()  # kept: removing a lock file another process waits on races
+
+
+_READ_PROBE = "import sys; from metrics.store import Store; print(Store(sys.argv[1], read_only=True).get_meta('probe'))"
+
+
+def test_a_shared_store_reads_beside_readers_and_writes_once_they_are_gone(db):
+    import threading
+
+    with Store(db, shared=True, lock_wait=0.5, on_wait=lambda message: None) as dashboard:
+        with store_held_by_another_process(db, "read") as pid:  # a command-line report, say
+            assert dashboard.count_observations() > 0
+            with (
+                pytest.raises(StoreBusy, match=rf"in use by process {pid} .*reading"),
+                dashboard.transaction(backup_reason="before-test") as cur,
+            ):
+                dashboard.set_meta(cur, "probe", "refused")
+            assert dashboard.get_meta("probe") is None  # nothing written; it reads again after the failed swap
+        # The dashboard's own queries keep running in other threads while it writes: they wait for the swap.
+        failures: list[BaseException] = []
+        stop = threading.Event()
+
+        def read_until_stopped() -> None:
+            while not stop.is_set():
+                try:
+                    dashboard.count_observations()
+                except BaseException as exc:  # pragma: no cover - reported by the assertion below
+                    failures.append(exc)
+                    return
+
+        readers = [threading.Thread(target=read_until_stopped) for _ in range(3)]
+        for t in readers:
+            t.start()
+        for n in range(3):
+            with dashboard.transaction(backup_reason="before-test") as cur:
+                dashboard.set_meta(cur, "probe", str(n))
+        stop.set()
+        for t in readers:
+            t.join()
+        assert failures == []
+        assert dashboard.get_meta("probe") == "2"
+        assert second_writer_outcome(db) == {"project": "refused", "duckdb": "refused"}
+        read = subprocess.run(  # another process reads what the dashboard wrote, while it still holds the file
+            [sys.executable, "-c", _READ_PROBE, str(db)],
+            cwd=Path(__file__).resolve().parents[3],
+            capture_output=True,
+            text=True,
+        )
+        assert read.stdout.strip() == "2", read.stderr
