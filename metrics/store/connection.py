@@ -234,9 +234,12 @@ def _flock_bounded(
                 raise StoreBusy(
                     f"{database} is in use by {describe_holders(database)}; "
                     + (f"waited {wait_seconds:g} s. " if wait_seconds > 0 else "")
-                    + ("Try again when it has finished" if exclusive else "Try again when the write has finished")
-                    + " (a dashboard holds the file read-only while it runs: stop it to write from the command "
-                    "line, or upload through its Upload page)."
+                    + (
+                        "Try again when it has finished (a dashboard holds the file read-only while it runs: stop "
+                        "it to write from the command line, or upload through its Upload page)."
+                        if exclusive
+                        else "Try again when the write has finished."
+                    )
                 ) from None
             if not told:
                 told = True
