@@ -23,7 +23,8 @@ from metrics.dfe_cin import dfe_cin_template
 from metrics.ingest.pipeline import Prepared, prepare, write_revision
 from metrics.ingest.text import TEMPLATE_COLUMNS
 from metrics.paths import DATA_DIR
-from metrics.store import RevisionInfo, Store
+from metrics.store import RevisionInfo, Store, exclusive_use
+from metrics.store.connection import lock_path
 
 PUBLISHED_VALUES = DATA_DIR / "published_values.csv"
 REAL_DIR = DATA_DIR / "real"
@@ -168,7 +169,20 @@ def build_database(
     include_published: bool = True,
     log=print,
 ) -> dict:
-    """Build a complete database at `path` (replacing any file there). Returns timings and counts."""
+    """Build a complete database at `path` (replacing any file there). Returns timings and counts. Holds the
+    file's lock throughout: a process using the file makes it wait, then refuses (StoreBusy)."""
+    with exclusive_use(Path(path), on_wait=log):
+        return _build(Path(path), catalogue, geography, observations, include_published, log)
+
+
+def _build(
+    path: Path,
+    catalogue: Catalogue | None,
+    geography: Geography | None,
+    observations: pd.DataFrame | None,
+    include_published: bool,
+    log,
+) -> dict:
     catalogue = catalogue or default_catalogue()
     geography = geography or default_geography()
     path = Path(path)
@@ -233,6 +247,7 @@ def build_database(
             facts["real_rows"] = facts.get("real_rows", 0) + rsum.new
         facts["rows"] = store.count_observations()
     os.replace(tmp, path)
+    lock_path(tmp).unlink(missing_ok=True)  # the scratch file's lock: nothing else opens the scratch file
     facts["seconds"] = round(time.perf_counter() - started, 2)
     log(f"built {path} with {facts['rows']:,} values in {facts['seconds']} s")
     return facts
@@ -242,5 +257,8 @@ def ensure_default_database(path: Path, log=print) -> bool:
     """Build the default database if it is absent. Returns True when it built one."""
     if Path(path).exists():
         return False
-    build_database(Path(path), log=log)
+    with exclusive_use(Path(path), on_wait=log):
+        if Path(path).exists():  # another process built it while this one waited
+            return False
+        _build(Path(path), None, None, None, True, log)
     return True

@@ -39,6 +39,9 @@ class StoreSettings(BaseModel):
     backups_kept: int = Field(5, ge=0, le=1000)
     # Where they are kept; empty: a folder beside the database file (data/cdof.duckdb.backups).
     backup_dir: str | None = None
+    # How long a process waits for the database file while another writes it (or reads it, to write) before it
+    # gives up and says which process holds it.
+    lock_wait_seconds: float = Field(30, ge=0, le=3600)
 
 
 class FingertipsSettings(BaseModel):

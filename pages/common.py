@@ -65,15 +65,17 @@ def ensure_database() -> str:
 # Closed when the cache is cleared (tests do, between pages), so the file is not left locked for other processes.
 @st.cache_resource(on_release=Store.close)
 def open_store() -> Store:
-    """The store, opened once per server process; StoreError when the file cannot be opened."""
-    return Store(ensure_database())
+    """The store, opened once per server process and shared: held read-only beside the command line's readers
+    (report, export, history), read-write only while an upload or rollback commits; StoreError when the file
+    cannot be opened."""
+    return Store(ensure_database(), shared=True)
 
 
 def store() -> Store:
     """One connection per process (DuckDB); every query takes its own cursor inside Store.
 
-    DuckDB lets one process at a time open a file, so while a command-line ingest or rollback holds it the page
-    says so and stops, instead of showing a traceback; nothing is cached, so a reload once it is done opens it.
+    While a command-line ingest or rollback writes the file (beyond store.lock_wait_seconds) the page says so and
+    stops, instead of showing a traceback; nothing is cached, so a reload once it is done opens it.
     """
     try:
         return open_store()

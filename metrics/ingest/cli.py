@@ -28,7 +28,7 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _open_store(args):
+def _open_store(args, read_only: bool = False):
     from metrics.store import Store, StoreError
 
     path = database_path(args.db)
@@ -36,7 +36,7 @@ def _open_store(args):
         _err(f"{path} does not exist; run `python -m metrics build-default` first")
         return None
     try:
-        return Store(path)
+        return Store(path, read_only=read_only)
     except StoreError as exc:
         _err(str(exc))
         return None
@@ -129,7 +129,7 @@ def _cmd_ingest(args) -> int:
 
 
 def _cmd_history(args) -> int:
-    store = _open_store(args)
+    store = _open_store(args, read_only=True)  # beside the dashboard and other readers
     if store is None:
         return EXIT_FAIL
     with store:

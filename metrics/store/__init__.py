@@ -9,7 +9,7 @@
 """
 
 from metrics.columns import COMPARED_COLUMNS, DEFAULT_BREAKDOWN, OBS_COLUMNS, OBS_KEY, OBS_VALUE_COLUMNS
-from metrics.store.connection import ROW_GROUP_SIZE, StoreDamaged, StoreError, StoreFull
+from metrics.store.connection import ROW_GROUP_SIZE, StoreBusy, StoreDamaged, StoreError, StoreFull, exclusive_use
 from metrics.store.database import Store
 from metrics.store.schema import SCHEMA_VERSION
 from metrics.store.writes import ChangeSummary, RevisionInfo, WriteTransaction, periods_frame
@@ -25,9 +25,11 @@ __all__ = [
     "ChangeSummary",
     "RevisionInfo",
     "Store",
+    "StoreBusy",
     "StoreDamaged",
     "StoreError",
     "StoreFull",
     "WriteTransaction",
+    "exclusive_use",
     "periods_frame",
 ]

@@ -2,7 +2,10 @@
 
 Store.write copies the file (and its write-ahead log, if any) before every upload or rollback, while it holds the
 file's write lock: nothing writes to either file then (a commit, and any checkpoint it triggers, happens under that
-lock, and DuckDB lets no other process open the file for writing), so the pair is a consistent database. The copy
+lock, and the project's lock lets no other process open the file for writing), so the pair is a consistent database.
+The file is read through the descriptor its connection keeps open (OpenFile.live), never one opened and closed for
+the copy: closing any descriptor of the file would drop DuckDB's own lock on it (metrics/store/connection.py). The
+write-ahead log carries no lock, so it is copied by name. The copy
 is named by its time and the revision it precedes; the oldest beyond `backups_kept` are deleted.
 
 restore_backup replaces a (damaged) file with a backup that opens and reads cleanly; the file it replaces is kept
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from metrics.store.connection import StoreDamaged, StoreError, StoreFull, is_disk_full
+from metrics.store.connection import StoreDamaged, StoreError, StoreFull, exclusive_use, is_disk_full
 
 SUFFIX = ".duckdb"
 WAL = ".wal"
@@ -63,10 +66,10 @@ def list_backups(database: Path, directory: Path | None = None) -> list[Backup]:
     return sorted(found, key=lambda b: b.taken, reverse=True)
 
 
-def copy_database(database: Path, reason: str, keep: int, directory: Path | None = None) -> Backup | None:
-    """Copy the file and its WAL as a new backup, then delete the oldest beyond `keep` (0: no backups). The caller
-    holds the write lock (or the only connection). A failed copy (a full disk) is removed and raised as
-    StoreFull: the database itself is untouched."""
+def copy_database(database: Path, reason: str, keep: int, directory: Path | None = None, *, live: int) -> Backup | None:
+    """Copy the file (read through `live`, an open descriptor of it) and its WAL as a new backup, then delete the
+    oldest beyond `keep` (0: no backups). The caller holds the write lock. A failed copy (a full disk) is removed
+    and raised as StoreFull: the database itself is untouched."""
     if keep <= 0 or not database.exists():
         return None
     directory = directory or default_backup_dir(database)
@@ -76,7 +79,7 @@ def copy_database(database: Path, reason: str, keep: int, directory: Path | None
     target = directory / f"{database.stem}.{taken:%Y%m%dT%H%M%S%f}.{safe_reason}{SUFFIX}"
     wal = Path(str(database) + WAL)
     try:
-        _copy(database, target)
+        _copy_descriptor(live, target)
         if wal.exists():
             _copy(wal, Path(str(target) + WAL))
     except OSError as exc:
@@ -102,6 +105,25 @@ def _copy(source: Path, target: Path) -> None:
     os.replace(partial, target)
 
 
+def _copy_descriptor(source: int, target: Path) -> None:
+    """Copy the whole file behind `source` to `target` without moving the descriptor's offset or closing it."""
+    partial = target.with_name(target.name + ".partial")
+    size = os.fstat(source).st_size
+    with open(partial, "wb") as out:
+        done = 0
+        while done < size:
+            try:
+                copied = os.copy_file_range(source, out.fileno(), size - done, done)
+            except OSError:  # a file system or kernel without it: read and write
+                copied = out.write(os.pread(source, min(size - done, 16 << 20), done))
+            if copied == 0:
+                break  # the file is shorter than it was a moment ago: nothing writes it now, so never
+            done += copied
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, target)
+
+
 def backup_is_readable(backup: Path) -> str | None:
     """None when the backup opens and every table reads; else what is wrong with it. The backup is opened
     read-only from a scratch copy so that checking it never changes it (DuckDB would replay its WAL into it)."""
@@ -122,10 +144,15 @@ def backup_is_readable(backup: Path) -> str | None:
 
 
 def restore_backup(
-    database: Path, backup: Path | None = None, directory: Path | None = None, log=lambda message: None
+    database: Path,
+    backup: Path | None = None,
+    directory: Path | None = None,
+    log=lambda message: None,
+    lock_wait: float | None = None,
 ) -> Path:
     """Put a backup in place of the database file: `backup`, or the newest one that reads cleanly. Refuses while
-    another process has the file open. Returns the backup restored."""
+    another process has the file open (after waiting up to `lock_wait`, default store.lock_wait_seconds).
+    Returns the backup restored."""
     if backup is None:
         candidates = [b.path for b in list_backups(database, directory)]
         if not candidates:
@@ -146,7 +173,7 @@ def restore_backup(
             f"no readable backup of {database}; rebuild it with `python -m metrics build-default "
             "--force` and upload the files again"
         )
-    with _exclusive(database):
+    with exclusive_use(database, lock_wait, log), _not_open_elsewhere(database):
         stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
         wal = Path(str(database) + WAL)
         if database.exists():  # kept for whoever investigates the damage
@@ -159,9 +186,9 @@ def restore_backup(
     return chosen
 
 
-class _exclusive:
-    """Holds the database file's lock (the one DuckDB takes) while it is replaced; refuses if a process (the
-    dashboard, an ingest) has the file open."""
+class _not_open_elsewhere:
+    """Also refuses while a process outside the project's lock (a DuckDB shell, say) has the file open: takes the
+    record lock DuckDB takes, through a descriptor held until the file has been replaced."""
 
     def __init__(self, database: Path):
         self.database = database

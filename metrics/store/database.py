@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from metrics.store.connection import (
     release_file,
 )
 from metrics.store.reads import Reads
-from metrics.store.schema import ensure_schema
+from metrics.store.schema import SCHEMA_VERSION, ensure_schema
 from metrics.store.writes import RevisionInfo, WriteTransaction, upsert_periods
 
 
@@ -30,20 +30,31 @@ class Store(Reads):
     """One DuckDB file. Thread-safe: a cursor per query, writes serialised."""
 
     def __init__(
-        self, path: Path | str, read_only: bool = False, backups_kept: int | None = None, backup_dir: Path | None = None
+        self,
+        path: Path | str,
+        read_only: bool = False,
+        backups_kept: int | None = None,
+        backup_dir: Path | None = None,
+        lock_wait: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        shared: bool = False,
     ):
+        """Opens the file, waiting up to `lock_wait` seconds (default store.lock_wait_seconds) while another
+        process writes it (or, to write, reads it), told once through `on_wait` (default: stderr); StoreBusy
+        after that, naming what holds it. `shared` (the dashboard): the file is held read-only, beside other
+        processes' readers, and opened for writing only for each transaction."""
         self.path = Path(path)
+        self._lock_wait, self._on_wait = lock_wait, on_wait
         self.read_only = read_only
         # Copies of the file kept before each upload or rollback (config/settings.yaml store.backups_kept).
         self.backups_kept = default_backups_kept() if backups_kept is None else backups_kept
         self.backup_dir = Path(backup_dir) if backup_dir else default_backup_dir(self.path)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open_file(self.path, read_only)
-        self._con = self._file.connection
+        self._file = open_file(self.path, read_only, lock_wait, on_wait, shared=shared and not read_only)
         self._write_lock = self._file.write_lock
         self._closed = False
-        if not read_only:
+        if not read_only and not (self._file.shared and self._schema_is_current()):
             try:
                 with self.transaction() as cur:
                     ensure_schema(cur, self.path)
@@ -62,24 +73,41 @@ class Store(Reads):
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
-        cur = self._con.cursor()
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        """The file's connection now (a shared file's changes around each write): queries take _cursor()."""
+        return self._file.current(self._lock_wait)
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for one query, which a shared file's swap to writing waits for."""
+        with self._file.gate.reading():
+            cur = self._file.current(self._lock_wait).cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    def _schema_is_current(self) -> bool:
         try:
-            return cur.execute(sql, list(params) if params is not None else None).df()
-        except duckdb.Error as exc:
-            raise self._explained(exc) from None
-        finally:
-            cur.close()
+            return self.schema_version() == SCHEMA_VERSION
+        except (duckdb.Error, TypeError, ValueError):  # no meta table yet: a new file
+            return False
+
+    def _query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
+        with self._cursor() as cur:
+            try:
+                return cur.execute(sql, list(params) if params is not None else None).df()
+            except duckdb.Error as exc:
+                raise self._explained(exc) from None
 
     def _scalar(self, sql: str, params: Iterable | None = None):
-        cur = self._con.cursor()
-        try:
-            row = cur.execute(sql, list(params) if params is not None else None).fetchall()
-            return row[0][0] if row else None
-        except duckdb.Error as exc:
-            raise self._explained(exc) from None
-        finally:
-            cur.close()
+        with self._cursor() as cur:
+            try:
+                row = cur.execute(sql, list(params) if params is not None else None).fetchall()
+                return row[0][0] if row else None
+            except duckdb.Error as exc:
+                raise self._explained(exc) from None
 
     def _explained(self, exc: BaseException) -> BaseException:
         """A DuckDB or OS error as StoreDamaged or StoreFull when it is one of those, else as it is."""
@@ -102,8 +130,12 @@ class Store(Reads):
         backups are switched off."""
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only")
-        with self._write_lock:
-            return copy_database(self.path, reason, max(self.backups_kept, 1), self.backup_dir)
+        with self._write_lock, self._file.writing(self._lock_wait, self._on_wait):
+            return copy_database(self.path, reason, max(self.backups_kept, 1), self.backup_dir, live=self._live())
+
+    def _live(self) -> int:
+        assert self._file.live is not None  # a file opened for writing keeps one
+        return self._file.live
 
     # ------------------------------------------------------------------ writing
     @contextmanager
@@ -113,10 +145,10 @@ class Store(Reads):
         A full disk is raised as StoreFull, a damaged file as StoreDamaged; either way nothing is written."""
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only")
-        with self._write_lock:
+        with self._write_lock, self._file.writing(self._lock_wait, self._on_wait) as connection:
             if backup_reason is not None:
-                copy_database(self.path, backup_reason, self.backups_kept, self.backup_dir)
-            cur = self._con.cursor()
+                copy_database(self.path, backup_reason, self.backups_kept, self.backup_dir, live=self._live())
+            cur = connection.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -67,10 +68,11 @@ def derive_input(cur, metric_keys: list[str]) -> pa.Table:
 
 
 class Reads:
-    """The read queries of Store (which provides _query, _scalar and _con)."""
+    """The read queries of Store (which provides _query, _scalar and _cursor)."""
 
     # Declared for the type checker; Store defines them.
-    _con: duckdb.DuckDBPyConnection
+    def _cursor(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        raise NotImplementedError
 
     def _query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
         raise NotImplementedError
@@ -150,11 +152,8 @@ class Reads:
 
     def observations_for_derive(self, metric_keys: list[str]) -> pd.DataFrame:
         """What metrics.derive.derive_frame takes for some metrics, as stored (outside any write)."""
-        cur = self._con.cursor()
-        try:
+        with self._cursor() as cur:
             return derive_input(cur, metric_keys).to_pandas()
-        finally:
-            cur.close()
 
     def count_observations(self) -> int:
         return int(self._scalar("SELECT count(*) FROM observations"))
@@ -377,14 +376,11 @@ class Reads:
 
     def _query_incoming(self, rows: pd.DataFrame, sql: str, params: list | None = None) -> pd.DataFrame:
         """A query over the incoming rows (as _incoming) on a cursor of its own."""
-        cur = self._con.cursor()
-        try:
+        with self._cursor() as cur:
             cur.register("_incoming", rows[OBS_COLUMNS])
             out = cur.execute(sql, params).df()
             cur.unregister("_incoming")
             return out
-        finally:
-            cur.close()
 
     def count_from_source(self, source: str) -> int:
         """How many stored values carry one source label (tests use it to see whole-or-nothing commits)."""

@@ -94,7 +94,9 @@ def test_cli_dry_run_history_and_rollback(db, capsys):
 
 
 def test_second_writer_is_refused_while_a_store_is_open(db, tmp_path):
-    # DuckDB allows one read-write process: the CLI reports it and exits 1 without touching anything.
+    # One process writes at a time: the CLI waits (here 1 s), says what holds the file and exits 1 untouched.
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("store:\n  lock_wait_seconds: 1\n")
     with Store(db):
         code = subprocess.run(
             [
@@ -109,8 +111,12 @@ def test_second_writer_is_refused_while_a_store_is_open(db, tmp_path):
             cwd=REPO,
             capture_output=True,
             text=True,
+            env={**os.environ, "CDOF_SETTINGS": str(settings)},
         )
-    assert code.returncode == 1 and "Another process" in code.stderr
+    assert code.returncode == 1, code.stderr
+    assert f"waiting up to 1 s for {db}: in use by process {os.getpid()}" in code.stderr
+    assert f"{db} is in use by process {os.getpid()} (" in code.stderr and "writing since" in code.stderr
+    assert "Traceback" not in code.stderr
 
 
 def test_kill_during_commit_leaves_all_or_nothing(db, tmp_path):
