@@ -243,7 +243,8 @@ class Scope:
                     else f"{len(group):,} row{'s' if len(group) != 1 else ''}"
                 )
                 parts.append(f"{area_words(str(code), geography)} ({where})")
-            count = f"{int(out.sum()):,} {what}"
+            n = int(out.sum())
+            count = f"{n:,} {what.removesuffix('s') if n == 1 else what}"
         else:
             outside = self.outside(rows_or_area_codes)
             if not outside:

@@ -17,7 +17,6 @@ pages say why instead (`placeholder`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -76,9 +75,19 @@ def catalogue_for(catalogue: Catalogue, scope: Scope) -> Catalogue:
     return _without_restricted(catalogue)
 
 
-@lru_cache(maxsize=4)
+# Made once per catalogue (pages ask for it many times a run); the catalogue is kept beside it so its id stays its own.
+_WITHOUT_RESTRICTED: dict[int, tuple[Catalogue, Catalogue]] = {}
+
+
 def _without_restricted(catalogue: Catalogue) -> Catalogue:
-    return Catalogue(outcomes=catalogue.outcomes, indicators=tuple(i for i in catalogue.indicators if not i.restricted))
+    kept = _WITHOUT_RESTRICTED.get(id(catalogue))
+    if kept is None or kept[0] is not catalogue:
+        if len(_WITHOUT_RESTRICTED) > 8:
+            _WITHOUT_RESTRICTED.clear()
+        shown = tuple(i for i in catalogue.indicators if not i.restricted)
+        kept = (catalogue, Catalogue(outcomes=catalogue.outcomes, indicators=shown))
+        _WITHOUT_RESTRICTED[id(catalogue)] = kept
+    return kept[1]
 
 
 def placeholder(indicators: Sequence[Indicator], area_names: Sequence[str] = ()) -> str:
