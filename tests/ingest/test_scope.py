@@ -116,7 +116,7 @@ def test_nobody_else_writes_or_sees_restricted_metrics():
     ],
 )
 def test_a_partnership_that_is_not_one_is_a_settings_error(code, words):
-    with pytest.raises(AccessSettingsError, match="access.partnerships: area") as err:
+    with pytest.raises(AccessSettingsError, match=r"access\.partnerships: area") as err:
         partnership_areas(code, default_geography())
     assert words in str(err.value)
 
@@ -155,9 +155,8 @@ def test_a_template_upload_outside_the_partnership_is_refused_naming_rows_and_ar
 def test_refuse_outside_names_file_rows_and_takes_area_codes(tmp_path):
     path = tmp_path / "three.csv"
     path.write_text(THREE_ROWS, encoding="utf-8")
-    from metrics.ingest.readers.template_csv import read_template_csv
-
     from metrics.ingest.problems import ProblemLog
+    from metrics.ingest.readers.template_csv import read_template_csv
 
     rows = read_template_csv(path, "three.csv", ProblemLog("three.csv"), "utf-8").rows
     with pytest.raises(
