@@ -111,6 +111,9 @@ class VisibleStore:
 
     # Reads of one area whose frames carry no area_code: the area is their first argument.
     _ONE_AREA = frozenset({"sparklines"})
+    # Reads whose rows feed a statistic across every authority (a spine chart's range): a restricted metric's rows
+    # are kept only for a scope that sees every area, never a range made from the few areas a member sees.
+    _ACROSS_AREAS = frozenset({"latest_level_values"})
 
     def __init__(self, store: Any, scope: Scope, catalogue: Catalogue):
         self._store = store
@@ -126,11 +129,15 @@ class VisibleStore:
         attribute = getattr(self._store, name)
         if not callable(attribute) or name.startswith("_") or self.scope.sees_everything:
             return attribute
-        one_area = name in self._ONE_AREA
+        one_area, across_areas = name in self._ONE_AREA, name in self._ACROSS_AREAS
 
         def read(*args, **kwargs):
             result = attribute(*args, **kwargs)
             if isinstance(result, pd.DataFrame):
+                if across_areas:  # as a frame of no one area: visible keeps no restricted row for a member
+                    return visible(result.drop(columns="area_code"), self.scope, self._catalogue).join(
+                        result[["area_code"]]
+                    )[result.columns]
                 area = (args[0] if args else kwargs.get("area_code")) if one_area else None
                 return visible(result, self.scope, self._catalogue, area)
             return result
