@@ -100,3 +100,15 @@ def test_the_report_leaves_restricted_metrics_out_with_a_note_and_keeps_them_for
         assert NAME not in chart.image.figure.to_json() and NAME not in chart.alt
     spine = next(c for c in operator.charts if c.key == "spine")
     assert NAME in spine.image.figure.to_json()
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/usr/bin/chromium"), reason="Debian's chromium")
+def test_the_reports_chart_image_has_the_metric_for_the_operator_and_not_for_the_public(built_db):
+    """The spine chart drawn as SVG (its words are text in the file): the picture itself, not only its figure."""
+    from metrics.chart_images import figure_images
+
+    with Store(built_db, read_only=True) as store:
+        public, operator = _report(store, PUBLIC), _report(store, None)
+    spines = [next(c for c in m.charts if c.key == "spine").image for m in (public, operator)]
+    public_svg, operator_svg = (svg.decode("utf-8") for svg in figure_images(spines, "svg"))
+    assert NAME in operator_svg and NAME not in public_svg

@@ -30,7 +30,7 @@ access:
 PAGE_PARAMS = {
     "scorecard": {"area": "E10000034"},
     "trends": {"metric": KEY, "area": "E10000034"},
-    "compare": {"metric": KEY, "areas": ["E10000034", "E06000060"]},
+    "compare": {"metric": KEY, "areas": ["E10000034", "E06000060"], "data": "true", "trends": "true"},
     "profile": {"area": "E10000034"},
     "map": {"metric": KEY},
     "inequalities": {"metric": KEY, "area": "E10000034"},
@@ -130,4 +130,14 @@ def test_a_members_charts_draw_only_the_partnerships_areas(settings_file):
     drawn = str(plotly_specs(at))
     assert "Worcestershire" in drawn and "Buckinghamshire" not in drawn
     assert any(i.value.startswith(PLACEHOLDER) for i in at.info)
-    assert all("Buckinghamshire" not in f.to_string() for f in frames(at))  # nor the table (and its downloads)
+    shown = frames(at)
+    assert any("Worcestershire" in f.to_string() for f in shown)  # the data table is open ...
+    assert all("Buckinghamshire" not in f.to_string() for f in shown)  # ... without the other partnership's area
+
+
+def test_a_members_download_holds_only_what_the_page_shows(settings_file, captured_downloads):
+    from tests.pages.helpers import download, read_csv_download
+
+    at = _run("compare", PAGE_PARAMS["compare"], MEMBER)
+    _, table = read_csv_download(download(at, captured_downloads, "Download CSV"))
+    assert "E10000034" in set(table["area_code"]) and "E06000060" not in set(table["area_code"])
