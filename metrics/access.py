@@ -161,7 +161,7 @@ def uploader_name(settings: UploadSettings, user: Mapping[str, Any] | None) -> s
 
 
 # ---------------------------------------------------------------------------------------------------- scopes
-class OutsideScope(PermissionError):
+class OutsideScope(Exception):
     """A write touching an area outside the writer's scope; the message names the rows and areas. Nothing was
     written."""
 
