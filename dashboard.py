@@ -10,6 +10,7 @@ import streamlit as st
 from metrics.catalogue import CatalogueError, default_catalogue
 from metrics.safety import plain_text
 from pages.common import (
+    current_scope,
     current_user_is_uploader,
     ensure_database,
     settings,
@@ -60,7 +61,10 @@ st.html("<style>[data-testid=stCaptionContainer] { color: #5C5F63; opacity: 1; }
 if sign_in_available():  # analysts sign in here; the Upload page then appears for uploaders
     with st.sidebar:
         if st.user.is_logged_in:
-            st.caption(f"Signed in as {plain_text(st.user.get('email') or st.user.get('name'))}")
+            st.caption(
+                f"Signed in as {plain_text(st.user.get('email') or st.user.get('name'))} "
+                f"({plain_text(current_scope().name)})"
+            )
             st.button("Sign out", on_click=st.logout, key="app_sign_out")
         else:
             st.button("Sign in (analysts)", on_click=st.login, key="app_sign_in")

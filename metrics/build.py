@@ -26,6 +26,8 @@ from metrics.paths import DATA_DIR
 from metrics.store import RevisionInfo, Store, exclusive_use
 from metrics.store.connection import lock_path
 
+BUILD_SCOPE = "build (full rights)"  # the scope recorded on the build's revisions
+
 PUBLISHED_VALUES = DATA_DIR / "published_values.csv"
 REAL_DIR = DATA_DIR / "real"
 ONS_DEATHS = REAL_DIR / "ons_drug_misuse_deaths_utla_2001-03_to_2019-21_fingertips_layout.csv"
@@ -223,7 +225,9 @@ def _build(
         _, summary = write_revision(
             store,
             obs,
-            RevisionInfo(author="build", action="build", note="Demonstration dataset (not real data)"),
+            RevisionInfo(
+                author="build", action="build", note="Demonstration dataset (not real data)", scope=BUILD_SCOPE
+            ),
             catalogue,
             geography,
         )
@@ -240,6 +244,7 @@ def _build(
                     sha256=prepared.sha256,
                     file_format=prepared.file_format,
                     note=f"Real published figures: {f.note}. {OGL}",
+                    scope=BUILD_SCOPE,
                 ),
                 catalogue,
                 geography,

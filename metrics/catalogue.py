@@ -101,6 +101,9 @@ class Indicator(BaseModel):
     # A projection (a target trajectory, a forecast) may hold periods that have not ended yet; any other metric's
     # upload is refused a period ending after today.
     projection: bool = False
+    # Restricted (a partnership-only release such as NDTMS-ONS deaths in treatment): shown only to signed-in members
+    # of a partnership containing the area (metrics.visibility), hidden from everyone else everywhere.
+    restricted: bool = False
     source: str
     geography: Geography
     frequency: Frequency

@@ -4,6 +4,7 @@
   export [--db PATH]                    every stored value as CSV on stdout, stable order, with its source
                                         (text a spreadsheet would run as a formula starts with an apostrophe)
   export --derived [--layout fingertips] [--db PATH]   every value the pages read, with comparisons and trend
+  export ... --public                   without restricted metrics (the command line otherwise has full rights)
   ingest FILE [--format ...] [--dry-run] [--db PATH]   validate and load a file (exit 0 committed, 2 rejected)
   history [--db PATH]                   the revisions, newest first
   rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
@@ -44,9 +45,16 @@ def _cmd_export(args) -> int:
         return 1
     with Store(path, read_only=True) as store:
         if args.derived or args.layout == "fingertips":
-            frame = _derived_export(store.derived_rows(), args.layout)
+            rows = store.derived_rows()
         else:
-            frame = store.export_rows()
+            rows = store.export_rows()
+    if args.public:  # as the dashboard shows it to anyone not signed in: no restricted metric
+        from metrics.access import PUBLIC
+        from metrics.catalogue import default_catalogue
+        from metrics.visibility import visible
+
+        rows = visible(rows, PUBLIC, default_catalogue())
+    frame = _derived_export(rows, args.layout) if args.derived or args.layout == "fingertips" else rows
     return _write_csv(frame)
 
 
@@ -138,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["dashboard", "fingertips"],
         default="dashboard",
         help="with --derived: the dashboard's columns, or Fingertips' download columns and words",
+    )
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="leave out restricted metrics, as the dashboard does for anyone not signed in (default: the operator's "
+        "full rights, everything)",
     )
     p.set_defaults(func=_cmd_export)
 

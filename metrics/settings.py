@@ -55,12 +55,43 @@ class FingertipsSettings(BaseModel):
     max_response_mb: int = Field(200, ge=1, le=5000)
 
 
+class Members(BaseModel):
+    """Who belongs to a group: signed-in e-mails (compared without case) or values of the token's role claim
+    (upload.role_claim)."""
+
+    model_config = ConfigDict(extra="forbid")
+    emails: list[str] = []
+    roles: list[str] = []
+
+
+class PartnershipAccess(BaseModel):
+    """One partnership's people. `area` is its footprint's code in config/footprints.yaml (a joint CDP) or, for a
+    single-authority partnership, its authority's ONS code. Uploaders write the footprint's areas and its local
+    measures; readers only see its restricted metrics."""
+
+    model_config = ConfigDict(extra="forbid")
+    area: str = Field(min_length=1)
+    uploaders: Members = Members()
+    readers: Members = Members()
+
+
+class AccessSettings(BaseModel):
+    """Who may write which areas, and who sees restricted metrics (metrics.access)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # The national role: writes every area (England and the regions included, which no partnership may write)
+    # and sees every restricted metric. upload.uploader_emails and upload.uploader_role count as national too.
+    national: Members = Members()
+    partnerships: list[PartnershipAccess] = []
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     app: AppSettings = AppSettings()
     upload: UploadSettings = UploadSettings()
     store: StoreSettings = StoreSettings()
     fingertips: FingertipsSettings = FingertipsSettings()
+    access: AccessSettings = AccessSettings()
 
 
 SETTINGS_ENV = "CDOF_SETTINGS"

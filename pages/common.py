@@ -10,8 +10,8 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from metrics import presentation, stats
-from metrics.access import cookie_secret_problem, is_uploader, sign_in_usable
+from metrics import presentation, stats, visibility
+from metrics.access import AccessSettingsError, Scope, cookie_secret_problem, is_uploader, scope_for, sign_in_usable
 from metrics.areas import ENGLAND_CODE, default_geography
 from metrics.build import ensure_default_database
 from metrics.catalogue import default_catalogue
@@ -48,6 +48,13 @@ def settings():
 
 
 def catalogue():
+    """The catalogue as the signed-in user may browse it: without restricted metrics for anyone who is not a member
+    of a partnership (metrics.visibility.catalogue_for). Cached queries use default_catalogue() itself."""
+    return visibility.catalogue_for(default_catalogue(), current_scope())
+
+
+def full_catalogue():
+    """Every metric, restricted ones included: for code that filters by the user's scope itself (the report)."""
     return default_catalogue()
 
 
@@ -71,7 +78,14 @@ def open_store() -> Store:
     return Store(ensure_database(), shared=True)
 
 
-def store() -> Store:
+def store() -> visibility.VisibleStore:
+    """The store as the signed-in user sees it: every read passes through metrics.visibility.visible, so a page
+    cannot show a restricted metric to someone who may not see it. The cached queries below read _raw_store() and
+    filter after the cache (their results are shared by every user)."""
+    return visibility.VisibleStore(_raw_store(), current_scope(), default_catalogue())
+
+
+def _raw_store() -> Store:
     """One connection per process (DuckDB); every query takes its own cursor inside Store.
 
     While a command-line ingest or rollback writes the file (beyond store.lock_wait_seconds) the page says so and
@@ -143,7 +157,24 @@ def sign_in_refusal() -> str | None:
 
 
 def current_user_is_uploader() -> bool:
-    return is_uploader(settings().upload, signed_in_user(), sign_in_available())
+    return is_uploader(settings().upload, signed_in_user(), sign_in_available(), settings())
+
+
+def current_scope() -> Scope:
+    """What the signed-in user may write and see (metrics.access.scope_for), worked out once per user and settings
+    in the session; a settings entry that names no partnership stops the page, saying which."""
+    user = signed_in_user()
+    key = (repr(sorted(user.items())), sign_in_available(), id(settings()))
+    kept = st.session_state.get("_scope")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    try:
+        scope = scope_for(settings(), user, key[1], geography())
+    except AccessSettingsError as exc:
+        st.error(f"The access settings are invalid, so the dashboard cannot decide who may see what. {exc}")
+        st.stop()
+    st.session_state["_scope"] = (key, scope)
+    return scope
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -165,7 +196,7 @@ def _latest_for_areas(_store, area_codes: tuple[str, ...], kinds: tuple[tuple[st
 
 @st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
 def _other_period_kinds(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
-    return _store.other_period_kinds(list(area_codes), catalogue().period_kinds())
+    return _store.other_period_kinds(list(area_codes), default_catalogue().period_kinds())
 
 
 @st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
@@ -190,14 +221,14 @@ def _values_for_period(_store, metric_key: str, period: str, area_codes: tuple[s
 
 @st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
 def _spine_ranges(_store, real_only: bool = False) -> pd.DataFrame:
-    kinds = catalogue().period_kinds()
+    kinds = default_catalogue().period_kinds()
     values = _store.latest_level_values("utla", kinds)
     if real_only and not values.empty:
         # A series is real or demonstration as a whole, so an area's latest row tells which series are real.
         latest = _store.latest_for_areas([a.code for a in geography().utlas()], kinds)
         real = latest.loc[~presentation.is_demo_flags(latest), ["metric_key", "area_code"]].drop_duplicates()
         values = values.merge(real, on=["metric_key", "area_code"])
-    return presentation.spine_ranges(catalogue().ordered(), values, stats.spine_stats)
+    return presentation.spine_ranges(default_catalogue().ordered(), values, stats.spine_stats)
 
 
 @st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
@@ -230,9 +261,26 @@ def clear_caches() -> None:
         fn.clear()
 
 
-# With "Real data only" on, every query result the pages draw from loses its demonstration rows here, once.
-def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    return presentation.real_only(frame) if real_data_only() else frame
+# Every query result the pages draw from passes here, once: restricted metrics the user may not see are dropped
+# (saying why where they would have been), and with "Real data only" on, the demonstration rows.
+def _shown(frame: pd.DataFrame, area_code: str | None = None) -> pd.DataFrame:
+    frame = presentation.real_only(frame) if real_data_only() else frame
+    seen = visibility.visible(frame, current_scope(), default_catalogue(), area_code)
+    if hidden := visibility.hidden_in(frame, seen):
+        _say_restricted(hidden)
+    return seen
+
+
+_RESTRICTED_SAID = "_restricted_said"
+
+
+def _say_restricted(metric_keys: list[str]) -> None:
+    """The placeholder of restricted metrics hidden from this user, once per page run (page_header resets it)."""
+    said = st.session_state.setdefault(_RESTRICTED_SAID, set())
+    new = [k for k in metric_keys if k not in said]
+    if new:
+        said.update(new)
+        st.info(visibility.placeholder([default_catalogue().get(k) for k in new]), icon=":material/lock:")
 
 
 def _kinds_key(period_kinds: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
@@ -242,12 +290,12 @@ def _kinds_key(period_kinds: dict[str, str] | None) -> tuple[tuple[str, str], ..
 @damage_explained
 def latest_for_area(area_code: str, period_kinds: dict[str, str] | None = None) -> pd.DataFrame:
     """Each metric's row for the area in its latest period of its catalogue kind (or of the kinds given)."""
-    return _shown(_latest_for_area(store(), area_code, _kinds_key(period_kinds)))
+    return _shown(_latest_for_area(_raw_store(), area_code, _kinds_key(period_kinds)))
 
 
 @damage_explained
 def latest_for_areas(area_codes, period_kinds: dict[str, str] | None = None) -> pd.DataFrame:
-    return _shown(_latest_for_areas(store(), tuple(area_codes), _kinds_key(period_kinds)))
+    return _shown(_latest_for_areas(_raw_store(), tuple(area_codes), _kinds_key(period_kinds)))
 
 
 @damage_explained
@@ -257,13 +305,15 @@ def latest_period(metric_key: str, area_codes=None) -> str | None:
     open on what the scorecard shows; without areas, England's. Falls back to the latest any area has."""
     codes = [c for c in (area_codes or []) if c] or [ENGLAND_CODE]
     period = presentation.latest_period_of(latest_for_areas(codes), metric_key)
-    return period or _latest_period(store(), metric_key, catalogue().get(metric_key).period_kind)
+    return period or _latest_period(_raw_store(), metric_key, catalogue().get(metric_key).period_kind)
 
 
 def other_period_kinds_choice(area_codes, key: str = "other_periods") -> dict[str, str]:
     """Where the areas have data in a kind of period other than a metric's own (quarters beside years), say so
     and offer it (a switch kept in the URL); returns the kind of period each metric's latest is taken from."""
-    others = _other_period_kinds(store(), tuple(area_codes))
+    others = visibility.visible(
+        _other_period_kinds(_raw_store(), tuple(area_codes)), current_scope(), default_catalogue()
+    )
     kinds = catalogue().period_kinds()
     if others.empty:
         return kinds
@@ -282,7 +332,9 @@ def other_period_kinds_choice(area_codes, key: str = "other_periods") -> dict[st
 def other_period_kinds_note(area_codes) -> None:
     """Where the areas have data in a kind of period other than a metric's own, say so with a link to it on
     Trends (pages that place a metric among all authorities keep to its own kind)."""
-    others = _other_period_kinds(store(), tuple(area_codes))
+    others = visibility.visible(
+        _other_period_kinds(_raw_store(), tuple(area_codes)), current_scope(), default_catalogue()
+    )
     if others.empty:
         return
     links = " · ".join(
@@ -295,38 +347,40 @@ def other_period_kinds_note(area_codes) -> None:
 
 @damage_explained
 def series(metric_key: str, area_codes) -> pd.DataFrame:
-    return _shown(_series(store(), metric_key, tuple(area_codes)))
+    return _shown(_series(_raw_store(), metric_key, tuple(area_codes)))
 
 
 @damage_explained
 def sparklines(area_code: str) -> pd.DataFrame:
-    frame = _sparklines(store(), area_code)
+    frame = _sparklines(_raw_store(), area_code)
     if real_data_only() and not frame.empty and "is_demo" not in frame:
         # sparklines carry no flag: keep the metrics whose latest value for the area is real
         real = set(latest_for_area(area_code)["metric_key"])
         frame = frame[frame["metric_key"].isin(real)]
-    return _shown(frame)
+    return _shown(frame, area_code)
 
 
 @damage_explained
 def values_for_period(metric_key: str, period: str, area_codes) -> pd.DataFrame:
-    return _shown(_values_for_period(store(), metric_key, period, tuple(area_codes)))
+    return _shown(_values_for_period(_raw_store(), metric_key, period, tuple(area_codes)))
 
 
 @damage_explained
 def spine_ranges() -> pd.DataFrame:
     """England's range of the authorities' latest values, per metric on the profile's spine (the same for every
     area: computed once per data version)."""
-    return _spine_ranges(store(), real_data_only())
+    ranges = _spine_ranges(_raw_store(), real_data_only()).rename(columns={"key": "metric_key"})
+    # A range spans every authority: a restricted metric's is shown only to a user who sees every area.
+    return _shown(ranges).rename(columns={"metric_key": "key"})
 
 
 @damage_explained
 def periods_for_metric(metric_key: str) -> list[str]:
     """Periods with values for the metric, latest first (with real values only, when demonstration is hidden)."""
-    periods = _periods_for_metric(store(), metric_key)
+    periods = _periods_for_metric(_raw_store(), metric_key)
     if not real_data_only():
         return periods
-    real = set(_shown(_series(store(), metric_key, tuple(_all_area_codes())))["period"])
+    real = set(_shown(_series(_raw_store(), metric_key, tuple(_all_area_codes())))["period"])
     return [p for p in periods if p in real]
 
 
@@ -364,7 +418,7 @@ def real_data_switch() -> bool:
 
 @damage_explained
 def data_as_of():
-    return _data_as_of(store())
+    return _data_as_of(_raw_store())
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -631,8 +685,13 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
 
 def page_header(title: str, intro: str) -> None:
     real_data_switch()
+    st.session_state[_RESTRICTED_SAID] = set()
     st.title(title)
     st.caption(intro)
+    hidden = [i for i in default_catalogue().ordered() if i.restricted and i.key not in catalogue().by_key()]
+    if hidden:  # not browsable at all by this user: say so once, at the top
+        st.caption(":material/lock: " + visibility.placeholder(hidden))
+        st.session_state[_RESTRICTED_SAID].update(i.key for i in hidden)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -670,7 +729,7 @@ def _group_values(_store, members: tuple[str, ...], name: str, real_only: bool =
     # a sum over some demonstration members is not a real figure).
     if real_only:
         observations = presentation.real_only(observations)
-    return derive_group(observations, catalogue(), geography(), members, name)
+    return derive_group(observations, default_catalogue(), geography(), members, name)
 
 
 _CACHED = _CACHED + (
@@ -686,27 +745,27 @@ _CACHED = _CACHED + (
 def group_values(members, name: str) -> pd.DataFrame:
     """A user's own group of authorities aggregated as the configured footprints are (metrics.area_groups);
     raises metrics.area_groups.GroupError for a group that cannot be made."""
-    return _shown(_group_values(store(), tuple(sorted(set(members))), name, real_data_only()))
+    return _shown(_group_values(_raw_store(), tuple(sorted(set(members))), name, real_data_only()))
 
 
 @damage_explained
 def metrics_with_breakdowns() -> list[str]:
-    return _metrics_with_breakdowns(store())
+    return _metrics_with_breakdowns(_raw_store())
 
 
 @damage_explained
 def breakdowns_for_metric(metric_key: str) -> list[str]:
     """The breakdowns (sex, age group, deprivation ...) stored for a metric, the total among them."""
-    return _breakdowns_for_metric(store(), metric_key)
+    return _breakdowns_for_metric(_raw_store(), metric_key)
 
 
 @damage_explained
 def values_for_level(metric_key: str, period: str, level: str) -> pd.DataFrame:
     """One metric in one period for every area of a level ("utla", "region")."""
-    return _shown(_values_for_level(store(), metric_key, period, level))
+    return _shown(_values_for_level(_raw_store(), metric_key, period, level))
 
 
 @damage_explained
 def breakdown_series(metric_key: str, area_codes) -> pd.DataFrame:
     """Every period and breakdown (sex, age, deprivation ...) of one metric for some areas."""
-    return _shown(_breakdown_series(store(), metric_key, tuple(area_codes)))
+    return _shown(_breakdown_series(_raw_store(), metric_key, tuple(area_codes)))

@@ -76,13 +76,14 @@ if st.button("Build the report", type="primary", icon=":material/description:", 
         try:
             model, images, files = build_report(
                 common.store(),
-                cat,
+                common.full_catalogue(),
                 geo,
                 area_code,
                 benchmark.lower(),
                 since,
                 ["docx", "pdf"],
                 progress=lambda fraction, words: bar.progress(min(max(fraction, 0.0), 1.0), text=words),
+                scope=common.current_scope(),
             )
         except ReportError as exc:
             status.update(label="The report could not be built", state="error")
@@ -93,9 +94,17 @@ if st.button("Build the report", type="primary", icon=":material/description:", 
             st.error(f"{exc}", icon=":material/error:")
             st.stop()
         status.update(label="The report is ready", state="complete", expanded=False)
-    st.session_state["_report"] = {"choice": choice, "model": model, "images": images, "files": files}
+    st.session_state["_report"] = {
+        "choice": choice,
+        "model": model,
+        "images": images,
+        "files": files,
+        "scope": common.current_scope(),
+    }
 
 made = st.session_state.get("_report")
+if made is not None and made.get("scope") != common.current_scope():
+    made = None  # built for someone with other rights (signed in or out since): not shown
 if made is None:
     st.info(
         "Choose the area, the benchmark and the point to report changes from, then build the report. "

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from metrics import presentation as pr
-from metrics.access import uploader_name
+from metrics.access import OutsideScope
 from metrics.ingest.pipeline import changed_rows, commit, prepare, preview, rollback, rollback_plan
 from metrics.ingest.template import template_csv, template_xlsx
 from metrics.safety import neutralise_frame, plain_text
@@ -22,6 +22,7 @@ from metrics.sources.refresh import api_client, commit_refresh, fingertips_indic
 from pages.common import (
     catalogue,
     clear_caches,
+    current_scope,
     current_user_is_uploader,
     settings,
     sign_in_available,
@@ -41,13 +42,20 @@ if not current_user_is_uploader():
     st.stop()
 
 user = signed_in_user()
+scope = current_scope()
 if user.get("is_logged_in"):
     st.caption(f"Signed in as {plain_text(user.get('email') or user.get('name'))}")
     st.button("Sign out", on_click=st.logout, key="sign_out")
-elif settings().upload.local_mode:
+if settings().upload.local_mode:
     st.caption(
         "Local mode: anyone using this copy of the dashboard may upload (upload.local_mode in config/settings.yaml)."
     )
+st.caption(
+    f"You may write: {plain_text(scope.described())}. A file, or a rollback, touching any other area is refused "
+    "before anything is written.",
+    help="Set in config/settings.yaml (access): a partnership's uploaders write its footprint's areas and its local "
+    "measures; the national role writes every area.",
+)
 
 st.markdown(
     "Load a **Fingertips download**, an **NDTMS ViewIt export** or the dashboard's **template** (CSV or Excel). "
@@ -81,7 +89,7 @@ uploaded = st.file_uploader(
 
 if uploaded is not None:
     data = uploaded.getvalue()
-    key = (uploaded.name, len(data), hash(data), fmt)
+    key = (uploaded.name, len(data), hash(data), fmt, scope)
     if st.session_state.get("prepared_key") != key:
         st.session_state.pop("committed", None)
         with st.status(f"Checking {plain_text(uploaded.name)} ...", expanded=True) as status:
@@ -96,7 +104,7 @@ if uploaded is not None:
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
-                prepared = prepare(tmp, file_name=uploaded.name, fmt=fmt, progress=progress)
+                prepared = prepare(tmp, file_name=uploaded.name, fmt=fmt, progress=progress, scope=scope)
             finally:
                 os.unlink(tmp)
             bar.progress(1.0)
@@ -149,7 +157,9 @@ if uploaded is not None:
         if st.button(f"Commit {len(prepared.rows):,} rows", type="primary", key="commit"):
             try:
                 with st.spinner("Committing in one transaction ..."):
-                    rid, written = commit(s, prepared, author=uploader_name(settings().upload, user))
+                    rid, written = commit(s, prepared, author=scope.who, scope=scope)
+            except OutsideScope as exc:
+                st.error(plain_text(exc))
             except Exception as exc:  # the transaction rolled back: the store is exactly as before
                 st.error(
                     f"Nothing was written: the commit failed and was rolled back ({plain_text(exc)}). "
@@ -206,7 +216,7 @@ if refresh_plan is not None:
         ):
             try:
                 with st.spinner("Committing in one transaction ..."):
-                    written = commit_refresh(store(), refresh_plan, uploader_name(settings().upload, user))
+                    written = commit_refresh(store(), refresh_plan, scope.who, scope=scope)
             except Exception as exc:  # the transaction rolled back: the store is exactly as before
                 st.error(f"Nothing was written: the commit failed and was rolled back ({plain_text(exc)}).")
             else:
@@ -241,9 +251,12 @@ if undoable:
         st.session_state["rollback_confirm"] = int(target)
 confirming = st.session_state.get("rollback_confirm")
 if confirming is not None:
-    plan = rollback_plan(store(), int(confirming))
+    plan = rollback_plan(store(), int(confirming), scope=scope)
     if plan.refused:
-        st.error(f"Revision {confirming} cannot be rolled back: {plain_text(plan.refused)}. Nothing was written.")
+        st.error(
+            f"Revision {confirming} cannot be rolled back: {plain_text(plan.refused.removesuffix('.'))}."
+            + ("" if "Nothing was written" in plan.refused else " Nothing was written.")
+        )
         st.session_state.pop("rollback_confirm", None)
     else:
         with st.container(border=True, key="rollback_confirmation"):
@@ -264,9 +277,7 @@ if confirming is not None:
             if b1.button(f"Confirm: roll back revision {confirming}", type="primary", key="rollback_confirmed"):
                 st.session_state.pop("rollback_confirm", None)
                 try:
-                    new_rid, summary, conflicts = rollback(
-                        store(), int(confirming), uploader_name(settings().upload, user)
-                    )
+                    new_rid, summary, conflicts = rollback(store(), int(confirming), scope.who, scope=scope)
                 except Exception as exc:
                     st.error(f"Nothing was rolled back ({plain_text(exc)}). The stored data is unchanged.")
                 else:

@@ -1,13 +1,18 @@
 """`python -m metrics ingest | history | rollback` (added to metrics/cli.py's parser by add_commands).
 
 ingest FILE [--format auto|template|fingertips|ndtms] [--dry-run] [--db PATH] [--author NAME]
-       [--max-size MB | --no-size-limit]
+       [--partnership CODE] [--max-size MB | --no-size-limit]
     prints the problems table, then the summary (new / changed / unchanged); exit 0 when committed (or a
     clean dry run), 2 when rejected (the store is untouched), 1 when the database can't be opened.
     A file larger than the Upload page's limit (upload.max_upload_mb in config/settings.yaml) is rejected
     unread unless --max-size raises the limit or --no-size-limit lifts it.
-history [--db PATH]        the revisions, newest first
-rollback REVISION [--db PATH] [--author NAME]
+history [--db PATH]        the revisions, newest first, with who made each and under which scope
+rollback REVISION [--db PATH] [--author NAME] [--partnership CODE]
+
+The command line runs with the operator's full rights (it holds the database itself) and records the operator's
+login name (or --author) and the scope "command line (operator, full rights)" on each revision. With
+--partnership CODE it writes only that partnership's areas, as its uploaders would: rows of any other area are
+refused, naming them, and nothing is written.
 """
 
 from __future__ import annotations
@@ -47,6 +52,26 @@ def current_user() -> str:
         return getpass.getuser()
     except Exception:  # no user database in some containers
         return "unknown"
+
+
+def _scope(args):
+    """The operator's full rights, or with --partnership those of that partnership's uploaders; None (after saying
+    why) for a code that is not a partnership."""
+    from metrics.access import AccessSettingsError, Scope, area_words, operator_scope, partnership_areas
+    from metrics.areas import default_geography
+
+    who = args.author or current_user()
+    code = getattr(args, "partnership", None)
+    if not code:
+        return operator_scope(who)
+    geography = default_geography()
+    try:
+        areas = partnership_areas(code.strip().upper(), geography)
+    except AccessSettingsError as exc:
+        _err(str(exc).split(": ", 1)[-1].replace("access.partnerships: ", "--partnership: "))
+        return None
+    name = f"command line (operator) as partnership {area_words(code.strip().upper(), geography)}"
+    return Scope(who=who, name=name, write_areas=areas, see_areas=None)
 
 
 def print_problems(problems: pd.DataFrame, out=None) -> None:
@@ -92,8 +117,11 @@ def _cmd_ingest(args) -> int:
     if too_big:
         _err(too_big)
         return EXIT_REJECTED
+    scope = _scope(args)
+    if scope is None:
+        return EXIT_REJECTED
     _err(f"validating {path} ...")
-    prepared = prepare(path, fmt=args.format, progress=lambda stage, frac: _err(f"  {stage}"))
+    prepared = prepare(path, fmt=args.format, progress=lambda stage, frac: _err(f"  {stage}"), scope=scope)
     print(
         f"File: {prepared.file_name}  format: {prepared.file_format or 'unknown'}  rows: {len(prepared.rows):,}"
         f"  sha256: {prepared.sha256}"
@@ -119,7 +147,7 @@ def _cmd_ingest(args) -> int:
             print("Dry run: nothing was written.")
             return EXIT_OK
         _err("committing ...")
-        rid, summary = commit(store, prepared, author=args.author or current_user())
+        rid, summary = commit(store, prepared, author=scope.who, scope=scope)
         _err("committed")
     print(
         f"Committed revision {rid}: {summary.new:,} new, {summary.changed:,} changed, "
@@ -132,12 +160,16 @@ def _cmd_history(args) -> int:
     store = _open_store(args, read_only=True)  # beside the dashboard and other readers
     if store is None:
         return EXIT_FAIL
+    from metrics.presentation.tables import scope_words
+
     with store:
         rev = store.revisions()
+    rev = rev.assign(scope=scope_words(rev))
     cols = [
         "revision_id",
         "created_at",
         "author",
+        "scope",
         "action",
         "file_name",
         "file_format",
@@ -154,16 +186,20 @@ def _cmd_history(args) -> int:
 
 
 def _cmd_rollback(args) -> int:
+    from metrics.access import OutsideScope
     from metrics.ingest.pipeline import rollback
     from metrics.store import StoreError
 
+    scope = _scope(args)
+    if scope is None:
+        return EXIT_REJECTED
     store = _open_store(args)
     if store is None:
         return EXIT_FAIL
     with store:
         try:
-            rid, summary, conflicts = rollback(store, args.revision, args.author or current_user())
-        except StoreError as exc:
+            rid, summary, conflicts = rollback(store, args.revision, scope.who, scope=scope)
+        except (StoreError, OutsideScope) as exc:
             _err(str(exc))
             return EXIT_REJECTED
     print(
@@ -192,6 +228,11 @@ def add_commands(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="validate and preview only")
     p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")
     p.add_argument("--author", help="name recorded on the revision (default: the login name)")
+    p.add_argument(
+        "--partnership",
+        metavar="CODE",
+        help="write only this partnership's areas (a footprint code, or a single-authority partnership's ONS code)",
+    )
     size = p.add_mutually_exclusive_group()
     size.add_argument(
         "--max-size",
@@ -209,5 +250,8 @@ def add_commands(sub) -> None:
     p = sub.add_parser("rollback", help="undo a revision (recorded as a new revision)")
     p.add_argument("revision", type=int)
     p.add_argument("--db", help="database file")
-    p.add_argument("--author", help="name recorded on the revision")
+    p.add_argument("--author", help="name recorded on the revision (default: the login name)")
+    p.add_argument(
+        "--partnership", metavar="CODE", help="refuse unless the revision wrote only this partnership's areas"
+    )
     p.set_defaults(func=_cmd_rollback)

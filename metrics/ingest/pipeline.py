@@ -5,6 +5,11 @@ prepared.problems                                        # DataFrame: severity, 
 summary, by_area = preview(store, prepared)              # new / changed / unchanged, per metric and area
 rid, summary = commit(store, prepared, author="me")      # refuses while there are errors
 rid, summary, conflicts = rollback(store, rid, author="me")
+
+Every step takes `scope` (metrics.access.Scope: what the writer may write): prepare lists each row of an area
+outside it as an error; commit, write_revision and rollback raise metrics.access.OutsideScope before anything is
+written, and record the scope's name on the revision. Without a scope (library calls, the build) nothing is
+checked and none is recorded.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from metrics import derive
+from metrics.access import OutsideScope, Scope
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, default_catalogue
 from metrics.columns import OBS_COLUMNS
@@ -65,8 +71,10 @@ def prepare(
     catalogue: Catalogue | None = None,
     geography: Geography | None = None,
     progress: Progress | None = None,
+    scope: Scope | None = None,
 ) -> Prepared:
-    """Read and validate a file; never touches the store."""
+    """Read and validate a file; never touches the store. With a scope, every row of an area outside it is an
+    error naming the row and the area."""
     path = Path(path)
     file_name = file_name or path.name
     catalogue = catalogue or default_catalogue()
@@ -133,6 +141,8 @@ def prepare(
         read = len(res.rows)
         say(f"Checking {read:,} rows", 0.55)
         checked = validate_rows(res.rows, log, catalogue, geography, res.column_names)
+        if scope is not None and not scope.full_rights and len(checked):
+            _outside_scope_problems(checked, scope, log, geography, res.column_names)
         areas_of_rows = _areas_of_problem_rows(res.rows, log)
         rows = store_frame(checked)
         del res, checked  # before release_free_memory below: only the compact rows stay
@@ -145,6 +155,25 @@ def prepare(
     if read > CHUNK_ROWS:  # a file read in several chunks leaves freed memory the commit would sit on
         release_free_memory()
     return prepared
+
+
+def _outside_scope_problems(
+    rows: pd.DataFrame, scope: Scope, log: ProblemLog, geography: Geography, column_names: dict[str, str] | None
+) -> None:
+    """An error for each row (of those validation kept) whose area the scope may not write."""
+    codes = rows["area_code"].astype(str)
+    outside = set(scope.outside(codes.unique()))
+    if not outside:
+        return
+    mask = codes.isin(outside).to_numpy()
+    column = (column_names or {}).get("area_code", "area_code")
+    log.add_rows(
+        rows.loc[mask, "_row"],
+        column,
+        codes[mask],
+        lambda code: scope.problem_message(str(code), geography),
+        rule="outside scope",
+    )
 
 
 def _areas_of_problem_rows(rows: pd.DataFrame, log: ProblemLog) -> dict[int, str]:
@@ -233,8 +262,10 @@ def commit(
     catalogue: Catalogue | None = None,
     geography: Geography | None = None,
     note: str | None = None,
+    scope: Scope | None = None,
 ) -> tuple[int, ChangeSummary]:
-    """Write the rows as one revision in one transaction; refuses a file with errors."""
+    """Write the rows as one revision in one transaction; refuses a file with errors, and one touching an area
+    outside `scope` (OutsideScope)."""
     if not prepared.ok:
         raise IngestRejected(f"{prepared.file_name} has {len(prepared.errors)} problems; nothing was written")
     info = RevisionInfo(
@@ -245,7 +276,7 @@ def commit(
         file_format=prepared.file_format,
         note=note,
     )
-    return write_revision(store, prepared.rows, info, catalogue, geography)
+    return write_revision(store, prepared.rows, info, catalogue, geography, scope=scope)
 
 
 def write_revision(
@@ -254,10 +285,15 @@ def write_revision(
     info: RevisionInfo,
     catalogue: Catalogue | None = None,
     geography: Geography | None = None,
+    scope: Scope | None = None,
 ) -> tuple[int, ChangeSummary]:
     """Write checked rows (OBS_COLUMNS) as one revision, with the derived values they change, in one
-    transaction: readers see the store before it or after it, never between."""
+    transaction: readers see the store before it or after it, never between. With a scope, rows outside it are
+    refused (OutsideScope) before anything is written, and the revision records the scope's name."""
     catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    if scope is not None:
+        scope.refuse_outside(rows, geography)
+        info = replace(info, scope=scope.name)
     with store.write(info) as tx:
         tx.write_observations(rows)
         for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
@@ -270,11 +306,19 @@ def write_revision(
 
 
 def rollback(
-    store: Store, revision_id: int, author: str, catalogue: Catalogue | None = None, geography: Geography | None = None
+    store: Store,
+    revision_id: int,
+    author: str,
+    catalogue: Catalogue | None = None,
+    geography: Geography | None = None,
+    scope: Scope | None = None,
 ) -> tuple[int, ChangeSummary, int]:
     """Undo a revision as a new one, with the derived values it changes, in one transaction. Returns the new
-    revision, its summary and the cells kept because a later revision changed them."""
+    revision, its summary and the cells kept because a later revision changed them. With a scope, a revision that
+    wrote any area outside it is refused (OutsideScope) before anything is written."""
     catalogue, geography = catalogue or default_catalogue(), geography or default_geography()
+    if scope is not None:
+        scope.refuse_outside(store.revision_areas(revision_id), geography, what="cells")
     # Refused before a revision is opened (and again inside the transaction, should another writer get there first).
     revs = store.revisions().set_index("revision_id")
     undone_by = revs["rolled_back_by"].get(revision_id)
@@ -283,7 +327,8 @@ def rollback(
             f"revision {revision_id} was already rolled back by revision {int(undone_by)}; there is "
             "nothing left to undo, and nothing was written"
         )
-    with store.write(RevisionInfo.rollback_of(revision_id, author)) as tx:
+    info = RevisionInfo.rollback_of(revision_id, author, scope.name if scope is not None else None)
+    with store.write(info) as tx:
         tx.rollback_revision(revision_id)
         for metric_keys in tx.derive_batches(derive.BATCH_ROWS):
             observations = tx.rows_for_derive(metric_keys)
@@ -313,8 +358,9 @@ class RollbackPlan:
         return int((self.cells["action"] == "remove").sum())
 
 
-def rollback_plan(store: Store, revision_id: int) -> RollbackPlan:
-    """What rollback(store, revision_id) would restore, remove and keep, or why it would be refused."""
+def rollback_plan(store: Store, revision_id: int, scope: Scope | None = None) -> RollbackPlan:
+    """What rollback(store, revision_id) would restore, remove and keep, or why it would be refused (also when
+    the revision wrote an area outside `scope`)."""
     revs = store.revisions().set_index("revision_id")
     if revision_id not in revs.index:
         return RollbackPlan(
@@ -329,6 +375,11 @@ def rollback_plan(store: Store, revision_id: int) -> RollbackPlan:
             f"revision {revision_id} was already rolled back by revision {int(undone_by)}; "
             "there is nothing left to undo"
         )
+    elif scope is not None:
+        try:
+            scope.refuse_outside(store.revision_areas(revision_id), what="cells")
+        except OutsideScope as exc:
+            refused = str(exc)
     cells = store.rollback_preview(revision_id)
     kept = store.revision_cells_written(revision_id) - len(cells)
     return RollbackPlan(revision_id, str(rev["description"]), cells, int(kept) if refused is None else 0, refused)

@@ -55,6 +55,7 @@ REVISION_COLUMN_NAMES = {
     "description": "What it did",
     "created_at": "When (UTC)",
     "author": "By",
+    "scope": "Under the rights of",
     "rows_new": "Rows added",
     "rows_changed": "Rows changed (figures or description)",
     "rows_unchanged": "Rows unchanged or kept",
@@ -63,11 +64,21 @@ REVISION_COLUMN_NAMES = {
 }
 
 
+SCOPE_NOT_RECORDED = "not recorded (made before scopes were recorded)"
+
+
+def scope_words(revisions: pd.DataFrame) -> list[str]:
+    """Each revision's scope in words; a revision written before schema 7 has none recorded."""
+    scopes = revisions["scope"] if "scope" in revisions else pd.Series([None] * len(revisions), dtype=object)
+    return [str(s) if isinstance(s, str) and s else SCOPE_NOT_RECORDED for s in scopes]
+
+
 def revisions_for_display(revisions: pd.DataFrame) -> pd.DataFrame:
     """store.revisions() as the Upload page lists them: readable column names, and whether each was rolled back
     (and by which revision) in words."""
     out = revisions.assign(
-        undone=[f"Yes, by revision {int(r)}" if pd.notna(r) else "" for r in revisions["rolled_back_by"]]
+        undone=[f"Yes, by revision {int(r)}" if pd.notna(r) else "" for r in revisions["rolled_back_by"]],
+        scope=scope_words(revisions),
     )
     return out[list(REVISION_COLUMN_NAMES)].rename(columns=REVISION_COLUMN_NAMES)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from metrics.access import Scope
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
 from metrics.report import charts
@@ -42,10 +43,12 @@ def build_report(
     since: str | int | date | None = None,
     formats: Iterable[str] = ("docx",),
     progress: Progress | None = None,
+    scope: Scope | None = None,
 ) -> tuple[ReportModel, dict[str, bytes], dict[str, bytes]]:
-    """(model, chart images, {format: file bytes}). `progress(fraction, words)` reports each step."""
+    """(model, chart images, {format: file bytes}). `progress(fraction, words)` reports each step. `scope`: whose
+    report it is (restricted metrics it may not see are left out, with a note); None: the operator's, everything."""
     progress = progress or (lambda f, t: None)
-    model = collect(store, catalogue, geography, area_code, benchmark, since, progress)
+    model = collect(store, catalogue, geography, area_code, benchmark, since, progress, scope=scope)
     total = len(model.charts)
     progress(0.3, f"Drawing {total} charts")
     images = charts.draw(

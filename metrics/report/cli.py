@@ -1,5 +1,7 @@
 """`python -m metrics report --area CODE [--benchmark england|region] [--since REVISION|DATE]
-[--format docx|pdf|html] --out FILE [--db PATH]`: write the board report of one area.
+[--format docx|pdf|html] --out FILE [--db PATH] [--public]`: write the board report of one area.
+
+The command line runs with the operator's full rights: restricted metrics are in the report unless --public.
 
 Exit 0 with the file written; 2 with a message on a bad area, benchmark, revision or date; 1 when the database
 is missing or the charts or the PDF cannot be made. The file is written whole or not at all."""
@@ -37,6 +39,7 @@ def _write_whole(path: Path, data: bytes) -> None:
 
 
 def cmd_report(args) -> int:
+    from metrics.access import PUBLIC
     from metrics.areas import default_geography
     from metrics.catalogue import default_catalogue
     from metrics.chart_images import ChartImageError
@@ -61,6 +64,7 @@ def cmd_report(args) -> int:
                 args.since,
                 [fmt],
                 progress=(lambda f, words: print(f"{f:4.0%} {words}", file=sys.stderr)) if args.verbose else None,
+                scope=PUBLIC if args.public else None,
             )
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -91,4 +95,10 @@ def add_command(sub) -> None:
     p.add_argument("--out", required=True, help="the file to write")
     p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")
     p.add_argument("--verbose", action="store_true", help="print each step")
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="leave out restricted metrics, as the dashboard does for anyone not signed in (default: the operator's "
+        "full rights, everything)",
+    )
     p.set_defaults(func=cmd_report)

@@ -100,6 +100,8 @@ def blocks(model: ReportModel) -> list[Block]:
     )
     if model.any_demo:
         out.append(Para(DEMO_WARNING, "warning"))
+    if model.restricted_note:
+        out.append(Para(model.restricted_note, "note"))
     if model.area.level == "cdp":
         out.append(
             Para(

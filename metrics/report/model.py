@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from metrics import presentation as pr
-from metrics import stats
+from metrics import stats, visibility
+from metrics.access import Scope
 from metrics.areas import ENGLAND_CODE, Area, Geography
 from metrics.catalogue import Catalogue, Indicator
 from metrics.chart_images import ChartImage
@@ -125,6 +126,7 @@ class ReportModel:
     change_notes: list[str] = field(default_factory=list)
     charts: list[ChartFacts] = field(default_factory=list)
     chart_notes: list[str] = field(default_factory=list)
+    restricted_note: str | None = None  # why restricted metrics are left out (metrics.visibility.placeholder)
 
     @property
     def title(self) -> str:
@@ -379,13 +381,25 @@ def collect(
     since: str | int | date | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    scope: Scope | None = None,
 ) -> ReportModel:
-    """Every fact of the report for one area (charts described, not yet drawn)."""
+    """Every fact of the report for one area (charts described, not yet drawn). With a scope that may not see the
+    area's restricted metrics, they are left out (figures, sentences, changes and charts) and a note says why."""
     from metrics.report import changes as changes_mod
     from metrics.report import charts as charts_mod
 
     progress = progress or (lambda f, t: None)
     area = check_area(area_code, geography)
+    restricted_note = None
+    if scope is not None and not scope.sees_everything:
+        store = visibility.VisibleStore(store, scope, catalogue)
+        if hidden := visibility.hidden_metrics(catalogue, scope, [area.code]):
+            restricted_note = visibility.placeholder(hidden, [area.name])
+            hidden_keys = {i.key for i in hidden}
+            catalogue = Catalogue(
+                outcomes=catalogue.outcomes,
+                indicators=tuple(i for i in catalogue.indicators if i.key not in hidden_keys),
+            )
     bench, region = check_benchmark(benchmark, area, geography)
     bench_name = region.name if bench == "Region" and region is not None else "England"
     revisions = store.revisions()
@@ -452,6 +466,7 @@ def collect(
         any_demo=bool(rows["is_demo"].fillna(False).astype(bool).any()) if not rows.empty else False,
         outcomes=outcomes,
         since=since_choice,
+        restricted_note=restricted_note,
     )
 
     progress(0.15, "Finding what changed")

@@ -27,8 +27,9 @@ def _err(msg: str) -> None:
 
 
 def _cmd_refresh(args) -> int:
+    from metrics.access import operator_scope
     from metrics.catalogue import default_catalogue
-    from metrics.ingest.cli import _open_store, current_user
+    from metrics.ingest.cli import _open_store
     from metrics.sources.fingertips import (
         ServiceUnreachable,
         load_saved,
@@ -97,7 +98,8 @@ def _cmd_refresh(args) -> int:
         if args.dry_run:
             print("Dry run: nothing was written.")
         else:
-            written = commit_refresh(store, plan, author=args.author or current_user(), source_words=source_words)
+            operator = operator_scope(args.author)
+            written = commit_refresh(store, plan, operator.who, source_words=source_words, scope=operator)
             if written is None:
                 print("Nothing changed: no revision was written.")
             else:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from metrics.access import Scope
 from metrics.areas import Geography, default_geography
 from metrics.catalogue import Catalogue, Indicator, default_catalogue
 from metrics.ingest.pipeline import Prepared, prepare, preview, write_revision
@@ -249,8 +250,10 @@ def commit_refresh(
     source_words: str = "the Fingertips API",
     catalogue: Catalogue | None = None,
     geography: Geography | None = None,
+    scope: Scope | None = None,
 ) -> tuple[int, ChangeSummary] | None:
-    """Write every indicator of the plan that changed as one revision; None when there is nothing to write."""
+    """Write every indicator of the plan that changed as one revision; None when there is nothing to write. With a
+    scope, rows outside what it may write are refused before anything is written (metrics.access.OutsideScope)."""
     todo = plan.to_write
     if not todo:
         return None
@@ -264,4 +267,4 @@ def commit_refresh(
         file_format=REFRESH_FORMAT,
         note=f"Refresh of {len(ids)} Fingertips indicators from {source_words}. {OGL}",
     )
-    return write_revision(store, plan.rows(), info, catalogue, geography)
+    return write_revision(store, plan.rows(), info, catalogue, geography, scope=scope)

@@ -117,6 +117,12 @@ class Reads:
             [revision_id, revision_id],
         )
 
+    def revision_areas(self, revision_id: int) -> pd.DataFrame:
+        """area_code, one row per cell a revision wrote (current or changed since): what rolling it back touches."""
+        return self._query(
+            "SELECT area_code FROM observation_versions WHERE revision_id = ? ORDER BY area_code", [revision_id]
+        )
+
     def revision_cells_written(self, revision_id: int) -> int:
         """How many cells a revision wrote (current or changed since)."""
         return int(self._scalar("SELECT count(*) FROM observation_versions WHERE revision_id = ?", [revision_id]))

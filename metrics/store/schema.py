@@ -3,7 +3,8 @@
 Tables
 - meta: schema version and build facts.
 - areas, periods: reference data for joins and ordering.
-- revisions: one row per build, upload or rollback (who, when, file, SHA-256, row counts).
+- revisions: one row per build, upload or rollback (who, when, under which scope of rights, file, SHA-256, row
+  counts).
 - observation_versions: every version ever written of each metric x area x period x breakdown, with its source
   and the revision that wrote it, and the revision that replaced it (none while current); a tombstone records
   that a rollback removed a cell. So any revision can be undone and the history shows what changed when. Read
@@ -32,7 +33,7 @@ from metrics.vocabulary import (
     TREND_LABELS,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _enum(labels) -> str:
@@ -96,7 +97,8 @@ CREATE TABLE IF NOT EXISTS revisions (
     rows_unchanged INTEGER NOT NULL DEFAULT 0,
     rows_removed INTEGER NOT NULL DEFAULT 0,
     rolls_back INTEGER,
-    note VARCHAR
+    note VARCHAR,
+    scope VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS observation_versions (
@@ -305,12 +307,19 @@ def recreate_label_type(cur, kind: str, labels) -> None:
         cur.execute(f"ALTER TABLE indicator_values ALTER {column} TYPE {kind}")
 
 
+def migration_6_revision_scope(cur) -> None:
+    """revisions gain `scope`: the rights the author wrote under (metrics.access.Scope.name: a partnership, the
+    national role, local mode, the command line's operator). Earlier revisions have none recorded."""
+    cur.execute("ALTER TABLE revisions ADD COLUMN IF NOT EXISTS scope VARCHAR")
+
+
 MIGRATIONS = [
     migration_1_observations_without_primary_key,
     migration_2_history_keeps_only_replaced_versions,
     migration_3_labels_as_enums,
     migration_4_one_table_of_versions,
     migration_5_published_comparison,
+    migration_6_revision_scope,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 

@@ -41,10 +41,17 @@ class RevisionInfo:
     file_format: str | None = None
     note: str | None = None
     rolls_back: int | None = None
+    scope: str | None = None  # the rights it was written under, in words (metrics.access.Scope.name)
 
     @classmethod
-    def rollback_of(cls, revision_id: int, author: str) -> RevisionInfo:
-        return cls(author=author, action="rollback", rolls_back=revision_id, note=f"rollback of revision {revision_id}")
+    def rollback_of(cls, revision_id: int, author: str, scope: str | None = None) -> RevisionInfo:
+        return cls(
+            author=author,
+            action="rollback",
+            rolls_back=revision_id,
+            note=f"rollback of revision {revision_id}",
+            scope=scope,
+        )
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def new_revision(cur, info: RevisionInfo) -> int:
     rid = cur.execute("SELECT coalesce(max(revision_id), 0) + 1 FROM revisions").fetchall()[0][0]
     cur.execute(
         "INSERT INTO revisions (revision_id, created_at, author, action, file_name, sha256, file_format, "
-        "rolls_back, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rolls_back, note, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             rid,
             datetime.now(UTC).replace(tzinfo=None),
@@ -106,6 +113,7 @@ def new_revision(cur, info: RevisionInfo) -> int:
             info.file_format,
             info.rolls_back,
             info.note,
+            info.scope,
         ],
     )
     return int(rid)

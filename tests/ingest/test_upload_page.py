@@ -140,3 +140,129 @@ def test_rollback_asks_for_confirmation_and_is_refused_twice(env, tmp_path):
     assert table.loc[rid, "Rolled back"] == f"Yes, by revision {rid + 1}"
     # The revision rolled back is no longer offered.
     assert rid not in at.selectbox(key="rollback_target").options
+
+
+# ---------------------------------------------------------------------------------------- access by partnership
+PARTNERSHIP_SETTINGS = """upload:
+  local_mode: false
+access:
+  partnerships:
+    - area: CDP0001
+      uploaders:
+        emails: [analyst@worcestershire.gov.uk]
+"""
+
+
+@pytest.fixture
+def partnership_page(db, tmp_path, monkeypatch):
+    """The Upload page for a signed-in uploader of the Herefordshire and Worcestershire partnership."""
+    import secrets
+
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(PARTNERSHIP_SETTINGS)
+    monkeypatch.setenv("CDOF_SETTINGS", str(settings))
+    monkeypatch.setenv("CDOF_DB", str(db))
+    default_settings.cache_clear()
+
+    def run() -> AppTest:
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.secrets["auth"] = {
+            "redirect_uri": "http://localhost:8501/oauth2callback",
+            "cookie_secret": secrets.token_urlsafe(32),
+            "client_id": "x",
+            "client_secret": "x",
+            "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration",
+        }
+        at.user = {"is_logged_in": True, "email": "analyst@worcestershire.gov.uk"}
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield db, run
+    default_settings.cache_clear()
+
+
+def test_a_partnership_uploader_is_refused_other_areas_naming_rows_and_areas(partnership_page):
+    db, run = partnership_page
+    at = run()
+    assert any(
+        "You may write: partnership CDP0001 Herefordshire and Worcestershire CDP: E06000019 Herefordshire, County "
+        "of; E10000034 Worcestershire." in c.value.replace("\\", "")
+        for c in at.caption
+    )
+    with Store(db) as store:
+        before = store.export_fingerprint()
+    at.get("file_uploader")[0].set_value(
+        (
+            "mixed.csv",
+            b"metric_key,area_code,period,value,lower95,upper95\n"
+            b"unmet_need_ocu,E10000034,2019/20,60,50,70\nunmet_need_ocu,E06000060,2019/20,61,50,70\n",
+            "text/csv",
+        )
+    )
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Nothing will be written" in e.value for e in at.error)
+    problems = next(d for d in at.dataframe if "severity" in d.value.columns).value
+    assert problems[["row", "area"]].values.tolist() == [[3, "E06000060 Buckinghamshire"]]
+    assert problems.message.iloc[0].startswith(
+        "E06000060 Buckinghamshire is outside what you may write (partnership CDP0001 Herefordshire and "
+        "Worcestershire CDP: E06000019 Herefordshire, County of; E10000034 Worcestershire); nothing of this file "
+        "will be written."
+    )
+    assert not [b for b in at.button if b.key == "commit"]
+    with Store(db) as store:
+        assert store.export_fingerprint() == before
+
+
+def test_a_partnership_uploader_commits_its_own_area_and_the_revision_shows_who_and_scope(partnership_page):
+    db, run = partnership_page
+    at = run()
+    at.get("file_uploader")[0].set_value(
+        (
+            "ours.csv",
+            b"metric_key,area_code,period,value,lower95,upper95\nunmet_need_ocu,E10000034,2019/20,60,50,70\n",
+            "text/csv",
+        )
+    )
+    at.run()
+    next(b for b in at.button if b.key == "commit").click()
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d for d in at.dataframe if "Revision" in d.value.columns).value
+    newest = table.iloc[0]
+    assert newest["By"] == "analyst@worcestershire.gov.uk"
+    assert newest["Under the rights of"] == "partnership CDP0001 Herefordshire and Worcestershire CDP"
+    assert table.iloc[-1]["Under the rights of"] == "build (full rights)"
+    with Store(db) as store:
+        stored = store.revisions().iloc[0]
+    assert (stored["author"], stored["scope"]) == (newest["By"], newest["Under the rights of"])
+
+
+def test_a_partnership_uploader_cannot_roll_back_another_areas_revision(partnership_page, tmp_path):
+    db, run = partnership_page
+    from metrics.access import operator_scope
+    from metrics.ingest.pipeline import commit, prepare
+
+    path = tmp_path / "bucks.csv"
+    path.write_text("metric_key,area_code,period,value,lower95,upper95\nunmet_need_ocu,E06000060,2019/20,61,50,70\n")
+    with Store(db) as store:
+        rid, _ = commit(store, prepare(path), author="ops", scope=operator_scope("ops"))
+        before = store.export_fingerprint()
+    at = run()
+    at.selectbox(key="rollback_target").set_value(rid)
+    at.button(key="rollback").click().run()
+    assert not at.exception, at.exception
+    (refusal,) = [e.value for e in at.error]
+    assert (
+        refusal.replace("\\", "")
+        .replace("\u2060", "")
+        .startswith(
+            f"Revision {rid} cannot be rolled back: Refused: 1 cell outside what analyst@worcestershire.gov.uk may "
+            "write (partnership CDP0001 Herefordshire and Worcestershire CDP: E06000019 Herefordshire, County of; "
+            "E10000034 Worcestershire): E06000060 Buckinghamshire (1 row). Nothing was written."
+        )
+    )
+    assert not [b for b in at.button if b.key == "rollback_confirmed"]
+    with Store(db) as store:
+        assert store.export_fingerprint() == before

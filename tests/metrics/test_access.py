@@ -105,3 +105,41 @@ def test_random_cookie_secrets_of_32_bytes_are_accepted(make):
 def test_no_auth_section_has_no_cookie_problem():
     assert cookie_secret_problem({}) is None and cookie_secret_problem(None) is None
     assert not sign_in_usable({})
+
+
+# ---------------------------------------------------------------------------------------------- access settings
+def test_the_shipped_settings_and_their_commented_example_give_the_scopes_they_describe(tmp_path):
+    """config/settings.yaml's access section as shipped (nobody but national uploaders), and with its commented
+    example switched on."""
+    from metrics.access import PUBLIC, scope_for
+    from metrics.paths import CONFIG_DIR
+    from metrics.settings import load_settings
+
+    shipped = (CONFIG_DIR / "settings.yaml").read_text(encoding="utf-8")
+    assert scope_for(
+        load_settings(CONFIG_DIR / "settings.yaml"), {"is_logged_in": True, "email": "a@b"}, True
+    ).name == ("signed in (no partnership)")
+    example = shipped.replace("  partnerships: []\n", "").replace("  # partnerships:", "  partnerships:")
+    example = "\n".join(
+        line.replace("  #   ", "    ", 1) if line.startswith("  #   ") else line for line in example.split("\n")
+    )
+    path = tmp_path / "settings.yaml"
+    path.write_text(example, encoding="utf-8")
+    settings = load_settings(path)
+    assert [p.area for p in settings.access.partnerships] == ["CDP0001", "E06000060"]
+    hw = scope_for(settings, {"is_logged_in": True, "email": "analyst@worcestershire.gov.uk"}, True)
+    assert hw.write_areas == {"CDP0001", "E06000019", "E10000034"}
+    board = scope_for(settings, {"is_logged_in": True, "email": "board.member@herefordshire.gov.uk"}, True)
+    assert not board.may_write and board.sees_restricted("E06000019")
+    bucks = scope_for(settings, {"is_logged_in": True, "roles": ["cdp.uploader.bucks"]}, True)
+    assert bucks.write_areas == {"E06000060"}
+    assert scope_for(settings, {}, True) == PUBLIC
+
+
+def test_an_unknown_access_field_is_refused_naming_it(tmp_path):
+    from metrics.settings import load_settings
+
+    path = tmp_path / "settings.yaml"
+    path.write_text("access:\n  partnerships:\n    - area: CDP0001\n      uploader: {emails: [a@b]}\n")
+    with pytest.raises(ValueError, match=r"field 'access\.partnerships\.0\.uploader': Extra inputs are not permitted"):
+        load_settings(path)

@@ -69,8 +69,15 @@ def test_local_measure_without_data():
     assert not at.get("plotly_chart")
 
 
-def test_suppressed_values_show_suppressed_not_zero(built_db):
+def test_suppressed_values_show_suppressed_not_zero(built_db, tmp_path, monkeypatch):
+    from metrics.settings import default_settings
     from metrics.store import Store
+
+    # The demonstration data suppresses small counts of a restricted metric (deaths in treatment): seen in local
+    # mode, with full rights.
+    (tmp_path / "settings.yaml").write_text("upload:\n  local_mode: true\n")
+    monkeypatch.setenv("CDOF_SETTINGS", str(tmp_path / "settings.yaml"))
+    default_settings.cache_clear()
 
     with Store(built_db, read_only=True) as s:
         df = s._query(

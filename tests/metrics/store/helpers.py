@@ -95,3 +95,11 @@ def store_as_schema_5(path):
     schema.recreate_label_type(con, "compare_label", COMPARE_LABELS)
     con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     con.close()
+
+
+def store_as_schema_6(path):
+    """Rewrite a file of this schema as schema 6 kept it: revisions without `scope`."""
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE revisions DROP COLUMN scope")
+    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    con.close()

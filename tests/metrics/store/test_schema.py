@@ -16,6 +16,7 @@ from tests.metrics.store.helpers import (
     rows,
     store_as_schema_4,
     store_as_schema_5,
+    store_as_schema_6,
     stored_history,
     upload,
 )
@@ -50,7 +51,7 @@ def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
     )
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 6
+        assert s.schema_version() == SCHEMA_VERSION
         kinds = s._query("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'observation_versions'")
         assert "PRIMARY KEY" not in set(kinds["constraint_type"])
         kept = s._query("SELECT metric_key, count, source FROM observations")
@@ -160,7 +161,7 @@ def test_version_5_file_gains_published_comparison_and_its_labels(tmp_path):
     assert "published_comparison" not in set(con.execute("DESCRIBE observation_versions").df()["column_name"])
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 6
+        assert s.schema_version() == SCHEMA_VERSION
         assert s._query("SELECT published_comparison FROM observations")["published_comparison"].isna().all()
         after = s.latest_for_areas(list(areas))
         order = ["metric_key", "area_code"]
@@ -179,3 +180,28 @@ def test_version_5_file_gains_published_comparison_and_its_labels(tmp_path):
         )
         assert got.to_dict("list") == {"period": ["2021/22", "2022/23"], "verdict": ["Better (as published)", "Better"]}
         assert s._query("SELECT published_comparison FROM observation_history").empty
+
+
+def test_version_6_file_gains_the_scope_of_each_revision(tmp_path):
+    """Schema 7 (migration_6_revision_scope) adds revisions.scope: earlier revisions have none recorded (shown as
+    such), and the next one records its own."""
+    from metrics.access import operator_scope
+    from metrics.presentation.tables import SCOPE_NOT_RECORDED, revisions_for_display
+
+    path = tmp_path / "v6.duckdb"
+    areas = {"E92000001": (4000, 10000), "E10000034": (300, 500)}
+    with Store(path) as s:
+        with s.transaction() as cur:
+            s.replace_areas(cur, areas_frame(load_geography()))
+        write_revision(s, rows(areas), upload())
+    store_as_schema_6(path)
+    con = duckdb.connect(str(path))
+    assert "scope" not in set(con.execute("DESCRIBE revisions").df()["column_name"])
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION == 7
+        assert s.revisions()["scope"].isna().all()
+        rid, _ = write_revision(s, rows(areas, period="2021/22"), upload(), scope=operator_scope("ops"))
+        shown = revisions_for_display(s.revisions()).set_index("Revision")["Under the rights of"]
+    assert shown[rid] == "command line (operator, full rights)"
+    assert shown[rid - 1] == SCOPE_NOT_RECORDED
