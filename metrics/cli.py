@@ -8,6 +8,8 @@
   history [--db PATH]                   the revisions, newest first
   rollback REVISION [--db PATH]         undo a revision (itself recorded as a revision)
   report --area CODE --out FILE [...]   the quarterly board report of an area (docx, pdf or html)
+  plan import FILE [--dry-run] [--db PATH]   check and load a delivery plan file (CSV or .xlsx)
+  plan export [--area CODE] [--db PATH]      the delivery plan as CSV on stdout (imports back)
   backup [--db PATH] [--list]           copy the database now (one is also kept before every upload and rollback)
   restore [BACKUP] [--db PATH]          replace a damaged database with a backup (default: the newest good one)
 
@@ -156,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_commands(sub)
     __import__("metrics.report.cli", fromlist=["add_command"]).add_command(sub)  # report (metrics/report/cli.py)
+    __import__("metrics.paper.cli", fromlist=["add_command"]).add_command(sub)  # plan (metrics/paper/cli.py)
     return parser
 
 

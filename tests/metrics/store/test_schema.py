@@ -50,7 +50,7 @@ def test_version_1_file_is_migrated_keeping_every_row(tmp_path):
     )
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 6
+        assert s.schema_version() == SCHEMA_VERSION == 7
         kinds = s._query("SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'observation_versions'")
         assert "PRIMARY KEY" not in set(kinds["constraint_type"])
         kept = s._query("SELECT metric_key, count, source FROM observations")
@@ -160,7 +160,7 @@ def test_version_5_file_gains_published_comparison_and_its_labels(tmp_path):
     assert "published_comparison" not in set(con.execute("DESCRIBE observation_versions").df()["column_name"])
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 6
+        assert s.schema_version() == SCHEMA_VERSION == 7
         assert s._query("SELECT published_comparison FROM observations")["published_comparison"].isna().all()
         after = s.latest_for_areas(list(areas))
         order = ["metric_key", "area_code"]
