@@ -74,13 +74,11 @@ def check_edited_plan(
         log.add(None, "area_code", area_code, problem)
     raw = edited.reindex(columns=PLAN_FILE_COLUMNS).copy()
     raw["area_code"] = area_code
-    raw = raw.astype(object).where(raw.notna(), None)
-    for c in raw.columns:  # the table's empty text is a blank cell, as in a file
-        raw[c] = [None if isinstance(v, str) and not v.strip() else v for v in raw[c]]
-    raw = raw[raw.drop(columns=["area_code"]).notna().any(axis=1)].reset_index(drop=True)
+    blank = raw.drop(columns=["area_code"]).map(lambda v: v is None or pd.isna(v) or not str(v).strip())
+    raw = raw[~blank.all(axis=1)].reset_index(drop=True)  # an empty row of the table is no action
     raw["_row"] = range(1, len(raw) + 1)
     for c in ("start_date", "due_date"):  # a date column of the editor holds dates
-        raw[c] = [v.isoformat() if isinstance(v, date) else v for v in raw[c]]
+        raw[c] = pd.Series([v.isoformat() if isinstance(v, date) else v for v in raw[c]], dtype=object)
     stored = store.narrative(PLAN_ACTIONS)
     rows, removed = check_plan(raw, log, catalogue, geography, stored, may_write, whole_plan_of=[area_code])
     log.finish()

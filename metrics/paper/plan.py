@@ -216,6 +216,15 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d %B %Y", "%d
 _SEPARATORS = re.compile(r"[;,\s]+")
 
 
+def _blank_as_none(v):
+    """A blank cell (None, NaN, NaT, empty or spaces) as None; anything else as it is."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v):
+        return None
+    return v
+
+
 def parse_date(value) -> date | None:
     """A date as a plan file may hold it (2025-03-31, 31/03/2025, 31 March 2025, an Excel date), else None."""
     if isinstance(value, datetime):
@@ -247,6 +256,7 @@ def check_plan(
     out = []
     seen_ids: dict[str, int] = {}
     for rec in raw.to_dict("records"):
+        rec = {c: _blank_as_none(v) for c, v in rec.items()}
         n = rec["_row"]
         row: dict = {c: None for c in PLAN_ACTIONS.all_columns}
         for c in REQUIRED:
