@@ -82,6 +82,27 @@ def _cmd_template(args) -> int:
     return EXIT_OK
 
 
+def _cmd_load_example(args) -> int:
+    from metrics.areas import default_geography
+    from metrics.catalogue import default_catalogue
+    from metrics.paper.edits import PaperInputError
+    from metrics.paper.example import load_example
+
+    store = _open_store(args)
+    if store is None:
+        return EXIT_FAIL
+    with store:
+        try:
+            revisions = load_example(
+                store, Path(args.directory), args.author or "example", default_catalogue(), default_geography()
+            )
+        except PaperInputError as exc:
+            _err("; ".join(exc.problems))
+            return EXIT_REJECTED
+    print(f"Loaded the example {args.directory} as revisions {', '.join(map(str, revisions))}")
+    return EXIT_OK
+
+
 def add_command(sub) -> None:
     plan = sub.add_parser("plan", help="the delivery plan: import a file, export it, the blank template")
     commands = plan.add_subparsers(dest="plan_command", required=True)
@@ -98,3 +119,8 @@ def add_command(sub) -> None:
     p = commands.add_parser("template", help="the blank plan template (CSV on standard output, or --xlsx FILE)")
     p.add_argument("--xlsx", help="write the .xlsx template to this file")
     p.set_defaults(func=_cmd_template)
+    p = commands.add_parser("load-example", help="load an example paper (data/examples/<area>/) on purpose")
+    p.add_argument("directory")
+    p.add_argument("--db", help="database file")
+    p.add_argument("--author", help="name recorded on the revisions (default: example)")
+    p.set_defaults(func=_cmd_load_example)

@@ -125,6 +125,7 @@ class ReportModel:
     change_notes: list[str] = field(default_factory=list)
     charts: list[ChartFacts] = field(default_factory=list)
     chart_notes: list[str] = field(default_factory=list)
+    paper: Any = None  # metrics.report.paper.PaperFacts: the partnership's own words (None: the data report alone)
 
     @property
     def title(self) -> str:
@@ -435,6 +436,10 @@ def collect(
     changes_mod.fill_changes(model, store, catalogue, geography, revisions)
     progress(0.25, "Preparing the charts")
     charts_mod.describe_charts(model, store, catalogue, geography)
+    # issue 31: the paper's words (details, plan, commentary) and the plan as it stood at the last board.
+    from metrics.report.paper import collect_paper
+
+    model.paper = collect_paper(store, catalogue, area.code, since_choice.revision_id, today)
     if any(c.is_demo for c in model.charts):
         model.any_demo = True
     return model
