@@ -174,9 +174,44 @@ if message := st.session_state.pop("plan_message", None):
 
 st.divider()
 st.subheader("Edit the plan")
-tab_table, tab_add, tab_file, tab_details, tab_commentary = st.tabs(
-    ["Edit as a table", "Add an action", "Load a plan file", "Paper details", "Commentary"]
+tab_update, tab_table, tab_add, tab_file, tab_details, tab_commentary = st.tabs(
+    ["Update an action", "Edit as a table", "Add an action", "Load a plan file", "Paper details", "Commentary"]
 )
+
+with tab_update:
+    if actions.empty:
+        st.info("There is no action to update yet: add one, or load a plan file.", icon=":material/info:")
+    else:
+        st.caption("The quarter's update of one action: its status and latest progress.")
+        by_id = {str(r["action_id"]): r for r in actions.to_dict("records")}
+        chosen = st.selectbox(
+            "Action",
+            list(by_id),
+            format_func=lambda i: f"{by_id[i]['priority']}: {str(by_id[i]['action'])[:90]}",
+            key="update_action",
+        )
+        current = by_id[chosen]
+        with st.form(f"plan_update_{chosen}"):
+            new_status = st.selectbox(
+                "Status", list(STATUSES), index=list(STATUSES).index(current["status"]), key=f"update_status_{chosen}"
+            )
+            new_update = st.text_area(
+                "Latest update",
+                current["latest_update"] if isinstance(current["latest_update"], str) else "",
+                max_chars=PLAN_TEXT_FIELDS["latest_update"].limit,
+                key=f"update_text_{chosen}",
+            )
+            if st.form_submit_button("Save the update", type="primary"):
+                plan_rows = export_frame(actions).drop(columns=["area_code"])
+                at_row = plan_rows["action_id"] == chosen
+                plan_rows.loc[at_row, "status"] = new_status
+                plan_rows.loc[at_row, "latest_update"] = new_update
+                prepared = edits.check_edited_plan(store, area_code, plan_rows, cat, geo, may_write)
+                if not prepared.ok:
+                    show_problems(prepared.problems)
+                else:
+                    rid, _ = edits.save_edited_plan(store, prepared, author)
+                    saved(f"Saved the update as revision {rid}.")
 
 with tab_table:
     st.caption(

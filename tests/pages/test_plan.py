@@ -108,7 +108,7 @@ def test_an_area_without_a_plan_says_so(plan_db):
 def test_uploader_adds_an_action_and_saves_details_and_commentary(plan_db):
     db = plan_db(local_mode=True)
     at = run()
-    assert len(at.tabs) == 5
+    assert len(at.tabs) == 6
     at.text_input(key="add_priority").set_value("Supply")
     at.text_area(key="add_action").set_value("Close county lines")
     at.text_input(key="add_lead").set_value("West Mercia Police")
@@ -148,6 +148,25 @@ def test_uploader_adds_an_action_and_saves_details_and_commentary(plan_db):
         "Edit of the paper details: " + WORCS,
         "Edit of the delivery plan: edited on the Delivery plan page",
     ]
+
+
+def test_uploader_updates_an_actions_status_and_progress(plan_db):
+    db = plan_db(local_mode=True)
+    at = run()
+    with Store(db, read_only=True) as store:
+        first = store.narrative(PLAN_ACTIONS, [WORCS]).iloc[0]
+    at.selectbox(key="update_action").set_value(first["action_id"]).run()
+    at.selectbox(key=f"update_status_{first['action_id']}").set_value("At risk")
+    at.text_area(key=f"update_text_{first['action_id']}").set_value("Recruitment paused <b>again</b>")
+    next(b for b in at.button if b.label == "Save the update").click().run()
+    assert "Saved the update as revision" in at.success[0].value
+    with Store(db, read_only=True) as store:
+        now = store.narrative(PLAN_ACTIONS, [WORCS]).set_index("action_id")
+    assert now.loc[first["action_id"], ["status", "latest_update"]].tolist() == [
+        "At risk",
+        "Recruitment paused <b>again</b>",
+    ]
+    assert len(now) == 3 and now.loc[first["action_id"], "action"] == first["action"]
 
 
 def test_uploader_sees_every_problem_of_a_bad_action_and_nothing_is_saved(plan_db):
