@@ -96,17 +96,18 @@ else:
         )
     for priority, rows in shown.groupby("priority", sort=False):
         st.markdown(f"#### {plain_text(priority)}")
+        # What a board member looks for first (the action, its status, whether it is late) sits left.
         frame = pd.DataFrame(
             {
                 "Action": rows["action"],
-                "Lead": rows["lead"],
-                "Partners": rows["partners"],
-                "Start": rows["start_date"],
-                "Due": rows["due_date"],
                 "Status": rows["status_words"],
                 "Overdue": ["⚠ Overdue" if o else "" for o in rows["overdue"]],
+                "Due": rows["due_date"],
+                "Lead": rows["lead"],
                 "Latest update": rows["latest_update"],
                 "Linked metrics (latest value, comparison, trend)": rows["linked_metrics"],
+                "Partners": rows["partners"],
+                "Start": rows["start_date"],
             }
         )
         frame, status_config = common.pill_column(frame, "Status", colour_of=status_colour)
@@ -119,7 +120,8 @@ else:
                 "Status": status_config,
                 "Start": st.column_config.DateColumn(format="DD/MM/YYYY"),
                 "Due": st.column_config.DateColumn(format="DD/MM/YYYY"),
-                "Action": st.column_config.TextColumn(width="large"),
+                "Action": st.column_config.TextColumn(width="medium"),
+                "Overdue": st.column_config.TextColumn(width="small"),
                 "Latest update": st.column_config.TextColumn(width="large"),
                 "Linked metrics (latest value, comparison, trend)": st.column_config.TextColumn(width="large"),
             },

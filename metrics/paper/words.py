@@ -17,12 +17,11 @@ STATUSES = (NOT_STARTED, ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE)
 # Okabe-Ito colours (safe for the common colour-vision deficiencies), always beside the word and a symbol.
 STATUS_COLOURS = {
     NOT_STARTED: "#E6E6E6",
-    ON_TRACK: "#56B4E9",
+    ON_TRACK: "#0072B2",
     AT_RISK: "#F0E442",
     OFF_TRACK: "#D55E00",
     COMPLETE: "#009E73",
 }
-STATUS_TEXT_COLOURS = {NOT_STARTED: "#1F2328", ON_TRACK: "#1F2328", AT_RISK: "#1F2328", OFF_TRACK: "#FFFFFF"}
 STATUS_SYMBOLS = {NOT_STARTED: "○", ON_TRACK: "●", AT_RISK: "▲", OFF_TRACK: "✕", COMPLETE: "✓"}
 # Needing the board's attention (the red list).
 NEEDS_ATTENTION = (OFF_TRACK,)
@@ -33,10 +32,6 @@ PURPOSES = ("For decision", "For assurance", "For information")
 def status_word(status: str) -> str:
     """The status with its symbol: "▲ At risk"."""
     return f"{STATUS_SYMBOLS.get(status, '')} {status}".strip()
-
-
-def status_text_colour(status: str) -> str:
-    return STATUS_TEXT_COLOURS.get(status, "#FFFFFF" if status == COMPLETE else "#1F2328")
 
 
 def canonical_status(text: str) -> str | None:
