@@ -132,6 +132,12 @@ class ReportModel:
         return f"Combating drugs: quarterly highlight report for {self.area.name}"
 
     @property
+    def document_title(self) -> str:
+        """The paper's own title where its details give one, else `title`."""
+        given = self.paper.detail("title") if self.paper is not None else None
+        return str(given) if given else self.title
+
+    @property
     def compare_column(self) -> str:
         return f"Compared with {self.benchmark}"
 

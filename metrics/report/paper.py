@@ -95,8 +95,7 @@ def front_blocks(model, paper: PaperFacts, metric_line) -> list:
         else:
             out.append(Para(f"{TO_BE_WRITTEN}: {heading.lower()} (Delivery plan page, Paper details).", "note"))
 
-    title = paper.detail("title") or model.title
-    out.append(Heading(title, 0))
+    out.append(Heading(model.document_title, 0))
     out.append(Para(model.area_label, "lead", "Area: "))
     if board := paper.detail("board"):
         out.append(Para(board, "lead", "Board: "))
