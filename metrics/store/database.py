@@ -27,8 +27,10 @@ from metrics.store.narrative import (
     VersionedTable,
     current_items,
     item_history,
+    narrative_cells_written,
     next_action_ids,
     preview_versions,
+    rollback_preview_items,
     write_versions,
 )
 from metrics.store.reads import Reads
@@ -205,6 +207,15 @@ class Store(Reads):
         cur = self._con.cursor()
         try:
             return current_items(cur, table, area_codes, as_of)
+        finally:
+            cur.close()
+
+    def narrative_rollback_preview(self, revision_id: int) -> tuple[pd.DataFrame, int]:
+        """The plan actions, commentary and details a rollback of the revision would restore or remove, and how
+        many items the revision wrote (current or changed since)."""
+        cur = self._con.cursor()
+        try:
+            return rollback_preview_items(cur, revision_id), narrative_cells_written(cur, revision_id)
         finally:
             cur.close()
 

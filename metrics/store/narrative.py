@@ -229,6 +229,30 @@ def rollback_versions(cur, revision_id: int, rollback_id: int) -> NarrativeChang
     return NarrativeChange(new=0, changed=restored, unchanged=kept, removed=removed)
 
 
+_WHAT = {PLAN_ACTIONS.name: "Plan action", COMMENTARY.name: "Commentary", PAPER_DETAILS.name: "Paper details"}
+
+
+def rollback_preview_items(cur, revision_id: int) -> pd.DataFrame:
+    """What rolling back `revision_id` would do to the narrative tables, item by item, without doing it: `what`,
+    `item` (its key in words), `action` ("restore" the version it replaced, or "remove" an item it created).
+    Items a later revision changed are not listed: a rollback keeps them."""
+    frames = []
+    for table in NARRATIVE_TABLES:
+        item = " || ' / ' || ".join(f"w.{k}" for k in table.key)
+        frames.append(
+            cur.execute(
+                f"""SELECT '{_WHAT[table.name]}' AS what, {item} AS item,
+                           CASE WHEN p.{table.key[0]} IS NULL OR p.is_deleted THEN 'remove' ELSE 'restore' END
+                           AS action
+                    FROM {table.name} w
+                    LEFT JOIN {table.name} p ON {_key_match(table, "p", "w")} AND p.replaced_by = w.revision_id
+                    WHERE w.revision_id = ? AND w.replaced_by IS NULL ORDER BY item""",
+                [revision_id],
+            ).df()
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
 def narrative_cells_written(cur, revision_id: int) -> int:
     """How many narrative items a revision wrote (current or changed since)."""
     return sum(

@@ -256,3 +256,21 @@ def test_cli_export_import_dry_run_and_rejection(store, tmp_path):
     assert "Green" in rejected.stdout and "Rejected: nothing was written." in rejected.stdout
     history = run_cli("history", "--db", db).stdout
     assert "Edit of the delivery plan from plan.csv" in history and "cli@example.org" in history
+
+
+def test_the_rollback_confirmation_lists_the_words_it_restores_and_removes(store):
+    from metrics.ingest.pipeline import rollback_plan
+
+    rid1, _ = import_plan(store, prepare(store, plan_csv(plan_rows())), "a")
+    edited = stored_plan(store)
+    edited.loc[0, "status"] = "At risk"
+    edited = pd.concat([edited, plan_rows().iloc[:1]], ignore_index=True)  # a third action, new
+    rid2, _ = import_plan(store, prepare(store, plan_csv(edited)), "b")
+    plan = rollback_plan(store, rid2)
+    assert plan.refused is None and plan.cells.empty
+    assert plan.words.to_dict("records") == [
+        {"what": "Plan action", "item": "1", "action": "restore"},
+        {"what": "Plan action", "item": "3", "action": "remove"},
+    ]
+    assert (plan.restored, plan.removed, plan.kept) == (1, 1, 0)
+    assert rollback_plan(store, rid1).kept == 1  # action 1 was changed since by revision rid2

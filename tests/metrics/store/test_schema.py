@@ -179,3 +179,29 @@ def test_version_5_file_gains_published_comparison_and_its_labels(tmp_path):
         )
         assert got.to_dict("list") == {"period": ["2021/22", "2022/23"], "verdict": ["Better (as published)", "Better"]}
         assert s._query("SELECT published_comparison FROM observation_history").empty
+
+
+def test_version_6_file_gains_the_board_papers_tables(tmp_path):
+    """Schema 7 adds the delivery plan, commentary and paper details tables (migration 6); a version 6 file keeps
+    its rows and can store a plan after opening."""
+    from metrics.store.narrative import NARRATIVE_TABLES, PLAN_ACTIONS
+
+    path = tmp_path / "v6.duckdb"
+    areas = {"E92000001": (4000, 10000), "E10000034": (300, 500)}
+    with Store(path) as s:
+        with s.transaction() as cur:
+            s.replace_areas(cur, areas_frame(load_geography()))
+        write_revision(s, rows(areas), upload())
+    con = duckdb.connect(str(path))
+    for table in NARRATIVE_TABLES:
+        con.execute(f"DROP TABLE {table.name}")
+    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION == 7
+        assert len(s._query("SELECT * FROM observations")) == 2
+        for table in NARRATIVE_TABLES:
+            assert s.narrative(table).empty
+        plan = pd.DataFrame([{c: None for c in PLAN_ACTIONS.all_columns} | {"area_code": "E10000034", "action": "x"}])
+        _, change, written = s.write_narrative(upload(), PLAN_ACTIONS, plan)
+        assert change.new == 1 and written["action_id"].tolist() == ["1"]
