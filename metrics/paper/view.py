@@ -55,7 +55,8 @@ def linked_metric_words(key: str, latest: pd.DataFrame, catalogue: Catalogue) ->
     trend = trend_words(r.get("recent_trend"))
     if trend:
         parts.append(trend)
-    if r.get("is_demo") is True:
+    demo = r.get("is_demo")
+    if demo is not None and not is_missing(demo) and bool(demo):  # a numpy bool from the frame
         parts.append("Demo")
     return ", ".join(parts)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -274,3 +275,27 @@ def test_the_rollback_confirmation_lists_the_words_it_restores_and_removes(store
     ]
     assert (plan.restored, plan.removed, plan.kept) == (1, 1, 0)
     assert rollback_plan(store, rid1).kept == 1  # action 1 was changed since by revision rid2
+
+
+def test_the_plan_edited_as_a_table_removes_a_deleted_row_and_ignores_an_empty_one(store):
+    from metrics.paper.edits import check_edited_plan, save_edited_plan
+    from metrics.paper.view import plan_table
+
+    import_plan(store, prepare(store, plan_csv(plan_rows())), "a")
+    table = stored_plan(store).drop(columns=["area_code"])
+    table.loc[0, "latest_update"] = "Edited in the table"
+    table = pd.concat([table.iloc[:1], pd.DataFrame([{c: None for c in table.columns}])], ignore_index=True)
+    prepared = check_edited_plan(store, WORCS, table, default_catalogue(), default_geography())
+    assert prepared.ok, prepared.problems
+    assert plan_changes(store, prepared) == type(plan_changes(store, prepared))(
+        new=0, changed=1, unchanged=0, removed=1
+    )
+    save_edited_plan(store, prepared, "table@example.org")
+    assert stored_plan(store)["latest_update"].tolist() == ["Edited in the table"]
+    # The linked metrics in words (this store holds no figures, and says so).
+    latest = store.latest_for_area(WORCS)
+    shown = plan_table(store.narrative(PLAN_ACTIONS), latest, default_catalogue(), date.today())
+    assert (
+        shown.loc[0, "linked_metrics"]
+        == "Adults in treatment: no figure yet; Adults in drug treatment per 1,000: no figure yet"
+    )
