@@ -39,7 +39,7 @@ def plan_db(built_db, tmp_path, monkeypatch):
                 "2024-03-31",
                 "On track",
                 "Numbers restored",
-                "numbers_in_treatment",
+                "numbers_in_treatment; adults_in_drug_treatment_rate",
                 "",
             ],
             [WORCS, "Treatment", MARKUP, "Probation", "", "2023-04-01", "2023-12-31", "Off track", "", "", ""],
@@ -86,9 +86,9 @@ def test_reader_sees_the_plan_by_priority_and_no_editing(plan_db):
     assert treatment["Action"].tolist() == ["Marketing campaign", MARKUP]  # the typed text, shown as text
     assert treatment["Status"].tolist() == ["● On track", "✕ Off track"]
     assert treatment["Overdue"].tolist() == ["⚠ Overdue", "⚠ Overdue"]
-    assert treatment["Linked metrics (latest value, comparison, trend)"][0].startswith(
-        "Adults in treatment 2022/23: 2,006"
-    )
+    real, demo = treatment["Linked metrics (latest value, comparison, trend)"][0].split("; ")
+    assert real.startswith("Adults in treatment 2022/23: 2,006")  # the area's own latest (England has none)
+    assert "Demo" not in real and demo.endswith(", Demo")  # a demonstration figure says so
     assert "need the board's attention" in at.warning[0].value
     assert "\\<script\\>" in at.warning[0].value  # escaped: shown, never run
     assert {b.label for b in at.get("download_button")} == {"Download the plan (CSV)", "Download the plan (Excel)"}
