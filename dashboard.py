@@ -49,6 +49,7 @@ browse = [
         url_path="compare-indicators",
     ),
     st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
+    st.Page("pages/plan.py", title="Delivery plan", icon=":material/checklist:", url_path="plan"),
     st.Page("pages/report.py", title="Board report", icon=":material/description:", url_path="report"),
 ]
 if current_user_is_uploader():

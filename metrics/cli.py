@@ -11,6 +11,8 @@
   refresh [--indicators IDS] [--base-url URL | --from DIR] [--save DIR] [--dry-run] [--db PATH]
                                         every metric with a Fingertips ID from OHID's API (exit 1 any failed)
   report --area CODE --out FILE [...]   the quarterly board report of an area (docx, pdf or html)
+  plan import FILE [--dry-run] [--db PATH]   check and load a delivery plan file (CSV or .xlsx)
+  plan export [--area CODE] [--db PATH]      the delivery plan as CSV on stdout (imports back)
   backup [--db PATH] [--list]           copy the database now (one is also kept before every upload and rollback)
   restore [BACKUP] [--db PATH]          replace a damaged database with a backup (default: the newest good one)
 
@@ -173,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_commands(sub)
     __import__("metrics.sources.cli", fromlist=["add_command"]).add_command(sub)  # refresh (Fingertips)
     __import__("metrics.report.cli", fromlist=["add_command"]).add_command(sub)  # report (metrics/report/cli.py)
+    __import__("metrics.paper.cli", fromlist=["add_command"]).add_command(sub)  # plan (metrics/paper/cli.py)
     return parser
 
 

@@ -6,7 +6,7 @@ from metrics import presentation as pr
 from metrics import scorecard_view
 from metrics.areas import ENGLAND_CODE
 from metrics.vocabulary import AS_PUBLISHED, BETTER, HIGHER, LEVELS_IN_A_REGION, LOWER, SIMILAR, WORSE
-from pages import common
+from pages import commentary, common
 
 cat = common.catalogue()
 geo = common.geography()
@@ -167,6 +167,7 @@ for outcome in cat.outcomes:
         )
     links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
     st.caption(f":material/menu_book: Definition and source: {links}")
+    commentary.markers(area_code, part["key"], part["Period"])  # issue 31
 
 common.downloads(
     rows.drop(columns=["Trend"]).assign(area_code=area_code, area_name=area.name).rename(columns={"Source": "source"}),

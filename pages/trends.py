@@ -6,7 +6,7 @@ from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
 from metrics.safety import plain_text
 from metrics.vocabulary import LEVELS_IN_A_REGION, PERIOD_KIND_WORDS, PERIOD_KIND_WORDS_PLURAL
-from pages import common
+from pages import commentary, common
 
 cat = common.catalogue()
 geo = common.geography()
@@ -121,6 +121,10 @@ st.caption(
 notes = [n for n in area_rows["value_note"].dropna().unique() if isinstance(n, str)]
 if notes:
     st.caption("Notes for " + plain_text(area.name) + ": " + " · ".join(plain_text(n) for n in notes))
+# issue 31: the partnership's commentary on the latest figure, and on earlier ones (pages/commentary.py).
+commentary.show_under_metric(
+    metric_key, area_code, None if area_rows.empty else area_rows.sort_values("period_sortable")["period"].iloc[-1]
+)
 
 # The table and the downloads are built when the expander is opened (kept in the URL as ?data=...): the browser
 # draws the page's chart alone first.

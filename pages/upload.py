@@ -262,17 +262,20 @@ if confirming is not None:
         with st.container(border=True, key="rollback_confirmation"):
             st.warning(
                 f"Roll back revision {confirming} ({plain_text(plan.description)})? This restores {plan.restored:,} "
-                f"row(s) to their values before it and removes {plan.removed:,} row(s) it added"
+                f"row(s) or item(s) to their values before it and removes {plan.removed:,} it added"
                 + (f"; {plan.kept:,} row(s) changed by a later revision are kept" if plan.kept else "")
                 + ". The rollback is itself recorded as a new revision.",
                 icon=":material/undo:",
             )
-            st.dataframe(
-                pr.rollback_plan_for_display(plan.cells.head(500)),
-                hide_index=True,
-                width="stretch",
-                key="rollback_cells",
-            )
+            if len(plan.cells) or plan.words.empty:
+                st.dataframe(
+                    pr.rollback_plan_for_display(plan.cells.head(500)),
+                    hide_index=True,
+                    width="stretch",
+                    key="rollback_cells",
+                )
+            if len(plan.words):  # the board paper's words (issue 31): plan actions, commentary, paper details
+                st.dataframe(plan.words, hide_index=True, width="stretch", key="rollback_words")
             b1, b2 = st.columns(2)
             if b1.button(f"Confirm: roll back revision {confirming}", type="primary", key="rollback_confirmed"):
                 st.session_state.pop("rollback_confirm", None)

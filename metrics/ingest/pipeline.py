@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -348,14 +348,16 @@ class RollbackPlan:
     cells: pd.DataFrame  # store.rollback_preview: the cells it restores or removes
     kept: int  # cells a later revision changed, which the rollback keeps
     refused: str | None  # why it cannot be rolled back, or None
+    # The board paper's words it restores or removes (Store.narrative_rollback_preview): what, item, action.
+    words: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["what", "item", "action"]))
 
     @property
     def restored(self) -> int:
-        return int((self.cells["action"] == "restore").sum())
+        return int((self.cells["action"] == "restore").sum()) + int((self.words["action"] == "restore").sum())
 
     @property
     def removed(self) -> int:
-        return int((self.cells["action"] == "remove").sum())
+        return int((self.cells["action"] == "remove").sum()) + int((self.words["action"] == "remove").sum())
 
 
 def rollback_plan(store: Store, revision_id: int, scope: Scope | None = None) -> RollbackPlan:
@@ -381,8 +383,11 @@ def rollback_plan(store: Store, revision_id: int, scope: Scope | None = None) ->
         except OutsideScope as exc:
             refused = str(exc)
     cells = store.rollback_preview(revision_id)
-    kept = store.revision_cells_written(revision_id) - len(cells)
-    return RollbackPlan(revision_id, str(rev["description"]), cells, int(kept) if refused is None else 0, refused)
+    words, words_written = store.narrative_rollback_preview(revision_id)
+    kept = store.revision_cells_written(revision_id) - len(cells) + words_written - len(words)
+    return RollbackPlan(
+        revision_id, str(rev["description"]), cells, int(kept) if refused is None else 0, refused, words
+    )
 
 
 def sha256_of(path: Path | str) -> str:

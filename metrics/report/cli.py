@@ -74,7 +74,7 @@ def cmd_report(args) -> int:
         return 1
     out = Path(args.out)
     _write_whole(out, files[fmt])
-    print(f"wrote {out} ({fmt}, {len(files[fmt]):,} bytes): {model.title}", file=sys.stderr)
+    print(f"wrote {out} ({fmt}, {len(files[fmt]):,} bytes): {model.document_title}", file=sys.stderr)
     return 0
 
 

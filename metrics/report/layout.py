@@ -81,7 +81,12 @@ def outcome_columns(model: ReportModel) -> list[str]:
 
 
 def blocks(model: ReportModel) -> list[Block]:
-    out: list[Block] = [Heading(model.title, 0)]
+    if model.paper is not None:  # the board paper (metrics/report/paper.py), then this data appendix
+        from metrics.report.paper import front_blocks
+
+        out: list[Block] = front_blocks(model, model.paper, lambda m: _metric_line(m, model))
+    else:
+        out = [Heading(model.title, 0)]
     out.append(Para(model.area_label, "lead", "Area: "))
     when = f"{model.data_as_of:%-d %B %Y, %H:%M}" if model.data_as_of else "unknown"
     out.append(Para(f"{when} (the latest change to the dashboard's data)", "lead", "Data as of: "))

@@ -127,10 +127,17 @@ class ReportModel:
     charts: list[ChartFacts] = field(default_factory=list)
     chart_notes: list[str] = field(default_factory=list)
     restricted_note: str | None = None  # why restricted metrics are left out (metrics.visibility.placeholder)
+    paper: Any = None  # metrics.report.paper.PaperFacts: the partnership's own words (None: the data report alone)
 
     @property
     def title(self) -> str:
         return f"Combating drugs: quarterly highlight report for {self.area.name}"
+
+    @property
+    def document_title(self) -> str:
+        """The paper's own title where its details give one, else `title`."""
+        given = self.paper.detail("title") if self.paper is not None else None
+        return str(given) if given else self.title
 
     @property
     def compare_column(self) -> str:
@@ -473,6 +480,10 @@ def collect(
     changes_mod.fill_changes(model, store, catalogue, geography, revisions)
     progress(0.25, "Preparing the charts")
     charts_mod.describe_charts(model, store, catalogue, geography)
+    # issue 31: the paper's words (details, plan, commentary) and the plan as it stood at the last board.
+    from metrics.report.paper import collect_paper
+
+    model.paper = collect_paper(store, catalogue, area.code, since_choice.revision_id, today)
     if any(c.is_demo for c in model.charts):
         model.any_demo = True
     return model

@@ -83,7 +83,7 @@ def render_html(model: ReportModel, images: dict[str, bytes]) -> bytes:
                 f"<figcaption>{escape(block.caption)}</figcaption></figure>"
             )
     html = (
-        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(model.title)}</title>'
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(model.document_title)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
         f"<body>{''.join(parts)}</body></html>"
     )

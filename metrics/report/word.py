@@ -75,7 +75,7 @@ def render_docx(model: ReportModel, images: dict[str, bytes]) -> bytes:
     doc.styles["Normal"].font.name = "Arial"
     doc.styles["Normal"].font.size = Pt(10)
     props = doc.core_properties
-    props.title = model.title
+    props.title = model.document_title
     props.subject = f"Combating Drugs Outcomes Framework: {model.area.name}"
     props.author = "Combating Drugs Outcomes Dashboard"
     width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)

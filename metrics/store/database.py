@@ -21,9 +21,21 @@ from metrics.store.connection import (
     open_file,
     release_file,
 )
+from metrics.store.narrative import (
+    PLAN_ACTIONS,
+    NarrativeChange,
+    VersionedTable,
+    current_items,
+    item_history,
+    narrative_cells_written,
+    next_action_ids,
+    preview_versions,
+    rollback_preview_items,
+    write_versions,
+)
 from metrics.store.reads import Reads
 from metrics.store.schema import SCHEMA_VERSION, ensure_schema
-from metrics.store.writes import RevisionInfo, WriteTransaction, upsert_periods
+from metrics.store.writes import RevisionInfo, WriteTransaction, new_revision, upsert_periods
 
 
 class Store(Reads):
@@ -185,6 +197,66 @@ class Store(Reads):
                 tx.abandon()
                 raise
             tx.finish()
+
+    # ------------------------------------------------------------------ the board paper's words
+    def write_narrative(
+        self, info: RevisionInfo, table: VersionedTable, rows: pd.DataFrame, removed: pd.DataFrame | None = None
+    ) -> tuple[int, NarrativeChange, pd.DataFrame]:
+        """Plan actions, commentary or paper details written (and items removed) as one new revision, backed up
+        first; nothing is written if anything fails. A plan action without an action_id gets a new one. Returns
+        the revision, what changed and the rows as written (with their ids)."""
+        with self.transaction(f"before-{info.action}") as cur:
+            rid = new_revision(cur, info)
+            rows = rows.copy()
+            if table is PLAN_ACTIONS and len(rows):
+                blank = rows["action_id"].isna() | (rows["action_id"].astype(str).str.strip() == "")
+                rows.loc[blank, "action_id"] = next_action_ids(cur, int(blank.sum()))
+            change = write_versions(cur, table, rows, removed, rid)
+            cur.execute(
+                "UPDATE revisions SET rows_new = ?, rows_changed = ?, rows_unchanged = ?, rows_removed = ? "
+                "WHERE revision_id = ?",
+                [change.new, change.changed, change.unchanged, change.removed, rid],
+            )
+        return rid, change, rows
+
+    def preview_narrative(
+        self, table: VersionedTable, rows: pd.DataFrame, removed: pd.DataFrame | None = None
+    ) -> NarrativeChange:
+        """What write_narrative would change, without writing."""
+        cur = self._con.cursor()
+        try:
+            rows = rows.copy()
+            if table is PLAN_ACTIONS and len(rows):
+                rows["action_id"] = rows["action_id"].where(rows["action_id"].notna(), "")
+            return preview_versions(cur, table, rows, removed)
+        finally:
+            cur.close()
+
+    def narrative(
+        self, table: VersionedTable, area_codes: list[str] | None = None, as_of: int | None = None
+    ) -> pd.DataFrame:
+        """The current items of a narrative table (or those of revision `as_of`), with who wrote them and when."""
+        cur = self._con.cursor()
+        try:
+            return current_items(cur, table, area_codes, as_of)
+        finally:
+            cur.close()
+
+    def narrative_rollback_preview(self, revision_id: int) -> tuple[pd.DataFrame, int]:
+        """The plan actions, commentary and details a rollback of the revision would restore or remove, and how
+        many items the revision wrote (current or changed since)."""
+        cur = self._con.cursor()
+        try:
+            return rollback_preview_items(cur, revision_id), narrative_cells_written(cur, revision_id)
+        finally:
+            cur.close()
+
+    def narrative_history(self, table: VersionedTable, key: dict[str, str]) -> pd.DataFrame:
+        cur = self._con.cursor()
+        try:
+            return item_history(cur, table, key)
+        finally:
+            cur.close()
 
     # ------------------------------------------------------------------ meta and reference data
     def schema_version(self) -> int:

@@ -43,6 +43,8 @@ _STATUS = (
 _REVISION_DESCRIPTION = """CASE
     WHEN action = 'rollback' THEN 'Rollback of revision ' || rolls_back::VARCHAR
     WHEN action = 'build' THEN 'Initial build' || coalesce(': ' || note, '')
+    WHEN file_format IN ('delivery plan', 'commentary', 'paper details')
+        THEN 'Edit of the ' || file_format || coalesce(' from ' || file_name, '') || coalesce(': ' || note, '')
     ELSE 'Upload of ' || coalesce(file_name, 'a file') || coalesce(' (' || file_format || ')', '')
          || coalesce(': ' || note, '') END"""
 _OLD_VALUES = ", ".join(f"o.{c} AS old_{c}" for c in OBS_VALUE_COLUMNS)

@@ -9,6 +9,8 @@ Tables
   and the revision that wrote it, and the revision that replaced it (none while current); a tombstone records
   that a rollback removed a cell. So any revision can be undone and the history shows what changed when. Read
   through two views: observations (the current versions) and observation_history (the others).
+- plan_action_versions, commentary_versions, paper_details_versions: the board paper's words (the delivery plan,
+  commentary on a figure, the paper's details), every version with its revision (metrics/store/narrative.py).
 - indicator_values: what the pages read. Rebuilt per metric from observations after every write by
   metrics.derive: filled-in limits, aggregated footprints, comparisons with England, region and goal, trends.
   A comparison with England the dashboard could not compute may carry the publisher's own verdict, as one of
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from metrics.columns import COMPARED_COLUMNS, DEFAULT_BREAKDOWN, FIGURE_COLUMNS, OBS_COLUMNS
 from metrics.store.connection import StoreError
+from metrics.store.narrative import NARRATIVE_DDL
 from metrics.vocabulary import (
     AREA_LEVELS,
     COMPARE_LABELS,
@@ -33,7 +36,7 @@ from metrics.vocabulary import (
     TREND_LABELS,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _enum(labels) -> str:
@@ -165,6 +168,7 @@ CREATE TABLE IF NOT EXISTS indicator_values (
     -- produce unique keys); no index, so that rebuilding a metric does not pay for index maintenance.
 );
 """
+    + NARRATIVE_DDL
 )
 
 VERSION_COLUMNS = ", ".join(OBS_COLUMNS + ["revision_id"])
@@ -295,6 +299,13 @@ def migration_5_published_comparison(cur) -> None:
     recreate_label_type(cur, "compare_label", LABEL_TYPES["compare_label"])
 
 
+def migration_7_board_paper_narrative(cur) -> None:
+    """The board paper's own words: the delivery plan's actions, commentary and paper details, each table
+    versioned by revision (metrics/store/narrative.py). Created by TABLES, IF NOT EXISTS; stated here so that
+    the migration is self-contained."""
+    cur.execute(NARRATIVE_DDL)
+
+
 def recreate_label_type(cur, kind: str, labels) -> None:
     """Make an ENUM type of indicator_values again with these labels: DuckDB cannot change a type's labels, so its
     columns are turned to text, the type dropped and made anew, and the columns turned back."""
@@ -320,6 +331,7 @@ MIGRATIONS = [
     migration_4_one_table_of_versions,
     migration_5_published_comparison,
     migration_6_revision_scope,
+    migration_7_board_paper_narrative,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 

@@ -28,6 +28,7 @@ import pyarrow as pa
 from metrics.columns import OBS_COLUMNS, OBS_KEY
 from metrics.periods import parse_period
 from metrics.store.connection import StoreError
+from metrics.store.narrative import rollback_versions
 from metrics.store.reads import derive_input
 from metrics.store.schema import CHANGED, CURRENT, FIGURES_CHANGED
 
@@ -260,6 +261,9 @@ class WriteTransaction:
             r[0] for r in cur.execute("SELECT DISTINCT metric_key FROM _undo ORDER BY 1").fetchall()
         ]
         cur.execute("DROP TABLE _undo")
+        # The board paper's words the revision wrote (plan, commentary, details) go back with it.
+        words = rollback_versions(cur, revision_id, rid)
+        restored, removed, conflicts = restored + words.changed, removed + words.removed, conflicts + words.unchanged
         summary = ChangeSummary(new=0, changed=int(restored), unchanged=conflicts, removed=int(removed))
         cur.execute(
             "UPDATE revisions SET rows_changed = ?, rows_removed = ?, rows_unchanged = ? WHERE revision_id = ?",

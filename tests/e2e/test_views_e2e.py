@@ -189,6 +189,7 @@ PAGES = [
     "inequalities?area=E10000034",
     "compare-indicators",
     "definitions",
+    "plan?area=E10000034",
     "report?area=E10000034",
 ]  # the upload page, shown to uploaders only, is checked in test_upload_e2e
 

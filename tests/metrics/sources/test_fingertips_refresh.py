@@ -278,7 +278,7 @@ def test_the_recorded_26_column_body_is_read_and_its_retired_codes_fail_it(db, t
              outcome="reduce_deaths_harm", tier="related", definition="test entry", unit="per 100,000",
              value_type="crude_rate", multiplier=100000, polarity="lower_is_better", ci_method="byars",
              source="OHID Fingertips 93356", geography="local_authority", frequency="annual",
-             period_kind="calendar_year", fingertips_id=CAMPYLOBACTER)
+             period_kind="calendar_year", fingertips_id=CAMPYLOBACTER, value_is_count_ratio=True)
     )  # fmt: skip
     catalogue_file.write_text(yaml.safe_dump(entries))
     catalogue = load_catalogue(catalogue_file)

@@ -97,8 +97,20 @@ def store_as_schema_5(path):
     con.close()
 
 
+def store_as_schema_7(path):
+    """Rewrite a file of this schema as schema 7 kept it: without the board paper's tables."""
+    from metrics.store.narrative import NARRATIVE_TABLES
+
+    con = duckdb.connect(str(path))
+    for table in NARRATIVE_TABLES:
+        con.execute(f"DROP TABLE {table.name}")
+    con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    con.close()
+
+
 def store_as_schema_6(path):
-    """Rewrite a file of this schema as schema 6 kept it: revisions without `scope`."""
+    """Rewrite a file of this schema as schema 6 kept it: revisions without `scope` (nor the board paper's tables)."""
+    store_as_schema_7(path)
     con = duckdb.connect(str(path))
     con.execute("ALTER TABLE revisions DROP COLUMN scope")
     con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")

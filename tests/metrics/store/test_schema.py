@@ -17,6 +17,7 @@ from tests.metrics.store.helpers import (
     store_as_schema_4,
     store_as_schema_5,
     store_as_schema_6,
+    store_as_schema_7,
     stored_history,
     upload,
 )
@@ -199,9 +200,31 @@ def test_version_6_file_gains_the_scope_of_each_revision(tmp_path):
     assert "scope" not in set(con.execute("DESCRIBE revisions").df()["column_name"])
     con.close()
     with Store(path) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 7
+        assert s.schema_version() == SCHEMA_VERSION == 8
         assert s.revisions()["scope"].isna().all()
         rid, _ = write_revision(s, rows(areas, period="2021/22"), upload(), scope=operator_scope("ops"))
         shown = revisions_for_display(s.revisions()).set_index("Revision")["Under the rights of"]
     assert shown[rid] == "command line (operator, full rights)"
     assert shown[rid - 1] == SCOPE_NOT_RECORDED
+
+
+def test_version_7_file_gains_the_board_papers_tables(tmp_path):
+    """Schema 8 adds the delivery plan, commentary and paper details tables (migration 7); a version 7 file keeps
+    its rows and can store a plan after opening."""
+    from metrics.store.narrative import NARRATIVE_TABLES, PLAN_ACTIONS
+
+    path = tmp_path / "v7.duckdb"
+    areas = {"E92000001": (4000, 10000), "E10000034": (300, 500)}
+    with Store(path) as s:
+        with s.transaction() as cur:
+            s.replace_areas(cur, areas_frame(load_geography()))
+        write_revision(s, rows(areas), upload())
+    store_as_schema_7(path)
+    with Store(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION == 8
+        assert len(s._query("SELECT * FROM observations")) == 2
+        for table in NARRATIVE_TABLES:
+            assert s.narrative(table).empty
+        plan = pd.DataFrame([{c: None for c in PLAN_ACTIONS.all_columns} | {"area_code": "E10000034", "action": "x"}])
+        _, change, written = s.write_narrative(upload(), PLAN_ACTIONS, plan)
+        assert change.new == 1 and written["action_id"].tolist() == ["1"]
