@@ -42,10 +42,14 @@ def build_report(
     since: str | int | date | None = None,
     formats: Iterable[str] = ("docx",),
     progress: Progress | None = None,
+    with_demonstration: bool = False,
 ) -> tuple[ReportModel, dict[str, bytes], dict[str, bytes]]:
-    """(model, chart images, {format: file bytes}). `progress(fraction, words)` reports each step."""
+    """(model, chart images, {format: file bytes}). `progress(fraction, words)` reports each step. Real figures
+    only unless `with_demonstration`."""
     progress = progress or (lambda f, t: None)
-    model = collect(store, catalogue, geography, area_code, benchmark, since, progress)
+    model = collect(
+        store, catalogue, geography, area_code, benchmark, since, progress, with_demonstration=with_demonstration
+    )
     total = len(model.charts)
     progress(0.3, f"Drawing {total} charts")
     images = charts.draw(

@@ -1,5 +1,6 @@
 """`python -m metrics report --area CODE [--benchmark england|region] [--since REVISION|DATE]
-[--format docx|pdf|html] --out FILE [--db PATH]`: write the board report of one area.
+[--format docx|pdf|html] [--with-demonstration] --out FILE [--db PATH]`: write the board report of one area, real
+figures only unless demonstration data is asked for.
 
 Exit 0 with the file written; 2 with a message on a bad area, benchmark, revision or date; 1 when the database
 is missing or the charts or the PDF cannot be made. The file is written whole or not at all."""
@@ -61,6 +62,7 @@ def cmd_report(args) -> int:
                 args.since,
                 [fmt],
                 progress=(lambda f, words: print(f"{f:4.0%} {words}", file=sys.stderr)) if args.verbose else None,
+                with_demonstration=args.with_demonstration,
             )
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -90,5 +92,11 @@ def add_command(sub) -> None:
     p.add_argument("--format", choices=FORMATS, help="docx, pdf or html (default: from --out's suffix, else docx)")
     p.add_argument("--out", required=True, help="the file to write")
     p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")
+    p.add_argument(
+        "--with-demonstration",
+        action="store_true",
+        help="include demonstration values (generated, not real; the cover says so and each is marked); "
+        "default: real figures only",
+    )
     p.add_argument("--verbose", action="store_true", help="print each step")
     p.set_defaults(func=cmd_report)

@@ -37,6 +37,8 @@ def test_build_shows_the_report_and_offers_word_and_pdf(built_db, captured_downl
     at.query_params["area"] = "E10000034"
     at.run()
     assert not at.exception
+    assert at.checkbox(key="with_demonstration").value is False  # real figures only unless asked
+    at.checkbox(key="with_demonstration").check().run()
     at.button(key="build").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert [(s.label, s.state) for s in at.status] == [("The report is ready", "complete")]

@@ -69,7 +69,8 @@ def reports(built_db):
     out = {}
     with Store(built_db, read_only=True) as store:
         for code in AREAS:
-            model = collect(store, cat, geo, code, "england", since="1")
+            # (these tests compare every figure of the report with the page's, demonstration ones included)
+            model = collect(store, cat, geo, code, "england", since="1", with_demonstration=True)
             out[code] = (model, read_docx(render_docx(model, {})), _page_figures(store, code))
     return out
 
