@@ -113,3 +113,70 @@ def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
         f"<table class='cdof-summary'><caption>{html.escape(caption)}</caption><thead>{head}</thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+PROFILE_STYLE = """<style>
+.cdof-profile { width: 100%; border-collapse: collapse; font-size: 0.88rem; }
+.cdof-profile caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
+.cdof-profile th, .cdof-profile td { padding: 0.25rem 0.4rem; border-bottom: 1px solid #D0D7DE; vertical-align: top; }
+.cdof-profile thead th { border-bottom: 2px solid #8C8C8C; text-align: right; font-weight: 600; }
+.cdof-profile thead th:first-child, .cdof-profile tbody th { text-align: left; font-weight: normal; }
+.cdof-profile td { text-align: right; white-space: nowrap; }
+.cdof-profile tr.cdof-outcome th { font-weight: 600; padding-top: 0.6rem; border-bottom: 1px solid #8C8C8C; }
+.cdof-profile .cdof-sub { display: block; font-size: 0.78rem; color: #5C5F63; }
+.cdof-profile .cdof-demo { font-style: italic; color: #5C5F63; }
+</style>"""
+
+
+def profile_table_html(spine: pd.DataFrame, groups: dict[str, str], area_name: str) -> str:
+    """Fingertips' table beside the spine chart: per indicator (under its outcome) the area's value with its
+    verdict's symbol (the word on hover and in the chart's words), its count, England's value and the
+    authorities' worst or lowest and best or highest. spine: metrics.presentation.spine_rows."""
+    from metrics.presentation import format_count, format_number, format_value, period_words
+
+    # Numbers without their unit (it is under the indicator's name), so that six columns fit half a laptop screen.
+    def fmt(v, unit) -> str:
+        return "" if pd.isna(v) else format_number(v, unit)
+
+    head = (
+        "<tr><th scope='col'>Indicator (period)</th>"
+        "<th scope='col'>Value</th><th scope='col'>Count</th><th scope='col'>England</th>"
+        "<th scope='col'>Worst or lowest</th><th scope='col'>Best or highest</th></tr>"
+    )
+    body = []
+    for key, name in groups.items():
+        part = spine[spine["outcome"] == key]
+        if part.empty:
+            continue
+        body.append(f"<tr class='cdof-outcome'><th scope='rowgroup' colspan='6'>{html.escape(name)}</th></tr>")
+        for r in part.to_dict("records"):
+            unit = str(r["unit"])
+            value = (
+                format_number(r["area_value"], unit)
+                if pd.notna(r["area_value"])
+                else format_value(r["area_value"], unit, r.get("value_note"))
+            )
+            demo = f"<span class='cdof-demo'>{DEMO_MARK}</span> · " if r.get("is_demo") else ""
+            word = str(r.get("comparison") or "Not compared")
+            verdict = f" <span title='{html.escape(word)}'>{COMPARISON_SYMBOL.get(word, '')}</span>"
+            body.append(
+                "<tr>"
+                f"<th scope='row'>{html.escape(str(r['Indicator']))} "
+                f"<span class='cdof-sub'>{html.escape(period_words(r['Period']))} · {html.escape(unit)}</span></th>"
+                f"<td>{demo}{html.escape(value)}{verdict}</td>"
+                f"<td>{html.escape(format_count(r.get('count')))}</td>"
+                f"<td>{html.escape(fmt(r['england_value'], unit))}</td>"
+                f"<td>{html.escape(fmt(r['worst'], unit))}</td>"
+                f"<td>{html.escape(fmt(r['best'], unit))}</td>"
+                "</tr>"
+            )
+    return (
+        f"<table class='cdof-profile'><caption>The spine's figures: {html.escape(area_name)}, England and the "
+        f"range of England's authorities</caption><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def anchor(heading: str) -> str:
+    """The id Streamlit gives a Markdown heading ("Reduce drug-related deaths and harm" ->
+    "reduce-drug-related-deaths-and-harm"), for links that jump to it."""
+    return "-".join("".join(ch for ch in heading.lower() if ch.isalnum() or ch in " -").split())

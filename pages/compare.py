@@ -91,7 +91,7 @@ if other_kinds:
         f"{', '.join(other_kinds[:6])}{' ...' if len(other_kinds) > 6 else ''}. Choose one under Period."
     )
 
-st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))
+st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {pr.period_words(period)}" if period else ""))
 common.definition_link(metric_key)
 
 if not ind.published_locally:
@@ -105,11 +105,7 @@ if not ind.published_locally:
     st.dataframe(pr.series_table(eng_rows, ind), hide_index=True, width="stretch")
     st.stop()
 if period is None:
-    st.info(
-        f"No data for {ind.short_name} yet."
-        + (" This local measure has no data uploaded yet." if ind.tier == "local" else ""),
-        icon=":material/info:",
-    )
+    common.no_published_data(metric_key)
     st.stop()
 if not codes and group_rows is None:
     st.info("Choose one or more areas above.", icon=":material/info:")

@@ -59,11 +59,7 @@ common.demo_banner(rows)
 
 published_here = area.level in ind.levels or (area.level == "cdp" and ind.published_locally)
 if rows.empty:
-    st.info(
-        f"No data for {ind.short_name} yet, for {area.name} or England."
-        + (" This local measure has no data uploaded yet." if ind.tier == "local" else ""),
-        icon=":material/info:",
-    )
+    common.no_published_data(metric_key, f", for {area.name} or England")
     st.stop()
 if area_rows.empty:
     if not published_here:
@@ -75,7 +71,7 @@ if area_rows.empty:
     elif ind.tier == "local":
         st.info(f"No data uploaded yet for {area.name} for this local measure.", icon=":material/info:")
     else:
-        st.info(f"No data for {area.name} for this indicator; England's values are shown.", icon=":material/info:")
+        common.no_published_data(metric_key, f" for {area.name} (England's values are shown)")
 
 order_codes = [c for c in codes if not rows[rows["area_code"] == c].empty]
 period_order = rows.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()

@@ -2,7 +2,16 @@ import pandas as pd
 import pytest
 
 from metrics import presentation as pr
-from tests.pages.helpers import all_text, colour_columns, download, frames, open_part, read_csv_download, run_page
+from tests.pages.helpers import (
+    all_text,
+    colour_columns,
+    download,
+    frames,
+    open_part,
+    read_csv_download,
+    run_page,
+    run_page_with_demo,
+)
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
@@ -17,7 +26,7 @@ def _scorecard(at) -> pd.DataFrame:
 
 
 def test_default_area_is_buckinghamshire_grouped_by_outcome():
-    at = run_page("scorecard")
+    at = run_page_with_demo("scorecard")
     assert at.selectbox[0].value == "E06000060"
     assert at.query_params["area"] in ("E06000060", ["E06000060"])
     text = all_text(at)
@@ -44,7 +53,7 @@ def test_default_area_is_buckinghamshire_grouped_by_outcome():
 
 
 def test_values_carry_units_and_comparison_words():
-    table = _scorecard(run_page("scorecard"))
+    table = _scorecard(run_page_with_demo("scorecard"))
     ocu = table[table["key"] == "ocu_prevalence"].iloc[0]
     assert ocu["Value"].endswith("per 1,000")
     assert " to " in ocu["95% CI"]
@@ -81,7 +90,7 @@ def test_metric_not_published_locally_shows_england_not_a_local_value():
 
 
 def test_selecting_oxfordshire_changes_the_content():
-    at = run_page("scorecard")
+    at = run_page_with_demo("scorecard")
     before = _scorecard(at).set_index("key")["Value"]
     at.selectbox[0].select("E10000025").run()
     assert not at.exception
@@ -102,12 +111,14 @@ def test_area_from_url_and_region_benchmark():
 
 
 def test_tartan_rug_has_the_three_focus_areas_with_words():
-    at = run_page("scorecard")
+    at = run_page_with_demo("scorecard")
     rug = next(f for f in frames(at) if "Oxfordshire" in f.columns)
     for name in ("Buckinghamshire", "Oxfordshire", "Worcestershire", "England"):
         assert name in rug.columns
     cell = rug.loc[rug["key"] == "ocu_prevalence", "Oxfordshire"].iloc[0]
-    assert "per 1,000" in cell and cell.split(" · ")[-1] in {"Better", "Similar", "Worse", "Not compared"}
+    # a rate's unit is in the indicator's name, so that the table fits a laptop (issue 27)
+    assert rug.loc[rug["key"] == "ocu_prevalence", "Indicator"].iloc[0].endswith(", per 1,000")
+    assert "per 1,000" not in cell and cell.split(" · ")[-1] in {"Better", "Similar", "Worse", "Not compared"}
 
 
 def test_england_scorecard_has_no_england_column_and_still_renders():
@@ -118,7 +129,7 @@ def test_england_scorecard_has_no_england_column_and_still_renders():
 
 
 def test_download_csv_has_notes_and_rows(captured_downloads):
-    at = run_page("scorecard")
+    at = run_page_with_demo("scorecard")
     notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
     assert any(n.startswith("# Source:") for n in notes)
     assert any(n.startswith("# Data as of:") for n in notes)
