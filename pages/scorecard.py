@@ -190,13 +190,15 @@ else:
         rug_cells = pr.demo_cells(rug, [*area_cols, "England"])
         rug_config = {
             "key": None,
-            "Indicator": st.column_config.TextColumn("Indicator", width=230, pinned=True),
-            "Period": st.column_config.TextColumn("Period", width=70),
-            "England": st.column_config.TextColumn("England", width=110),
+            "Indicator": st.column_config.TextColumn("Indicator", width=220, pinned=True),
+            "Period": st.column_config.TextColumn("Period", width=68),
+            "England": st.column_config.TextColumn("England", width=100),
         }
+        # Three areas fit the ~900 px a laptop leaves the table; more scroll sideways, the indicator pinned.
+        area_width = 170 if len(area_cols) <= 3 else "medium"
         for col in area_cols:
             rug, rug_config[col] = common.pill_column(
-                rug, col, lambda v: pr.comparison_word_colour(v.split(" · ")[-1]), width="medium"
+                rug, col, lambda v: pr.comparison_word_colour(v.split(" · ")[-1]), width=area_width
             )
         st.dataframe(
             rug, hide_index=True, width="stretch", column_config=rug_config, height=min(38 + 35 * len(rug), 700)

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, screenshot, wait_idle
+from tests.e2e.conftest import ARTIFACTS, screenshot, wait_idle, with_demonstration
 from tests.support.browser import serious_accessibility_violations, streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -49,7 +49,8 @@ def _idle(page) -> None:
 
 def _open(page, server, path):
     page.set_default_timeout(120_000)
-    page.goto(f"{server}/{path}")
+    # (these tests are of what the pages draw with every figure filled: demonstration data switched on)
+    page.goto(f"{server}/{with_demonstration(path)}")
     page.get_by_test_id("stSidebarNav").get_by_text("Area profile").wait_for()
     _idle(page)
     assert not page.locator("[data-testid=stException]").count()

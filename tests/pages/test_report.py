@@ -45,7 +45,8 @@ def test_build_shows_the_report_and_offers_word_and_pdf(built_db, captured_downl
     assert [(p.value, p.text) for p in at.progress] == [(100, "Done")]  # the progress bar, at its end
     text = all_text(at)
     assert "Combating drugs: quarterly highlight report for Worcestershire" in text
-    assert "Demonstration data." in text and "At a glance" in text and "Indicators by outcome" in text
+    assert "Demonstration data, included as asked." in text
+    assert "At a glance" in text and "Indicators by outcome" in text
     assert len(at.image) == 7  # six headline trends and the spine chart
     word = download(at, captured_downloads, "Download Word (.docx)")
     doc = Document(io.BytesIO(word))

@@ -164,3 +164,45 @@ def test_a_published_verdict_is_shown_as_the_publishers_not_as_computed():
     assert coc["Recent trend"] == pr.trend_words("Cannot be calculated")
     assert pr.comparison_word_colour(coc["Compared with England"]) == pr.COMPARISON_COLOURS["Better (as published)"]
     assert pr.comparison_word_colour("Better") != pr.comparison_word_colour("Better (as published)")
+
+
+# What a laptop leaves a table at 1366 px: the sidebar and the page's margins take the rest (measured in Chromium).
+LAPTOP_TABLE_PX = 905
+
+
+def _widths(at, n: int) -> dict[str, int]:
+    import json
+
+    named = {"small": 75, "medium": 200, "large": 400}  # Streamlit's named widths in pixels
+    config = json.loads(at.dataframe[n].proto.columns or "{}")
+    return {k: named.get(v.get("width"), v.get("width")) for k, v in config.items() if not v.get("hidden")}
+
+
+def test_every_column_shows_england_beside_the_verdict_on_a_laptop():
+    at = run_page_with_demo("scorecard", details="true", area="E10000034")
+    table = frames(at)[0]
+    columns = list(table.columns)
+    assert columns.index("England") == columns.index("Compared with England") + 1
+    widths = _widths(at, 0)
+    assert widths["Indicator"] >= 240  # "Successful completion, non-opiates" in full
+    shown = columns[columns.index("Indicator") : columns.index("England") + 1]
+    assert sum(int(widths.get(c) or 150) for c in shown if c in widths) <= LAPTOP_TABLE_PX
+
+
+def test_the_several_areas_table_fits_three_areas_on_a_laptop():
+    at = run_page_with_demo("scorecard", area="E10000034")
+    n = next(i for i, f in enumerate(frames(at)) if "Worcestershire" in f.columns)
+    widths = _widths(at, n)
+    assert sum(int(w) for w in widths.values() if isinstance(w, int)) <= LAPTOP_TABLE_PX
+    assert all(isinstance(widths[a], int) for a in ("Buckinghamshire", "Oxfordshire", "Worcestershire"))
+
+
+def test_one_demonstration_banner_counts_what_the_page_shows():
+    at = run_page_with_demo("scorecard", area="E10000034")
+    banners = [w.value for w in at.warning if "demonstration data" in w.value]
+    assert len(banners) == 1
+    summary = "\n".join(str(h.value) for h in at.get("html"))
+    rug = next(f for f in frames(at) if "Worcestershire" in f.columns)
+    cells = [v for c in ("England", "Buckinghamshire", "Oxfordshire", "Worcestershire") for v in rug[c]]
+    n_demo = summary.count("<span class='cdof-demo'>Demo</span> · ") + sum(v.startswith("Demo · ") for v in cells)
+    assert f"{n_demo:,} of " in banners[0]

@@ -120,6 +120,6 @@ def test_pdf_report_has_selectable_text(built_db, tmp_path):
     assert "Combating drugs: quarterly highlight report for Herefordshire and Worcestershire CDP" in " ".join(
         text.split()
     )
-    assert "Warning: Demonstration data." in text
+    assert "Warning: Demonstration data, included as asked." in " ".join(text.split())
     assert "Benchmark: the region (West Midlands)" in " ".join(text.split())
     assert "Open Government Licence" in text
