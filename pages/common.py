@@ -511,8 +511,9 @@ def demo_banner(*shown: pd.DataFrame | tuple[int, int] | None, slot=None) -> Non
     if n_demo:
         (slot or st).warning(
             f"**Demonstration data: {presentation.demo_count_words(n_demo, n_total)}.** They are generated, "
-            "not real, and marked *Demo* (hollow grey markers in charts). Switch on *Real data only* in the "
-            "sidebar to hide them; replace them by uploading published data.",
+            "not real, and marked *Demo* in tables and *(demonstration)* in charts, drawn hollow, faded or "
+            "crossed in grey. Switch on *Real data only* in the sidebar to hide them; replace them by uploading "
+            "published data.",
             icon=":material/science:",
         )
 

@@ -53,6 +53,12 @@ if area.level == "cdp":
     )
 banner = st.empty()  # one banner for the page, counting the summary's and the several-areas table's figures
 common.data_date_caption()
+unpublished = int((rows["Value"] == pr.NO_PUBLISHED_DATA).sum())
+if unpublished:
+    st.caption(
+        f":material/info: {unpublished} of {len(rows)} indicators say *{pr.NO_PUBLISHED_DATA}* for {area.name}: "
+        "refresh them from Fingertips or upload a file. Where to get each: [Definitions](definitions)."
+    )
 
 if latest.empty:
     st.info(

@@ -145,3 +145,10 @@ def test_the_summary_view_marks_every_demonstration_value_in_its_cell():
     demo_rows = int((details["Data"] == "Demo").sum())
     assert demo_rows > 0 and summary.count("<span class='cdof-demo'>Demo</span> · ") == demo_rows
     assert "<span class='cdof-demo'>Demo</span> · 51.7%" not in summary  # continuity of care 2022/23 is real
+
+
+def test_the_scorecard_says_what_to_do_for_indicators_without_published_data():
+    at = run_page("scorecard", area="E10000034")
+    words = " ".join(c.value for c in at.caption)
+    assert "indicators say *No published data loaded* for Worcestershire: refresh them from Fingertips or " in words
+    assert "[Definitions](definitions)" in words
