@@ -462,6 +462,7 @@ def spine_rows(
                 "comparison": a["compared_to_england"].iloc[0] if not a.empty else NOT_COMPARED,
                 "value_note": a["value_note"].iloc[0] if not a.empty else "No data for this area",
                 "count": a["count"].iloc[0] if not a.empty and "count" in a else np.nan,
+                "aggregation_note": a["aggregation_note"].iloc[0] if not a.empty and "aggregation_note" in a else None,
                 "polarity": ind.polarity,
                 "is_demo": bool(a["is_demo"].iloc[0]) if not a.empty else False,
                 "source": a["source"].iloc[0] if not a.empty else "",

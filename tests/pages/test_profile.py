@@ -72,3 +72,13 @@ def test_the_spine_has_fingertips_table_beside_it():
     # Worcestershire's real drug misuse deaths: the value with its count, England and the authorities' range
     row = html.split("Drug misuse deaths")[1].split("</tr>")[0]
     assert "4.8" in row and "2022-24" in row
+
+
+def test_the_spine_table_says_why_a_value_is_missing_and_how_few_authorities_a_range_rests_on():
+    at = run_page("profile", area="CDP0001")  # real figures only: the footprint is not aggregated
+    html = "\n".join(str(h.value) for h in at.get("html"))
+    row = html.split("Continuity of care (prison release)")[1].split("</tr>")[0]
+    value = row.split("<td class=cdof-reason>")[1].split("<span")[0]
+    assert value == "No value for Herefordshire and Worcestershire CDP in 2022/23 "  # not "Suppressed"
+    # continuity of care is published for Worcestershire alone: the range says it rests on one authority
+    assert "of 1 authority" in row
