@@ -183,7 +183,9 @@ def profile_table_html(spine: pd.DataFrame, groups: dict[str, str], area_name: s
             )
     # (a phone scrolls the table sideways rather than cutting its last columns off)
     return (
-        f"<div class='cdof-profile-wrap'><table class='cdof-profile'><caption>The spine's figures: "
+        # (focusable and named: a region that scrolls must be reachable by keyboard)
+        f"<div class='cdof-profile-wrap' tabindex='0' role='region' aria-label='Figures of the spine chart'>"
+        f"<table class='cdof-profile'><caption>The spine's figures: "
         f"{html.escape(area_name)}, England and the range of England's authorities</caption><thead>{head}</thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )

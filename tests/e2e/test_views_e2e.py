@@ -155,11 +155,13 @@ def test_compare_indicators_for_each_area(page, server, code):
     page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg")
     chosen = page.evaluate("""() => {
         const el = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
-        const t = el.data.find(d => d.name === 'Chosen areas'); return t ? t.text : [];
+        const t = el.data.find(d => d.name.startsWith('Chosen areas')); return t ? t.text : [];
     }""")
     expected = ["Herefordshire, County of", "Worcestershire"] if code == "CDP0001" else [AREAS[code]]
-    assert sorted(chosen) == expected
-    assert page.get_by_text("Across 153 authorities with both values").first.is_visible()
+    assert sorted(chosen) == [f"{name} (demonstration)" for name in expected]
+    # no correlation from demonstration values (issue 27): said, not computed
+    assert page.get_by_text("demonstration data (not real) and are left out").first.is_visible()
+    assert page.get_by_text("Pearson's r =").count() == 0
 
 
 def test_compare_fills_with_a_region_and_shows_an_own_group(page, server):
