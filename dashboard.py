@@ -26,16 +26,23 @@ except CatalogueError as exc:  # a bad catalogue stops start-up, saying which fi
     st.stop()
 ensure_database()
 
+# The home page is served at "/". Streamlit serves a default page at "/" only, never at its own url_path (which
+# must still be unique), so that path is one nobody links to, and hidden twins at /home and /scorecard keep links
+# such as /home?area=E10000034 and /scorecard?area=E10000025 working.
+HOME_TWINS = ("home", "scorecard")
 browse = [
-    # The home page is served at "/". Streamlit gives a default page no path of its own, so a hidden twin at
-    # /scorecard keeps shared links such as /scorecard?area=E10000025 working.
-    st.Page("pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path="home", default=True),
     st.Page(
         "pages/scorecard.py",
         title="Area scorecard",
         icon=":material/dashboard:",
-        url_path="scorecard",
-        visibility="hidden",
+        url_path="area-scorecard-home",
+        default=True,
+    ),
+    *(
+        st.Page(
+            "pages/scorecard.py", title="Area scorecard", icon=":material/dashboard:", url_path=p, visibility="hidden"
+        )
+        for p in HOME_TWINS
     ),
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/compare.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),

@@ -1,5 +1,6 @@
 """Compare indicators: two metrics across England's upper-tier authorities, a point per authority, with their
-correlation (Pearson's r and Spearman's rank correlation, each with n and a two-sided p-value). Pure."""
+correlation (Pearson's r and Spearman's rank correlation, each with n and a two-sided p-value), computed on real
+figures only: a statistic of demonstration values is no finding. Pure."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from scipy import stats as sps
 
 from metrics.catalogue import Indicator
 from metrics.map_view import FONT, figure
-from metrics.presentation import AREA_COLOUR, format_ci, value_with_note
+from metrics.presentation import AREA_COLOUR, DEMO_LEGEND, DEMO_MARKER_COLOUR, format_ci, value_with_note
+from metrics.presentation.figures import title_margin, wrapped
 
 MIN_POINTS = 5  # fewer authorities with both values: no correlation is stated
 
@@ -24,16 +26,23 @@ class Correlation:
     pearson_p: float
     spearman: float
     spearman_p: float
+    n_demo: int = 0  # points left out: one of their values is demonstration data
 
     def words(self, period_x: str, period_y: str) -> str:
+        left_out = (
+            f" The other {self.n_demo} authorities' points are demonstration data (not real) and are left out: "
+            "a correlation computed on them would not be a finding."
+            if self.n_demo
+            else ""
+        )
         if self.n < MIN_POINTS:
-            return f"Too few authorities have both values ({self.n}) to state a correlation."
+            return f"Too few authorities have published values for both ({self.n}) to state a correlation." + left_out
         periods = period_x if period_x == period_y else f"{period_x} and {period_y}"
         return (
-            f"Across {self.n} authorities with both values ({periods}): Pearson's r = {self.pearson:.2f} "
+            f"Across {self.n} authorities with published values for both ({periods}): Pearson's r = {self.pearson:.2f} "
             f"(p {_p(self.pearson_p)}), Spearman's rank correlation = {self.spearman:.2f} "
             f"(p {_p(self.spearman_p)}). A correlation between areas says nothing about cause, nor about "
-            "people within the areas."
+            "people within the areas." + left_out
         )
 
 
@@ -54,15 +63,18 @@ def pair_frame(x_rows: pd.DataFrame, y_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def correlation(pairs: pd.DataFrame) -> Correlation:
-    n = len(pairs)
+    """Over the authorities whose two values are both real (a pair with a demonstration value is counted apart)."""
+    demo = pairs["is_demo"].fillna(False).astype(bool) if "is_demo" in pairs else pd.Series(False, index=pairs.index)
+    real = pairs[~demo]
+    n, n_demo = len(real), int(demo.sum())
     if n < MIN_POINTS:
-        return Correlation(n, np.nan, np.nan, np.nan, np.nan)
-    x, y = pairs["x_value"].astype(float).to_numpy(), pairs["y_value"].astype(float).to_numpy()
+        return Correlation(n, np.nan, np.nan, np.nan, np.nan, n_demo)
+    x, y = real["x_value"].astype(float).to_numpy(), real["y_value"].astype(float).to_numpy()
     if np.ptp(x) == 0 or np.ptp(y) == 0:  # a constant has no correlation
-        return Correlation(n, np.nan, np.nan, np.nan, np.nan)
+        return Correlation(n, np.nan, np.nan, np.nan, np.nan, n_demo)
     pr, pp = sps.pearsonr(x, y)
     sr, sp = sps.spearmanr(x, y)
-    return Correlation(n, float(pr), float(pp), float(sr), float(sp))
+    return Correlation(n, float(pr), float(pp), float(sr), float(sp), n_demo)
 
 
 def scatter_figure(
@@ -92,45 +104,56 @@ def scatter_figure(
     )
     chosen = pairs["area_code"].isin(list(highlighted)).to_numpy()
     data = []
-    rest = np.flatnonzero(~chosen)
-    data.append(
-        dict(
-            type="scatter",
-            mode="markers",
-            name="Other authorities",
-            x=pairs["x_value"].iloc[rest].tolist(),
-            y=pairs["y_value"].iloc[rest].tolist(),
-            marker=dict(size=8, color="#8C8C8C", opacity=0.75, line=dict(color="#FFFFFF", width=0.5)),
-            customdata=[hover[i] for i in rest],
-            hovertemplate=template,
+    demo = pairs["is_demo"].fillna(False).astype(bool).to_numpy() if "is_demo" in pairs else np.zeros(len(pairs), bool)
+    for is_demo in (False, True):
+        rest = np.flatnonzero(~chosen & (demo == is_demo))
+        if not len(rest):
+            continue
+        data.append(
+            dict(
+                type="scatter",
+                mode="markers",
+                name="Other authorities" + (DEMO_LEGEND if is_demo else ""),
+                x=pairs["x_value"].iloc[rest].tolist(),
+                y=pairs["y_value"].iloc[rest].tolist(),
+                # a demonstration point: hollow and grey, as on every chart
+                marker=dict(size=8, color=DEMO_MARKER_COLOUR, symbol="circle-open", line=dict(width=1.5))
+                if is_demo
+                else dict(size=8, color="#5C5F63", opacity=0.8, line=dict(color="#FFFFFF", width=0.5)),
+                customdata=[hover[i] for i in rest],
+                hovertemplate=template,
+            )
         )
-    )
     picked = np.flatnonzero(chosen)
     if len(picked):
         data.append(
             dict(
                 type="scatter",
                 mode="markers+text",
-                name="Chosen areas",
+                name="Chosen areas" + (DEMO_LEGEND if demo[picked].any() else ""),
                 x=pairs["x_value"].iloc[picked].tolist(),
                 y=pairs["y_value"].iloc[picked].tolist(),
-                text=[pairs["area_name"].iloc[i] for i in picked],
+                text=[pairs["area_name"].iloc[i] + (DEMO_LEGEND if demo[i] else "") for i in picked],
                 textposition="top center",
-                marker=dict(size=13, color=AREA_COLOUR, symbol="diamond", line=dict(color="#1F2328", width=1.5)),
+                marker=dict(
+                    size=13,
+                    color=[DEMO_MARKER_COLOUR if demo[i] else AREA_COLOUR for i in picked],
+                    symbol=["diamond-open" if demo[i] else "diamond" for i in picked],
+                    line=dict(color=[DEMO_MARKER_COLOUR if demo[i] else "#1F2328" for i in picked], width=2),
+                ),
                 customdata=[hover[i] for i in picked],
                 hovertemplate=template,
             )
         )
+    title = wrapped(f"{ind_y.short_name} against {ind_x.short_name}, upper-tier local authorities")
     layout = dict(
-        title=dict(
-            text=f"{ind_y.short_name} against {ind_x.short_name}, upper-tier local authorities", x=0, font=dict(size=15)
-        ),
+        title=dict(text=title, x=0, font=dict(size=15)),
         font=FONT,
         plot_bgcolor="#FFFFFF",
-        height=560,
-        margin=dict(l=10, r=10, t=60, b=10),
+        height=560 + 21 * title.count("<br>"),
+        margin=dict(l=10, r=10, t=title_margin(title, 60), b=10),
         hovermode="closest",
-        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
+        legend=dict(orientation="h", x=0, y=-0.12, yanchor="top"),
         xaxis=dict(
             title=dict(text=f"{ind_x.short_name} ({ind_x.unit}), {period_x}"), gridcolor="#E6E6E6", zeroline=False
         ),

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from metrics import geo, stats
 from metrics.areas import Geography
 from metrics.catalogue import Indicator
-from metrics.presentation import COMPARISON_COLOURS, format_ci, value_with_note
+from metrics.presentation import COMPARISON_COLOURS, DEMO_LEGEND, DEMO_MARKER_COLOUR, format_ci, value_with_note
 from metrics.vocabulary import AS_PUBLISHED, BETTER, NOT_COMPARED, SIMILAR, WORSE
 
 COMPARISON_MODE = "comparison"
@@ -45,6 +45,10 @@ MAP_COLOURS = {**COMPARISON_COLOURS, NO_VALUE: "#FFFFFF", **dict(zip(QUINTILE_WO
 PLOTLY_CONFIG = {"topojsonURL": "app/static/", "displayModeBar": False}
 LEVEL_WORDS = {"utla": "upper-tier local authorities", "region": "regions"}
 FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#1F2328")
+# A demonstration value's area: its word's colour faded, a grey edge and a hollow grey circle on it (the mark of a
+# demonstration value on every chart), and "(demonstration)" in its legend entry, hover and table.
+DEMO_FILL_OPACITY = 0.4
+DEMO_POINTS = "Hollow circle: demonstration data (not real)"
 
 
 def figure(data: list[dict], layout: dict) -> go.Figure:
@@ -106,12 +110,16 @@ def map_frame(rows: pd.DataFrame, ind: Indicator, level: str, geography: Geograp
     out["ci_text"] = [format_ci(lo, hi, ind.unit) or "not given" for lo, hi in zip(out["lower95"], out["upper95"])]
     out["source_text"] = [short_source(s) or "no value stored" for s in out["source"]]
     out["is_demo"] = out["is_demo"].astype("boolean").fillna(False).astype(bool)
+    # The word shown for the area: its category, and whether the value is demonstration data.
+    out["shown_as"] = [
+        f"{c}{DEMO_LEGEND}" if d and c != NO_VALUE else str(c) for c, d in zip(out["category"], out["is_demo"])
+    ]
     return out
 
 
 def _hover_data(frame: pd.DataFrame) -> list[list[str]]:
     return [
-        [str(r.area_name), str(r.value_text), str(r.ci_text), str(r.period), str(r.source_text), str(r.category)]
+        [str(r.area_name), str(r.value_text), str(r.ci_text), str(r.period), str(r.source_text), str(r.shown_as)]
         for r in frame.itertuples()
     ]
 
@@ -136,32 +144,57 @@ def map_figure(
     mode = map_mode(ind)
     features = {f["id"]: f for f in geo.boundaries(level)["features"]}
     data = []
+    demo = frame["is_demo"] if "is_demo" in frame else pd.Series(False, index=frame.index)
     for word in words:
-        part = frame[frame["category"] == word]
-        if part.empty:
-            continue
-        colour = MAP_COLOURS[word]
-        legend = (
-            f"{word} ({len(part)})" if mode == COMPARISON_MODE or word == NO_VALUE else f"{word} fifth ({len(part)})"
-        )
+        for is_demo in (False, True):
+            part = frame[(frame["category"] == word) & (demo == is_demo)]
+            if part.empty:
+                continue
+            colour = MAP_COLOURS[word]
+            said = f"{word}{DEMO_LEGEND}" if is_demo else word
+            legend = (
+                f"{said} ({len(part)})"
+                if mode == COMPARISON_MODE or word == NO_VALUE
+                else f"{word} fifth{DEMO_LEGEND if is_demo else ''} ({len(part)})"
+            )
+            data.append(
+                dict(
+                    # each trace carries only its own areas' shapes: the page sends every boundary once, not once a
+                    # trace
+                    type="choropleth",
+                    geojson={
+                        "type": "FeatureCollection",
+                        "features": [features[c] for c in part["area_code"] if c in features],
+                    },
+                    locations=part["area_code"].tolist(),
+                    z=[1] * len(part),
+                    colorscale=[[0, colour], [1, colour]],
+                    showscale=False,
+                    name=legend,
+                    showlegend=True,
+                    legendgroup=said,
+                    marker=dict(
+                        line=dict(color=DEMO_MARKER_COLOUR if is_demo else "#6E7781", width=1 if is_demo else 0.5),
+                        **({"opacity": DEMO_FILL_OPACITY} if is_demo else {}),
+                    ),
+                    customdata=_hover_data(part),
+                    hovertemplate=_HOVER,
+                )
+            )
+    demo_codes = frame.loc[demo & (frame["category"] != NO_VALUE), "area_code"].tolist()
+    if demo_codes:
+        points = geo.label_points(level)
+        drawn = [c for c in demo_codes if c in points]
         data.append(
             dict(
-                # each trace carries only its own areas' shapes: the page sends every boundary once, not once a trace
-                type="choropleth",
-                geojson={
-                    "type": "FeatureCollection",
-                    "features": [features[c] for c in part["area_code"] if c in features],
-                },
-                locations=part["area_code"].tolist(),
-                z=[1] * len(part),
-                colorscale=[[0, colour], [1, colour]],
-                showscale=False,
-                name=legend,
+                type="scattergeo",
+                lon=[points[c][0] for c in drawn],
+                lat=[points[c][1] for c in drawn],
+                mode="markers",
+                name=DEMO_POINTS,
+                marker=dict(size=6, symbol="circle-open", color=DEMO_MARKER_COLOUR, line=dict(width=1.5)),
+                hoverinfo="skip",
                 showlegend=True,
-                legendgroup=word,
-                marker=dict(line=dict(color="#6E7781", width=0.5)),
-                customdata=_hover_data(part),
-                hovertemplate=_HOVER,
             )
         )
     for name, _words, members, _code in footprints:
@@ -191,16 +224,12 @@ def map_figure(
                     type="scattergeo",
                     lon=[points[c][0] for c, _ in shown],
                     lat=[points[c][1] for c, _ in shown],
-                    # western labels to the left of their point, eastern ones to the right: neighbours (Oxfordshire,
-                    # Buckinghamshire) then do not write over each other
+                    # labels fan out from the group: the northernmost above its point, the others below, western
+                    # ones to the left and eastern ones to the right, so neighbours (Worcestershire, Oxfordshire,
+                    # Buckinghamshire) do not write over each other on a phone's small map
                     mode="markers+text",
                     text=[n for _, n in shown],
-                    textposition=[
-                        "middle left"
-                        if points[c][0] <= np.median([points[k][0] for k, _ in shown]) and len(shown) > 1
-                        else "middle right"
-                        for c, _ in shown
-                    ],
+                    textposition=label_positions([points[c] for c, _ in shown]),
                     textfont=dict(size=13, color="#1F2328", family=FONT["family"]),
                     marker=dict(size=7, color="#1F2328", symbol="circle", line=dict(color="#FFFFFF", width=1.5)),
                     name="Compare focus areas",
@@ -236,15 +265,30 @@ def map_figure(
     return figure(data, layout)
 
 
+def label_positions(points: Sequence[tuple[float, float]]) -> list[str]:
+    """Plotly text positions for labelled points (lon, lat): the northernmost "top", the rest "bottom"; west of the
+    middle "left", east "right" (one point: "middle right")."""
+    if len(points) < 2:
+        return ["middle right"] * len(points)
+    middle = float(np.median([lon for lon, _ in points]))
+    north = max(range(len(points)), key=lambda i: points[i][1])
+    return [
+        f"{'top' if i == north else 'bottom'} {'left' if lon <= middle else 'right'}"
+        for i, (lon, _lat) in enumerate(points)
+    ]
+
+
 def summary_words(frame: pd.DataFrame, ind: Indicator, level: str, period: str) -> str:
     """The map in words: how many areas fall in each legend word, and which they are for the few."""
     parts = []
+    shown = frame["shown_as"] if "shown_as" in frame else frame["category"]
     for word in legend_words(ind):
-        names = frame.loc[frame["category"] == word, "area_name"].tolist()
-        if not names:
-            continue
-        listed = f": {', '.join(names)}" if len(names) <= 12 else ""
-        parts.append(f"{word} {len(names)}{listed}")
+        for said in (word, f"{word}{DEMO_LEGEND}"):
+            names = frame.loc[shown == said, "area_name"].tolist()
+            if not names:
+                continue
+            listed = f": {', '.join(names)}" if len(names) <= 12 else ""
+            parts.append(f"{said} {len(names)}{listed}")
     kind = "compared with England" if map_mode(ind) == COMPARISON_MODE else "by fifth of the areas (quintile)"
     return (
         f"Map of England's {len(frame)} {LEVEL_WORDS.get(level, level)} coloured {kind}, "
@@ -262,7 +306,7 @@ def table_frame(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
             "Value": out["value_text"].to_numpy(),
             "95% CI": out["ci_text"].replace("not given", "").to_numpy(),
             ("Compared with England" if map_mode(ind) == COMPARISON_MODE else "Fifth (quintile)"): out[
-                "category"
+                "shown_as" if "shown_as" in out else "category"
             ].to_numpy(),
             "Source": out["source_text"].to_numpy(),
             "Scorecard": [f"scorecard?area={c}" for c in out["area_code"]],

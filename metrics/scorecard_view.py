@@ -127,3 +127,85 @@ def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
         f"<table class='cdof-summary'><caption>{html.escape(caption)}</caption><thead>{head}</thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+PROFILE_STYLE = """<style>
+.cdof-profile-wrap { overflow-x: auto; max-width: 100%; }
+.cdof-profile { width: 100%; border-collapse: collapse; font-size: 0.88rem; }
+.cdof-profile caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
+.cdof-profile th, .cdof-profile td { padding: 0.25rem 0.4rem; border-bottom: 1px solid #D0D7DE; vertical-align: top; }
+.cdof-profile thead th { border-bottom: 2px solid #8C8C8C; text-align: right; font-weight: 600; }
+.cdof-profile thead th:first-child, .cdof-profile tbody th { text-align: left; font-weight: normal; }
+.cdof-profile td { text-align: right; white-space: nowrap; }
+.cdof-profile tr.cdof-outcome th { font-weight: 600; padding-top: 0.6rem; border-bottom: 1px solid #8C8C8C; }
+.cdof-profile .cdof-sub { display: block; font-size: 0.78rem; color: #5C5F63; }
+.cdof-profile .cdof-demo { font-style: italic; color: #5C5F63; }
+.cdof-profile td.cdof-reason { white-space: normal; text-align: left; font-size: 0.8rem; min-width: 8rem; }
+@media (max-width: 700px) { .cdof-profile { font-size: 0.8rem; }
+                            .cdof-profile th, .cdof-profile td { padding: 0.2rem; } }
+</style>"""
+
+
+def profile_table_html(spine: pd.DataFrame, groups: dict[str, str], area_name: str) -> str:
+    """Fingertips' table beside the spine chart: per indicator (under its outcome) the area's value with its
+    verdict's symbol (the word on hover and in the chart's words), its count, England's value and the
+    authorities' worst or lowest and best or highest. spine: metrics.presentation.spine_rows."""
+    from metrics.presentation import format_count, format_number, period_words, value_or_reason
+
+    # Numbers without their unit (it is under the indicator's name), so that six columns fit half a laptop screen.
+    def fmt(v, unit) -> str:
+        return "" if pd.isna(v) else format_number(v, unit)
+
+    head = (
+        "<tr><th scope='col'>Indicator (period)</th>"
+        "<th scope='col'>Value</th><th scope='col'>Count</th><th scope='col'>England</th>"
+        "<th scope='col'>Worst or lowest</th><th scope='col'>Best or highest</th></tr>"
+    )
+    body = []
+    for key, name in groups.items():
+        part = spine[spine["outcome"] == key]
+        if part.empty:
+            continue
+        body.append(f"<tr class='cdof-outcome'><th scope='rowgroup' colspan='6'>{html.escape(name)}</th></tr>")
+        for r in part.to_dict("records"):
+            unit = str(r["unit"])
+            # a missing value says why in words (suppressed, not aggregated ...), wrapping in its cell
+            has_value = pd.notna(r["area_value"])
+            if has_value:
+                value = format_number(r["area_value"], unit)
+            elif not any(isinstance(r.get(c), str) and r.get(c) for c in ("source", "aggregation_note")):
+                # no row for the area in this period (a note on it would read "Suppressed")
+                value = f"No value for {area_name} in {period_words(r['Period'])}"
+            else:
+                value = value_or_reason(r["area_value"], unit, r.get("value_note"), r.get("aggregation_note"))
+            n = int(r["n"]) if pd.notna(r.get("n")) else 0
+            # the range rests on the authorities with a figure: said where it is not nearly all of them
+            few = f"<span class='cdof-sub'>of {n} authorit{'y' if n == 1 else 'ies'}</span>" if n < 100 else ""
+            demo = f"<span class='cdof-demo'>{DEMO_MARK}</span> · " if r.get("is_demo") else ""
+            word = str(r.get("comparison") or "Not compared")
+            verdict = f" <span title='{html.escape(word)}'>{COMPARISON_SYMBOL.get(word, '')}</span>"
+            body.append(
+                "<tr>"
+                f"<th scope='row'>{html.escape(str(r['Indicator']))} "
+                f"<span class='cdof-sub'>{html.escape(period_words(r['Period']))} · {html.escape(unit)}</span></th>"
+                f"<td{'' if has_value else ' class=cdof-reason'}>{demo}{html.escape(value)}{verdict}</td>"
+                f"<td>{html.escape(format_count(r.get('count')))}</td>"
+                f"<td>{html.escape(fmt(r['england_value'], unit))}</td>"
+                f"<td>{html.escape(fmt(r['worst'], unit))}</td>"
+                f"<td>{html.escape(fmt(r['best'], unit))}{few}</td>"
+                "</tr>"
+            )
+    # (a phone scrolls the table sideways rather than cutting its last columns off)
+    return (
+        # (focusable and named: a region that scrolls must be reachable by keyboard)
+        f"<div class='cdof-profile-wrap' tabindex='0' role='region' aria-label='Figures of the spine chart'>"
+        f"<table class='cdof-profile'><caption>The spine's figures: "
+        f"{html.escape(area_name)}, England and the range of England's authorities</caption><thead>{head}</thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def anchor(heading: str) -> str:
+    """The id Streamlit gives a Markdown heading ("Reduce drug-related deaths and harm" ->
+    "reduce-drug-related-deaths-and-harm"), for links that jump to it."""
+    return "-".join("".join(ch for ch in heading.lower() if ch.isalnum() or ch in " -").split())

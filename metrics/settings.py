@@ -18,7 +18,7 @@ class AppSettings(BaseModel):
     default_area: str = "E06000060"
     compare_focus_areas: list[str] = ["E06000060", "E10000025", "E10000034"]
     cache_ttl_seconds: int = Field(600, ge=0)
-    real_data_only: bool = False  # the "Real data only" switch's default (hides demonstration values)
+    real_data_only: bool = True  # the "Real data only" switch's default (hides demonstration values)
 
 
 class UploadSettings(BaseModel):

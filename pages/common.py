@@ -402,17 +402,23 @@ def real_data_only() -> bool:
 
 
 def real_data_switch() -> bool:
-    """Draw the switch in the sidebar and keep it in the URL; returns whether demonstration values are hidden."""
+    """Draw the switch in the sidebar and keep it in the URL; returns whether demonstration values are hidden.
+
+    The URL says the switch only where it differs from the default (`?real=false` with real data only by default),
+    so a shared link shows what its sender saw."""
     real_data_only()
     on = st.sidebar.toggle(
         "Real data only",
         key=REAL_ONLY_PARAM,
-        help="Hide every demonstration value: only figures loaded from their publishers are shown.",
+        help="On: only figures loaded from their publishers are shown. Off: demonstration values fill the gaps, "
+        "each marked Demo, to try the dashboard; they are generated, not real.",
     )
-    if on:
-        st.query_params[REAL_ONLY_PARAM] = "true"
+    if on != settings().app.real_data_only:
+        st.query_params[REAL_ONLY_PARAM] = "true" if on else "false"
     elif REAL_ONLY_PARAM in st.query_params:
         del st.query_params[REAL_ONLY_PARAM]
+    if not on:
+        st.sidebar.caption(":material/science: Demonstration data shown, marked *Demo*: not real figures.")
     return on
 
 
@@ -554,16 +560,32 @@ def period_picker(
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def demo_banner(shown: pd.DataFrame | None) -> None:
-    """A warning counting the demonstration figures among the rows shown on the page."""
-    n_demo, n_total = presentation.demo_figures(shown)
+def demo_banner(*shown: pd.DataFrame | tuple[int, int] | None, slot=None) -> None:
+    """One warning per page counting the demonstration figures among all the figures shown on it: each argument is
+    a frame of shown rows (presentation.demo_figures) or a count (demonstration, all) of a table's cells. `slot`
+    (st.empty()) puts it where the page kept room for it, above parts drawn after it."""
+    n_demo = n_total = 0
+    for part in shown:
+        d, t = part if isinstance(part, tuple) else presentation.demo_figures(part)
+        n_demo, n_total = n_demo + d, n_total + t
     if n_demo:
-        st.warning(
+        (slot or st).warning(
             f"**Demonstration data: {presentation.demo_count_words(n_demo, n_total)}.** They are generated, "
-            "not real, and marked *Demo* (hollow grey markers in charts). Switch on *Real data only* in the "
-            "sidebar to hide them; replace them by uploading published data.",
+            "not real, and marked *Demo* in tables and *(demonstration)* in charts, drawn hollow, faded or "
+            "crossed in grey. Switch on *Real data only* in the sidebar to hide them; replace them by uploading "
+            "published data.",
             icon=":material/science:",
         )
+
+
+def no_published_data(metric_key: str, where: str = "") -> None:
+    """The empty state of an indicator without figures: what to do, and a link to where to get them (a local
+    measure has no publisher: the partnership uploads it)."""
+    if catalogue().get(metric_key).tier == "local":
+        words = f"No data uploaded yet for this local measure{where}: upload a file"
+    else:
+        words = presentation.NO_PUBLISHED_DATA_WHAT_TO_DO.replace("this indicator", f"this indicator{where}")
+    st.info(f"{words}. Where to get it: [Definitions](definitions?metric={metric_key}).", icon=":material/info:")
 
 
 def data_date_caption() -> None:
@@ -709,9 +731,14 @@ def _breakdown_series(_store, metric_key: str, area_codes: tuple[str, ...]) -> p
     return _store.breakdown_series(metric_key, list(area_codes))
 
 
-@st.cache_data(ttl=_TTL, max_entries=2, show_spinner=False)
-def _metrics_with_breakdowns(_store) -> list[str]:
-    return _store.metrics_with_breakdowns()
+@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
+def _metrics_with_breakdowns(_store, area_codes: tuple[str, ...] | None = None, real_only: bool = False) -> list[str]:
+    return _store.metrics_with_breakdowns(list(area_codes) if area_codes is not None else None, real_only)
+
+
+@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
+def _areas_with_breakdowns(_store, metric_keys: tuple[str, ...], real_only: bool = False) -> list[str]:
+    return _store.areas_with_breakdowns(list(metric_keys), real_only)
 
 
 @st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
@@ -736,6 +763,7 @@ _CACHED = _CACHED + (
     _values_for_level,
     _breakdown_series,
     _metrics_with_breakdowns,
+    _areas_with_breakdowns,
     _breakdowns_for_metric,
     _group_values,
 )
@@ -749,8 +777,16 @@ def group_values(members, name: str) -> pd.DataFrame:
 
 
 @damage_explained
-def metrics_with_breakdowns() -> list[str]:
-    return _metrics_with_breakdowns(_raw_store())
+def metrics_with_breakdowns(area_code: str | None = None) -> list[str]:
+    """The metrics with values by sex, age group, deprivation ... (for one area, when given), real ones only while
+    demonstration data is hidden."""
+    codes = (area_code,) if area_code is not None else None
+    return _metrics_with_breakdowns(_raw_store(), codes, real_data_only())
+
+
+@damage_explained
+def areas_with_breakdowns(metric_keys) -> list[str]:
+    return _areas_with_breakdowns(_raw_store(), tuple(metric_keys), real_data_only())
 
 
 @damage_explained

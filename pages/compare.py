@@ -103,8 +103,8 @@ if (
     and parse_period(england_period).sortable > parse_period(period).sortable
 ):
     st.caption(
-        f"England has a later period than the chosen areas: {england_period}. The areas' latest is shown; "
-        "choose it under Period to see which areas have it."
+        f"England has a later period than the chosen areas: {pr.period_words(england_period)}. The areas' latest is "
+        "shown; choose it under Period to see which areas have it."
     )
 elif (
     england_period
@@ -112,9 +112,12 @@ elif (
     and parse_period(england_period).kind == parse_period(period).kind
     and parse_period(england_period).sortable < parse_period(period).sortable
 ):
-    st.caption(f"England has no {period} figure (its latest is {england_period}): the areas are not compared with it.")
+    st.caption(
+        f"England has no {pr.period_words(period)} figure (its latest is {pr.period_words(england_period)}): the "
+        "areas are not compared with it."
+    )
 
-st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {period}" if period else ""))
+st.subheader(f"{ind.short_name} ({ind.unit})" + (f", {pr.period_words(period)}" if period else ""))
 common.definition_link(metric_key)
 
 if not ind.published_locally:
@@ -128,11 +131,7 @@ if not ind.published_locally:
     st.dataframe(pr.series_table(eng_rows, ind), hide_index=True, width="stretch")
     st.stop()
 if period is None:
-    st.info(
-        f"No data for {ind.short_name} yet."
-        + (" This local measure has no data uploaded yet." if ind.tier == "local" else ""),
-        icon=":material/info:",
-    )
+    common.no_published_data(metric_key)
     st.stop()
 if not codes and group_rows is None:
     st.info("Choose one or more areas above.", icon=":material/info:")

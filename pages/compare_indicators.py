@@ -41,7 +41,9 @@ highlight = list(
 ind_x, ind_y = cat.get(key_x), cat.get(key_y)
 
 if period_x is None or period_y is None:
-    st.info("One of the indicators has no data yet.", icon=":material/info:")
+    for key, period in ((key_x, period_x), (key_y, period_y)):
+        if period is None:
+            common.no_published_data(key, f" ({cat.get(key).short_name})")
     st.stop()
 
 pairs = pairs_view.pair_frame(

@@ -32,12 +32,29 @@ if not with_breakdowns:
     st.stop()
 
 c1, c2 = st.columns([3, 2])
-with c1:
-    metric_key = common.metric_picker(keys=[i.key for i in cat.ordered() if i.key in with_breakdowns])
 with c2:
     area_code = common.area_picker()
-ind = cat.get(metric_key)
 area = geo.get(area_code)
+# The page opens on an indicator with breakdowns for the chosen area, never on an empty one.
+here = set(common.metrics_with_breakdowns(area_code))
+if not here:
+    rank = {"england": 0, "region": 1}
+    have = sorted(
+        (c for c in common.areas_with_breakdowns(with_breakdowns) if c in geo.areas),
+        key=lambda c: (rank.get(geo.get(c).level, 2), geo.get(c).name),
+    )
+    links = ", ".join(f"[{geo.get(c).name}](inequalities?area={c})" for c in have[:12])
+    links += f" and {len(have) - 12} more (choose above)" if len(have) > 12 else ""
+    st.info(
+        f"No indicator has values by sex, age group or deprivation for {area.name} yet: upload them (a Fingertips "
+        "download with its Sex and Category columns, or the upload template's breakdown column)."
+        + (f" Areas that have some: {links}." if links else ""),
+        icon=":material/info:",
+    )
+    st.stop()
+with c1:
+    metric_key = common.metric_picker(keys=[i.key for i in cat.ordered() if i.key in here])
+ind = cat.get(metric_key)
 
 rows = common.breakdown_series(metric_key, [area_code, ENGLAND_CODE])
 area_rows = rows[rows["area_code"] == area_code]

@@ -37,7 +37,7 @@ with c3:
 level = "utla" if level_word == "Authorities" else "region"
 
 if period is None:
-    st.info(f"No data for {ind.short_name} yet.", icon=":material/info:")
+    common.no_published_data(metric_key)
     st.stop()
 
 rows = common.values_for_level(metric_key, period, level)
@@ -81,7 +81,9 @@ if level == "utla":
         footprints.append((fp.name, f"{fp.name} (joint CDP): {said}", fp.members, fp.code))
 focus = [(c, geo_areas.get(c).name) for c in common.settings().app.compare_focus_areas] if level == "utla" else []
 
-title = f"{ind.short_name} ({ind.unit}),<br>{period}: {map_view.LEVEL_WORDS[level]}"  # two lines: phones
+title = (
+    f"{ind.short_name} ({ind.unit}),<br>{pr.period_words(period)}: {map_view.LEVEL_WORDS[level]}"  # two lines: phones
+)
 alt = map_view.summary_words(frame, ind, level, period)
 map_col, list_col = st.columns([3, 1])
 with map_col:
@@ -115,7 +117,7 @@ with list_col:
     if chosen:
         row = frame[frame["area_code"] == chosen].iloc[0]
         st.markdown(
-            f"**{plain_text(row.area_name)}**: {plain_text(row.value_text)} ({row.category}); 95% CI "
+            f"**{plain_text(row.area_name)}**: {plain_text(row.value_text)} ({row.shown_as}); 95% CI "
             f"{plain_text(row.ci_text)}; {period}."
         )
         st.markdown(f":material/dashboard: [Open the scorecard of {row.area_name}](scorecard?area={chosen})")
@@ -133,7 +135,9 @@ if table_part.open:
     with table_part:
         table = map_view.table_frame(frame, ind)
         verdict = table.columns[4]
-        shown, words = common.pill_column(table, verdict, lambda w: map_view.MAP_COLOURS.get(w, "#E6E6E6"))
+        shown, words = common.pill_column(
+            table, verdict, lambda w: map_view.MAP_COLOURS.get(w.removesuffix(pr.DEMO_LEGEND), "#E6E6E6")
+        )
         st.dataframe(
             shown,
             hide_index=True,
@@ -144,9 +148,7 @@ if table_part.open:
             },
         )
         common.downloads(
-            frame.drop(columns=["category", "value_text", "ci_text", "source_text"]).assign(
-                metric_key=metric_key, shown_as=frame["category"]
-            ),
+            frame.drop(columns=["category", "value_text", "ci_text", "source_text"]).assign(metric_key=metric_key),
             f"map_{metric_key}_{period}".replace("/", "-"),
             f"Map: {ind.name}, {period}, {map_view.LEVEL_WORDS[level]}",
             "map",

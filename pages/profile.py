@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import presentation as pr
+from metrics import scorecard_view
 from metrics.areas import ENGLAND_CODE
 from metrics.safety import plain_text
 from metrics.vocabulary import LEVELS_IN_A_REGION
@@ -54,8 +55,13 @@ alt = (
     f"Spine chart of {len(allrows)} indicators for {area.name} against the range of England's authorities, "
     f"grouped by outcome; the words for each are below the chart."
 )
-st.plotly_chart(fig, width="stretch", key="spine", alt=alt)
-common.chart_downloads(fig, pr.spine_chart_words(allrows, title, area.name), "spine")
+# Fingertips' table beside the spine (under it on a phone, where Streamlit stacks the columns).
+chart_col, table_col = st.columns([1, 1])
+with chart_col:
+    st.plotly_chart(fig, width="stretch", key="spine", alt=alt)
+    common.chart_downloads(fig, pr.spine_chart_words(allrows, title, area.name), "spine")
+with table_col:
+    st.html(scorecard_view.PROFILE_STYLE + scorecard_view.profile_table_html(allrows, groups, area.name))
 words = []
 for key, name in groups.items():
     part = allrows[allrows["outcome"] == key]
@@ -95,7 +101,7 @@ if numbers.open:
         table = pd.DataFrame(
             {
                 "Indicator": allrows["Indicator"],
-                "Period": allrows["Period"],
+                "Period": allrows["Period"].map(pr.period_words),
                 area.name: [
                     pr.mark_demo(pr.value_with_note(v, u, n), d)
                     for v, u, n, d in zip(

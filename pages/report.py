@@ -69,7 +69,14 @@ with c4:
             help="Changes made by the revisions after this one",
         )
 
-choice = (area_code, benchmark, str(since))
+with_demonstration = st.checkbox(
+    "Include demonstration data (not real)",
+    value=False,
+    key="with_demonstration",
+    help="Off: real figures only, an indicator without a published figure says so. On: demonstration values fill "
+    "the gaps; the report says so on its first page and marks each one. Never for a board's decisions.",
+)
+choice = (area_code, benchmark, str(since), with_demonstration)
 if st.button("Build the report", type="primary", icon=":material/description:", key="build"):
     with st.status("Building the report ...", expanded=True) as status:
         bar = st.progress(0.0, text="Starting")
@@ -84,6 +91,7 @@ if st.button("Build the report", type="primary", icon=":material/description:", 
                 ["docx", "pdf"],
                 progress=lambda fraction, words: bar.progress(min(max(fraction, 0.0), 1.0), text=words),
                 scope=common.current_scope(),
+                with_demonstration=with_demonstration,
             )
         except ReportError as exc:
             status.update(label="The report could not be built", state="error")

@@ -55,8 +55,14 @@ if area.level == "cdp":
         "members' counts where the method allows it; where they cannot be, each member's own latest figure is "
         "shown beside the reason."
     )
-common.demo_banner(rows)
+banner = st.empty()  # one banner for the page, counting the summary's and the several-areas table's figures
 common.data_date_caption()
+unpublished = int((rows["Value"] == pr.NO_PUBLISHED_DATA).sum())
+if unpublished:
+    st.caption(
+        f":material/info: {unpublished} of {len(rows)} indicators say *{pr.NO_PUBLISHED_DATA}* for {area.name}: "
+        "refresh them from Fingertips or upload a file. Where to get each: [Definitions](definitions)."
+    )
 
 if latest.empty:
     st.info(
@@ -84,11 +90,15 @@ column_config = {
     "key": None,
     "is_demo": None,
     "Unit": None,
-    "Indicator": st.column_config.TextColumn("Indicator", width="medium", pinned=True),
+    # wide enough for the longest name ("Successful completion, non-opiates"), pinned while the rest scrolls
+    "Indicator": st.column_config.TextColumn("Indicator", width=240, pinned=True),
     "Tier": st.column_config.TextColumn("Tier", width="small"),
     "Value": st.column_config.TextColumn(
-        "Value", width="medium", help="Latest value with its unit; where there is none, why (in full in Note)"
+        "Value", width=130, help="Latest value with its unit; where there is none, why (in full in Note)"
     ),
+    "England": st.column_config.TextColumn("England", width=130),
+    "Region": st.column_config.TextColumn("Region", width=130),
+    "Period": st.column_config.TextColumn("Period", width=75),
     "Data": st.column_config.TextColumn(
         "Data", width="small", help="Demo: demonstration data, not real; Published: a publisher's figure"
     ),
@@ -118,12 +128,12 @@ shown_cols = [
     "Value",
     "Data",
     compare_col,
+    "England",
+    "Region",
     "Latest compared",
     "Recent trend",
     "Earlier trend",
     "Members",
-    "England",
-    "Region",
     "95% CI",
     "Target",
     "Count",
@@ -150,24 +160,33 @@ all_columns = st.toggle(
 )
 if not all_columns:
     st.html(scorecard_view.STYLE)
-for outcome in cat.outcomes:
-    part = rows[[cat.get(k).outcome == outcome.key for k in rows["key"]]][shown_cols]
-    if part.empty:
-        continue
+# issue 27: on a phone the six outcomes ran to ~7,800 px; a reader jumps to one, or folds those read.
+outcome_rows = {o.key: rows[[cat.get(k).outcome == o.key for k in rows["key"]]][shown_cols] for o in cat.outcomes}
+outcomes = [o for o in cat.outcomes if not outcome_rows[o.key].empty]
+st.markdown(
+    "Jump to: " + " · ".join(f"[{o.name}](#{scorecard_view.anchor(o.name)})" for o in outcomes),
+    help="Each outcome's indicators fold under its heading (click the bar) and open again.",
+)
+for outcome in outcomes:
+    part = outcome_rows[outcome.key]
     st.markdown(f"#### {outcome.name}")
-    if not all_columns:
-        st.html(scorecard_view.summary_html(part, compare_col, f"{outcome.name}: {area.name}"))
-    else:
-        shown, words = common.pill_column(part, compare_col, help="Compared with the benchmark (95% interval)")
-        config = {**column_config, compare_col: words}
-        if "Target" in part:
-            shown, config["Target"] = common.pill_column(shown, "Target", pr.goal_colour)
-        st.dataframe(
-            shown, hide_index=True, width="stretch", column_config=config, height=min(38 + 35 * len(part), 600)
-        )
-    links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
-    st.caption(f":material/menu_book: Definition and source: {links}")
-    commentary.markers(area_code, part["key"], part["Period"])  # issue 31
+    fold = st.expander(
+        f"{len(part)} indicator{'s' if len(part) != 1 else ''}: fold or open", expanded=True, key=f"fold_{outcome.key}"
+    )
+    with fold:
+        if not all_columns:
+            st.html(scorecard_view.summary_html(part, compare_col, f"{outcome.name}: {area.name}"))
+        else:
+            shown, words = common.pill_column(part, compare_col, help="Compared with the benchmark (95% interval)")
+            config = {**column_config, compare_col: words}
+            if "Target" in part:
+                shown, config["Target"] = common.pill_column(shown, "Target", pr.goal_colour)
+            st.dataframe(
+                shown, hide_index=True, width="stretch", column_config=config, height=min(38 + 35 * len(part), 600)
+            )
+        links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
+        st.caption(f":material/menu_book: Definition and source: {links}")
+        commentary.markers(area_code, part["key"], part["Period"])  # issue 31
 
 common.downloads(
     rows.drop(columns=["Trend"]).assign(area_code=area_code, area_name=area.name).rename(columns={"Source": "source"}),
@@ -184,6 +203,7 @@ st.caption(
     "repeat the words. Indicators published only nationally are left out."
 )
 codes = common.areas_picker("Areas for the overview (type to search)", param="rug")
+rug_cells = (0, 0)
 if not codes:
     st.info("Choose one or more areas to compare them side by side.")
 else:
@@ -193,11 +213,20 @@ else:
     if rug.empty:
         st.info("No data for these areas.")
     else:
-        common.demo_banner(rug_latest)
         area_cols = [c for c in rug.columns if c not in ("key", "Indicator", "Period", "England")]
-        rug_config = {"key": None}
+        rug_cells = pr.demo_cells(rug, [*area_cols, "England"])
+        rug_config = {
+            "key": None,
+            "Indicator": st.column_config.TextColumn("Indicator", width=220, pinned=True),
+            "Period": st.column_config.TextColumn("Period", width=68),
+            "England": st.column_config.TextColumn("England", width=100),
+        }
+        # Three areas fit the ~900 px a laptop leaves the table; more scroll sideways, the indicator pinned.
+        area_width = 170 if len(area_cols) <= 3 else "medium"
         for col in area_cols:
-            rug, rug_config[col] = common.pill_column(rug, col, lambda v: pr.comparison_word_colour(v.split(" · ")[-1]))
+            rug, rug_config[col] = common.pill_column(
+                rug, col, lambda v: pr.comparison_word_colour(v.split(" · ")[-1]), width=area_width
+            )
         st.dataframe(
             rug, hide_index=True, width="stretch", column_config=rug_config, height=min(38 + 35 * len(rug), 700)
         )
@@ -205,3 +234,5 @@ else:
             "Alt text: a table with one row per indicator and one column per chosen area; each cell gives "
             "the area's latest value and the words Better, Similar, Worse, Lower, Higher or Not compared."
         )
+area_figures = (int((rows["Data"] == pr.DEMO_MARK).sum()), int(rows["Data"].isin([pr.DEMO_MARK, "Published"]).sum()))
+common.demo_banner(area_figures, rug_cells, slot=banner)

@@ -64,11 +64,7 @@ common.demo_banner(rows)
 
 published_here = area.level in ind.levels or (area.level == "cdp" and ind.published_locally)
 if rows.empty:
-    st.info(
-        f"No data for {ind.short_name} yet, for {area.name} or England."
-        + (" This local measure has no data uploaded yet." if ind.tier == "local" else ""),
-        icon=":material/info:",
-    )
+    common.no_published_data(metric_key, f", for {area.name} or England")
     st.stop()
 if area_rows.empty:
     if not published_here:
@@ -80,7 +76,7 @@ if area_rows.empty:
     elif ind.tier == "local":
         st.info(f"No data uploaded yet for {area.name} for this local measure.", icon=":material/info:")
     elif not member_codes:  # a footprint's members, when drawn, are said below
-        st.info(f"No data for {area.name} for this indicator; England's values are shown.", icon=":material/info:")
+        common.no_published_data(metric_key, f" for {area.name} (England's values are shown)")
 
 if member_codes:
     reasons = sorted({n for n in area_rows["aggregation_note"].dropna() if isinstance(n, str)})

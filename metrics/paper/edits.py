@@ -19,6 +19,7 @@ from metrics.catalogue import Catalogue
 from metrics.ingest.problems import ProblemLog
 from metrics.paper.plan import PLAN_FILE_COLUMNS, AreaScope, PreparedPlan, check_plan, parse_date
 from metrics.paper.words import COMMENTARY_LIMIT, DETAIL_FIELDS, PURPOSES, text_problem
+from metrics.presentation.formats import period_words
 from metrics.store import RevisionInfo, Store
 from metrics.store.narrative import COMMENTARY, PAPER_DETAILS, PLAN_ACTIONS, NarrativeChange
 
@@ -137,10 +138,12 @@ def save_commentary(
 
 
 def commentary_for(commentary: pd.DataFrame, metric_key: str, period: str | None) -> pd.Series | None:
-    """The commentary on a metric for exactly this period (an older period's stays with its period), or None."""
+    """The commentary on a metric for exactly this period (an older period's stays with its period), or None. The
+    period may be the stored label ("2022 - 24") or as pages show it ("2022-24")."""
     if period is None or commentary.empty:
         return None
-    hit = commentary[(commentary["metric_key"] == metric_key) & (commentary["period"] == period)]
+    same_period = commentary["period"].map(period_words) == period_words(period)
+    hit = commentary[(commentary["metric_key"] == metric_key) & same_period]
     return None if hit.empty else hit.iloc[-1]
 
 

@@ -124,9 +124,12 @@ def small_multiples_words(
 
 
 def map_chart_words(frame: pd.DataFrame, ind: Indicator, period: str, areas_words: str) -> ChartWords:
-    """The map: the boundaries' attribution, which the page shows under the map, follows the values' citation."""
+    """The map: the boundaries' attribution, which the page shows under the map, follows the values' citation; a map
+    with demonstration values says so in its title."""
+    demo = "is_demo" in frame and bool(frame["is_demo"].fillna(False).astype(bool).any())
     return ChartWords(
-        f"{ind.short_name} ({ind.unit}), {period}: compared with England",
+        f"{ind.short_name} ({ind.unit}), {period}: compared with England"
+        + (", with demonstration data (not real)" if demo else ""),
         f"England's {areas_words}",
         period,
         citation(frame["source"], ind.source, [ATTRIBUTION]),

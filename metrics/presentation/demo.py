@@ -10,11 +10,15 @@ from typing import Any
 
 import pandas as pd
 
+from metrics.presentation.formats import period_words
+
 __all__ = [
     "DEMO_LEGEND",
     "DEMO_MARK",
     "DEMO_MARKER_COLOUR",
     "NO_PUBLISHED_DATA",
+    "NO_PUBLISHED_DATA_WHAT_TO_DO",
+    "demo_cells",
     "demo_count_words",
     "demo_figures",
     "is_demo_flags",
@@ -28,6 +32,8 @@ DEMO_MARK = "Demo"
 DEMO_LEGEND = " (demonstration)"
 DEMO_MARKER_COLOUR = "#8C8C8C"
 NO_PUBLISHED_DATA = "No published data loaded"
+# An empty state says what to do: where the figures come from is on the Definitions page.
+NO_PUBLISHED_DATA_WHAT_TO_DO = "No published data loaded for this indicator: refresh from Fingertips or upload a file"
 
 
 def is_demo_flags(frame: pd.DataFrame | None) -> pd.Series:
@@ -59,6 +65,16 @@ def demo_figures(frame: pd.DataFrame | None) -> tuple[int, int]:
     return int((flags & has_value).sum()), int(has_value.sum())
 
 
+def demo_cells(frame: pd.DataFrame | None, columns: list[str]) -> tuple[int, int]:
+    """(demonstration figures, all figures) among a table's shown cells: a figure is a cell with a value (not
+    empty, not "No data"), a demonstration one starts with the "Demo" mark."""
+    if frame is None or frame.empty:
+        return 0, 0
+    cells = [str(v) for c in columns if c in frame for v in frame[c] if isinstance(v, str) and v]
+    shown = [v for v in cells if not v.startswith("No data")]
+    return sum(v.startswith(f"{DEMO_MARK} · ") for v in shown), len(shown)
+
+
 def demo_count_words(n_demo: int, n_total: int) -> str:
     """The banner's sentence: "31 of 47 figures on this page are demonstration data"."""
     figures = "figure" if n_total == 1 else "figures"
@@ -78,7 +94,7 @@ def loaded_data_words(rows: pd.DataFrame, level_names: dict[str, str]) -> list[s
         part = rows.loc[flags == demo]
         if part.empty:
             continue
-        order = part.drop_duplicates("period").sort_values("period_sortable")["period"].tolist()
+        order = [period_words(p) for p in part.drop_duplicates("period").sort_values("period_sortable")["period"]]
         periods = order[0] if len(order) == 1 else f"{order[0]} to {order[-1]} ({len(order)} periods)"
         levels = pd.Series([level_names.get(c, "other") for c in part["area_code"].unique()]).value_counts()
         named = {"england": "England", "region": "regions", "utla": "local authorities", "cdp": "CDP footprints"}

@@ -17,7 +17,14 @@ from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import Indicator
 from metrics.periods import complete_sequence
 from metrics.presentation.demo import DEMO_LEGEND, DEMO_MARKER_COLOUR, is_demo_flags
-from metrics.presentation.formats import format_ci, format_count, format_value, is_missing, short_source
+from metrics.presentation.formats import (
+    format_ci,
+    format_count,
+    format_value,
+    is_missing,
+    period_words,
+    short_source,
+)
 from metrics.presentation.words import (
     AREA_COLOUR,
     COMPARISON_COLOURS,
@@ -28,6 +35,7 @@ from metrics.presentation.words import (
     comparison_colour,
 )
 from metrics.safety import hover_text
+from metrics.vocabulary import AS_PUBLISHED
 
 __all__ = ["compare_bar_figure", "small_multiples_figure", "spine_figure", "trend_figure"]
 
@@ -82,6 +90,30 @@ def _with_gaps(part: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     if "is_demo" in out:
         out["is_demo"] = out["is_demo"].astype("boolean").fillna(False).astype(bool)
     return out
+
+
+# A chart title is cut at the right edge of a phone (Plotly does not wrap it): longer titles break between words.
+TITLE_CHARACTERS = 44
+
+
+def wrapped(text: str, width: int = TITLE_CHARACTERS) -> str:
+    """A title broken between words into lines of at most `width` characters ("<br>" between them)."""
+    lines: list[str] = []
+    for part in text.split("<br>"):
+        line = ""
+        for word in part.split(" "):
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return "<br>".join(lines)
+
+
+def title_margin(title: str, first_line: int) -> int:
+    """The top margin a wrapped title needs: `first_line` pixels for one line, 21 more for each further line."""
+    return first_line + 21 * title.count("<br>")
 
 
 def _figure(data: list[dict], layout: dict) -> go.Figure:
@@ -183,13 +215,15 @@ def trend_figure(
         )
     if ind.value_type == "count" and len(data) > 1:
         return _count_panels(data, ind, period_order, periods_words, shapes, annotations)
+    title = wrapped(f"{ind.short_name} ({ind.unit}), {periods_words}")
     layout = dict(
-        title=dict(text=f"{ind.short_name} ({ind.unit}), {periods_words}", x=0, font=dict(size=16)),
+        title=dict(text=title, x=0, font=dict(size=16)),
         font=_FONT,
         plot_bgcolor="#FFFFFF",
-        height=420,
-        margin=dict(l=10, r=10, t=60, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left", title=dict(text="")),
+        height=420 + 21 * title.count("<br>"),
+        margin=dict(l=10, r=10, t=title_margin(title, 50), b=10),
+        # under the chart: above it, a legend of several lines on a phone covered the title
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, xanchor="left", title=dict(text="")),
         hovermode="closest",
         shapes=shapes,
         annotations=annotations,
@@ -260,14 +294,13 @@ def _count_panels(
                 font=dict(size=14),
             )
         )
+    title = wrapped(f"{ind.short_name} ({ind.unit}), {periods_words}: each area on its own scale")
     layout.update(
-        title=dict(
-            text=f"{ind.short_name} ({ind.unit}), {periods_words}: each area on its own scale", x=0, font=dict(size=16)
-        ),
+        title=dict(text=title, x=0, font=dict(size=16)),
         font=_FONT,
         plot_bgcolor="#FFFFFF",
-        height=plot_px + 80 + 60,
-        margin=dict(l=10, r=10, t=80, b=60),
+        height=plot_px + 80 + 60 + 21 * title.count("<br>"),
+        margin=dict(l=10, r=10, t=title_margin(title, 80), b=60),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right", title=dict(text="")),
         hovermode="closest",
         shapes=target_shapes,
@@ -305,13 +338,19 @@ def compare_bar_figure(
                 name=word + (DEMO_LEGEND if demo else ""),
                 # demonstration bars: hatched, with a grey outline
                 # a publisher's verdict: pale, outlined in the colour of the verdict it states
+                # demonstration bars: a pale tint of the verdict's colour under thin grey hatching, so that their
+                # value labels are dark text on a light bar (white on a hatched grey bar could not be read)
                 marker=dict(
-                    color=comparison_colour(word),
+                    color=comparison_colour(word + AS_PUBLISHED if word + AS_PUBLISHED in COMPARISON_COLOURS else word)
+                    if demo
+                    else comparison_colour(word),
                     line=dict(
                         color=DEMO_MARKER_COLOUR if demo else COMPARISON_OUTLINE.get(word, "#1F2328"),
                         width=2 if demo or word in COMPARISON_OUTLINE else 1,
                     ),
-                    **({"pattern": dict(shape="/", fgcolor=DEMO_MARKER_COLOUR)} if demo else {}),
+                    **(
+                        {"pattern": dict(shape="/", fgcolor=DEMO_MARKER_COLOUR, size=12, solidity=0.12)} if demo else {}
+                    ),
                 ),
                 error_x=dict(
                     type="data",
@@ -329,7 +368,7 @@ def compare_bar_figure(
                 textposition="inside",
                 insidetextanchor="start",
                 constraintext="none",
-                textfont=dict(color=COMPARISON_TEXT.get(word, "#1F2328")),
+                textfont=dict(color="#1F2328" if demo else COMPARISON_TEXT.get(word, "#1F2328")),
                 customdata=_hover_rows(part, ind),
                 hovertemplate=hover,
             )
@@ -359,18 +398,17 @@ def compare_bar_figure(
             ]
         )
     )
-    height = max(260, 90 + 46 * len(df))
+    title = wrapped(f"{ind.short_name} ({ind.unit}), {period_words(period)}: areas compared with England")
+    height = max(260, 90 + 46 * len(df)) + 21 * title.count("<br>")
     layout = dict(
-        title=dict(
-            text=f"{ind.short_name} ({ind.unit}), {period}: areas compared with England", x=0, font=dict(size=16)
-        ),
+        title=dict(text=title, x=0, font=dict(size=16)),
         font=_FONT,
         plot_bgcolor="#FFFFFF",
         barmode="overlay",
         height=height,
-        margin=dict(l=10, r=30, t=60, b=90),
+        margin=dict(l=10, r=30, t=title_margin(title, 60), b=90),
         legend=dict(
-            orientation="h", yanchor="top", y=-70 / height - 0.05, x=0, title=dict(text="Compared with England:")
+            orientation="h", yanchor="top", y=-88 / height - 0.05, x=0, title=dict(text="Compared with England:")
         ),
         shapes=shapes,
         annotations=annotations,
@@ -495,12 +533,13 @@ def small_multiples_figure(
                     hovertemplate=_HOVER.replace("%{fullData.name}", "England"),
                 )
             )
+    title = wrapped(f"{ind.short_name} ({ind.unit}) over time, each area against England")
     layout.update(
-        title=dict(text=f"{ind.short_name} ({ind.unit}) over time, each area against England", x=0, font=dict(size=16)),
+        title=dict(text=title, x=0, font=dict(size=16)),
         font=_FONT,
         plot_bgcolor="#FFFFFF",
-        height=plot_px + 90 + 90,
-        margin=dict(l=10, r=10, t=90, b=90),
+        height=plot_px + 90 + 90 + 21 * title.count("<br>"),
+        margin=dict(l=10, r=10, t=title_margin(title, 90), b=90),
         legend=dict(orientation="h", yanchor="bottom", y=1.08, x=1, xanchor="right"),
         annotations=annotations,
     )
@@ -516,13 +555,13 @@ def spine_figure(
     groups (outcome key -> heading, in order): draw every outcome in one chart, each under a bold heading row,
     instead of one chart per outcome (one chart draws much faster in the browser than several)."""
     df = spine.reset_index(drop=True)
-    labels = [f"{r.Indicator} ({r.Period})" for r in df.itertuples()]
+    labels = [f"{r.Indicator} ({period_words(r.Period)})" for r in df.itertuples()]
     order = list(labels)  # top to bottom
     headings: list[str] = []
     if groups:
         present = [k for k in groups if (df["outcome"] == k).any()]
         df = pd.concat([df[df["outcome"] == k] for k in present], ignore_index=True)
-        labels = [f"{r.Indicator} ({r.Period})" for r in df.itertuples()]
+        labels = [f"{r.Indicator} ({period_words(r.Period)})" for r in df.itertuples()]
         order = []
         for k in present:
             headings.append(f'<span style="font-size:15px;color:#1F2328"><b>{groups[k]}</b></span>')
@@ -574,6 +613,21 @@ def spine_figure(
         f" · Best: {fmt(r.best, r.unit)} ({r.n} authorities)"
         for r, d in zip(df.itertuples(), spine_demo)
     ]
+    # The region first, larger: an area's marker on the same spot stays visible inside its diamond.
+    if region_name and df["p_region"].notna().any():
+        m = df["p_region"].notna()
+        data.append(
+            dict(
+                type="scatter",
+                x=df.loc[m, "p_region"].tolist(),
+                y=[labels[i] for i in np.flatnonzero(m)],
+                mode="markers",
+                name=region_name,
+                marker=dict(size=21, symbol="diamond-open", color="#1F2328", line=dict(width=2)),
+                hovertext=[hover_area[i] for i in np.flatnonzero(m)],
+                hoverinfo="text",
+            )
+        )
     for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True)]:
         mask = (df["comparison"] == word) & df["p_area"].notna() & (spine_demo == demo)
         if not mask.any():
@@ -585,31 +639,18 @@ def spine_figure(
                 y=[labels[i] for i in np.flatnonzero(mask)],
                 mode="markers",
                 name=f"{area_name}: {word}" + (DEMO_LEGEND if demo else ""),
-                # demonstration values: a hollow circle, grey-edged, filled white (the comparison is in the legend)
+                # a demonstration value keeps its verdict's colour, crossed and edged in grey: told apart from a
+                # real one, and Better, Similar and Worse from each other
                 marker=dict(
-                    size=15,
-                    color=DEMO_MARKER_COLOUR if demo else comparison_colour(word),
+                    size=14,
+                    color=comparison_colour(word),
                     line=dict(
                         color=DEMO_MARKER_COLOUR if demo else COMPARISON_OUTLINE.get(word, "#1F2328"),
-                        width=2.5 if demo or word in COMPARISON_OUTLINE else 1.5,
+                        width=2 if demo or word in COMPARISON_OUTLINE else 1.5,
                     ),
-                    symbol="circle-open" if demo else "circle",
+                    symbol="circle-x" if demo else "circle",
                 ),
                 hovertext=[hover_area[i] for i in np.flatnonzero(mask)],
-                hoverinfo="text",
-            )
-        )
-    if region_name and df["p_region"].notna().any():
-        m = df["p_region"].notna()
-        data.append(
-            dict(
-                type="scatter",
-                x=df.loc[m, "p_region"].tolist(),
-                y=[labels[i] for i in np.flatnonzero(m)],
-                mode="markers",
-                name=region_name,
-                marker=dict(size=12, symbol="diamond-open", color="#1F2328", line=dict(width=2)),
-                hovertext=[hover_area[i] for i in np.flatnonzero(m)],
                 hoverinfo="text",
             )
         )
@@ -634,12 +675,12 @@ def spine_figure(
         for label in order
     ]
     layout = dict(
-        title=dict(text=title, x=0, font=dict(size=15)),
+        title=dict(text=wrapped(title), x=0, font=dict(size=15)),
         font=_FONT,
         plot_bgcolor="#FFFFFF",
         barmode="overlay",
-        height=170 + 52 * n_rows,
-        margin=dict(l=10, r=10, t=40, b=30),
+        height=170 + 52 * n_rows + 21 * wrapped(title).count("<br>"),
+        margin=dict(l=10, r=10, t=title_margin(wrapped(title), 40), b=30),
         annotations=row_labels,
         legend=dict(orientation="h", yanchor="top", y=-0.08 - 0.5 / max(n_rows, 1), x=0, font=dict(size=11)),
         shapes=[_line_shape("x", 0, ENGLAND_LINE_COLOUR, None, 2.5)],

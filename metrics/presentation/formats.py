@@ -20,9 +20,27 @@ __all__ = [
     "format_number",
     "format_value",
     "is_missing",
+    "period_words",
     "short_source",
     "value_with_note",
 ]
+
+
+_POOLED_SPACES = re.compile(r"^(\d{4}(?:/\d{2})?) - (\d{2}(?:/\d{2})?)$")
+_MONTHS_RANGE = re.compile(r"^([A-Z][a-z]{2} \d{4}) - ([A-Z][a-z]{2} \d{4})$")
+
+
+def period_words(label: Any) -> str:
+    """A period as the pages and charts show it, in one style: pooled years without spaces ("2022-24",
+    "2020/21-22/23", beside "2023/24"), rolling months in words ("Jul 2021 to Jun 2022"). The stored label
+    (Fingertips' "2022 - 24") stays the key in the store and the URL."""
+    if not isinstance(label, str):
+        return "" if is_missing(label) else str(label)
+    if m := _POOLED_SPACES.match(label):
+        return f"{m[1]}-{m[2]}"
+    if m := _MONTHS_RANGE.match(label):
+        return f"{m[1]} to {m[2]}"
+    return label
 
 
 def is_missing(x: Any) -> bool:

@@ -20,6 +20,7 @@ from metrics.presentation.formats import (
     format_count,
     format_value,
     is_missing,
+    period_words,
     short_source,
     value_or_reason,
     value_with_note,
@@ -304,7 +305,7 @@ def scorecard_rows(
                 note = (note + "; " if note else "") + "counts of different sizes are not compared"
             row = {
                 **base,
-                "Period": r["period"],
+                "Period": period_words(r["period"]),
                 "Value": value_text,
                 "Data": DEMO_MARK if bool(r["is_demo"]) else "Published",
                 "95% CI": format_ci(r["lower95"], r["upper95"], ind.unit),
@@ -355,7 +356,7 @@ def scorecard_rows(
             g = reg.loc[ind.key] if ind.key in reg.index else None
             row = {
                 **base,
-                "Period": e["period"] if e is not None and not members_text else "",
+                "Period": period_words(e["period"]) if e is not None and not members_text else "",
                 "Value": value_words,
                 "Data": "",
                 "95% CI": "",
@@ -392,6 +393,10 @@ def in_area_profile(ind: Indicator) -> bool:
     return ind.published_locally and ind.tier != "local"
 
 
+def _without_unit(text: str, unit: str) -> str:
+    return text.removesuffix(f" {unit}") if unit else text
+
+
 def tartan_frame(
     indicators: Sequence[Indicator], latest: pd.DataFrame, area_codes: Sequence[str], geography: Geography
 ) -> pd.DataFrame:
@@ -407,11 +412,18 @@ def tartan_frame(
     for ind in indicators:
         if not in_area_profile(ind):
             continue
-        row = {"key": ind.key, "Indicator": ind.short_name}
+        # A rate's unit ("per 100,000") goes with the indicator's name, not in every cell: the table then fits a
+        # laptop's width with three areas (their last column was cut off at 1366 px).
+        rate = ind.unit.startswith("per ")
+        cell = functools.partial(_without_unit, unit=ind.unit if rate else "")
+
+        row = {"key": ind.key, "Indicator": f"{ind.short_name}, {ind.unit}" if rate else ind.short_name}
         eng = by.get((ind.key, ENGLAND_CODE))
-        row["Period"] = eng.period if eng is not None else ""
+        row["Period"] = period_words(eng.period) if eng is not None else ""
         row["England"] = (
-            mark_demo(format_value(eng.value, ind.unit, eng.value_note), eng.is_demo) if eng is not None else "No data"
+            mark_demo(cell(format_value(eng.value, ind.unit, eng.value_note)), eng.is_demo)
+            if eng is not None
+            else "No data"
         )
         for code in area_codes:
             r = by.get((ind.key, code))
@@ -419,8 +431,8 @@ def tartan_frame(
             if r is None:
                 row[name] = "No data"
             else:
-                period = "" if eng is not None and r.period == eng.period else f" ({r.period})"
-                value = value_or_reason(r.value, ind.unit, r.value_note, getattr(r, "aggregation_note", None))
+                period = "" if eng is not None and r.period == eng.period else f" ({period_words(r.period)})"
+                value = cell(value_or_reason(r.value, ind.unit, r.value_note, getattr(r, "aggregation_note", None)))
                 row[name] = mark_demo(f"{value}{period} · {r.compared_to_england}", r.is_demo)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -447,7 +459,7 @@ def series_table(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "Area": rows["area_name"].to_numpy(),
-            "Period": rows["period"].to_numpy(),
+            "Period": [period_words(p) for p in rows["period"]],
             "Value": [
                 mark_demo(value_or_reason(v, ind.unit, n, a), d)
                 for v, n, a, d in zip(
@@ -564,6 +576,9 @@ def spine_rows(
                 "p_region": pos(reg_v),
                 "comparison": a["compared_to_england"].iloc[0] if not a.empty else NOT_COMPARED,
                 "value_note": a["value_note"].iloc[0] if not a.empty else "No data for this area",
+                "count": a["count"].iloc[0] if not a.empty and "count" in a else np.nan,
+                "aggregation_note": a["aggregation_note"].iloc[0] if not a.empty and "aggregation_note" in a else None,
+                "polarity": ind.polarity,
                 "is_demo": bool(a["is_demo"].iloc[0]) if not a.empty else False,
                 "source": a["source"].iloc[0] if not a.empty else "",
             }

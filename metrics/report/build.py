@@ -44,11 +44,23 @@ def build_report(
     formats: Iterable[str] = ("docx",),
     progress: Progress | None = None,
     scope: Scope | None = None,
+    with_demonstration: bool = False,
 ) -> tuple[ReportModel, dict[str, bytes], dict[str, bytes]]:
     """(model, chart images, {format: file bytes}). `progress(fraction, words)` reports each step. `scope`: whose
-    report it is (restricted metrics it may not see are left out, with a note); None: the operator's, everything."""
+    report it is (restricted metrics it may not see are left out, with a note); None: the operator's, everything.
+    Real figures only unless `with_demonstration`."""
     progress = progress or (lambda f, t: None)
-    model = collect(store, catalogue, geography, area_code, benchmark, since, progress, scope=scope)
+    model = collect(
+        store,
+        catalogue,
+        geography,
+        area_code,
+        benchmark,
+        since,
+        progress,
+        scope=scope,
+        with_demonstration=with_demonstration,
+    )
     total = len(model.charts)
     progress(0.3, f"Drawing {total} charts")
     images = charts.draw(

@@ -1,5 +1,6 @@
 """`python -m metrics report --area CODE [--benchmark england|region] [--since REVISION|DATE]
-[--format docx|pdf|html] --out FILE [--db PATH] [--public]`: write the board report of one area.
+[--format docx|pdf|html] [--with-demonstration] --out FILE [--db PATH] [--public]`: write the board report of one
+area, real figures only unless demonstration data is asked for.
 
 The command line runs with the operator's full rights: restricted metrics are in the report unless --public.
 
@@ -65,6 +66,7 @@ def cmd_report(args) -> int:
                 [fmt],
                 progress=(lambda f, words: print(f"{f:4.0%} {words}", file=sys.stderr)) if args.verbose else None,
                 scope=PUBLIC if args.public else None,
+                with_demonstration=args.with_demonstration,
             )
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -94,6 +96,12 @@ def add_command(sub) -> None:
     p.add_argument("--format", choices=FORMATS, help="docx, pdf or html (default: from --out's suffix, else docx)")
     p.add_argument("--out", required=True, help="the file to write")
     p.add_argument("--db", help="database file (default data/cdof.duckdb or $CDOF_DB)")
+    p.add_argument(
+        "--with-demonstration",
+        action="store_true",
+        help="include demonstration values (generated, not real; the cover says so and each is marked); "
+        "default: real figures only",
+    )
     p.add_argument("--verbose", action="store_true", help="print each step")
     p.add_argument(
         "--public",

@@ -9,6 +9,7 @@ from metrics import presentation as pr
 from metrics.report.model import (
     DEMO_WARNING,
     OGL,
+    REAL_ONLY_NOTE,
     MetricFacts,
     ReportModel,
     revision_words,
@@ -105,6 +106,8 @@ def blocks(model: ReportModel) -> list[Block]:
     )
     if model.any_demo:
         out.append(Para(DEMO_WARNING, "warning"))
+    elif not model.with_demonstration:
+        out.append(Para(REAL_ONLY_NOTE, "note"))
     if model.restricted_note:
         out.append(Para(model.restricted_note, "note"))
     if model.area.level == "cdp":

@@ -30,14 +30,59 @@ OGL = (
     "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). © Crown copyright."
 )
 DEMO_WARNING = (
-    "Demonstration data. Some figures in this report are generated for demonstration and are not "
-    "real; they are marked “Demo” in the tables. Only figures whose source says “Published”, or that "
-    "were uploaded by an analyst, are real. Do not use this report for decisions until real data "
-    "has been loaded."
+    "Demonstration data, included as asked. Some figures in this report are generated for demonstration and are "
+    "not real; they are marked “Demo” in the tables and “[demonstration figure]” in the text. Only figures whose "
+    "source says “Published”, or that were uploaded by an analyst, are real. Do not use this report for decisions "
+    "until real data has been loaded."
+)
+REAL_ONLY_NOTE = (
+    "Real figures only: demonstration data is left out of this report. An indicator without a published figure "
+    "says “no local data”; refresh it from Fingertips or upload a file (the dashboard's Definitions page says "
+    "where to get each)."
 )
 MAX_CHANGES = 80  # rows of the "what changed" table; the rest are counted
 
 Progress = Callable[[float, str], None]
+
+
+class RealOnlyStore:
+    """A store whose reads leave out every demonstration row: the report's figures when demonstration data was not
+    asked for. A series is real or demonstration as a whole, so a metric and area with only demonstration values
+    simply has none here."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def read(*args, **kwargs):
+            out = attr(*args, **kwargs)
+            if isinstance(out, pd.DataFrame) and "is_demo" in out.columns:
+                return pr.real_only(out)
+            return out
+
+        return read
+
+    def sparklines(self, area_code: str, *args, **kwargs) -> pd.DataFrame:
+        # (no is_demo column: keep the metrics whose latest value for the area is real)
+        frame = self._store.sparklines(area_code, *args, **kwargs)
+        real = set(self.latest_for_area(area_code)["metric_key"])
+        return frame[frame["metric_key"].isin(real)].reset_index(drop=True)
+
+    def latest_level_values(self, level: str = "utla", *args, **kwargs) -> pd.DataFrame:
+        # (no is_demo column: keep each metric's areas whose value in that period is real)
+        frame = self._store.latest_level_values(level, *args, **kwargs)
+        if frame.empty:
+            return frame
+        keep = []
+        for (key, period), part in frame.groupby(["metric_key", "period"], sort=False):
+            values = self._store.values_for_period(key, period, level=level)
+            real = set(values.loc[~pr.is_demo_flags(values), "area_code"])
+            keep.append(part[part["area_code"].isin(real)])
+        return pd.concat(keep, ignore_index=True) if keep else frame.iloc[:0]
 
 
 class ReportError(ValueError):
@@ -128,6 +173,7 @@ class ReportModel:
     chart_notes: list[str] = field(default_factory=list)
     restricted_note: str | None = None  # why restricted metrics are left out (metrics.visibility.placeholder)
     paper: Any = None  # metrics.report.paper.PaperFacts: the partnership's own words (None: the data report alone)
+    with_demonstration: bool = False  # demonstration data asked for (else every demonstration row is left out)
 
     @property
     def title(self) -> str:
@@ -389,13 +435,18 @@ def collect(
     progress: Progress | None = None,
     today: date | None = None,
     scope: Scope | None = None,
+    with_demonstration: bool = False,
 ) -> ReportModel:
     """Every fact of the report for one area (charts described, not yet drawn). With a scope that may not see the
-    area's restricted metrics, they are left out (figures, sentences, changes and charts) and a note says why."""
+    area's restricted metrics, they are left out (figures, sentences, changes and charts) and a note says why. Real
+    figures only unless `with_demonstration`: then demonstration values are in it, and it says so on its cover and
+    marks each."""
     from metrics.report import changes as changes_mod
     from metrics.report import charts as charts_mod
 
     progress = progress or (lambda f, t: None)
+    if not with_demonstration:
+        store = RealOnlyStore(store)
     area = check_area(area_code, geography)
     restricted_note = None
     if scope is not None and not scope.sees_everything:
@@ -474,6 +525,7 @@ def collect(
         outcomes=outcomes,
         since=since_choice,
         restricted_note=restricted_note,
+        with_demonstration=with_demonstration,
     )
 
     progress(0.15, "Finding what changed")

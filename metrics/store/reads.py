@@ -420,8 +420,21 @@ class Reads:
             [area_codes],
         )
 
-    def metrics_with_breakdowns(self) -> list[str]:
-        """The metrics with any value for a breakdown other than the total (sex, age, deprivation ...)."""
+    def metrics_with_breakdowns(self, area_codes: list[str] | None = None, real_only: bool = False) -> list[str]:
+        """The metrics with any value for a breakdown other than the total (sex, age, deprivation ...), for any area
+        or for the areas given; with real_only, real values only."""
         return self._query(
-            "SELECT DISTINCT metric_key FROM indicator_values WHERE breakdown <> ? ORDER BY 1", [DEFAULT_BREAKDOWN]
+            """SELECT DISTINCT metric_key FROM indicator_values
+               WHERE breakdown <> ? AND value IS NOT NULL AND (NOT ? OR NOT is_demo)
+                 AND (?::VARCHAR[] IS NULL OR area_code IN (SELECT unnest(?::VARCHAR[]))) ORDER BY 1""",
+            [DEFAULT_BREAKDOWN, real_only, area_codes, area_codes],
         )["metric_key"].tolist()
+
+    def areas_with_breakdowns(self, metric_keys: list[str], real_only: bool = False) -> list[str]:
+        """The areas with a value for a breakdown other than the total of any of the metrics."""
+        return self._query(
+            """SELECT DISTINCT area_code FROM indicator_values
+               WHERE breakdown <> ? AND value IS NOT NULL AND (NOT ? OR NOT is_demo)
+                 AND metric_key IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1""",
+            [DEFAULT_BREAKDOWN, real_only, metric_keys],
+        )["area_code"].tolist()

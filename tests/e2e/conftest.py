@@ -57,6 +57,12 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
 
 
+def with_demonstration(path: str) -> str:
+    """A page's path with demonstration data switched on (real data only is the default): for the tests of what
+    the pages draw, which the real bundled figures alone do not fill."""
+    return path + ("&" if "?" in path else "?") + "real=false"
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import screenshot, wait_idle, with_demonstration
 
 pytestmark = pytest.mark.browser
 
 
 def _open(page, server, path):
-    page.goto(f"{server}/{path}")
+    # (these tests are of what the pages draw with every figure filled: demonstration data switched on)
+    page.goto(f"{server}/{with_demonstration(path)}")
     # The navigation built by dashboard.py (st.navigation) replaces the initial one once the script has run.
     page.get_by_test_id("stSidebarNav").get_by_text("Area profile").wait_for()
     wait_idle(page)

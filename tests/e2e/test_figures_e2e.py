@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from metrics.areas import default_geography
 from tests.support.browser import streamlit_server
 
-from .conftest import screenshot, wait_idle
+from .conftest import screenshot, wait_idle, with_demonstration
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1366, "height": 900}
@@ -27,7 +27,8 @@ SOURCE_ONLY = (
 
 def _open(page, url: str) -> None:
     page.set_viewport_size(VIEWPORT)
-    page.goto(url)
+    # (these tests are of what the pages draw with every figure filled: demonstration data switched on)
+    page.goto(with_demonstration(url))
     page.get_by_test_id("stSidebarNav").get_by_text("Area profile").wait_for()
     wait_idle(page)
 

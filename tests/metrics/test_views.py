@@ -116,7 +116,7 @@ def test_map_figure_draws_offline_with_words_in_the_legend(store, cat, areas):
     choropleths = [t for t in fig["data"] if t["type"] == "choropleth"]
     assert sum(len(t["locations"]) for t in choropleths) == 153
     for t in choropleths:
-        word = t["name"].rsplit(" (", 1)[0]
+        word = t["name"].rsplit(" (", 1)[0].removesuffix(pr.DEMO_LEGEND)  # a demonstration area: its word's colour
         assert t["name"].endswith(f"({len(t['locations'])})")
         assert t["colorscale"][0][1] == map_view.MAP_COLOURS[word]
     assert fig["layout"]["geo"]["visible"] is False and fig["layout"]["geo"]["fitbounds"] == "locations"
@@ -315,7 +315,7 @@ def test_correlation_matches_scipy_and_needs_five_points():
     assert result.n == 40
     assert result.pearson == pytest.approx(np.corrcoef(x, y)[0, 1])
     assert result.spearman == pytest.approx(sps.spearmanr(x, y).statistic)
-    assert "Across 40 authorities with both values (2023/24)" in result.words("2023/24", "2023/24")
+    assert "Across 40 authorities with published values for both (2023/24)" in result.words("2023/24", "2023/24")
     few = indicator_pairs.correlation(pairs.head(4))
     assert few.n == 4 and "Too few" in few.words("a", "b")
 
@@ -440,3 +440,58 @@ def test_scorecard_summary_marks_a_demonstration_value_in_its_cell():
     out = scorecard_view.summary_html(rows, "Compared", "Outcome: area")
     assert "<span class='cdof-demo'>Demo</span> · 5.4 per 1,000" in out
     assert out.count("cdof-demo'>") == 1  # the published value carries no mark
+
+
+# ------------------------------------------------------------------------------------------------ issue 27
+def test_period_words_are_one_style():
+    from metrics.presentation import period_words
+
+    assert [period_words(p) for p in ("2022 - 24", "2020/21 - 22/23", "Jul 2021 - Jun 2022")] == [
+        "2022-24",
+        "2020/21-22/23",
+        "Jul 2021 to Jun 2022",
+    ]
+    assert [period_words(p) for p in ("2023/24", "2022/23 Q3", "2020", None)] == ["2023/24", "2022/23 Q3", "2020", ""]
+
+
+def test_long_chart_titles_break_between_words():
+    from metrics.presentation.figures import TITLE_CHARACTERS, wrapped
+
+    title = "Continuity of care (prison release) (%), 2022/23: areas compared with England"
+    lines = wrapped(title).split("<br>")
+    assert len(lines) == 2 and all(len(line) <= TITLE_CHARACTERS for line in lines)
+    assert " ".join(lines) == title
+    assert wrapped("Short title") == "Short title"
+
+
+def test_focus_area_labels_fan_out():
+    from metrics.map_view import label_positions
+
+    # Worcestershire (north-west), Oxfordshire, Buckinghamshire (east), as lon, lat
+    assert label_positions([(-2.2, 52.2), (-1.3, 51.8), (-0.8, 51.8)]) == ["top left", "bottom left", "bottom right"]
+    assert label_positions([(-1.3, 51.8)]) == ["middle right"]
+
+
+def test_the_correlation_leaves_demonstration_points_out():
+    import numpy as np
+
+    from metrics.indicator_pairs import correlation
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=40)
+    pairs = pd.DataFrame({"x_value": x, "y_value": x + rng.normal(scale=0.1, size=40), "is_demo": [False] * 40})
+    demo = pd.DataFrame({"x_value": rng.normal(size=100), "y_value": rng.normal(size=100), "is_demo": [True] * 100})
+    both = correlation(pd.concat([pairs, demo], ignore_index=True))
+    real = correlation(pairs)
+    assert both.n == 40 and both.n_demo == 100 and both.pearson == real.pearson
+    assert "The other 100 authorities' points are demonstration data" in both.words("2022/23", "2022/23")
+    only_demo = correlation(demo)
+    assert only_demo.n == 0 and np.isnan(only_demo.pearson)
+    assert "r = " not in only_demo.words("2022/23", "2022/23")
+
+
+def test_demo_cells_count_the_marked_cells_of_a_table():
+    from metrics.presentation import demo_cells
+
+    table = pd.DataFrame({"A": ["Demo · 1.0% · Better", "2.0% · Worse", "No data"], "B": ["", "Demo · 3%", "x"]})
+    assert demo_cells(table, ["A", "B"]) == (2, 4)

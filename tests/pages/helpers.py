@@ -23,6 +23,12 @@ def run_page(name: str, **params) -> AppTest:
     return at
 
 
+def run_page_with_demo(name: str, **params) -> AppTest:
+    """run_page with demonstration data switched on (real data only is the default): for the tests of what the
+    pages draw and say, which the real bundled figures alone do not fill."""
+    return run_page(name, real="false", **params)
+
+
 def all_text(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "caption", "info", "warning", "error", "title", "subheader", "header"):

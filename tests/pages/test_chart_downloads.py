@@ -12,7 +12,7 @@ from PIL import Image
 from metrics.chart_images import COPYRIGHT
 from metrics.geo import ATTRIBUTION
 from metrics.safety import plain_text
-from tests.pages.helpers import download, open_part, plotly_specs, run_page
+from tests.pages.helpers import download, open_part, plotly_specs, run_page, run_page_with_demo
 
 needs_chromium = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium")
 
@@ -47,7 +47,7 @@ def _assert_every_chart_has_both(at, names: list[str]) -> dict[str, list]:
     ],
 )
 def test_each_chart_has_png_and_svg_downloads(page, params, part, names):
-    at = run_page(page, **params)
+    at = run_page_with_demo(page, **params)
     if part:
         at = open_part(at, part)
     buttons = _assert_every_chart_has_both(at, names)
@@ -74,7 +74,7 @@ def test_a_missing_browser_is_said_instead_of_the_buttons(built_db, monkeypatch,
 @needs_chromium
 def test_the_trends_chart_downloads_as_png_and_as_svg_with_its_words(built_db, captured_downloads):
     """Two real renders (Kaleido in Debian's Chromium) through the page's own buttons."""
-    at = run_page("trends", metric="continuity_of_care", area="E10000034")
+    at = run_page_with_demo("trends", metric="continuity_of_care", area="E10000034")
     png = download(at, captured_downloads, "Download trend chart as PNG")
     assert png.startswith(PNG_SIGNATURE)
     assert Image.open(io.BytesIO(png)).width == 1800  # 900 px at twice the size

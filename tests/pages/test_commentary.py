@@ -49,6 +49,11 @@ def test_an_older_periods_commentary_stays_with_its_period(commentary_db):
 def test_scorecard_has_a_marker_that_opens_the_commentary(commentary_db):
     at = run_page("scorecard", area=WORCS)
     labels = [p.proto.popover.label for p in at.get("popover")]
-    assert len(labels) == 1 and labels[0].startswith("Commentary: ") and labels[0].endswith(", 2023/24")
-    # The scorecard shows 2023/24 for adults in treatment and treatment progress: their commentaries on 2022/23 and
-    # 2021/22 stay with those periods and have no marker.
+    # Real figures only (the default): the scorecard shows Worcestershire's own latest real adults in treatment,
+    # 2022/23 (2,006), so its 2022/23 commentary has a marker; treatment progress and mental health treatment have
+    # only demonstration figures, hidden, so their commentaries have none.
+    assert labels == ["Commentary: Adults in treatment, 2022/23"]
+    # With demonstration data shown, treatment progress shows a later period: its 2021/22 commentary stays with it.
+    at = run_page("scorecard", area=WORCS, real="false")
+    labels = [p.proto.popover.label for p in at.get("popover")]
+    assert labels == ["Commentary: Adults in treatment, 2022/23", "Commentary: Mental health need treated, 2023/24"]

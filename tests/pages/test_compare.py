@@ -10,6 +10,7 @@ from tests.pages.helpers import (
     plotly_specs,
     read_csv_download,
     run_page,
+    run_page_with_demo,
 )
 
 pytestmark = pytest.mark.usefixtures("built_db")
@@ -20,14 +21,14 @@ def _bars(spec):
 
 
 def test_three_focus_areas_preselected_with_england_line():
-    at = run_page("compare")
+    at = run_page_with_demo("compare")
     assert len(plotly_specs(at)) == 1  # the bars; the small multiples are drawn when their expander is opened
     open_part(at, "trends")
     assert at.multiselect[0].value == ["E06000060", "E10000025", "E10000034"]
     # issue 15: the default is the metric's latest period of its own kind that England has; issue 16: England's and
     # Worcestershire's continuity of care are real (2021/22 and 2022/23 published), with no demonstration 2023/24
     assert at.selectbox(key="period").value == "2022/23"
-    at = open_part(run_page("compare", period="2022/23"), "trends")
+    at = open_part(run_page_with_demo("compare", period="2022/23"), "trends")
     bars_spec, multiples = plotly_specs(at)
     names = sorted(n for t in _bars(bars_spec) for n in t["y"])
     assert names == ["Buckinghamshire", "Oxfordshire", "Worcestershire"]
@@ -56,7 +57,7 @@ def test_three_focus_areas_preselected_with_england_line():
 
 
 def test_sort_by_name_and_by_value():
-    at = run_page("compare", metric="ocu_prevalence")
+    at = run_page_with_demo("compare", metric="ocu_prevalence")
     order = plotly_specs(at)[0]["layout"]["yaxis"]["categoryarray"]
     values = {n: v for t in _bars(plotly_specs(at)[0]) for n, v in zip(t["y"], t["x"])}
     assert [values[n] for n in order] == sorted(values[n] for n in order)
@@ -66,7 +67,7 @@ def test_sort_by_name_and_by_value():
 
 
 def test_other_period_and_area():
-    at = run_page("compare", metric="continuity_of_care", period="2022/23")
+    at = run_page_with_demo("compare", metric="continuity_of_care", period="2022/23")
     assert not at.dataframe  # the table is built when its expander is opened
     table = frames(open_part(at, "data"))[0]
     worcs = table[table["Area"] == "Worcestershire"].iloc[0]
@@ -85,13 +86,13 @@ def test_metric_not_published_locally():
 
 
 def test_local_measure_without_data():
-    at = run_page("compare", metric="naloxone_coverage_opiate")
+    at = run_page_with_demo("compare", metric="naloxone_coverage_opiate")
     assert any("no data uploaded yet" in i.value.lower() for i in at.info)
 
 
 def test_download_rows_match_the_table(captured_downloads):
     # (2022/23: the latest period with Worcestershire's and England's published figures, issue 16)
-    at = open_part(run_page("compare", metric="continuity_of_care", period="2022/23"), "data")
+    at = open_part(run_page_with_demo("compare", metric="continuity_of_care", period="2022/23"), "data")
     notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
     assert sorted(df["area_name"]) == ["Buckinghamshire", "England", "Oxfordshire", "Worcestershire"]
     assert set(df["period"]) == {"2022/23"}
@@ -114,7 +115,7 @@ def test_small_multiples_keep_to_the_kind_of_the_chosen_period(mixed_periods_db)
 
 # ---- issue 18: one click fills the areas with a region or a footprint; a user's own group
 def test_one_click_fills_the_areas_with_a_region_or_footprint():
-    at = run_page("compare")
+    at = run_page_with_demo("compare")
     at.get("button_group")[0].set_value("E12000005").run()  # West Midlands
     assert not at.exception
     (spec,) = plotly_specs(at)
@@ -133,7 +134,7 @@ def test_own_area_group_is_aggregated_like_the_footprint(built_db):
 
     # a demonstration metric with counts: Worcestershire's real continuity of care has none, so its footprint
     # cannot be aggregated for that metric
-    at = run_page(
+    at = run_page_with_demo(
         "compare",
         metric="successful_completion_drugs",
         group=["E06000019", "E10000034"],

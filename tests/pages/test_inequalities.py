@@ -4,11 +4,37 @@ from metrics.safety import plain_text
 from tests.pages.helpers import all_text, frames, plotly_specs, run_page
 
 
-def test_an_area_without_breakdowns_is_sent_to_england(built_db):
-    # The built database's only breakdowns are the real CSEW survey's, for England and Wales: an authority has none.
-    at = run_page("inequalities", area="E06000060")
-    assert "England has some: choose England above." in all_text(at)
+@pytest.mark.parametrize("area", ["E06000060", "E10000034", "E10000025"])
+def test_an_authority_opens_on_an_indicator_with_its_breakdowns(built_db, area):
+    # The first indicator with breakdowns is the CSEW survey's, England and Wales only: not the one to open on. The
+    # ONS drug misuse deaths are real by sex for every authority.
+    at = run_page("inequalities", area=area)
+    assert at.session_state["_w_metric"] == "drug_misuse_deaths"
+    specs = plotly_specs(at)
+    assert specs and "<br>by sex" in specs[0]["layout"]["title"]["text"]
+    assert frames(at)[0]["Group"].tolist() == ["Male", "Female"]
+
+
+def test_an_area_without_breakdowns_says_so_and_links_those_that_have_some(built_db):
+    # the joint CDP: a directly standardised rate is never aggregated, so it has no breakdowns of its own
+    at = run_page("inequalities", area="CDP0001")
+    text = all_text(at)
+    assert "No indicator has values by sex, age group or deprivation for Herefordshire and Worcestershire CDP" in text
+    assert "[England](inequalities?area=E92000001)" in text
     assert not plotly_specs(at)
+
+
+def test_england_opens_on_an_indicator_it_has_breakdowns_of(built_db):
+    # an indicator the area has no breakdowns of, named in the URL, gives way to one it has
+    at = run_page("inequalities", area="E92000001", metric="continuity_of_care")
+    assert at.session_state["_w_metric"] in ("drug_misuse_deaths", "drug_use_last_year")
+    assert plotly_specs(at)
+
+
+def test_an_area_opens_on_its_own_breakdowns(breakdowns_db):
+    at = run_page("inequalities", area="E10000034")
+    assert at.session_state["_w_metric"] in ("drug_misuse_deaths", "continuity_of_care")
+    assert len(plotly_specs(at)) >= 2  # by sex at least, and over time
 
 
 @pytest.mark.parametrize("area", ["E10000034", "E10000025", "E06000060", "CDP0001"])

@@ -7,7 +7,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.pages.helpers import all_text, copy_with_upload, frames, open_part, plotly_specs, run_page
+from tests.pages.helpers import (
+    all_text,
+    copy_with_upload,
+    frames,
+    open_part,
+    plotly_specs,
+    run_page,
+    run_page_with_demo,
+)
 
 WORCS, ENGLAND, BUCKS, OXON = "E10000034", "E92000001", "E06000060", "E10000025"
 
@@ -102,7 +110,7 @@ def test_several_areas_table_keeps_the_annual_period(one_quarter_db):
 
 
 def test_compare_defaults_to_the_latest_annual_period(one_quarter_db):
-    at = run_page("compare", metric="continuity_of_care", areas=[WORCS, BUCKS, OXON])
+    at = run_page_with_demo("compare", metric="continuity_of_care", areas=[WORCS, BUCKS, OXON])
     assert at.selectbox(key="period").value == "2022/23"
     assert "2023/24 Q3" in at.selectbox(key="period").options
     bars = plotly_specs(at)[0]
@@ -131,7 +139,7 @@ def test_profile_keeps_the_annual_period_and_links_the_quarter(one_quarter_db):
 
 def test_cdp_scorecard_says_why_an_aggregate_has_no_value(built_db):
     """Item 1's reason in the visible Value column: Worcestershire's 2021/22 and 2022/23 figures have no counts."""
-    at = run_page("trends", metric="continuity_of_care", area="CDP0001")
+    at = run_page_with_demo("trends", metric="continuity_of_care", area="CDP0001")
     at = open_part(at, "data")
     table = next(f for f in frames(at) if "Value" in f.columns and "Area" in f.columns)
     cdp = table[table["Area"] == "Herefordshire and Worcestershire CDP"].set_index("Period")
@@ -144,7 +152,7 @@ def test_cdp_scorecard_says_why_an_aggregate_has_no_value(built_db):
 
 
 def test_compare_says_why_the_cdp_has_no_value(built_db):
-    at = run_page("compare", metric="continuity_of_care", period="2022/23", areas=["CDP0001", WORCS])
+    at = run_page_with_demo("compare", metric="continuity_of_care", period="2022/23", areas=["CDP0001", WORCS])
     assert (
         "Suppressed or missing: Herefordshire and Worcestershire CDP: Not available: Worcestershire's 2022/23 "
         "figure was published without counts"

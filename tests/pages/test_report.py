@@ -37,13 +37,16 @@ def test_build_shows_the_report_and_offers_word_and_pdf(built_db, captured_downl
     at.query_params["area"] = "E10000034"
     at.run()
     assert not at.exception
+    assert at.checkbox(key="with_demonstration").value is False  # real figures only unless asked
+    at.checkbox(key="with_demonstration").check().run()
     at.button(key="build").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert [(s.label, s.state) for s in at.status] == [("The report is ready", "complete")]
     assert [(p.value, p.text) for p in at.progress] == [(100, "Done")]  # the progress bar, at its end
     text = all_text(at)
     assert "Combating drugs: quarterly highlight report for Worcestershire" in text
-    assert "Demonstration data." in text and "At a glance" in text and "Indicators by outcome" in text
+    assert "Demonstration data, included as asked." in text
+    assert "At a glance" in text and "Indicators by outcome" in text
     assert len(at.image) == 7  # six headline trends and the spine chart
     word = download(at, captured_downloads, "Download Word (.docx)")
     doc = Document(io.BytesIO(word))

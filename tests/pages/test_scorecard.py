@@ -2,7 +2,16 @@ import pandas as pd
 import pytest
 
 from metrics import presentation as pr
-from tests.pages.helpers import all_text, colour_columns, download, frames, open_part, read_csv_download, run_page
+from tests.pages.helpers import (
+    all_text,
+    colour_columns,
+    download,
+    frames,
+    open_part,
+    read_csv_download,
+    run_page,
+    run_page_with_demo,
+)
 
 pytestmark = pytest.mark.usefixtures("built_db")
 
@@ -17,7 +26,7 @@ def _scorecard(at) -> pd.DataFrame:
 
 
 def test_default_area_is_buckinghamshire_grouped_by_outcome():
-    at = run_page("scorecard")
+    at = run_page_with_demo("scorecard")
     assert at.selectbox[0].value == "E06000060"
     assert at.query_params["area"] in ("E06000060", ["E06000060"])
     text = all_text(at)
@@ -44,7 +53,7 @@ def test_default_area_is_buckinghamshire_grouped_by_outcome():
 
 
 def test_values_carry_units_and_comparison_words():
-    table = _scorecard(run_page("scorecard"))
+    table = _scorecard(run_page_with_demo("scorecard"))
     ocu = table[table["key"] == "ocu_prevalence"].iloc[0]
     assert ocu["Value"].endswith("per 1,000")
     assert " to " in ocu["95% CI"]
@@ -81,7 +90,7 @@ def test_metric_not_published_locally_shows_england_not_a_local_value():
 
 
 def test_selecting_oxfordshire_changes_the_content():
-    at = run_page("scorecard")
+    at = run_page_with_demo("scorecard")
     before = _scorecard(at).set_index("key")["Value"]
     at.selectbox[0].select("E10000025").run()
     assert not at.exception
@@ -102,12 +111,14 @@ def test_area_from_url_and_region_benchmark():
 
 
 def test_tartan_rug_has_the_three_focus_areas_with_words():
-    at = run_page("scorecard")
+    at = run_page_with_demo("scorecard")
     rug = next(f for f in frames(at) if "Oxfordshire" in f.columns)
     for name in ("Buckinghamshire", "Oxfordshire", "Worcestershire", "England"):
         assert name in rug.columns
     cell = rug.loc[rug["key"] == "ocu_prevalence", "Oxfordshire"].iloc[0]
-    assert "per 1,000" in cell and cell.split(" · ")[-1] in {"Better", "Similar", "Worse", "Not compared"}
+    # a rate's unit is in the indicator's name, so that the table fits a laptop (issue 27)
+    assert rug.loc[rug["key"] == "ocu_prevalence", "Indicator"].iloc[0].endswith(", per 1,000")
+    assert "per 1,000" not in cell and cell.split(" · ")[-1] in {"Better", "Similar", "Worse", "Not compared"}
 
 
 def test_england_scorecard_has_no_england_column_and_still_renders():
@@ -118,7 +129,7 @@ def test_england_scorecard_has_no_england_column_and_still_renders():
 
 
 def test_download_csv_has_notes_and_rows(captured_downloads):
-    at = run_page("scorecard")
+    at = run_page_with_demo("scorecard")
     notes, df = read_csv_download(download(at, captured_downloads, "Download CSV"))
     assert any(n.startswith("# Source:") for n in notes)
     assert any(n.startswith("# Data as of:") for n in notes)
@@ -153,3 +164,45 @@ def test_a_published_verdict_is_shown_as_the_publishers_not_as_computed():
     assert coc["Recent trend"] == pr.trend_words("Cannot be calculated")
     assert pr.comparison_word_colour(coc["Compared with England"]) == pr.COMPARISON_COLOURS["Better (as published)"]
     assert pr.comparison_word_colour("Better") != pr.comparison_word_colour("Better (as published)")
+
+
+# What a laptop leaves a table at 1366 px: the sidebar and the page's margins take the rest (measured in Chromium).
+LAPTOP_TABLE_PX = 905
+
+
+def _widths(at, n: int) -> dict[str, int]:
+    import json
+
+    named = {"small": 75, "medium": 200, "large": 400}  # Streamlit's named widths in pixels
+    config = json.loads(at.dataframe[n].proto.columns or "{}")
+    return {k: named.get(v.get("width"), v.get("width")) for k, v in config.items() if not v.get("hidden")}
+
+
+def test_every_column_shows_england_beside_the_verdict_on_a_laptop():
+    at = run_page_with_demo("scorecard", details="true", area="E10000034")
+    table = frames(at)[0]
+    columns = list(table.columns)
+    assert columns.index("England") == columns.index("Compared with England") + 1
+    widths = _widths(at, 0)
+    assert widths["Indicator"] >= 240  # "Successful completion, non-opiates" in full
+    shown = columns[columns.index("Indicator") : columns.index("England") + 1]
+    assert sum(int(widths.get(c) or 150) for c in shown if c in widths) <= LAPTOP_TABLE_PX
+
+
+def test_the_several_areas_table_fits_three_areas_on_a_laptop():
+    at = run_page_with_demo("scorecard", area="E10000034")
+    n = next(i for i, f in enumerate(frames(at)) if "Worcestershire" in f.columns)
+    widths = _widths(at, n)
+    assert sum(int(w) for w in widths.values() if isinstance(w, int)) <= LAPTOP_TABLE_PX
+    assert all(isinstance(widths[a], int) for a in ("Buckinghamshire", "Oxfordshire", "Worcestershire"))
+
+
+def test_one_demonstration_banner_counts_what_the_page_shows():
+    at = run_page_with_demo("scorecard", area="E10000034")
+    banners = [w.value for w in at.warning if "demonstration data" in w.value]
+    assert len(banners) == 1
+    summary = "\n".join(str(h.value) for h in at.get("html"))
+    rug = next(f for f in frames(at) if "Worcestershire" in f.columns)
+    cells = [v for c in ("England", "Buckinghamshire", "Oxfordshire", "Worcestershire") for v in rug[c]]
+    n_demo = summary.count("<span class='cdof-demo'>Demo</span> · ") + sum(v.startswith("Demo · ") for v in cells)
+    assert f"{n_demo:,} of " in banners[0]

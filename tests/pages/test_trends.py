@@ -13,6 +13,7 @@ from tests.pages.helpers import (
     plotly_specs,
     read_csv_download,
     run_page,
+    run_page_with_demo,
 )
 
 pytestmark = pytest.mark.usefixtures("built_db")
@@ -23,7 +24,7 @@ def _row(table, area, period):
 
 
 def test_worcestershire_continuity_of_care_published_figures():
-    at = run_page("trends", metric="continuity_of_care", area="E10000034")
+    at = run_page_with_demo("trends", metric="continuity_of_care", area="E10000034")
     assert not at.dataframe  # the table is built when its expander is opened
     table = frames(open_part(at, "data"))[0]
     r = _row(table, "Worcestershire", "2022/23")
@@ -64,7 +65,7 @@ def test_metric_not_published_locally_says_so_and_shows_england():
 
 
 def test_local_measure_without_data():
-    at = run_page("trends", metric="naloxone_coverage_opiate", area="E06000060")
+    at = run_page_with_demo("trends", metric="naloxone_coverage_opiate", area="E06000060")
     assert any("no data uploaded yet" in i.value.lower() for i in at.info)
     assert not at.get("plotly_chart")
 
@@ -85,7 +86,7 @@ def test_suppressed_values_show_suppressed_not_zero(built_db, tmp_path, monkeypa
             "AND value_note LIKE 'Value suppressed%' AND level = 'utla' LIMIT 1"
         )
     metric, area = df.iloc[0]
-    at = run_page("trends", metric=metric, area=area)
+    at = run_page_with_demo("trends", metric=metric, area=area)
     table = frames(open_part(at, "data"))[0]
     shown = table[table["Value"].str.removeprefix("Demo · ").str.startswith("Suppressed")]
     assert not shown.empty
@@ -116,15 +117,15 @@ def test_a_metric_with_years_and_quarters_is_drawn_one_kind_at_a_time(mixed_peri
     spec = plotly_specs(at)[0]
     x = spec["data"][0]["x"]
     assert "2022/23" in x and not any("Q" in p for p in x)
-    assert spec["layout"]["title"]["text"].endswith(", all financial years")
+    assert spec["layout"]["title"]["text"].replace("<br>", " ").endswith(", all financial years")
     radio.set_value("quarter").run()
     assert not at.exception
     spec = plotly_specs(at)[0]
     assert spec["data"][0]["x"] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
-    assert spec["layout"]["title"]["text"].endswith(", all quarters")
+    assert spec["layout"]["title"]["text"].replace("<br>", " ").endswith(", all quarters")
 
 
 def test_a_metric_with_one_kind_of_period_has_no_period_choice():
     at = run_page("trends", metric="continuity_of_care", area="E10000034")
     assert not at.get("radio")
-    assert plotly_specs(at)[0]["layout"]["title"]["text"].endswith(", all periods")
+    assert plotly_specs(at)[0]["layout"]["title"]["text"].replace("<br>", " ").endswith(", all periods")

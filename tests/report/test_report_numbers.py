@@ -81,7 +81,8 @@ def _strip_labels(text: str, ind, periods: set[str]) -> str:
     """Remove the words that carry numbers of their own: period labels, the target's label, '95%', the unit."""
     if ind.target is not None:
         text = text.replace(ind.target.label, "")
-    for p in sorted(periods, key=len, reverse=True):
+    # (as stored, "2022 - 24", and as shown, "2022-24")
+    for p in sorted(periods | {pr.period_words(p) for p in periods}, key=len, reverse=True):
         text = text.replace(p, "")
     text = re.sub(r"\(\d+-\d+\)", "", text.replace(ind.short_name, ""))  # age bands in names: "(15-64)"
     return text.replace("95% confidence interval", "").replace(ind.unit, "")
@@ -93,7 +94,8 @@ def reports(built_db):
     out = {}
     with Store(built_db, read_only=True) as store:
         for code in AREAS:
-            model = collect(store, cat, geo, code, "england", since="1")
+            # (these tests compare every figure of the report with the page's, demonstration ones included)
+            model = collect(store, cat, geo, code, "england", since="1", with_demonstration=True)
             out[code] = (model, read_docx(render_docx(model, {})), _page_figures(store, code))
     return out
 
@@ -212,7 +214,7 @@ def test_demonstration_warning_and_document_structure(reports, code):
     assert first_page[0].style == "Title" and area.name in first_page[0].text
     any_demo = bool(rows["is_demo"].any())
     assert any_demo  # the bundled data is a demonstration dataset
-    assert any(i.text.startswith("Warning: Demonstration data.") for i in first_page)
+    assert any(i.text.startswith("Warning: Demonstration data, included as asked.") for i in first_page)
     h1 = [i.text for i in items if i.kind == "paragraph" and i.style == "Heading 1"]
     # The board paper's parts (issue 31; nothing written here, so each says it is to be written), then the data.
     assert h1[: h1.index("Data appendix") + 1] == [
@@ -252,7 +254,7 @@ def test_the_html_report_says_what_the_word_report_says(reports):
         i.text[len(i.lead) :] for i in items if i.kind == "paragraph" and i.h1 == "Indicators by outcome" and i.lead
     ]
     assert sentences and all(escape(s) in html for s in sentences)
-    assert '<p class="warning" role="alert">Warning: Demonstration data.' in html
+    assert '<p class="warning" role="alert">Warning: Demonstration data, included as asked.' in html
 
 
 def test_a_published_verdict_is_reported_as_the_publishers(reports):
