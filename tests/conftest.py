@@ -30,6 +30,23 @@ def built_db(tmp_path_factory) -> Path:
         os.environ["CDOF_DB"] = old
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server on 127.0.0.1 for the session (tests.support.postgres), stopped at the end."""
+    from tests.support.postgres import postgres_bin, throwaway_server
+
+    if postgres_bin() is None:
+        pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql (make postgres)")
+    with throwaway_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a new empty database on the session's PostgreSQL server."""
+    return pg_server.new_database()
+
+
 def _clear_all_caches() -> None:
     import streamlit as st
 

@@ -29,14 +29,14 @@ def _err(msg: str) -> None:
 
 
 def _open_store(args):
-    from metrics.store import Store, StoreError
+    from metrics.store import StoreError, open_store
 
     path = database_path(args.db)
     if not path.exists():
         _err(f"{path} does not exist; run `python -m metrics build-default` first")
         return None
     try:
-        return Store(path)
+        return open_store(path)
     except StoreError as exc:
         _err(str(exc))
         return None

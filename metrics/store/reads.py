@@ -310,6 +310,11 @@ class Reads:
         v = self._scalar("SELECT avg(CASE WHEN is_demo THEN 1.0 ELSE 0.0 END) FROM observations")
         return float(v) if v is not None else 0.0
 
+    def latest_revision(self) -> int:
+        """The newest revision's number (0 for an empty store): what the pages' caches are keyed on, so that a
+        commit made anywhere is what the next page load shows."""
+        return int(self._scalar("SELECT coalesce(max(revision_id), 0) FROM revisions"))
+
     def data_as_of(self) -> datetime | None:
         return self._scalar("SELECT max(created_at) FROM revisions")
 
