@@ -47,6 +47,24 @@ def pg_url(pg_server) -> str:
     return pg_server.new_database()
 
 
+@pytest.fixture(scope="session")
+def pg_built(pg_server) -> str:
+    """The URL of a database holding the default build, made once; tests take copies of it (pg_built_copy)."""
+    from metrics.build import build_database
+    from metrics.paths import DatabaseUrl
+
+    url = pg_server.new_database("built")
+    build_database(DatabaseUrl(url), log=lambda m: None)
+    # (the build's connections are closed when it returns: a template database must have none)
+    return url
+
+
+@pytest.fixture
+def pg_built_copy(pg_server, pg_built) -> str:
+    """A database of its own holding the default build (a copy of pg_built)."""
+    return pg_server.new_database(template=pg_built)
+
+
 def _clear_all_caches() -> None:
     import streamlit as st
 

@@ -83,6 +83,7 @@ def _size_problem(path: Path, args) -> str | None:
 
 def _cmd_ingest(args) -> int:
     from metrics.ingest.pipeline import commit, prepare, preview
+    from metrics.store import StoreError
 
     path = Path(args.file)
     if not path.exists():
@@ -119,7 +120,11 @@ def _cmd_ingest(args) -> int:
             print("Dry run: nothing was written.")
             return EXIT_OK
         _err("committing ...")
-        rid, summary = commit(store, prepared, author=args.author or current_user())
+        try:
+            rid, summary = commit(store, prepared, author=args.author or current_user())
+        except StoreError as exc:  # the transaction rolled back (or never began): nothing was written
+            _err(f"Not committed: {exc}")
+            return EXIT_FAIL
         _err("committed")
     print(
         f"Committed revision {rid}: {summary.new:,} new, {summary.changed:,} changed, "

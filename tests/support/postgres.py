@@ -52,13 +52,15 @@ class Server:
     def database_url(self, name: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
-    def new_database(self, prefix: str = "t") -> str:
-        """A new empty database; its URL."""
+    def new_database(self, prefix: str = "t", template: str | None = None) -> str:
+        """A new database, empty or a copy of `template` (a database's URL, which nobody may be connected to);
+        its URL."""
         import psycopg
 
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        copy_of = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
         with psycopg.connect(self.url, autocommit=True) as con:
-            con.execute(f'CREATE DATABASE "{name}"')
+            con.execute(f'CREATE DATABASE "{name}"{copy_of}')
         return self.database_url(name)
 
 

@@ -50,12 +50,17 @@ _POOLS_GUARD = threading.Lock()
 
 
 def open_pool(url: str, schema: str) -> OpenPool:
+    import psycopg
     from psycopg_pool import ConnectionPool
 
     key = (url, schema)
     with _POOLS_GUARD:
         opened = _POOLS.get(key)
         if opened is None:
+            try:  # once, to report an unreachable server at once (a pool would retry until its timeout)
+                psycopg.connect(url, connect_timeout=10).close()
+            except psycopg.Error as exc:
+                raise StoreError(f"cannot connect to the database {redacted(url)}: {first_line(exc)}") from None
             pool = ConnectionPool(
                 url,
                 min_size=1,
