@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DB ?= data/cdof.duckdb
 
-.PHONY: run test lint lock db bench clean chromium report-deps refresh
+.PHONY: run test lint lock db bench clean chromium report-deps refresh postgres
 
 # The locks carry every file's hash, so pip installs exactly the locked files (and their dependencies must be
 # locked too: a requirement added to requirements*.txt without `make lock` fails tests/test_lock.py).
@@ -53,6 +53,14 @@ report-deps:
 	fi
 # ---- end of the board report's block ------------------------------------------------------------------------
 
+# ---- PostgreSQL (issue 32): Debian's server for the tests, which start a throwaway one of their own -------------
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		echo "installing Debian's postgresql ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
+	fi
+# ---- end of PostgreSQL's block ----------------------------------------------------------------------------------
+
 db: $(VENV)/.run-deps
 	$(PY) -m metrics build-default --db $(DB)
 
@@ -63,7 +71,7 @@ refresh: db
 run: db report-deps
 	$(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
-test: lint $(VENV)/.test-deps chromium report-deps
+test: lint $(VENV)/.test-deps chromium report-deps postgres
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.test-deps chromium

@@ -1,4 +1,5 @@
-"""`make bench` / `python -m bench [--quick] [--only queries,pages,memory,ingest,build] [--dataset ...]`.
+"""`make bench` / `python -m bench [--quick] [--only queries,pages,memory,ingest,build,capacity,store_both]
+[--dataset ...]`.
 
 Writes bench/results.json and prints a table. Not part of `make test`: it takes minutes and needs a quiet
 machine to mean much; every figure sits beside a baseline measured in the same run.
@@ -20,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="build,queries,ingest,refresh,pages,memory,report")
+    parser.add_argument("--only", default="build,queries,ingest,refresh,pages,memory,report,store_both,capacity")
     parser.add_argument("--dataset", default="default,national")
     parser.add_argument("--runs", type=int, default=50, help="runs per query (at least 50 for the record)")
     parser.add_argument("--quick", action="store_true", help="fewer runs and rows, for a smoke check")
@@ -71,10 +72,36 @@ def main(argv=None) -> int:
                 from bench import pages
 
                 results += pages.measure_memory(db, kind)
+    if only & {"capacity", "store_both"}:
+        results += _shared_store(only, args, runs)
     print_table(results)
     write_json(results, Path(args.out))
     print(f"\nwrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _shared_store(only: set[str], args, runs: int) -> list:
+    """The benchmarks of issue 32 (capacity, and the store on both implementations), on the default dataset built
+    into a file and into a throwaway PostgreSQL server of their own."""
+    from metrics.build import build_database
+    from metrics.paths import DatabaseUrl
+    from tests.support.postgres import throwaway_server
+
+    results: list = []
+    with tempfile.TemporaryDirectory() as tmp, throwaway_server() as server:
+        db = Path(tmp) / "cdof.duckdb"
+        build_database(db, log=lambda m: None)
+        url = server.new_database("bench")
+        build_database(DatabaseUrl(url), log=lambda m: None)
+        if "store_both" in only:
+            from bench import store_both
+
+            results += store_both.measure(db, url, "default", runs=runs)
+        if "capacity" in only:
+            from bench import capacity
+
+            results += capacity.measure(db, url, "default")
+    return results
 
 
 if __name__ == "__main__":

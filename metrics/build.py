@@ -22,7 +22,7 @@ from metrics.columns import DEFAULT_BREAKDOWN
 from metrics.dfe_cin import dfe_cin_template
 from metrics.ingest.pipeline import Prepared, prepare, write_revision
 from metrics.ingest.text import TEMPLATE_COLUMNS
-from metrics.paths import DATA_DIR
+from metrics.paths import DATA_DIR, DatabaseUrl
 from metrics.store import RevisionInfo, Store, exclusive_use
 from metrics.store.connection import lock_path
 
@@ -164,7 +164,7 @@ def without_demo_where_real(demo_rows: pd.DataFrame, real_rows: list[pd.DataFram
 
 
 def build_database(
-    path: Path,
+    path: Path | DatabaseUrl,
     catalogue: Catalogue | None = None,
     geography: Geography | None = None,
     observations: pd.DataFrame | None = None,
@@ -173,12 +173,14 @@ def build_database(
 ) -> dict:
     """Build a complete database at `path` (replacing any file there). Returns timings and counts. Holds the
     file's lock throughout: a process using the file makes it wait, then refuses (StoreBusy)."""
+    if isinstance(path, DatabaseUrl):  # PostgreSQL: the build swaps its schema in in one transaction
+        return _build(path, catalogue, geography, observations, include_published, log)
     with exclusive_use(Path(path), on_wait=log):
         return _build(Path(path), catalogue, geography, observations, include_published, log)
 
 
 def _build(
-    path: Path,
+    path: Path | DatabaseUrl,
     catalogue: Catalogue | None,
     geography: Geography | None,
     observations: pd.DataFrame | None,
@@ -187,70 +189,16 @@ def _build(
 ) -> dict:
     catalogue = catalogue or default_catalogue()
     geography = geography or default_geography()
+    started = time.perf_counter()
+    facts: dict = {}
+    if isinstance(path, DatabaseUrl):
+        return _build_postgres(path, catalogue, geography, observations, include_published, log, started)
     path = Path(path)
     tmp = path.with_name(path.name + ".building")
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
-    started = time.perf_counter()
-    facts: dict = {}
     with Store(tmp) as store:
-        with store.transaction() as cur:
-            store.replace_areas(cur, areas_frame(geography))
-            store.set_meta(cur, "dataset", "demonstration" if observations is None else "custom")
-        real: list[tuple[RealFile, Prepared]] = []
-        if include_published:
-            real = [(f, prepare_real(f, catalogue, geography)) for f in real_files()]
-            published, skipped = published_template(PUBLISHED_VALUES, catalogue)
-            for s in skipped:
-                log(f"skipped published figure: {s}")
-            # The areas left out (DfE's Inner/Outer London, retired codes) are listed in data/real/SOURCE.md: a
-            # fact about the bundled file, not something the person building the database can act on.
-            cin, _left_out = dfe_cin_template(DFE_CIN, geography)
-            with tempfile.TemporaryDirectory() as scratch:
-                as_template = Path(scratch) / PUBLISHED_VALUES.name
-                published.to_csv(as_template, index=False)
-                single = RealFile(as_template, "template", "single figures as their publishers cited them")
-                real.append((single, prepare_real(single, catalogue, geography, file_name=PUBLISHED_VALUES.name)))
-                cin_template = Path(scratch) / DFE_CIN.name
-                cin.to_csv(cin_template, index=False)
-                cin_file = RealFile(
-                    cin_template, "template", "DfE children in need, drug misuse as a factor at assessment, table C3"
-                )
-                real.append((cin_file, prepare_real(cin_file, catalogue, geography, file_name=DFE_CIN.name)))
-            facts["published_skipped"] = len(skipped)
-        obs = demo.generate(catalogue, geography) if observations is None else observations
-        if real:
-            obs = without_demo_where_real(obs, [p.rows for _, p in real])
-        log(f"writing {len(obs):,} demonstration values ...")
-        _, summary = write_revision(
-            store,
-            obs,
-            RevisionInfo(
-                author="build", action="build", note="Demonstration dataset (not real data)", scope=BUILD_SCOPE
-            ),
-            catalogue,
-            geography,
-        )
-        facts["demo_rows"] = summary.new
-        for f, prepared in real:
-            log(f"writing {len(prepared.rows):,} real values from {prepared.file_name} ...")
-            _, rsum = write_revision(
-                store,
-                prepared.rows,
-                RevisionInfo(
-                    author="build",
-                    action="build",
-                    file_name=prepared.file_name,
-                    sha256=prepared.sha256,
-                    file_format=prepared.file_format,
-                    note=f"Real published figures: {f.note}. {OGL}",
-                    scope=BUILD_SCOPE,
-                ),
-                catalogue,
-                geography,
-            )
-            facts["real_rows"] = facts.get("real_rows", 0) + rsum.new
-        facts["rows"] = store.count_observations()
+        _fill(store, catalogue, geography, observations, include_published, log, facts)
     os.replace(tmp, path)
     lock_path(tmp).unlink(missing_ok=True)  # the scratch file's lock: nothing else opens the scratch file
     facts["seconds"] = round(time.perf_counter() - started, 2)
@@ -258,8 +206,95 @@ def _build(
     return facts
 
 
-def ensure_default_database(path: Path, log=print) -> bool:
-    """Build the default database if it is absent. Returns True when it built one."""
+def _build_postgres(url, catalogue, geography, observations, include_published, log, started) -> dict:
+    """Build into a schema of its own, then swap it in for the store's in one transaction (as the file is built
+    beside and renamed): servers reading the database see the old data or the new, never a half-built store."""
+    from metrics.store.postgres.database import BUILDING_SCHEMA, PgStore, drop_building_schema, swap_in_built_schema
+
+    facts: dict = {}
+    drop_building_schema(url.url)
+    try:
+        with PgStore(url.url, schema=BUILDING_SCHEMA) as store:
+            _fill(store, catalogue, geography, observations, include_published, log, facts)
+    except BaseException:
+        drop_building_schema(url.url)
+        raise
+    swap_in_built_schema(url.url)
+    facts["seconds"] = round(time.perf_counter() - started, 2)
+    log(f"built {url} with {facts['rows']:,} values in {facts['seconds']} s")
+    return facts
+
+
+def _fill(store, catalogue, geography, observations, include_published, log, facts: dict) -> None:
+    """The default build's revisions, written into an empty store."""
+    with store.transaction() as cur:
+        store.replace_areas(cur, areas_frame(geography))
+        store.set_meta(cur, "dataset", "demonstration" if observations is None else "custom")
+    real: list[tuple[RealFile, Prepared]] = []
+    if include_published:
+        real = [(f, prepare_real(f, catalogue, geography)) for f in real_files()]
+        published, skipped = published_template(PUBLISHED_VALUES, catalogue)
+        for s in skipped:
+            log(f"skipped published figure: {s}")
+        # The areas left out (DfE's Inner/Outer London, retired codes) are listed in data/real/SOURCE.md: a
+        # fact about the bundled file, not something the person building the database can act on.
+        cin, _left_out = dfe_cin_template(DFE_CIN, geography)
+        with tempfile.TemporaryDirectory() as scratch:
+            as_template = Path(scratch) / PUBLISHED_VALUES.name
+            published.to_csv(as_template, index=False)
+            single = RealFile(as_template, "template", "single figures as their publishers cited them")
+            real.append((single, prepare_real(single, catalogue, geography, file_name=PUBLISHED_VALUES.name)))
+            cin_template = Path(scratch) / DFE_CIN.name
+            cin.to_csv(cin_template, index=False)
+            cin_file = RealFile(
+                cin_template, "template", "DfE children in need, drug misuse as a factor at assessment, table C3"
+            )
+            real.append((cin_file, prepare_real(cin_file, catalogue, geography, file_name=DFE_CIN.name)))
+        facts["published_skipped"] = len(skipped)
+    obs = demo.generate(catalogue, geography) if observations is None else observations
+    if real:
+        obs = without_demo_where_real(obs, [p.rows for _, p in real])
+    log(f"writing {len(obs):,} demonstration values ...")
+    _, summary = write_revision(
+        store,
+        obs,
+        RevisionInfo(author="build", action="build", note="Demonstration dataset (not real data)", scope=BUILD_SCOPE),
+        catalogue,
+        geography,
+    )
+    facts["demo_rows"] = summary.new
+    for f, prepared in real:
+        log(f"writing {len(prepared.rows):,} real values from {prepared.file_name} ...")
+        _, rsum = write_revision(
+            store,
+            prepared.rows,
+            RevisionInfo(
+                author="build",
+                action="build",
+                file_name=prepared.file_name,
+                sha256=prepared.sha256,
+                file_format=prepared.file_format,
+                note=f"Real published figures: {f.note}. {OGL}",
+                scope=BUILD_SCOPE,
+            ),
+            catalogue,
+            geography,
+        )
+        facts["real_rows"] = facts.get("real_rows", 0) + rsum.new
+    facts["rows"] = store.count_observations()
+
+
+def ensure_default_database(path: Path | DatabaseUrl, log=print) -> bool:
+    """Build the default database if it is absent. Returns True when it built one. On PostgreSQL, servers
+    starting at once build it once (the others wait, then find it built)."""
+    if isinstance(path, DatabaseUrl):
+        from metrics.store.postgres.database import build_lock
+
+        with build_lock(path.url):
+            if path.exists():
+                return False
+            build_database(path, log=log)
+        return True
     if Path(path).exists():
         return False
     with exclusive_use(Path(path), on_wait=log):

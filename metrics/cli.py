@@ -16,7 +16,7 @@
   backup [--db PATH] [--list]           copy the database now (one is also kept before every upload and rollback)
   restore [BACKUP] [--db PATH]          replace a damaged database with a backup (default: the newest good one)
 
-The database defaults to data/cdof.duckdb; $CDOF_DB overrides it.
+The database defaults to data/cdof.duckdb; $CDOF_DB overrides it. Either may be a postgresql:// URL.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from metrics.paths import database_path
+from metrics.paths import DatabaseUrl, database_path
+
+PG_DUMP_ADVICE = (
+    "{path} is a PostgreSQL database: back it up with pg_dump and put a copy back with pg_restore (see the "
+    "README, 'Deployment'); backup and restore keep and restore copies of a DuckDB file"
+)
 
 
 def _cmd_build_default(args) -> int:
@@ -39,13 +44,13 @@ def _cmd_build_default(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from metrics.store import Store
+    from metrics.store import open_store
 
     path = database_path(args.db)
     if not path.exists():
         print(f"{path} does not exist; run `python -m metrics build-default` first", file=sys.stderr)
         return 1
-    with Store(path, read_only=True) as store:
+    with open_store(path, read_only=True) as store:
         if args.derived or args.layout == "fingertips":
             rows = store.derived_rows()
         else:
@@ -89,10 +94,13 @@ def _write_csv(frame) -> int:
 
 
 def _cmd_backup(args) -> int:
-    from metrics.store import Store
+    from metrics.store import open_store
     from metrics.store.backup import default_backup_dir, list_backups
 
     path = database_path(args.db)
+    if isinstance(path, DatabaseUrl):
+        print(PG_DUMP_ADVICE.format(path=path), file=sys.stderr)
+        return 1
     if args.list:
         backups = list_backups(path)
         if not backups:
@@ -103,7 +111,7 @@ def _cmd_backup(args) -> int:
     if not path.exists():
         print(f"{path} does not exist; nothing to back up", file=sys.stderr)
         return 1
-    with Store(path) as store:
+    with open_store(path) as store:
         taken = store.backup("manual")
     print(f"backed up {path} to {taken.path}")
     return 0
@@ -115,6 +123,9 @@ def _cmd_restore(args) -> int:
     from metrics.store.backup import restore_backup
 
     path = database_path(args.db)
+    if isinstance(path, DatabaseUrl):
+        print(PG_DUMP_ADVICE.format(path=path), file=sys.stderr)
+        return 1
     chosen = restore_backup(path, Path(args.backup) if args.backup else None, log=lambda m: print(m, file=sys.stderr))
     print(
         f"restored {path} from {chosen}; the file it replaced is kept beside it as {path.name}.damaged-<time>. "

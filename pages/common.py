@@ -19,7 +19,8 @@ from metrics.chart_images import ChartImage, ChartImageError, chromium_path, fig
 from metrics.paths import database_path
 from metrics.safety import plain_text
 from metrics.settings import default_settings
-from metrics.store import Store, StoreDamaged, StoreError
+from metrics.store import StoreDamaged, StoreError
+from metrics.store import open_store as open_database
 from metrics.vocabulary import LEVELS_IN_A_REGION
 
 
@@ -63,19 +64,20 @@ def geography():
 
 
 @st.cache_resource(show_spinner="Building the default database ...")
-def ensure_database() -> str:
+def ensure_database():
+    """The database (a file's path or a PostgreSQL URL), built with the default data if it is absent."""
     path = database_path()
     ensure_default_database(path, log=lambda m: None)
-    return str(path)
+    return path
 
 
 # Closed when the cache is cleared (tests do, between pages), so the file is not left locked for other processes.
-@st.cache_resource(on_release=Store.close)
-def open_store() -> Store:
-    """The store, opened once per server process and shared: held read-only beside the command line's readers
-    (report, export, history), read-write only while an upload or rollback commits; StoreError when the file
-    cannot be opened."""
-    return Store(ensure_database(), shared=True)
+@st.cache_resource(on_release=lambda opened: opened.close())
+def open_store():
+    """The store, opened once per server process: a DuckDB file held read-only beside the command line's readers
+    (report, export, history) and read-write only while an upload or rollback commits, or a PostgreSQL database with
+    its connection pool; StoreError when it cannot be opened."""
+    return open_database(ensure_database(), shared=True)
 
 
 def store() -> visibility.VisibleStore:
@@ -85,8 +87,9 @@ def store() -> visibility.VisibleStore:
     return visibility.VisibleStore(_raw_store(), current_scope(), default_catalogue())
 
 
-def _raw_store() -> Store:
-    """One connection per process (DuckDB); every query takes its own cursor inside Store.
+def _raw_store():
+    """One store per process: a DuckDB connection (every query takes its own cursor inside Store) or a PostgreSQL
+    connection pool (every query borrows a connection).
 
     While a command-line ingest or rollback writes the file (beyond store.lock_wait_seconds) the page says so and
     stops, instead of showing a traceback; nothing is cached, so a reload once it is done opens it.
@@ -181,46 +184,83 @@ def current_scope() -> Scope:
 # Cached queries. Arguments named with a leading underscore are not hashed: the store is one per process.
 # `clear_caches()` empties them all; the upload page calls it after a commit.
 # ----------------------------------------------------------------------------------------------------------------
+# Each cached query is keyed on the store's latest revision (its `revision` argument, filled in by _revision_keyed):
+# a commit made through any server or the command line is what the next page load on every server shows. The
+# revision is asked once per page run (one lookup of the newest key); the TTL only bounds how long an entry is kept.
 _TTL = settings().app.cache_ttl_seconds
 
 
-@st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
-def _latest_for_area(_store, area_code: str, kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+def _latest_revision(store_) -> int:
+    """The store's latest revision, asked once per page run (remembered on the run's context)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    remembered = getattr(ctx, "_cdof_latest_revision", None) if ctx is not None else None
+    if remembered is not None and remembered[0] is store_:
+        return remembered[1]
+    revision = store_.latest_revision()
+    if ctx is not None:
+        ctx._cdof_latest_revision = (store_, revision)  # type: ignore[attr-defined]
+    return revision
+
+
+def _revision_keyed(**cache_options):
+    """st.cache_data over a query taking (_store, revision, ...), called as (_store, ...) with the latest revision."""
+
+    def decorate(fn):
+        cached = st.cache_data(**cache_options)(fn)
+
+        @functools.wraps(fn)
+        def call(_store, *args, **kwargs):
+            return cached(_store, _latest_revision(_store), *args, **kwargs)
+
+        call.clear = cached.clear  # type: ignore[attr-defined]
+        return call
+
+    return decorate
+
+
+@_revision_keyed(ttl=_TTL, max_entries=512, show_spinner=False)
+def _latest_for_area(_store, revision: int, area_code: str, kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
     return _store.latest_for_area(area_code, dict(kinds))
 
 
-@st.cache_data(ttl=_TTL, max_entries=128, show_spinner=False)
-def _latest_for_areas(_store, area_codes: tuple[str, ...], kinds: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=128, show_spinner=False)
+def _latest_for_areas(
+    _store, revision: int, area_codes: tuple[str, ...], kinds: tuple[tuple[str, str], ...]
+) -> pd.DataFrame:
     return _store.latest_for_areas(list(area_codes), dict(kinds))
 
 
-@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
-def _other_period_kinds(_store, area_codes: tuple[str, ...]) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=256, show_spinner=False)
+def _other_period_kinds(_store, revision: int, area_codes: tuple[str, ...]) -> pd.DataFrame:
     return _store.other_period_kinds(list(area_codes), default_catalogue().period_kinds())
 
 
-@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
-def _latest_period(_store, metric_key: str, period_kind: str) -> str | None:
+@_revision_keyed(ttl=_TTL, max_entries=256, show_spinner=False)
+def _latest_period(_store, revision: int, metric_key: str, period_kind: str) -> str | None:
     return _store.latest_period(metric_key, period_kind)
 
 
-@st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
-def _series(_store, metric_key: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=512, show_spinner=False)
+def _series(_store, revision: int, metric_key: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
     return _store.series(metric_key, list(area_codes))
 
 
-@st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
-def _sparklines(_store, area_code: str) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=512, show_spinner=False)
+def _sparklines(_store, revision: int, area_code: str) -> pd.DataFrame:
     return _store.sparklines(area_code)
 
 
-@st.cache_data(ttl=_TTL, max_entries=512, show_spinner=False)
-def _values_for_period(_store, metric_key: str, period: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=512, show_spinner=False)
+def _values_for_period(
+    _store, revision: int, metric_key: str, period: str, area_codes: tuple[str, ...]
+) -> pd.DataFrame:
     return _store.values_for_period(metric_key, period, list(area_codes))
 
 
-@st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
-def _spine_ranges(_store, real_only: bool = False) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=4, show_spinner=False)
+def _spine_ranges(_store, revision: int, real_only: bool = False) -> pd.DataFrame:
     kinds = default_catalogue().period_kinds()
     values = _store.latest_level_values("utla", kinds)
     if real_only and not values.empty:
@@ -231,13 +271,13 @@ def _spine_ranges(_store, real_only: bool = False) -> pd.DataFrame:
     return presentation.spine_ranges(default_catalogue().ordered(), values, stats.spine_stats)
 
 
-@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
-def _periods_for_metric(_store, metric_key: str) -> list[str]:
+@_revision_keyed(ttl=_TTL, max_entries=256, show_spinner=False)
+def _periods_for_metric(_store, revision: int, metric_key: str) -> list[str]:
     return _store.periods_for_metric(metric_key)["period"].tolist()
 
 
-@st.cache_data(ttl=_TTL, max_entries=4, show_spinner=False)
-def _data_as_of(_store):
+@_revision_keyed(ttl=_TTL, max_entries=4, show_spinner=False)
+def _data_as_of(_store, revision: int):
     return _store.data_as_of()
 
 
@@ -721,33 +761,35 @@ def page_header(title: str, intro: str) -> None:
 # ----------------------------------------------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
-def _values_for_level(_store, metric_key: str, period: str, level: str) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=256, show_spinner=False)
+def _values_for_level(_store, revision: int, metric_key: str, period: str, level: str) -> pd.DataFrame:
     return _store.values_for_period(metric_key, period, level=level)
 
 
-@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
-def _breakdown_series(_store, metric_key: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=256, show_spinner=False)
+def _breakdown_series(_store, revision: int, metric_key: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
     return _store.breakdown_series(metric_key, list(area_codes))
 
 
-@st.cache_data(ttl=_TTL, max_entries=256, show_spinner=False)
-def _metrics_with_breakdowns(_store, area_codes: tuple[str, ...] | None = None, real_only: bool = False) -> list[str]:
+@_revision_keyed(ttl=_TTL, max_entries=256, show_spinner=False)
+def _metrics_with_breakdowns(
+    _store, revision: int, area_codes: tuple[str, ...] | None = None, real_only: bool = False
+) -> list[str]:
     return _store.metrics_with_breakdowns(list(area_codes) if area_codes is not None else None, real_only)
 
 
-@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
-def _areas_with_breakdowns(_store, metric_keys: tuple[str, ...], real_only: bool = False) -> list[str]:
+@_revision_keyed(ttl=_TTL, max_entries=64, show_spinner=False)
+def _areas_with_breakdowns(_store, revision: int, metric_keys: tuple[str, ...], real_only: bool = False) -> list[str]:
     return _store.areas_with_breakdowns(list(metric_keys), real_only)
 
 
-@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
-def _breakdowns_for_metric(_store, metric_key: str) -> list[str]:
+@_revision_keyed(ttl=_TTL, max_entries=64, show_spinner=False)
+def _breakdowns_for_metric(_store, revision: int, metric_key: str) -> list[str]:
     return _store.breakdowns_for_metric(metric_key)
 
 
-@st.cache_data(ttl=_TTL, max_entries=64, show_spinner=False)
-def _group_values(_store, members: tuple[str, ...], name: str, real_only: bool = False) -> pd.DataFrame:
+@_revision_keyed(ttl=_TTL, max_entries=64, show_spinner=False)
+def _group_values(_store, revision: int, members: tuple[str, ...], name: str, real_only: bool = False) -> pd.DataFrame:
     from metrics.area_groups import derive_group
     from metrics.areas import ENGLAND_CODE
 

@@ -30,6 +30,41 @@ def built_db(tmp_path_factory) -> Path:
         os.environ["CDOF_DB"] = old
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server on 127.0.0.1 for the session (tests.support.postgres), stopped at the end."""
+    from tests.support.postgres import postgres_bin, throwaway_server
+
+    if postgres_bin() is None:
+        pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql (make postgres)")
+    with throwaway_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a new empty database on the session's PostgreSQL server."""
+    return pg_server.new_database()
+
+
+@pytest.fixture(scope="session")
+def pg_built(pg_server) -> str:
+    """The URL of a database holding the default build, made once; tests take copies of it (pg_built_copy)."""
+    from metrics.build import build_database
+    from metrics.paths import DatabaseUrl
+
+    url = pg_server.new_database("built")
+    build_database(DatabaseUrl(url), log=lambda m: None)
+    # (the build's connections are closed when it returns: a template database must have none)
+    return url
+
+
+@pytest.fixture
+def pg_built_copy(pg_server, pg_built) -> str:
+    """A database of its own holding the default build (a copy of pg_built)."""
+    return pg_server.new_database(template=pg_built)
+
+
 def _clear_all_caches() -> None:
     import streamlit as st
 

@@ -34,14 +34,14 @@ def _err(msg: str) -> None:
 
 
 def _open_store(args, read_only: bool = False):
-    from metrics.store import Store, StoreError
+    from metrics.store import StoreError, open_store
 
     path = database_path(args.db)
     if not path.exists():
         _err(f"{path} does not exist; run `python -m metrics build-default` first")
         return None
     try:
-        return Store(path, read_only=read_only)
+        return open_store(path, read_only=read_only)
     except StoreError as exc:
         _err(str(exc))
         return None
@@ -108,6 +108,7 @@ def _size_problem(path: Path, args) -> str | None:
 
 def _cmd_ingest(args) -> int:
     from metrics.ingest.pipeline import commit, prepare, preview
+    from metrics.store import StoreError
 
     path = Path(args.file)
     if not path.exists():
@@ -147,7 +148,11 @@ def _cmd_ingest(args) -> int:
             print("Dry run: nothing was written.")
             return EXIT_OK
         _err("committing ...")
-        rid, summary = commit(store, prepared, author=scope.who, scope=scope)
+        try:
+            rid, summary = commit(store, prepared, author=scope.who, scope=scope)
+        except StoreError as exc:  # the transaction rolled back (or never began): nothing was written
+            _err(f"Not committed: {exc}")
+            return EXIT_FAIL
         _err("committed")
     print(
         f"Committed revision {rid}: {summary.new:,} new, {summary.changed:,} changed, "

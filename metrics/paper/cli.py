@@ -63,6 +63,9 @@ def _cmd_export(args) -> int:
     from metrics.store.narrative import PLAN_ACTIONS
 
     path = database_path(args.db)
+    if not isinstance(path, Path):
+        _err(f"{path}: the delivery plan, commentary and paper details are kept in the DuckDB file only for now")
+        return EXIT_FAIL
     if not path.exists():
         _err(f"{path} does not exist; run `python -m metrics build-default` first")
         return EXIT_FAIL

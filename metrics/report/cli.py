@@ -47,7 +47,7 @@ def cmd_report(args) -> int:
     from metrics.report.build import build_report
     from metrics.report.model import ReportError
     from metrics.report.pdf import PdfEngineError
-    from metrics.store import Store, StoreError
+    from metrics.store import StoreError, open_store
 
     path = database_path(args.db)
     if not path.exists():
@@ -55,7 +55,7 @@ def cmd_report(args) -> int:
         return 1
     fmt = _format(args)
     try:
-        with Store(path, read_only=True) as store:
+        with open_store(path, read_only=True) as store:
             model, _, files = build_report(
                 store,
                 default_catalogue(),

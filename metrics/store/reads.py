@@ -347,6 +347,11 @@ class Reads:
         )
         return df.iloc[0].to_dict() if not df.empty else None
 
+    def latest_revision(self) -> int:
+        """The newest revision's number (0 for an empty store): what the pages' caches are keyed on, so that a
+        commit made anywhere is what the next page load shows."""
+        return int(self._scalar("SELECT coalesce(max(revision_id), 0) FROM revisions"))
+
     def data_as_of(self) -> datetime | None:
         return self._scalar("SELECT max(created_at) FROM revisions")
 

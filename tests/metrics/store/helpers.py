@@ -3,10 +3,14 @@
 import duckdb
 import numpy as np
 import pandas as pd
+import psycopg
 
 from metrics.columns import OBS_COLUMNS
 from metrics.store import RevisionInfo, schema
 from metrics.vocabulary import COMPARE_LABELS
+
+# What each store raises for a row that breaks a constraint (a CHECK, a unique current cell).
+CONSTRAINT_ERRORS = (duckdb.ConstraintException, psycopg.errors.IntegrityError)
 
 
 def rows(values, metric="continuity_of_care", period="2022/23", source="test file"):
@@ -41,7 +45,7 @@ def upload(author="analyst"):
 def stored_history(s):
     return s._query(
         "SELECT metric_key, area_code, period, breakdown, value, source, revision_id, is_deleted "
-        "FROM observation_history ORDER BY ALL"
+        "FROM observation_history ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
     )
 
 
