@@ -59,13 +59,14 @@ def _hover_rows(rows: pd.DataFrame, ind: Indicator) -> list[list[str]]:
                 hover_text(short_source(r.source)),
                 str(r.compared_to_england),
                 DEMO_LEGEND if bool(getattr(r, "is_demo", False)) else "",
+                period_words(getattr(r, "period", "")),
             ]
         )
     return out
 
 
 _HOVER = (
-    "<b>%{fullData.name}</b>%{customdata[7]}, %{x}<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
+    "<b>%{fullData.name}</b>%{customdata[7]}, %{customdata[8]}<br>Value: %{customdata[0]}<br>95% CI: %{customdata[1]}"
     "<br>Count: %{customdata[2]}<br>Denominator: %{customdata[3]}<br>Compared with England: %{customdata[6]}"
     "<br>Note: %{customdata[4]}<br>Source: %{customdata[5]}<extra></extra>"
 )
@@ -231,6 +232,9 @@ def trend_figure(
             title=dict(text="Period"),
             categoryorder="array",
             categoryarray=list(period_order),
+            # the stored label ("2022 - 24") keys the axis; it reads in the pages' one style ("2022-24")
+            tickvals=list(period_order),
+            ticktext=[period_words(p) for p in period_order],
             type="category",
             showgrid=False,
             linecolor="#888",
@@ -269,6 +273,9 @@ def _count_panels(
             type="category",
             categoryorder="array",
             categoryarray=list(period_order),
+            # the stored label ("2022 - 24") keys the axis; it reads in the pages' one style ("2022-24")
+            tickvals=list(period_order),
+            ticktext=[period_words(p) for p in period_order],
             showgrid=False,
             linecolor="#888",
             **({} if k == 0 else {"matches": "x"}),
@@ -468,6 +475,9 @@ def small_multiples_figure(
             type="category",
             categoryorder="array",
             categoryarray=list(period_order),
+            # the stored label ("2022 - 24") keys the axis; it reads in the pages' one style ("2022-24")
+            tickvals=list(period_order),
+            ticktext=[period_words(p) for p in period_order],
             tickangle=-45,
         )
         layout[f"yaxis{suffix}"] = dict(

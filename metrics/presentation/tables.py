@@ -243,7 +243,7 @@ def member_figures_words(members_latest: pd.DataFrame | None, ind: Indicator, me
             parts.append(f"{name}: no figure")
             continue
         value = value_or_reason(r["value"], ind.unit, r["value_note"], r.get("aggregation_note"))
-        parts.append(f"{name}: {mark_demo(value, r['is_demo'])} ({r['period']})")
+        parts.append(f"{name}: {mark_demo(value, r['is_demo'])} ({period_words(r['period'])})")
     return "; ".join(parts)
 
 

@@ -399,6 +399,9 @@ def test_trend_figure_keeps_time_and_draws_no_legend_entry_without_a_line(cat):
     fig = pr.trend_figure(rows, ind, ["CDP0001", "E10000034", "E92000001"], ["2019 - 21", "2022 - 24"])
     assert [t.name for t in fig.data] == ["Worcestershire", "England"]
     assert list(fig.layout.xaxis.categoryarray) == ["2019 - 21", "2020 - 22", "2021 - 23", "2022 - 24"]
+    # item 13: the axis and the hover read in the pages' one style, keyed by the stored labels
+    assert list(fig.layout.xaxis.ticktext) == ["2019-21", "2020-22", "2021-23", "2022-24"]
+    assert fig.data[0].customdata[0][8] == "2019-21"
     worcs = fig.data[0]
     assert list(worcs.x) == ["2019 - 21", "2020 - 22", "2021 - 23", "2022 - 24"]
     assert worcs.y[0] == 4.8 and np.isnan(worcs.y[1]) and np.isnan(worcs.y[2]) and worcs.y[3] == 4.83
@@ -417,7 +420,7 @@ def test_member_figures_words_side_by_side(cat):
     )
     names = {"E06000019": "Herefordshire, County of", "E10000034": "Worcestershire", "E99999999": "Nowhere"}
     assert pr.member_figures_words(members, ind, names) == (
-        "Herefordshire, County of: 6.3 per 100,000 (2019 - 21); Worcestershire: Demo · 4.8 per 100,000 (2022 - 24); "
+        "Herefordshire, County of: 6.3 per 100,000 (2019-21); Worcestershire: Demo · 4.8 per 100,000 (2022-24); "
         "Nowhere: no figure"
     )
     assert pr.member_figures_words(None, ind, names) == "" and pr.member_figures_words(members, ind, {}) == ""
