@@ -209,7 +209,7 @@ def latest_compared_words(row: Any, ind: Indicator, bench_name: str = "England")
     verdict = str(row.get("compared_verdict"))
     relation = "to" if verdict == "Similar" else "than"
     return (
-        f"latest compared: {period}, {format_value(row.get('compared_value'), ind.unit)}"
+        f"latest compared: {period_words(period)}, {format_value(row.get('compared_value'), ind.unit)}"
         + (f" ({ci})" if ci else "")
         + f", {verdict} {relation} {bench_name}{bench_text}"
     )
@@ -222,7 +222,7 @@ def latest_trend_words(row: Any) -> str:
     if period is None or period == row.get("period"):
         return ""
     words = str(row.get("trend_verdict"))
-    return f"recent trend to {period}: {words[0].lower() + words[1:]}"
+    return f"recent trend to {period_words(period)}: {words[0].lower() + words[1:]}"
 
 
 def member_figures_words(members_latest: pd.DataFrame | None, ind: Indicator, members: Mapping[str, str]) -> str:

@@ -11,6 +11,7 @@ import yaml
 from metrics import presentation as pr
 from metrics.areas import ENGLAND_CODE
 from metrics.catalogue import CatalogueError, default_catalogue, load_catalogue
+from metrics.presentation.formats import period_words
 from metrics.report.model import collect
 from metrics.store import Store
 
@@ -63,7 +64,8 @@ def test_the_report_takes_the_scorecards_period_for_every_metric(built_db, lates
         model = collect(store, cat, default_geography(), WORCS)
     facts = {m.key: m for o in model.outcomes for m in o.metrics}
     for key in ("numbers_in_treatment", "drug_misuse_deaths", "continuity_of_care", "unmet_need_ocu"):
-        assert facts[key].row["Period"] == _row(latest, key, WORCS)["period"], key
+        # the same period; the report's table shows it in the pages' one style (2022-24 for "2022 - 24")
+        assert facts[key].row["Period"] == period_words(_row(latest, key, WORCS)["period"]), key
     assert facts["numbers_in_treatment"].sentences[0].startswith("In 2022/23, the figure for Worcestershire was 2,006,")
     assert facts["drug_use_last_year"].row["Period"] == "2019/20"
     assert _row(latest, "drug_use_last_year", ENGLAND_CODE)["period"] == "2019/20"
@@ -96,9 +98,9 @@ def test_the_ons_deaths_series_stays_beside_the_2022_24_figure_without_an_interv
     assert (deaths["trend_period"], deaths["trend_verdict"]) == ("2019 - 21", "Increasing and getting worse")
     ind = default_catalogue().get("drug_misuse_deaths")
     assert pr.latest_compared_words(deaths, ind) == (
-        "latest compared: 2019 - 21, 4.8 per 100,000 (3.8 to 6.0), Similar to England (5.1 per 100,000)"
+        "latest compared: 2019-21, 4.8 per 100,000 (3.8 to 6.0), Similar to England (5.1 per 100,000)"
     )
-    assert pr.latest_trend_words(deaths) == "recent trend to 2019 - 21: increasing and getting worse"
+    assert pr.latest_trend_words(deaths) == "recent trend to 2019-21: increasing and getting worse"
 
 
 def test_a_latest_figure_that_is_compared_gets_no_earlier_one(latest):
@@ -117,8 +119,8 @@ def test_the_report_says_the_latest_compared_figure_and_trend_of_the_deaths(buil
     deaths = next(m for o in model.outcomes for m in o.metrics if m.key == "drug_misuse_deaths")
     text = " ".join(deaths.sentences)
     assert "In 2022 - 24, the figure for Worcestershire was 4.8 per 100,000" in text
-    assert "Latest compared: 2019 - 21, 4.8 per 100,000 (3.8 to 6.0), Similar to England (5.1 per 100,000)." in text
-    assert "recent trend to 2019 - 21: increasing and getting worse" in text
+    assert "Latest compared: 2019-21, 4.8 per 100,000 (3.8 to 6.0), Similar to England (5.1 per 100,000)." in text
+    assert "recent trend to 2019-21: increasing and getting worse" in text
 
 
 # ---- item 7: a complete count has no interval, decided in the catalogue

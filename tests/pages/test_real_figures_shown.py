@@ -40,14 +40,14 @@ def test_scorecard_keeps_the_ons_deaths_series_beside_the_2022_24_figure():
     at = run_page("scorecard", details="true", area=WORCS)
     row = _row(at, "drug_misuse_deaths")
     shown = (row["Period"], row["Value"], row["Compared with England"])
-    assert shown == ("2022 - 24", "4.8 per 100,000", "Not compared")
+    assert shown == ("2022-24", "4.8 per 100,000", "Not compared")
     assert row["Latest compared"] == (
-        "latest compared: 2019 - 21, 4.8 per 100,000 (3.8 to 6.0), Similar to England (5.1 per 100,000)"
+        "latest compared: 2019-21, 4.8 per 100,000 (3.8 to 6.0), Similar to England (5.1 per 100,000)"
     )
-    assert row["Earlier trend"] == "recent trend to 2019 - 21: increasing and getting worse"
+    assert row["Earlier trend"] == "recent trend to 2019-21: increasing and getting worse"
     summary = _summary(run_page("scorecard", area=WORCS))
-    assert "latest compared: 2019 - 21, 4.8 per 100,000 (3.8 to 6.0), Similar to England" in summary
-    assert "recent trend to 2019 - 21: increasing and getting worse" in summary
+    assert "latest compared: 2019-21, 4.8 per 100,000 (3.8 to 6.0), Similar to England" in summary
+    assert "recent trend to 2019-21: increasing and getting worse" in summary
 
 
 def test_trends_leave_a_gap_for_the_missing_pooled_periods():
@@ -111,7 +111,7 @@ def test_cdp_scorecard_shows_each_members_figure_beside_the_reason():
     row = _row(at, "drug_misuse_deaths")
     assert row["Value"].startswith("Not aggregated: a directly standardised rate cannot be aggregated")
     assert row["Members"] == (
-        "Herefordshire, County of: 6.3 per 100,000 (2019 - 21); Worcestershire: 4.8 per 100,000 (2022 - 24)"
+        "Herefordshire, County of: 6.3 per 100,000 (2019-21); Worcestershire: 4.8 per 100,000 (2022-24)"
     )
     # a footprint figure that could be computed needs no members beside it
     assert all(
@@ -121,7 +121,7 @@ def test_cdp_scorecard_shows_each_members_figure_beside_the_reason():
     )
     summary = _summary(run_page("scorecard", area=CDP))
     assert "Members&#x27; own figures:" in summary or "Members' own figures:" in summary
-    assert "Worcestershire: 4.8 per 100,000 (2022 - 24)" in summary
+    assert "Worcestershire: 4.8 per 100,000 (2022-24)" in summary
     assert CDP not in all_text(at) and CDP not in summary  # shown by its name
 
 
