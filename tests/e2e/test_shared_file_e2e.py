@@ -36,6 +36,8 @@ def test_command_line_beside_a_running_dashboard(browser, built_db, tmp_path):
     env = {**os.environ, "CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}
     with Store(db, read_only=True) as store:
         before = store.export_rows()
+        built = store.revisions().revision_id.tolist()  # newest first
+    upload_rid = built[0] + 1
     with (
         tempfile.TemporaryFile() as log,
         streamlit_server("app.py", env={"CDOF_DB": str(db), "CDOF_SETTINGS": str(settings)}, log=log) as (url, proc),
@@ -63,11 +65,11 @@ def test_command_line_beside_a_running_dashboard(browser, built_db, tmp_path):
         page.get_by_text("No problems found.").wait_for(timeout=60_000)
         wait_idle(page)
         page.get_by_role("button", name="Commit").click()
-        page.get_by_text("Committed as revision 5").wait_for(timeout=60_000)
+        page.get_by_text(f"Committed as revision {upload_rid}").wait_for(timeout=60_000)
         # ... and a reader started after the commit sees it while the dashboard runs.
         history = _metrics("history", env=env)
         assert history.returncode == 0 and "unmet_opiates.csv" in history.stdout, history.stderr
         page.close()
     with Store(db, read_only=True) as store:  # the file is whole: every table reads, one upload more
-        assert store.revisions().revision_id.tolist() == [5, 4, 3, 2, 1]
+        assert store.revisions().revision_id.tolist() == [upload_rid, *built]
         assert len(store.export_rows()) == len(before) + 1

@@ -19,6 +19,13 @@ import pandas as pd
 from metrics.areas import ENGLAND_CODE as BENCHMARK_CODE
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
 from metrics.store.connection import StoreError
+from metrics.store.narrative import (
+    VersionedTable,
+    current_items,
+    item_history,
+    narrative_cells_written,
+    rollback_preview_items,
+)
 from metrics.store.postgres.connection import (
     DEFAULT_SCHEMA,
     StoreBusy,
@@ -83,6 +90,23 @@ def drop_building_schema(url: str) -> None:
         con.execute(f"DROP SCHEMA IF EXISTS {BUILDING_SCHEMA} CASCADE")
 
 
+class _FrameCursor:
+    """A psycopg cursor with the DuckDB calls metrics.store.narrative's reads make (? placeholders, .df())."""
+
+    def __init__(self, cur):
+        self._cur = cur
+
+    def execute(self, sql: str, params=None) -> _FrameCursor:
+        self._cur.execute(to_pg(sql), params)
+        return self
+
+    def df(self) -> pd.DataFrame:
+        return as_frame(arrow_table(self._cur.description, self._cur.fetchall()))
+
+    def fetchall(self) -> list:
+        return self._cur.fetchall()
+
+
 class PgStore(Reads):
     """A PostgreSQL database (its `schema`). Thread-safe: a pooled connection per query, writes serialised across
     every process by an advisory lock."""
@@ -143,6 +167,28 @@ class PgStore(Reads):
             row = cur.fetchone()
         value = row[0] if row else None
         return float(value) if isinstance(value, Decimal) else value
+
+    # ---------------------------------------------------------------- the board paper's words (read only here)
+    def narrative(
+        self, table: VersionedTable, area_codes: list[str] | None = None, as_of: int | None = None
+    ) -> pd.DataFrame:
+        with self._cursor() as cur:
+            return current_items(_FrameCursor(cur), table, area_codes, as_of)
+
+    def narrative_rollback_preview(self, revision_id: int) -> tuple[pd.DataFrame, int]:
+        with self._cursor() as cur:
+            frames = _FrameCursor(cur)
+            return rollback_preview_items(frames, revision_id), narrative_cells_written(frames, revision_id)
+
+    def narrative_history(self, table: VersionedTable, key: dict[str, str]) -> pd.DataFrame:
+        with self._cursor() as cur:
+            return item_history(_FrameCursor(cur), table, key)
+
+    def write_narrative(self, info: RevisionInfo, table: VersionedTable, rows, removed=None):
+        raise StoreError(
+            f"{self.path}: the delivery plan, commentary and paper details can be read but not yet written on "
+            "PostgreSQL; write them on a DuckDB file for now"
+        )
 
     def backup(self, reason: str = "manual"):
         raise StoreError(
