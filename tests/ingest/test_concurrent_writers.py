@@ -78,8 +78,11 @@ def test_two_command_line_ingests_at_any_stagger_both_land_or_one_is_refused(mod
         outcomes = {tag: (p.wait(timeout=300), *p.communicate()) for tag, p in (("first", first), ("second", second))}
         seen.append((stagger, _check_rule(db, outcomes, stagger)))
     # With the default wait (30 s) the second writer waits for the first: every round lands both files.
+    with Store(module_db, read_only=True) as store:
+        a, b = store.latest_revision() + 1, store.latest_revision() + 2  # after the default build's revisions
     assert all(
-        words == ["first revision 5", "second revision 6"] or words == ["first revision 6", "second revision 5"]
+        words == [f"first revision {a}", f"second revision {b}"]
+        or words == [f"first revision {b}", f"second revision {a}"]
         for _, words in seen
     ), seen
 

@@ -80,7 +80,9 @@ def test_the_export_has_restricted_metrics_for_the_operator_and_not_with_public(
 
 
 def _report(store, scope):
-    return collect(store, default_catalogue(), default_geography(), BUCKS, scope=scope)
+    # deaths in treatment (the restricted metric) has demonstration figures only: asked for, so that a member's
+    # report has it and the public's must leave it out
+    return collect(store, default_catalogue(), default_geography(), BUCKS, scope=scope, with_demonstration=True)
 
 
 def test_the_report_leaves_restricted_metrics_out_with_a_note_and_keeps_them_for_a_member(built_db):
