@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.areas import ENGLAND_CODE as BENCHMARK_CODE
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
+from metrics.stats import CANNOT_BE_CALCULATED, COMPARE_LABELS, NOT_COMPARED
 from metrics.store.connection import StoreError
 from metrics.store.narrative import (
     VersionedTable,
@@ -255,22 +255,37 @@ class PgStore(Reads):
     def latest_for_areas(
         self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None, breakdown: str = DEFAULT_BREAKDOWN
     ) -> pd.DataFrame:
+        """Reads.latest_for_areas (the one rule of "latest", with the latest compared row and the latest
+        calculable trend beside each row) in PostgreSQL's SQL: DISTINCT ON for DuckDB's QUALIFY."""
         keys, kinds = _kinds_lists(period_kinds)
+        computed = [c for c in COMPARE_LABELS if c != NOT_COMPARED]
         return self._query(
             f"""WITH kinds AS (SELECT unnest(?::text[]) AS metric_key, unnest(?::text[]) AS period_kind),
-                bench AS (SELECT v.metric_key, max(v.period_sortable) AS latest
-                          FROM indicator_values v JOIN kinds k
-                            ON k.metric_key = v.metric_key AND k.period_kind = v.period_kind
-                          WHERE v.area_code = ? AND v.breakdown = ? GROUP BY v.metric_key)
-                SELECT DISTINCT ON (v.metric_key, v.area_code) {VALUE_COLUMNS}
-                FROM indicator_values v JOIN areas a USING (area_code)
-                LEFT JOIN kinds k ON k.metric_key = v.metric_key
-                LEFT JOIN bench b ON b.metric_key = v.metric_key
-                WHERE v.area_code = ANY(?::text[]) AND v.breakdown = ?
-                  AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)
-                  AND (b.latest IS NULL OR v.period_sortable <= b.latest)
+                of_kind AS (
+                    SELECT v.* FROM indicator_values v LEFT JOIN kinds k ON k.metric_key = v.metric_key
+                    WHERE v.area_code = ANY(?::text[]) AND v.breakdown = ?
+                      AND (k.period_kind IS NULL OR v.period_kind = k.period_kind)),
+                compared AS (
+                    SELECT DISTINCT ON (metric_key, area_code)
+                           metric_key, area_code, period AS compared_period, value AS compared_value,
+                           lower95 AS compared_lower95, upper95 AS compared_upper95,
+                           england_value AS compared_england_value,
+                           compared_to_england::text AS compared_verdict
+                    FROM of_kind WHERE compared_to_england::text = ANY(?::text[])
+                    ORDER BY metric_key, area_code, period_sortable DESC),
+                trended AS (
+                    SELECT DISTINCT ON (metric_key, area_code)
+                           metric_key, area_code, period AS trend_period, recent_trend::text AS trend_verdict
+                    FROM of_kind WHERE recent_trend::text <> ?
+                    ORDER BY metric_key, area_code, period_sortable DESC)
+                SELECT DISTINCT ON (v.metric_key, v.area_code) {VALUE_COLUMNS}, c.compared_period,
+                       c.compared_value, c.compared_lower95, c.compared_upper95, c.compared_england_value,
+                       c.compared_verdict, t.trend_period, t.trend_verdict
+                FROM of_kind v JOIN areas a USING (area_code)
+                LEFT JOIN compared c ON c.metric_key = v.metric_key AND c.area_code = v.area_code
+                LEFT JOIN trended t ON t.metric_key = v.metric_key AND t.area_code = v.area_code
                 ORDER BY v.metric_key, v.area_code, v.period_sortable DESC""",
-            [keys, kinds, BENCHMARK_CODE, breakdown, list(area_codes), breakdown],
+            [keys, kinds, list(area_codes), breakdown, computed, CANNOT_BE_CALCULATED],
         )
 
     def other_period_kinds(
