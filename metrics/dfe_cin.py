@@ -1,7 +1,10 @@
 """DfE's children-in-need counts with drug misuse as a factor (table C3, in Fingertips layout in data/real/) as
 template rows of `csc_assessments_drugs`: the share of assessment episodes with at least one factor identified
-in which drug misuse by a parent was a factor (the total), by the child, or by another person in the household
-(breakdowns). Shares of DfE's own published counts: no population is assumed."""
+in which drug misuse by a parent was a factor. Shares of DfE's own published counts: no population is assumed.
+
+The file's shares for drug misuse by the child and by another person in the household are other factors, not
+parts of the parental figure: loaded as its breakdowns they would be compared with it as if they were subgroups
+(the Inequalities page's "compared with the area overall"), so they are not loaded."""
 
 from __future__ import annotations
 
@@ -51,7 +54,7 @@ def dfe_cin_template(path, geography: Geography) -> tuple[pd.DataFrame, list[str
     raw = raw.assign(count=count)
     keys = ["area", "Time period"]
     any_factor = raw.loc[raw["kind"] == "any", [*keys, "count", "Value note"]]
-    parts = raw[raw["kind"] != "any"].merge(
+    parts = raw[raw["kind"] == "by a parent"].merge(
         any_factor.rename(columns={"count": "denominator", "Value note": "denominator_note"}), on=keys, how="left"
     )
     shareable = parts["count"].notna() & (parts["denominator"] > 0)

@@ -12,7 +12,7 @@ from metrics.catalogue import default_catalogue
 from metrics.paper.edits import save_commentary
 from metrics.safety import plain_text
 from metrics.store import Store
-from tests.pages.helpers import all_text, run_page
+from tests.pages.helpers import all_text, run_page, run_page_with_demo
 
 WORCS = "E10000034"
 NOW = "Numbers in treatment fell by more than 20% in 2022/23 to 2,006; **a campaign** restored them."
@@ -40,7 +40,8 @@ def test_trends_shows_the_latest_periods_commentary_as_current(commentary_db):
 
 
 def test_an_older_periods_commentary_stays_with_its_period(commentary_db):
-    at = run_page("trends", metric="treatment_progress", area=WORCS)
+    # Treatment progress has only demonstration figures (hidden with real data only, the default): switch them on.
+    at = run_page_with_demo("trends", metric="treatment_progress", area=WORCS)
     # Not shown as current: no bordered commentary for the latest period, only the folded earlier one.
     assert "Commentary on earlier periods (1)" in [e.label for e in at.expander]
     assert not [c for c in at.get("flex_container") if getattr(c, "key", None) == "commentary_treatment_progress"]

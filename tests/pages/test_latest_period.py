@@ -89,14 +89,14 @@ def test_scorecard_keeps_the_annual_period_and_offers_the_quarter(one_quarter_db
 
 
 def test_scorecard_of_an_area_without_the_quarter_is_unchanged(one_quarter_db):
-    at = run_page("scorecard", details="true", area=BUCKS, rug=[BUCKS, OXON])
+    at = run_page_with_demo("scorecard", details="true", area=BUCKS, rug=[BUCKS, OXON])
     # its own latest year (a demonstration 2023/24, past England's published 2022/23)
     assert _scorecard_row(at, "continuity_of_care")["Period"] == "2023/24"
     assert "Other periods" not in all_text(at)
 
 
 def test_several_areas_table_keeps_the_annual_period(one_quarter_db):
-    at = run_page("scorecard", details="true", area=BUCKS, rug=[WORCS, BUCKS, OXON])
+    at = run_page_with_demo("scorecard", details="true", area=BUCKS, rug=[WORCS, BUCKS, OXON])
     rug = next(f for f in frames(at) if "England" in f.columns and "Worcestershire" in f.columns)
     coc = rug[rug["key"] == "continuity_of_care"].iloc[0]
     assert coc["Period"] == "2022/23"

@@ -69,9 +69,11 @@ def plan_db(built_db, tmp_path, monkeypatch):
     default_settings.cache_clear()
 
 
-def run(area: str = WORCS) -> AppTest:
+def run(area: str = WORCS, **params) -> AppTest:
     at = AppTest.from_file(str(PAGES / "plan.py"), default_timeout=TIMEOUT)
     at.query_params["area"] = area
+    for k, v in params.items():
+        at.query_params[k] = v
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -88,7 +90,12 @@ def test_reader_sees_the_plan_by_priority_and_no_editing(plan_db):
     assert treatment["Overdue"].tolist() == ["⚠ Overdue", "⚠ Overdue"]
     real, demo = treatment["Linked metrics (latest value, comparison, trend)"][0].split("; ")
     assert real.startswith("Adults in treatment 2022/23: 2,006")  # the area's own latest (England has none)
-    assert "Demo" not in real and demo.endswith(", Demo")  # a demonstration figure says so
+    assert "Demo" not in real
+    # Real data only (the default): the demonstration-only metric shows no value ...
+    assert demo == "Adults in drug treatment per 1,000: no figure yet"
+    # ... and with demonstration data switched on, its figure says it is one.
+    linked = frames(run(real="false"))[0]["Linked metrics (latest value, comparison, trend)"][0]
+    assert linked.split("; ")[0] == real and linked.split("; ")[1].endswith(", Demo")
     assert "need the board's attention" in at.warning[0].value
     assert "\\<script\\>" in at.warning[0].value  # escaped: shown, never run
     assert {b.label for b in at.get("download_button")} == {"Download the plan (CSV)", "Download the plan (Excel)"}

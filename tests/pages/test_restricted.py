@@ -17,6 +17,8 @@ from tests.pages.helpers import PAGES, TIMEOUT, frames, plotly_specs
 
 NAME, KEY = "Deaths in treatment", "deaths_in_treatment"
 PLACEHOLDER = f"{NAME} is restricted: shown only to signed-in members of a partnership containing the area"
+# Deaths in treatment has only demonstration figures: a member's view of them needs demonstration data switched on.
+DEMO = {"real": "false"}
 MEMBER = {"is_logged_in": True, "email": "analyst@worcestershire.gov.uk"}
 SETTINGS = """upload:
   local_mode: false
@@ -107,7 +109,8 @@ def _scorecard_table(at: AppTest):
 
 
 def test_shown_to_a_member_for_the_partnerships_area(settings_file):
-    at = _run("scorecard", {"area": "E10000034", "details": "true"}, MEMBER)
+    # With real data only the row would say "No published data loaded": its figures are demonstration.
+    at = _run("scorecard", {"area": "E10000034", "details": "true", **DEMO}, MEMBER)
     table = _scorecard_table(at)
     assert NAME in table.index
     value = str(table.loc[NAME].get("Value", ""))
@@ -115,7 +118,8 @@ def test_shown_to_a_member_for_the_partnerships_area(settings_file):
 
 
 def test_hidden_from_a_member_for_another_area_with_a_placeholder(settings_file):
-    at = _run("scorecard", {"area": "E06000060", "details": "true"}, MEMBER)  # not the member's partnership
+    # Demonstration data on: the restricted metric has only demonstration figures, so real-only has none to hide.
+    at = _run("scorecard", {"area": "E06000060", "details": "true", **DEMO}, MEMBER)  # not the member's partnership
     assert any(i.value.startswith(PLACEHOLDER) for i in at.info)
     table = _scorecard_table(at)
     row = table.loc[NAME]
@@ -123,10 +127,10 @@ def test_hidden_from_a_member_for_another_area_with_a_placeholder(settings_file)
 
 
 def test_a_members_charts_draw_only_the_partnerships_areas(settings_file):
-    at = _run("trends", {"metric": KEY, "area": "E10000034"}, MEMBER)
+    at = _run("trends", {"metric": KEY, "area": "E10000034", **DEMO}, MEMBER)  # its figures are demonstration
     names = {str(t.get("name")) for spec in plotly_specs(at) for t in spec["data"]}
     assert any("Worcestershire" in n for n in names) and any("England" in n for n in names)
-    at = _run("compare", PAGE_PARAMS["compare"], MEMBER)
+    at = _run("compare", {**PAGE_PARAMS["compare"], **DEMO}, MEMBER)
     drawn = str(plotly_specs(at))
     assert "Worcestershire" in drawn and "Buckinghamshire" not in drawn
     assert any(i.value.startswith(PLACEHOLDER) for i in at.info)
@@ -138,6 +142,6 @@ def test_a_members_charts_draw_only_the_partnerships_areas(settings_file):
 def test_a_members_download_holds_only_what_the_page_shows(settings_file, captured_downloads):
     from tests.pages.helpers import download, read_csv_download
 
-    at = _run("compare", PAGE_PARAMS["compare"], MEMBER)
+    at = _run("compare", {**PAGE_PARAMS["compare"], **DEMO}, MEMBER)  # its figures are demonstration
     _, table = read_csv_download(download(at, captured_downloads, "Download CSV"))
     assert "E10000034" in set(table["area_code"]) and "E06000060" not in set(table["area_code"])
