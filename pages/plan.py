@@ -53,6 +53,13 @@ latest = with_own_latest(
 )
 today = date.today()
 table = plan_table(actions, latest, cat, today)
+
+
+def _date_words(value) -> str:
+    """A plan date as a board reads it (31/03/2024); "no date" where none was given (never "None")."""
+    return "no date" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
+
+
 uploader = common.current_user_is_uploader()
 
 
@@ -101,12 +108,12 @@ else:
                 "Action": rows["action"],
                 "Status": rows["status_words"],
                 "Overdue": ["⚠ Overdue" if o else "" for o in rows["overdue"]],
-                "Due": rows["due_date"],
+                "Due": [_date_words(d) for d in rows["due_date"]],
                 "Lead": rows["lead"],
                 "Latest update": rows["latest_update"],
                 "Linked metrics (latest value, comparison, trend)": rows["linked_metrics"],
                 "Partners": rows["partners"],
-                "Start": rows["start_date"],
+                "Start": [_date_words(d) for d in rows["start_date"]],
             }
         )
         frame, status_config = common.pill_column(frame, "Status", colour_of=status_colour)
@@ -117,8 +124,8 @@ else:
             key=f"plan_{priority}",
             column_config={
                 "Status": status_config,
-                "Start": st.column_config.DateColumn(format="DD/MM/YYYY"),
-                "Due": st.column_config.DateColumn(format="DD/MM/YYYY"),
+                "Start": st.column_config.TextColumn(width="small"),
+                "Due": st.column_config.TextColumn(width="small"),
                 "Action": st.column_config.TextColumn(width="medium"),
                 "Overdue": st.column_config.TextColumn(width="small"),
                 "Latest update": st.column_config.TextColumn(width="large"),

@@ -3,6 +3,7 @@ editing; an uploader (local mode) adds an action, saves paper details and a comm
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pandas as pd
@@ -88,6 +89,9 @@ def test_reader_sees_the_plan_by_priority_and_no_editing(plan_db):
     assert treatment["Action"].tolist() == ["Marketing campaign", MARKUP]  # the typed text, shown as text
     assert treatment["Status"].tolist() == ["● On track", "✕ Off track"]
     assert treatment["Overdue"].tolist() == ["⚠ Overdue", "⚠ Overdue"]
+    # dates as a board reads them; a missing one says so (never "None")
+    dates = [d for f in frames(at) for d in (*f["Due"], *f["Start"])]
+    assert dates and all(d == "no date" or re.fullmatch(r"\d\d/\d\d/\d{4}", d) for d in dates), dates
     real, demo = treatment["Linked metrics (latest value, comparison, trend)"][0].split("; ")
     assert real.startswith("Adults in treatment 2022/23: 2,006")  # the area's own latest (England has none)
     assert "Demo" not in real
