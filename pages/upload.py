@@ -123,7 +123,18 @@ if uploaded is not None:
     if problems.empty:
         st.success("No problems found.")
     else:
-        st.dataframe(pr.problems_for_display(problems), hide_index=True, width="stretch", key="problems_table")
+        # The message (what is wrong and what to do) is what the analyst reads: it gets the room, not the file name.
+        st.dataframe(
+            pr.problems_for_display(problems),
+            hide_index=True,
+            width="stretch",
+            key="problems_table",
+            column_config={
+                "file": st.column_config.TextColumn("file", width="small"),
+                "value": st.column_config.TextColumn("value", width="small"),
+                "message": st.column_config.TextColumn("message", width="large"),
+            },
+        )
         st.download_button(
             "Download problems (CSV)",
             neutralise_frame(problems).to_csv(index=False).encode("utf-8"),
