@@ -219,7 +219,7 @@ with tab_update:
                 if not prepared.ok:
                     show_problems(prepared.problems)
                 else:
-                    rid, _ = edits.save_edited_plan(store, prepared, author)
+                    rid, _ = edits.save_edited_plan(store, prepared, author, scope.name)
                     saved(f"Saved the update as revision {rid}.")
 
 with tab_table:
@@ -258,7 +258,7 @@ with tab_table:
             if not (change.new or change.changed or change.removed):
                 st.info("Nothing changed, so nothing was saved.", icon=":material/info:")
             else:
-                rid, change = edits.save_edited_plan(store, prepared, author)
+                rid, change = edits.save_edited_plan(store, prepared, author, scope.name)
                 saved(
                     f"Saved as revision {rid}: {change.new} new, {change.changed} changed, "
                     f"{change.removed} removed action(s)."
@@ -309,7 +309,7 @@ with tab_add:
         if not prepared.ok:
             show_problems(prepared.problems)
         else:
-            rid, _ = edits.save_edited_plan(store, prepared, author)
+            rid, _ = edits.save_edited_plan(store, prepared, author, scope.name)
             saved(f"Added the action as revision {rid}.")
 
 with tab_file:
@@ -355,7 +355,7 @@ with tab_file:
             if (change.new or change.changed or change.removed) and st.button(
                 "Load the plan", type="primary", key="plan_file_commit"
             ):
-                rid, change = edits.import_plan(store, prepared, author, edits.sha256_bytes(data))
+                rid, change = edits.import_plan(store, prepared, author, edits.sha256_bytes(data), scope.name)
                 saved(f"Loaded {upload.name} as revision {rid}.")
 
 with tab_details:
@@ -392,7 +392,7 @@ with tab_details:
             values[name] = st.text_area(field.label, details.get(name) or "", max_chars=field.limit, key=f"d_{name}")
         if st.form_submit_button("Save the paper details", type="primary"):
             try:
-                rid, _ = edits.save_details(store, area_code, values, author, geo, may_write)
+                rid, _ = edits.save_details(store, area_code, values, author, geo, may_write, scope.name)
             except edits.PaperInputError as exc:
                 st.error(plain_text("Nothing was saved: " + "; ".join(exc.problems)), icon=":material/error:")
             else:
@@ -425,7 +425,7 @@ with tab_commentary:
             if st.form_submit_button("Save the commentary", type="primary"):
                 try:
                     rid, _ = edits.save_commentary(
-                        store, metric_key, area_code, period, body, author, cat, geo, may_write
+                        store, metric_key, area_code, period, body, author, cat, geo, may_write, scope.name
                     )
                 except edits.PaperInputError as exc:
                     st.error(plain_text("Nothing was saved: " + "; ".join(exc.problems)), icon=":material/error:")

@@ -17,7 +17,6 @@ refused, naming them, and nothing is written.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -47,20 +46,20 @@ def _open_store(args, read_only: bool = False):
         return None
 
 
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user database in some containers
-        return "unknown"
-
-
 def _scope(args):
     """The operator's full rights, or with --partnership those of that partnership's uploaders; None (after saying
     why) for a code that is not a partnership."""
-    from metrics.access import AccessSettingsError, Scope, area_words, operator_scope, partnership_areas
+    from metrics.access import (
+        AccessSettingsError,
+        Scope,
+        area_words,
+        operator_name,
+        operator_scope,
+        partnership_areas,
+    )
     from metrics.areas import default_geography
 
-    who = args.author or current_user()
+    who = args.author or operator_name()
     code = getattr(args, "partnership", None)
     if not code:
         return operator_scope(who)

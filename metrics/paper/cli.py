@@ -1,5 +1,6 @@
 """`python -m metrics plan import FILE [--dry-run] [--db PATH] [--author NAME]` and
-`python -m metrics plan export [--area CODE] [--db PATH]` (added to metrics/cli.py's parser by add_command).
+`python -m metrics plan export [--area CODE] [--db PATH]` (--db: a DuckDB file or a PostgreSQL URL; import also
+takes [--partnership CODE] as `ingest` does) (added to metrics/cli.py's parser by add_command).
 
 import: prints the problems table, then what changes (new, changed, unchanged, removed actions); exit 0 when
 committed (or a clean dry run), 2 when rejected (nothing written), 1 when the database cannot be opened.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from metrics.ingest.cli import EXIT_FAIL, EXIT_OK, EXIT_REJECTED, _err, _open_store, current_user, print_problems
+from metrics.ingest.cli import EXIT_FAIL, EXIT_OK, EXIT_REJECTED, _err, _open_store, _scope, print_problems
 
 
 def _cmd_import(args) -> int:
@@ -26,13 +27,16 @@ def _cmd_import(args) -> int:
     if not path.exists():
         _err(f"{path} does not exist")
         return EXIT_FAIL
+    scope = _scope(args)
+    if scope is None:
+        return EXIT_FAIL
     store = _open_store(args)
     if store is None:
         return EXIT_FAIL
     with store:
         data = path.read_bytes()
         prepared = prepare_plan(
-            data, path.name, default_catalogue(), default_geography(), store.narrative(PLAN_ACTIONS)
+            data, path.name, default_catalogue(), default_geography(), store.narrative(PLAN_ACTIONS), scope.write_areas
         )
         print(f"File: {prepared.file_name}  actions: {len(prepared.rows):,}  areas: {', '.join(prepared.area_codes)}")
         print_problems(prepared.problems)
@@ -50,7 +54,7 @@ def _cmd_import(args) -> int:
         if not (change.new or change.changed or change.removed):
             print("Nothing changed: nothing was written.")
             return EXIT_OK
-        rid, change = import_plan(store, prepared, args.author or current_user(), sha256_bytes(data))
+        rid, change = import_plan(store, prepared, scope.who, sha256_bytes(data), scope.name)
     print(f"Committed revision {rid}: {change.new:,} new, {change.changed:,} changed, {change.removed:,} removed")
     return EXIT_OK
 
@@ -58,18 +62,12 @@ def _cmd_import(args) -> int:
 def _cmd_export(args) -> int:
     from metrics.cli import _write_csv
     from metrics.paper.plan import export_frame
-    from metrics.paths import database_path
-    from metrics.store import Store
     from metrics.store.narrative import PLAN_ACTIONS
 
-    path = database_path(args.db)
-    if not isinstance(path, Path):
-        _err(f"{path}: the delivery plan, commentary and paper details are kept in the DuckDB file only for now")
+    store = _open_store(args, read_only=True)
+    if store is None:
         return EXIT_FAIL
-    if not path.exists():
-        _err(f"{path} does not exist; run `python -m metrics build-default` first")
-        return EXIT_FAIL
-    with Store(path, read_only=True) as store:
+    with store:
         actions = store.narrative(PLAN_ACTIONS, [args.area.strip().upper()] if args.area else None)
     return _write_csv(export_frame(actions))
 
@@ -86,6 +84,7 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_load_example(args) -> int:
+    from metrics.access import operator_scope
     from metrics.areas import default_geography
     from metrics.catalogue import default_catalogue
     from metrics.paper.edits import PaperInputError
@@ -97,7 +96,12 @@ def _cmd_load_example(args) -> int:
     with store:
         try:
             revisions = load_example(
-                store, Path(args.directory), args.author or "example", default_catalogue(), default_geography()
+                store,
+                Path(args.directory),
+                args.author or "example",
+                default_catalogue(),
+                default_geography(),
+                scope_name=operator_scope().name,
             )
         except PaperInputError as exc:
             _err("; ".join(exc.problems))
@@ -114,6 +118,11 @@ def add_command(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="check and show what would change; write nothing")
     p.add_argument("--db", help="database file")
     p.add_argument("--author", help="name recorded on the revision (default: your user name)")
+    p.add_argument(
+        "--partnership",
+        metavar="CODE",
+        help="write only this partnership's areas (a footprint code, or a single-authority partnership's ONS code)",
+    )
     p.set_defaults(func=_cmd_import)
     p = commands.add_parser("export", help="the plan as CSV on standard output")
     p.add_argument("--area", help="one area's plan (its code)")

@@ -44,14 +44,20 @@ def _scope_problem(area_code: str, geography: Geography, may_write: AreaScope) -
 
 # ---------------------------------------------------------------------------------------------------- the plan
 def import_plan(
-    store: Store, prepared: PreparedPlan, author: str, sha256: str | None = None
+    store: Store, prepared: PreparedPlan, author: str, sha256: str | None = None, scope_name: str | None = None
 ) -> tuple[int, NarrativeChange]:
-    """Write a checked plan file as one revision (refused if it has errors)."""
+    """Write a checked plan file as one revision (refused if it has errors). `scope_name`: the writer's rights in
+    words (metrics.access.Scope.name), recorded on the revision as an upload's are."""
     if not prepared.ok:
         raise PaperInputError(["the file has errors; nothing was written"])
     rid, change, _ = store.write_narrative(
         RevisionInfo(
-            author=author, action="upload", file_name=prepared.file_name, sha256=sha256, file_format=PLAN_FORMAT
+            author=author,
+            action="upload",
+            file_name=prepared.file_name,
+            sha256=sha256,
+            file_format=PLAN_FORMAT,
+            scope=scope_name,
         ),
         PLAN_ACTIONS,
         prepared.rows,
@@ -86,11 +92,19 @@ def check_edited_plan(
     return PreparedPlan("the plan table", rows, removed, log.frame())
 
 
-def save_edited_plan(store: Store, prepared: PreparedPlan, author: str) -> tuple[int, NarrativeChange]:
+def save_edited_plan(
+    store: Store, prepared: PreparedPlan, author: str, scope_name: str | None = None
+) -> tuple[int, NarrativeChange]:
     if not prepared.ok:
         raise PaperInputError(["the table has errors; nothing was written"])
     rid, change, _ = store.write_narrative(
-        RevisionInfo(author=author, action="upload", file_format=PLAN_FORMAT, note="edited on the Delivery plan page"),
+        RevisionInfo(
+            author=author,
+            action="upload",
+            file_format=PLAN_FORMAT,
+            note="edited on the Delivery plan page",
+            scope=scope_name,
+        ),
         PLAN_ACTIONS,
         prepared.rows,
         prepared.removed,
@@ -113,6 +127,7 @@ def save_commentary(
     catalogue: Catalogue,
     geography: Geography,
     may_write: AreaScope = None,
+    scope_name: str | None = None,
 ) -> tuple[int, NarrativeChange]:
     """A commentary on one metric, area and period, stored exactly as typed; an empty one removes it."""
     problems = []
@@ -127,7 +142,9 @@ def save_commentary(
     if problems:
         raise PaperInputError(problems)
     key = {"metric_key": metric_key, "area_code": area_code, "period": period}
-    info = RevisionInfo(author=author, action="upload", file_format=COMMENTARY_FORMAT, note=f"{metric_key}, {period}")
+    info = RevisionInfo(
+        author=author, action="upload", file_format=COMMENTARY_FORMAT, note=f"{metric_key}, {period}", scope=scope_name
+    )
     if body.strip():
         rid, change, _ = store.write_narrative(info, COMMENTARY, pd.DataFrame([{**key, "body": body}]))
     else:
@@ -155,6 +172,7 @@ def save_details(
     author: str,
     geography: Geography,
     may_write: AreaScope = None,
+    scope_name: str | None = None,
 ) -> tuple[int, NarrativeChange]:
     """An area's paper details (DETAIL_FIELDS, meeting_date, purpose), stored exactly as typed."""
     problems = []
@@ -182,7 +200,7 @@ def save_details(
     if problems:
         raise PaperInputError(problems)
     rid, change, _ = store.write_narrative(
-        RevisionInfo(author=author, action="upload", file_format=DETAILS_FORMAT, note=area_code),
+        RevisionInfo(author=author, action="upload", file_format=DETAILS_FORMAT, note=area_code, scope=scope_name),
         PAPER_DETAILS,
         pd.DataFrame([row]),
     )

@@ -20,9 +20,16 @@ def _records(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def load_example(store: Store, directory: Path, author: str, catalogue: Catalogue, geography: Geography) -> list[int]:
-    """Load the example's plan, commentary and details; the revisions written. Stops at the first file with a
-    problem (PaperInputError naming it), having written the files before it."""
+def load_example(
+    store: Store,
+    directory: Path,
+    author: str,
+    catalogue: Catalogue,
+    geography: Geography,
+    scope_name: str | None = None,
+) -> list[int]:
+    """Load the example's plan, commentary and details; the revisions written (each recording `scope_name`). Stops
+    at the first file with a problem (PaperInputError naming it), having written the files before it."""
     revisions = []
     plan_file = directory / "plan.csv"
     if plan_file.exists():
@@ -30,16 +37,24 @@ def load_example(store: Store, directory: Path, author: str, catalogue: Catalogu
         prepared = prepare_plan(data, plan_file.name, catalogue, geography, store.narrative(PLAN_ACTIONS))
         if not prepared.ok:
             raise PaperInputError([f"{plan_file}: {p}" for p in prepared.problems["message"]])
-        revisions.append(import_plan(store, prepared, author, sha256_bytes(data))[0])
+        revisions.append(import_plan(store, prepared, author, sha256_bytes(data), scope_name)[0])
     if (directory / "details.csv").exists():
         fields = {r["field"]: r["value"] for r in _records(directory / "details.csv")}
         area = fields.pop("area_code")
-        revisions.append(save_details(store, area, fields, author, geography)[0])
+        revisions.append(save_details(store, area, fields, author, geography, scope_name=scope_name)[0])
     if (directory / "commentary.csv").exists():
         for r in _records(directory / "commentary.csv"):
             revisions.append(
                 save_commentary(
-                    store, r["metric_key"], r["area_code"], r["period"], r["body"], author, catalogue, geography
+                    store,
+                    r["metric_key"],
+                    r["area_code"],
+                    r["period"],
+                    r["body"],
+                    author,
+                    catalogue,
+                    geography,
+                    scope_name=scope_name,
                 )[0]
             )
     return revisions

@@ -22,16 +22,15 @@ from metrics.store.connection import (
     release_file,
 )
 from metrics.store.narrative import (
-    PLAN_ACTIONS,
     NarrativeChange,
     VersionedTable,
     current_items,
     item_history,
     narrative_cells_written,
-    next_action_ids,
     preview_versions,
+    previewable,
+    record_narrative,
     rollback_preview_items,
-    write_versions,
 )
 from metrics.store.reads import Reads
 from metrics.store.schema import SCHEMA_VERSION, ensure_schema
@@ -207,16 +206,7 @@ class Store(Reads):
         the revision, what changed and the rows as written (with their ids)."""
         with self.transaction(f"before-{info.action}") as cur:
             rid = new_revision(cur, info)
-            rows = rows.copy()
-            if table is PLAN_ACTIONS and len(rows):
-                blank = rows["action_id"].isna() | (rows["action_id"].astype(str).str.strip() == "")
-                rows.loc[blank, "action_id"] = next_action_ids(cur, int(blank.sum()))
-            change = write_versions(cur, table, rows, removed, rid)
-            cur.execute(
-                "UPDATE revisions SET rows_new = ?, rows_changed = ?, rows_unchanged = ?, rows_removed = ? "
-                "WHERE revision_id = ?",
-                [change.new, change.changed, change.unchanged, change.removed, rid],
-            )
+            change, rows = record_narrative(cur, rid, table, rows, removed)
         return rid, change, rows
 
     def preview_narrative(
@@ -225,10 +215,7 @@ class Store(Reads):
         """What write_narrative would change, without writing."""
         cur = self._con.cursor()
         try:
-            rows = rows.copy()
-            if table is PLAN_ACTIONS and len(rows):
-                rows["action_id"] = rows["action_id"].where(rows["action_id"].notna(), "")
-            return preview_versions(cur, table, rows, removed)
+            return preview_versions(cur, table, previewable(table, rows), removed)
         finally:
             cur.close()
 

@@ -154,7 +154,10 @@ def write_versions(
     change = preview_versions(cur, table, rows, removed)
     if len(rows):
         status = _incoming_status(cur, table, rows)
-        written = rows.reset_index(drop=True)[status["status"].to_numpy() != "unchanged"]
+        # Matched on the key, not on position: a join's rows come back in no promised order.
+        to_write = {tuple(k) for k in status.loc[status["status"] != "unchanged", list(table.key)].astype(str).values}
+        row_keys = rows[list(table.key)].astype(str).itertuples(index=False, name=None)
+        written = rows.reset_index(drop=True)[[k in to_write for k in row_keys]]
         if len(written):
             cur.register("_written", written[table.all_columns])
             try:
@@ -213,7 +216,9 @@ def rollback_versions(cur, revision_id: int, rollback_id: int) -> NarrativeChang
             [revision_id],
         )
         written = cur.execute(f"SELECT count(*) FROM {table.name} WHERE revision_id = ?", [revision_id]).fetchall()
-        r, d = cur.execute("SELECT count(*) FILTER (NOT remove), count(*) FILTER (remove) FROM _undo").fetchall()[0]
+        r, d = cur.execute(
+            "SELECT count(*) FILTER (WHERE NOT remove), count(*) FILTER (WHERE remove) FROM _undo"
+        ).fetchall()[0]
         restored, removed = restored + int(r), removed + int(d)
         kept += int(written[0][0]) - int(r) - int(d)
         cur.execute(
@@ -299,6 +304,33 @@ def item_history(cur, table: VersionedTable, key: dict[str, str]) -> pd.DataFram
 
 def next_action_ids(cur, n: int) -> list[str]:
     """`n` new action ids: whole numbers after the largest ever used (ids are never reused)."""
-    top = cur.execute(f"SELECT coalesce(max(try_cast(action_id AS INTEGER)), 0) FROM {PLAN_ACTIONS.name}").fetchall()
-    start = int(top[0][0]) + 1
+    used = cur.execute(f"SELECT DISTINCT action_id FROM {PLAN_ACTIONS.name}").fetchall()
+    start = max((int(a) for (a,) in used if str(a).isdigit()), default=0) + 1
     return [str(start + i) for i in range(n)]
+
+
+def record_narrative(
+    cur, revision_id: int, table: VersionedTable, rows: pd.DataFrame, removed: pd.DataFrame | None
+) -> tuple[NarrativeChange, pd.DataFrame]:
+    """The body of a narrative revision, inside the caller's transaction after its revision row: a plan action
+    without an action_id gets a new one, the rows are written and the revision's counts recorded. Returns what
+    changed and the rows as written (with their ids)."""
+    rows = rows.copy()
+    if table is PLAN_ACTIONS and len(rows):
+        blank = rows["action_id"].isna() | (rows["action_id"].astype(str).str.strip() == "")
+        rows.loc[blank, "action_id"] = next_action_ids(cur, int(blank.sum()))
+    change = write_versions(cur, table, rows, removed, revision_id)
+    cur.execute(
+        "UPDATE revisions SET rows_new = ?, rows_changed = ?, rows_unchanged = ?, rows_removed = ? "
+        "WHERE revision_id = ?",
+        [change.new, change.changed, change.unchanged, change.removed, revision_id],
+    )
+    return change, rows
+
+
+def previewable(table: VersionedTable, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows as preview_versions compares them: a plan action not yet given an id is new."""
+    rows = rows.copy()
+    if table is PLAN_ACTIONS and len(rows):
+        rows["action_id"] = rows["action_id"].where(rows["action_id"].notna(), "")
+    return rows

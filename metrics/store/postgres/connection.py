@@ -7,6 +7,7 @@ a write holds one connection for its whole transaction.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -155,3 +156,52 @@ def as_frame(table: pa.Table) -> pd.DataFrame:
 def to_pg(sql: str) -> str:
     """A query written with DuckDB's ? placeholders, with psycopg's (a literal % doubled)."""
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _copy_text(value) -> str | None:
+    """A frame's cell as COPY text: None for missing, a whole float as an integer, a date in ISO form."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+class DuckCursor:
+    """A psycopg cursor with the DuckDB calls the store's shared SQL makes (metrics.store.writes' new_revision,
+    metrics.store.narrative): execute with ? placeholders, fetchall/fetchone/df, and register/unregister of a
+    frame, which becomes a temporary table of text columns (the shared SQL casts each column to its type)."""
+
+    def __init__(self, cur):
+        self._cur = cur
+
+    def execute(self, sql: str, params=None) -> DuckCursor:
+        self._cur.execute(to_pg(sql), params)
+        return self
+
+    def fetchall(self) -> list:
+        return self._cur.fetchall()
+
+    def fetchone(self):
+        return self._cur.fetchone()
+
+    def df(self) -> pd.DataFrame:
+        return as_frame(arrow_table(self._cur.description, self._cur.fetchall()))
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        columns = ", ".join(f'"{c}" text' for c in frame.columns)
+        self._cur.execute(f"CREATE TEMP TABLE {name} ({columns})")
+        quoted = ", ".join(f'"{c}"' for c in frame.columns)
+        # write_row, not CSV: typed text is stored exactly, whatever quotes, line ends or backslashes it holds.
+        with self._cur.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
+            for row in frame.itertuples(index=False, name=None):
+                copy.write_row([_copy_text(v) for v in row])
+
+    def unregister(self, name: str) -> None:
+        import psycopg
+
+        # In a failed transaction the rollback drops the table; the first error is the one to report.
+        with contextlib.suppress(psycopg.errors.InFailedSqlTransaction):
+            self._cur.execute(f"DROP TABLE IF EXISTS {name}")

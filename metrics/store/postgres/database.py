@@ -20,14 +20,19 @@ from metrics.columns import DEFAULT_BREAKDOWN, OBS_COLUMNS
 from metrics.stats import CANNOT_BE_CALCULATED, COMPARE_LABELS, NOT_COMPARED
 from metrics.store.connection import StoreError
 from metrics.store.narrative import (
+    NarrativeChange,
     VersionedTable,
     current_items,
     item_history,
     narrative_cells_written,
+    preview_versions,
+    previewable,
+    record_narrative,
     rollback_preview_items,
 )
 from metrics.store.postgres.connection import (
     DEFAULT_SCHEMA,
+    DuckCursor,
     StoreBusy,
     arrow_table,
     as_frame,
@@ -40,7 +45,7 @@ from metrics.store.postgres.connection import (
 from metrics.store.postgres.schema import OBS_TYPES, ensure_schema
 from metrics.store.postgres.writes import PgWriteTransaction, copy_frame, derive_input, upsert_periods
 from metrics.store.reads import _INCOMING_JOINED, _OLD_VALUES, _STATUS, VALUE_COLUMNS, Reads, _kinds_lists
-from metrics.store.writes import RevisionInfo
+from metrics.store.writes import RevisionInfo, new_revision
 
 WRITE_LOCK = 0x0CD0F  # the advisory lock every write transaction takes
 BUILD_LOCK = 0x0CD0E  # held while the default database is built, so two servers starting at once build it once
@@ -88,23 +93,6 @@ def swap_in_built_schema(url: str) -> None:
 def drop_building_schema(url: str) -> None:
     with _connect_once(url) as con:
         con.execute(f"DROP SCHEMA IF EXISTS {BUILDING_SCHEMA} CASCADE")
-
-
-class _FrameCursor:
-    """A psycopg cursor with the DuckDB calls metrics.store.narrative's reads make (? placeholders, .df())."""
-
-    def __init__(self, cur):
-        self._cur = cur
-
-    def execute(self, sql: str, params=None) -> _FrameCursor:
-        self._cur.execute(to_pg(sql), params)
-        return self
-
-    def df(self) -> pd.DataFrame:
-        return as_frame(arrow_table(self._cur.description, self._cur.fetchall()))
-
-    def fetchall(self) -> list:
-        return self._cur.fetchall()
 
 
 class PgStore(Reads):
@@ -168,27 +156,37 @@ class PgStore(Reads):
         value = row[0] if row else None
         return float(value) if isinstance(value, Decimal) else value
 
-    # ---------------------------------------------------------------- the board paper's words (read only here)
+    # ---------------------------------------------------------------- the board paper's words
     def narrative(
         self, table: VersionedTable, area_codes: list[str] | None = None, as_of: int | None = None
     ) -> pd.DataFrame:
         with self._cursor() as cur:
-            return current_items(_FrameCursor(cur), table, area_codes, as_of)
+            return current_items(DuckCursor(cur), table, area_codes, as_of)
 
     def narrative_rollback_preview(self, revision_id: int) -> tuple[pd.DataFrame, int]:
         with self._cursor() as cur:
-            frames = _FrameCursor(cur)
+            frames = DuckCursor(cur)
             return rollback_preview_items(frames, revision_id), narrative_cells_written(frames, revision_id)
 
     def narrative_history(self, table: VersionedTable, key: dict[str, str]) -> pd.DataFrame:
         with self._cursor() as cur:
-            return item_history(_FrameCursor(cur), table, key)
+            return item_history(DuckCursor(cur), table, key)
 
-    def write_narrative(self, info: RevisionInfo, table: VersionedTable, rows, removed=None):
-        raise StoreError(
-            f"{self.path}: the delivery plan, commentary and paper details can be read but not yet written on "
-            "PostgreSQL; write them on a DuckDB file for now"
-        )
+    def write_narrative(
+        self, info: RevisionInfo, table: VersionedTable, rows: pd.DataFrame, removed: pd.DataFrame | None = None
+    ) -> tuple[int, NarrativeChange, pd.DataFrame]:
+        """Store.write_narrative on PostgreSQL: one revision, under the write lock every writer takes."""
+        with self.transaction() as cur:
+            words = DuckCursor(cur)
+            rid = new_revision(words, info)
+            change, rows = record_narrative(words, rid, table, rows, removed)
+        return rid, change, rows
+
+    def preview_narrative(
+        self, table: VersionedTable, rows: pd.DataFrame, removed: pd.DataFrame | None = None
+    ) -> NarrativeChange:
+        with self._cursor() as cur, cur.connection.transaction(force_rollback=True):
+            return preview_versions(DuckCursor(cur), table, previewable(table, rows), removed)
 
     def backup(self, reason: str = "manual"):
         raise StoreError(

@@ -14,7 +14,8 @@ import pandas as pd
 
 from metrics.columns import OBS_COLUMNS, OBS_KEY
 from metrics.store.connection import StoreError
-from metrics.store.postgres.connection import arrow_table, as_duckdb_arrow
+from metrics.store.narrative import rollback_versions
+from metrics.store.postgres.connection import DuckCursor, arrow_table, as_duckdb_arrow
 from metrics.store.postgres.schema import OBS_TYPES
 from metrics.store.schema import CHANGED, CURRENT, FIGURES_CHANGED
 from metrics.store.writes import ChangeSummary, RevisionInfo, new_revision, periods_frame, sort_order
@@ -61,26 +62,13 @@ def upsert_periods(cur, periods: pd.DataFrame) -> None:
     )
 
 
-class _PgCursor:
-    """A psycopg cursor with the DuckDB calls new_revision makes (execute with ? placeholders, then fetchall)."""
-
-    def __init__(self, cur):
-        self._cur = cur
-
-    def execute(self, sql: str, params=None):
-        from metrics.store.postgres.connection import to_pg
-
-        self._cur.execute(to_pg(sql), params)
-        return self._cur
-
-
 class PgWriteTransaction:
     """One revision being written; made by PgStore.write, which commits it when the `with` block ends."""
 
     def __init__(self, cur, info: RevisionInfo):
         self._cur = cur
         self.info = info
-        self.revision_id = new_revision(_PgCursor(cur), info)
+        self.revision_id = new_revision(DuckCursor(cur), info)
         self.summary: ChangeSummary | None = None
         self.conflicts = 0
         self.touched_metrics: list[str] = []
@@ -157,7 +145,7 @@ class PgWriteTransaction:
             raise StoreError(f"revision {revision_id} does not exist")
         if exists[0][0] == "build":
             raise StoreError(f"revision {revision_id} is the initial build; rebuild the database instead")
-        undone_by = rolled_back_by(_PgCursor(cur), revision_id, rid)
+        undone_by = rolled_back_by(DuckCursor(cur), revision_id, rid)
         if undone_by is not None:
             raise StoreError(
                 f"revision {revision_id} was already rolled back by revision {undone_by}; there is "
@@ -199,6 +187,10 @@ class PgWriteTransaction:
             r[0] for r in cur.execute("SELECT DISTINCT metric_key FROM _undo ORDER BY 1").fetchall()
         ]
         cur.execute("DROP TABLE _undo")
+        # The board paper's words the revision wrote (plan, commentary, details) go back with it.
+        words = rollback_versions(DuckCursor(cur), revision_id, rid)
+        restored, removed = int(restored) + words.changed, int(removed) + words.removed
+        conflicts += words.unchanged
         summary = ChangeSummary(new=0, changed=int(restored), unchanged=conflicts, removed=int(removed))
         cur.execute(
             "UPDATE revisions SET rows_changed = %s, rows_removed = %s, rows_unchanged = %s WHERE revision_id = %s",

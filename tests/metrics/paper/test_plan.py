@@ -1,5 +1,5 @@
 """The delivery plan by file: template round trip, every validation error at once, versioned writes, rollback and
-history, and typed markup kept inert in every file written. On real DuckDB files."""
+history, and typed markup kept inert in every file written. On a real DuckDB file and a real PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -232,8 +232,8 @@ def run_cli(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "metrics", *args], capture_output=True, text=True, check=False)
 
 
-def test_cli_export_import_dry_run_and_rejection(store, tmp_path):
-    db = str(store.path)
+def test_cli_export_import_dry_run_and_rejection(store, store_location, tmp_path):
+    db = store_location
     store.close()
     empty = run_cli("plan", "export", "--db", db)
     assert empty.returncode == 0 and empty.stdout == ",".join(PLAN_FILE_COLUMNS) + "\n"
