@@ -13,6 +13,7 @@ import pandas as pd
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
 from metrics.columns import DEFAULT_BREAKDOWN, OBS_NUMBERS
+from metrics.ingest.readers.fingertips import ALL_DATA_HEADER
 from metrics.presentation.formats import short_source
 from metrics.vocabulary import AS_PUBLISHED
 
@@ -41,35 +42,7 @@ DERIVED_COLUMNS = [
     "source",
     "value_note",
 ]
-FINGERTIPS_COLUMNS = [
-    "Indicator ID",
-    "Indicator Name",
-    "Parent Code",
-    "Parent Name",
-    "Area Code",
-    "Area Name",
-    "Area Type",
-    "Sex",
-    "Age",
-    "Category Type",
-    "Category",
-    "Time period",
-    "Value",
-    "Lower CI 95.0 limit",
-    "Upper CI 95.0 limit",
-    "Lower CI 99.8 limit",
-    "Upper CI 99.8 limit",
-    "Count",
-    "Denominator",
-    "Value note",
-    "Recent Trend",
-    "Compared to England value or percentiles",
-    "Compared to Region value or percentiles",
-    "Time period Sortable",
-    "New data",
-    "Compared to goal",
-    "Time period range",
-]
+FINGERTIPS_COLUMNS = ALL_DATA_HEADER
 # Fingertips has no area type for a joint partnership footprint; this one says what the rows are, and the
 # Fingertips reader skips it (with a warning) as it skips any area type the dashboard does not hold.
 FOOTPRINT_AREA_TYPE = "Combating Drugs Partnership footprint (aggregated by the dashboard)"

@@ -147,6 +147,11 @@ if uploaded is not None:
     elif st.session_state.get("committed") != key:
         st.subheader("What will change")
         s = store()
+        # The revision the preview shown was computed against: a commit made since (on any server, or the command
+        # line) changes what this upload would change, so the button then shows the new preview instead.
+        shown_against = st.session_state.get("preview_revision", {}).get(key)
+        latest = s.latest_revision()
+        st.session_state["preview_revision"] = {key: latest}
         summary, by_area = preview(s, prepared)
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("New", f"{summary.new:,}")
@@ -165,7 +170,14 @@ if uploaded is not None:
                 "first 1,000:"
             )
             st.dataframe(pr.preview_for_display(changes), hide_index=True, width="stretch", key="preview_changes")
-        if st.button(f"Commit {len(prepared.rows):,} rows", type="primary", key="commit"):
+        clicked = st.button(f"Commit {len(prepared.rows):,} rows", type="primary", key="commit")
+        if clicked and shown_against is not None and shown_against != latest:
+            st.warning(
+                f"Revision {latest} was committed since this preview was shown, so what this file changes may "
+                "differ: the preview above is now up to date. Nothing was written; check it and commit again.",
+                icon=":material/update:",
+            )
+        elif clicked:
             try:
                 with st.spinner("Committing in one transaction ..."):
                     rid, written = commit(s, prepared, author=scope.who, scope=scope)
@@ -209,6 +221,7 @@ if st.button("Check Fingertips for new data", key="refresh_check"):
 
     client = api_client()
     try:
+        st.session_state["refresh_planned_at"] = store().latest_revision()
         st.session_state["refresh_plan"] = plan_refresh(
             store(), fingertips_ids, client.fetch, progress=refresh_progress
         )
@@ -222,9 +235,17 @@ if refresh_plan is not None:
     st.dataframe(refresh_plan.table(), hide_index=True, width="stretch", key="refresh_preview")
     if refresh_plan.to_write:
         n_rows = sum(r.rows for r in refresh_plan.to_write)
-        if st.button(
+        committed_since = store().latest_revision() != st.session_state.get("refresh_planned_at")
+        clicked = st.button(
             f"Commit {n_rows:,} rows from {len(refresh_plan.to_write)} indicators", type="primary", key="refresh_commit"
-        ):
+        )
+        if clicked and committed_since:
+            st.warning(
+                "Another revision was committed since this check, so what the refresh changes may differ. Nothing "
+                "was written: check Fingertips again, then commit.",
+                icon=":material/update:",
+            )
+        elif clicked:
             try:
                 with st.spinner("Committing in one transaction ..."):
                     written = commit_refresh(store(), refresh_plan, scope.who, scope=scope)

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import httpx
 
+from metrics.ingest.readers.fingertips import ALL_DATA_HEADER, FORMER_NAMES, PARENT_COMPARISON_COLUMN
+
 USER_AGENT = "cdof-outcomes-dashboard/1.0 (Combating Drugs Outcomes Framework dashboard; Fingertips refresh)"
 CHILD_AREA_TYPE = 502  # upper-tier local authorities from April 2023; the body also holds the regions and England
 PARENT_AREA_TYPE = 6  # regions: "Parent Code/Name" and column 23 compare with the region
@@ -32,37 +34,13 @@ DATA_PATH = "all_data/csv/by_indicator_id"
 MANIFEST = "manifest.json"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
-# The header every all_data CSV starts with, in order (the API contract, section 1); column 23 names the parent
-# type, so it is matched by its start; column 27, "Time period range", was added in 2022.
-EXPECTED_HEADER = [
-    "Indicator ID",
-    "Indicator Name",
-    "Parent Code",
-    "Parent Name",
-    "Area Code",
-    "Area Name",
-    "Area Type",
-    "Sex",
-    "Age",
-    "Category Type",
-    "Category",
-    "Time period",
-    "Value",
-    "Lower CI 95.0 limit",
-    "Upper CI 95.0 limit",
-    "Lower CI 99.8 limit",
-    "Upper CI 99.8 limit",
-    "Count",
-    "Denominator",
-    "Value note",
-    "Recent Trend",
-    "Compared to England value or percentiles",
-    None,  # "Compared to Region value or percentiles", "Compared to percentiles", "Column not used"
-    "Time period Sortable",
-    "New data",
-    ("Compared to goal", "Target data"),
+# The header every all_data CSV starts with, in order: the reader's, where column 23 is matched by its start (it
+# names the parent type) and a column may have a former name; the last, "Time period range", was added in 2022.
+EXPECTED_HEADER: list[str | tuple[str, ...] | None] = [
+    None if i == PARENT_COMPARISON_COLUMN else (name, *FORMER_NAMES[i]) if i in FORMER_NAMES else name
+    for i, name in enumerate(ALL_DATA_HEADER[:-1])
 ]
-OPTIONAL_LAST = "Time period range"
+OPTIONAL_LAST = ALL_DATA_HEADER[-1]
 
 
 class IndicatorFailed(Exception):

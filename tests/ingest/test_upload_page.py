@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -83,6 +86,42 @@ def test_local_mode_upload_preview_commit(env):
         rows = store.export_rows()
     r = rows[(rows.metric_key == "unmet_need_ocu") & (rows.area_code == "E10000034") & (rows.period == "2019/20")]
     assert r.value.iloc[0] == pytest.approx(53.25069567)
+
+
+def test_a_commit_made_elsewhere_after_the_preview_is_shown_before_anything_is_written(env):
+    """Issue 32: the preview a user looks at may be stale if another server or the command line commits meanwhile;
+    the Commit click then writes nothing and shows the preview as it now stands."""
+    db = env(local_mode=True)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    sample = FIXTURES / "fingertips/unmet_opiates.csv"
+    at.get("file_uploader")[0].set_value(("unmet_opiates.csv", sample.read_bytes(), "text/csv"))
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Changed"] == "10"
+    # The same file committed by the command line while the preview is on screen.
+    elsewhere = subprocess.run(
+        [sys.executable, "-m", "metrics", "ingest", str(sample), "--db", str(db), "--author", "someone-else"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert elsewhere.returncode == 0 and "Committed revision 6" in elsewhere.stdout, elsewhere.stderr
+    next(b for b in at.button if b.key == "commit").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Revision 6 was committed since this preview was shown" in w.value for w in at.warning)
+    assert not any("Committed as revision" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric} == {
+        "New": "0",
+        "Changed": "0",
+        "Description changed": "0",
+        "Unchanged": "13",
+    }
+    with Store(db) as store:
+        assert store.latest_revision() == 6  # the click wrote nothing
+    next(b for b in at.button if b.key == "commit").click()  # the preview now shown is current: it commits
+    at.run()
+    assert any("Committed as revision 7" in s.value for s in at.success)
 
 
 def test_local_mode_broken_file_shows_problems_and_no_commit(env):

@@ -29,6 +29,41 @@ from metrics.vocabulary import (
     QUINTILE_WORDS,
 )
 
+# The header of Fingertips' all_data CSV, in order, as it is published today (the API contract, section 1): what the
+# refresh checks a body against and the export writes. Column 23's name follows the parent area type (e.g. "Compared
+# to percentiles", "Column not used"), column 26 was once "Target data", and column 27 was added in 2022.
+ALL_DATA_HEADER = [
+    "Indicator ID",
+    "Indicator Name",
+    "Parent Code",
+    "Parent Name",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Category Type",
+    "Category",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Count",
+    "Denominator",
+    "Value note",
+    "Recent Trend",
+    "Compared to England value or percentiles",
+    "Compared to Region value or percentiles",
+    "Time period Sortable",
+    "New data",
+    "Compared to goal",
+    "Time period range",
+]
+PARENT_COMPARISON_COLUMN = 22  # its name varies with the parent area type
+FORMER_NAMES = {25: ("Target data",)}  # earlier names a column may still have in an older body
+
 # The columns read, as Fingertips names them, and the canonical column each fills (None: read only to make the
 # breakdown or to skip other area types). Problems name the Fingertips column, so they are found in the file.
 COLUMNS = {
