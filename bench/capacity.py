@@ -103,7 +103,7 @@ class _servers:
 def measure(db: Path, pg_url: str, dataset: str) -> list[Result]:
     results: list[Result] = []
     single_p95 = None
-    configurations = [(f"one server (file), {n} session(s)", [{"CDOF_DB": str(db)}], n) for n in (1, 5, 10, 20)]
+    configurations = [(f"one server (file), {n} session(s)", [{"CDOF_DB": str(db)}], n) for n in (1, 2, 3, 5, 10, 20)]
     configurations.append(("two servers (PostgreSQL), 20 sessions", [{"CDOF_DB": pg_url}] * 2, 20))
     configurations.append(("one server (PostgreSQL), 20 sessions", [{"CDOF_DB": pg_url}], 20))
     for label, envs, sessions in configurations:
