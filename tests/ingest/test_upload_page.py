@@ -9,8 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from metrics.ingest.pipeline import commit, prepare
 from metrics.settings import default_settings
-from metrics.store import Store
+from metrics.store import Store, open_store
 
 from .conftest import FIXTURES
 
@@ -88,24 +89,35 @@ def test_local_mode_upload_preview_commit(env):
     assert r.value.iloc[0] == pytest.approx(53.25069567)
 
 
-def test_a_commit_made_elsewhere_after_the_preview_is_shown_before_anything_is_written(env):
-    """Issue 32: the preview a user looks at may be stale if another server or the command line commits meanwhile;
-    the Commit click then writes nothing and shows the preview as it now stands."""
+@pytest.mark.parametrize("where", ["file", "postgres"])
+def test_a_commit_made_elsewhere_after_the_preview_is_shown_before_anything_is_written(
+    env, where, request, monkeypatch
+):
+    """Issue 32: the preview a user looks at is stale if another session, server or the command line commits
+    meanwhile; the Commit click then writes nothing and shows the preview as it now stands. On the file the other
+    writer is another session of the same server (the command line waits while a dashboard holds the file); on
+    PostgreSQL it is the command line."""
     db = env(local_mode=True)
+    location = str(db) if where == "file" else request.getfixturevalue("pg_built_copy")
+    monkeypatch.setenv("CDOF_DB", location)
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     sample = FIXTURES / "fingertips/unmet_opiates.csv"
     at.get("file_uploader")[0].set_value(("unmet_opiates.csv", sample.read_bytes(), "text/csv"))
     at.run()
     assert {m.label: m.value for m in at.metric}["Changed"] == "10"
-    # The same file committed by the command line while the preview is on screen.
-    elsewhere = subprocess.run(
-        [sys.executable, "-m", "metrics", "ingest", str(sample), "--db", str(db), "--author", "someone-else"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert elsewhere.returncode == 0 and "Committed revision 6" in elsewhere.stdout, elsewhere.stderr
+    if where == "file":
+        with Store(db) as other_session:
+            rid, _ = commit(other_session, prepare(sample), author="someone-else")
+        assert rid == 6
+    else:
+        elsewhere = subprocess.run(
+            [sys.executable, "-m", "metrics", "ingest", str(sample), "--db", location, "--author", "someone-else"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert elsewhere.returncode == 0 and "Committed revision 6" in elsewhere.stdout, elsewhere.stderr
     next(b for b in at.button if b.key == "commit").click()
     at.run()
     assert not at.exception, at.exception
@@ -117,7 +129,7 @@ def test_a_commit_made_elsewhere_after_the_preview_is_shown_before_anything_is_w
         "Description changed": "0",
         "Unchanged": "13",
     }
-    with Store(db) as store:
+    with open_store(location, read_only=True) as store:
         assert store.latest_revision() == 6  # the click wrote nothing
     next(b for b in at.button if b.key == "commit").click()  # the preview now shown is current: it commits
     at.run()

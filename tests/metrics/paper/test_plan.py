@@ -299,3 +299,30 @@ def test_the_plan_edited_as_a_table_removes_a_deleted_row_and_ignores_an_empty_o
         shown.loc[0, "linked_metrics"]
         == "Adults in treatment: no figure yet; Adults in drug treatment per 1,000: no figure yet"
     )
+
+
+def test_each_save_of_the_words_records_the_writers_scope(store, store_location, tmp_path):
+    """Issue 32: a narrative revision says under which rights it was written, as an upload's does; the command
+    line records the operator, and --partnership refuses another partnership's area before writing."""
+    from metrics.paper.edits import save_commentary, save_details
+
+    partnership = "partnership CDP0001 Herefordshire and Worcestershire CDP"
+    cat, geo = default_catalogue(), default_geography()
+    rid1, _ = import_plan(store, prepare(store, plan_csv(plan_rows())), "a@example.org", scope_name=partnership)
+    rid2, _ = save_commentary(
+        store, "drug_misuse_deaths", WORCS, "2019 - 21", "Fell.", "a@example.org", cat, geo, scope_name=partnership
+    )
+    rid3, _ = save_details(store, WORCS, {"board": "The board"}, "a@example.org", geo, scope_name=partnership)
+    scopes = store.revisions().set_index("revision_id")["scope"]
+    assert [scopes[r] for r in (rid1, rid2, rid3)] == [partnership] * 3
+    db = store_location
+    store.close()
+    elsewhere = tmp_path / "dudley.csv"
+    elsewhere.write_bytes(plan_csv(plan_rows(area_code=DUDLEY)))
+    refused = run_cli("plan", "import", str(elsewhere), "--db", db, "--partnership", "CDP0001")
+    assert refused.returncode == 2 and "Rejected: nothing was written." in refused.stdout
+    assert DUDLEY in refused.stdout
+    done = run_cli("plan", "import", str(elsewhere), "--db", db, "--author", "ops")
+    assert done.returncode == 0, done.stderr
+    history = run_cli("history", "--db", db).stdout
+    assert "command line (operator, full rights)" in history
