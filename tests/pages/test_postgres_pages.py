@@ -83,3 +83,32 @@ def test_a_commit_from_another_process_is_what_the_next_page_load_shows(pg_built
     at.run()  # the next page load, in this process whose caches hold the page's earlier queries
     after = _continuity_value(at)
     assert before != after and "27.0" in after
+
+
+def test_the_board_papers_words_load_and_show_the_same_on_postgresql(built_db, pg_built_copy, tmp_path, monkeypatch):
+    """The plan, its details and commentary written on PostgreSQL (the command line's load-example: three kinds of
+    narrative revision) show on the Delivery plan page as they do on the file."""
+    import shutil
+
+    file_copy = tmp_path / "paper.duckdb"
+    shutil.copy(built_db, file_copy)
+    shown = []
+    for db in (str(file_copy), pg_built_copy):
+        loaded = subprocess.run(
+            [sys.executable, "-m", "metrics", "plan", "load-example", "data/examples/worcestershire", "--db", db],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=False,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        text, tables = _shown("plan", db, monkeypatch, area=AREA)
+        shown.append((re.sub(r"\d\d/\d\d/\d{4} \d\d:\d\d", "<time>", _without_build_time(text)), tables))
+    (text_file, frames_file), (text_pg, frames_pg) = shown
+    assert "Small grants programme for schools and youth organisations" in text_pg + " ".join(
+        " ".join(map(str, f.to_numpy().ravel())) for f in frames_pg
+    )
+    assert text_pg == text_file
+    assert len(frames_pg) == len(frames_file)
+    for on_pg, on_file in zip(frames_pg, frames_file, strict=True):
+        pd.testing.assert_frame_equal(on_pg, on_file)
