@@ -118,7 +118,8 @@ if uploaded is not None:
     n_err = int((problems["severity"] == "error").sum())
     st.write(
         f"**{plain_text(prepared.file_name)}** read as **{prepared.file_format or 'unknown format'}**: "
-        f"{len(prepared.rows):,} rows, {n_err} error(s), {len(problems) - n_err} warning(s)."
+        f"{len(prepared.rows):,} row{'' if len(prepared.rows) == 1 else 's'}, {n_err} error(s), "
+        f"{len(problems) - n_err} warning(s)."
     )
     if problems.empty:
         st.success("No problems found.")
@@ -134,6 +135,13 @@ if uploaded is not None:
                 "value": st.column_config.TextColumn("value", width="small"),
                 "message": st.column_config.TextColumn("message", width="large"),
             },
+        )
+        # A cell cuts a long message; the first few are also written out in full, so the advice can be read.
+        sentences = pr.problem_sentences(problems)
+        more = len(problems) - len(sentences)
+        st.markdown(
+            "\n".join(f"- {plain_text(sentence)}" for sentence in sentences)
+            + (f"\n\n{more:,} more in the table above and in the download." if more > 0 else "")
         )
         st.download_button(
             "Download problems (CSV)",

@@ -57,6 +57,22 @@ def problems_for_display(problems: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def problem_sentences(problems: pd.DataFrame, limit: int = 10) -> list[str]:
+    """The first `limit` problems, errors first, each as one sentence read in full (a table's cell cuts a long
+    message, and the message is what says what to do): where it is, the value, then the message."""
+    shown = problems_for_display(problems).sort_values("severity", key=lambda s: s != "error", kind="stable")
+    sentences = []
+    for p in shown.head(limit).itertuples(index=False):
+        where = [] if pd.isna(p.row) else [f"row {int(p.row)}"]
+        if not str(p.column).startswith("("):
+            where.append(f"column {p.column}")
+        if "value" in shown.columns and not pd.isna(p.value) and str(p.value) != "":
+            where.append(f"value {p.value!r}")
+        place = ", ".join(where) if where else str(p.column).strip("()")
+        sentences.append(f"{str(p.severity).capitalize()}, {place}: {p.message}")
+    return sentences
+
+
 def download_notes(
     title: str, sources: Iterable[Any], data_as_of: datetime | None, any_demo: bool, extra: Sequence[str] = ()
 ) -> list[str]:

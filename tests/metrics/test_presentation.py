@@ -345,6 +345,21 @@ def test_problems_for_display_name_whole_rows_and_files_but_keep_the_rest():
     assert problems["column"].isna().sum() == 2  # the report itself (and its download) is unchanged
 
 
+def test_problem_sentences_put_errors_first_and_read_in_full():
+    from metrics.ingest.problems import ProblemLog
+
+    log = ProblemLog("f.csv")
+    log.add(3, "sex", "X", "unknown sex; use Persons, Male or Female", severity="warning")
+    log.add(None, None, None, "the file has no rows")
+    log.add(2, "value", "0.473", "value 0.473 does not match count 701 / denominator 1482 x 100 = 47.3009; " * 3)
+    sentences = pr.problem_sentences(log.frame(), limit=2)
+    assert sentences == [
+        "Error, whole file: the file has no rows",
+        "Error, row 2, column value, value '0.473': "
+        + "value 0.473 does not match count 701 / denominator 1482 x 100 = 47.3009; " * 3,
+    ]
+
+
 def test_demonstration_values_are_marked_in_every_table_and_figure(cat):
     ind = cat.get("continuity_of_care")
     demo_row = _rows(
