@@ -292,3 +292,29 @@ def test_the_recorded_26_column_body_is_read_and_its_retired_codes_fail_it(db, t
     assert result.status == "failed"
     assert "validation errors, nothing was loaded" in result.reason
     assert "retired area code (the former Bournemouth)" in result.reason
+
+
+def test_a_refresh_into_postgresql_stores_what_it_stores_in_the_file_and_rolls_back(db, pg_built_copy, capsys):
+    """Issue 32: the refresh on the shared store. The same responses refreshed into the file and into PostgreSQL
+    give the same observations, and a rollback on PostgreSQL takes them out again."""
+    from metrics.store import open_store
+
+    def observations(location) -> list[tuple]:
+        with open_store(location, read_only=True) as store:
+            rows = store.export_rows()
+        keep = rows[rows["metric_key"].isin(["unmet_need_ocu", "unmet_need_alcohol"])]
+        columns = ["metric_key", "area_code", "period", "breakdown", "value", "lower95", "upper95", "count"]
+        return sorted(keep[columns].astype(str).itertuples(index=False, name=None))
+
+    before = observations(pg_built_copy)
+    for location in (str(db), pg_built_copy):
+        with real_server(OPIATES, ALCOHOL) as server:
+            code, out = refresh(
+                capsys, "--indicators", f"{OPIATES},{ALCOHOL}", "--base-url", server.base_url, "--db", location
+            )
+        assert code == 0 and "2 indicators: 2 loaded" in out, out
+    assert observations(pg_built_copy) == observations(str(db)) != before
+    with open_store(pg_built_copy) as store:
+        latest = store.latest_revision()
+        rollback(store, latest, "ops")
+    assert observations(pg_built_copy) == before
