@@ -1,8 +1,10 @@
-"""`make bench` / `python -m bench [--quick] [--only queries,pages,memory,ingest,build,capacity,store_both]
-[--dataset ...]`.
+"""`make bench` / `python -m bench [--quick] [--only queries,pages,interaction,memory,ingest,build,capacity,
+store_both,breakdown] [--dataset ...]`.
 
 Writes bench/results.json and prints a table. Not part of `make test`: it takes minutes and needs a quiet
-machine to mean much; every figure sits beside a baseline measured in the same run.
+machine to mean much; every figure sits beside a baseline measured in the same run. `breakdown` (where each page's
+time goes, on the default dataset) is left out of the default list: it starts two servers per page visit and has
+no target.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default="build,queries,ingest,refresh,pages,memory,report,store_both,capacity")
+    parser.add_argument(
+        "--only", default="build,queries,ingest,refresh,pages,interaction,memory,report,store_both,capacity"
+    )
     parser.add_argument("--dataset", default="default,national")
     parser.add_argument("--runs", type=int, default=50, help="runs per query (at least 50 for the record)")
     parser.add_argument("--quick", action="store_true", help="fewer runs and rows, for a smoke check")
@@ -64,6 +68,14 @@ def main(argv=None) -> int:
                 from bench import pages
 
                 results += pages.measure_render(db, kind, repeats=1 if args.quick else 5)
+            if "interaction" in only:
+                from bench import interaction
+
+                results += interaction.measure(db, kind, repeats=2 if args.quick else 5)
+            if "breakdown" in only and kind == "default":
+                from bench import breakdown
+
+                results += breakdown.measure(db, kind, repeats=1 if args.quick else 3)
             if "report" in only:
                 from bench import report
 

@@ -72,6 +72,11 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def pair_ratios(values: list[float], baselines: list[float]) -> str:
+    """Each measurement's ratio to the baseline taken beside it, for a figure's note: how much the median hides."""
+    return " (pairs: " + ", ".join(f"{v / b:.2f}" for v, b in zip(values, baselines)) + ")"
+
+
 def print_table(results: list[Result]) -> None:
     header = f"{'dataset':9} {'figure':58} {'value':>11} {'baseline':>11} {'ratio':>7} {'unit':8} target"
     print(header)
