@@ -26,8 +26,8 @@ ATTRIBUTION = (
     "Contains OS data © Crown copyright and database right 2023."
 )
 DECIMALS = 4
-# The most a simplified border may stray from the ONS line, in degrees of the map's Mercator projection: about a
-# quarter of a pixel where the page draws England largest (540 px high), half a pixel in the downloaded PNG.
+# The most a simplified border may stray from the ONS line, in degrees of the map's Mercator projection: under a
+# pixel wherever England is drawn, on the page at its largest and in the downloaded PNG.
 TOLERANCE = 0.005
 
 
