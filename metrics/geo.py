@@ -2,13 +2,15 @@
 and the outline of a joint CDP footprint. Pure Python over the files; nothing here reaches the network.
 
 `python -m metrics.geo SOURCE_DIR` rebuilds the bundled files from the ONS files (coordinates rounded to 4 decimal
-places, about 10 m, finer than the 20 m generalisation; repeated points dropped; retired codes mapped).
+places, about 10 m; repeated points dropped; each border between junctions simplified once, so neighbours still
+share it; retired codes mapped).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +26,9 @@ ATTRIBUTION = (
     "Contains OS data © Crown copyright and database right 2023."
 )
 DECIMALS = 4
+# The most a simplified border may stray from the ONS line, in degrees of the map's Mercator projection: under a
+# pixel wherever England is drawn, on the page at its largest and in the downloaded PNG.
+TOLERANCE = 0.005
 
 
 @lru_cache(maxsize=2)
@@ -105,9 +110,99 @@ def _round_geometry(geometry: dict) -> dict:
     return {"type": "MultiPolygon", "coordinates": [p for p in polygons if p]}
 
 
+def _mercator(point: tuple[float, float]) -> tuple[float, float]:
+    lon, lat = point
+    return lon, math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+
+def _douglas_peucker(line: tuple[tuple[float, float], ...], tolerance: float) -> list[tuple[float, float]]:
+    """The points of a line kept by Douglas-Peucker in the map's projection: its ends, the point farthest from the
+    chord between them (always, so that no ring made of such lines collapses), and every point further than
+    `tolerance` from the line kept so far."""
+    if len(line) <= 2:
+        return list(line)
+    xy = [_mercator(p) for p in line]
+    keep = {0, len(line) - 1}
+    spans = [(0, len(line) - 1)]
+    first = True
+    while spans:
+        a, b = spans.pop()
+        if b - a < 2:
+            continue
+        (ax, ay), (bx, by) = xy[a], xy[b]
+        dx, dy = bx - ax, by - ay
+        length = math.hypot(dx, dy)
+        far, farthest = a, -1.0
+        for i in range(a + 1, b):
+            px, py = xy[i]
+            d = abs(dy * (px - ax) - dx * (py - ay)) / length if length else math.hypot(px - ax, py - ay)
+            if d > farthest:
+                far, farthest = i, d
+        if farthest > tolerance or first:
+            keep.add(far)
+            spans += [(a, far), (far, b)]
+        first = False
+    return [line[i] for i in sorted(keep)]
+
+
+def simplify(collection: dict, tolerance: float = TOLERANCE) -> dict:
+    """The FeatureCollection with fewer points and the same topology: every ring is cut into borders at its
+    junctions (points where three or more edges meet), and each border is simplified once (_douglas_peucker), in one
+    direction, whichever ring it belongs to; so two neighbours still share the same points along their border (no
+    gaps, no overlaps; outline() relies on it) and every ring keeps at least three corners (no island or sliver is
+    lost). A ring with no junction (an island) is one closed border from its smallest point."""
+    rings = [ring for f in collection["features"] for ring in _rings(f["geometry"])]
+    neighbours: dict[tuple, set] = {}
+    for ring in rings:
+        for a, b in itertools.pairwise(ring):
+            neighbours.setdefault(tuple(a), set()).add(tuple(b))
+            neighbours.setdefault(tuple(b), set()).add(tuple(a))
+    junctions = {p for p, near in neighbours.items() if len(near) != 2}
+    done: dict[tuple, list] = {}
+
+    def border(points: list[tuple]) -> list[tuple]:
+        if len(points) > 3 and points[0] == points[-1]:
+            # a closed border (an island's coast, a loop from one junction): two, cut at its point farthest from its
+            # ends, so that either direction cuts it alike
+            ends = _mercator(points[0])
+            far = max(range(1, len(points) - 1), key=lambda i: math.dist(ends, _mercator(points[i])))
+            return border(points[: far + 1]) + border(points[far:])[1:]
+        line, backwards = tuple(points), tuple(reversed(points))
+        key = min(line, backwards)
+        if key not in done:
+            done[key] = _douglas_peucker(key, tolerance)
+        return done[key] if key == line else done[key][::-1]
+
+    def simplified_ring(ring: list) -> list:
+        points = [tuple(p) for p in ring[:-1]]
+        cuts = [i for i, p in enumerate(points) if p in junctions]
+        if not cuts:  # an island: cut where any ring drawing the same line would
+            cuts = [min(range(len(points)), key=points.__getitem__)]
+        points = points[cuts[0] :] + points[: cuts[0]]
+        cuts = [c - cuts[0] for c in cuts] + [len(points)]
+        points.append(points[0])
+        out = [points[0]]
+        for a, b in itertools.pairwise(cuts):
+            out += border(points[a : b + 1])[1:]
+        return [list(p) for p in out]
+
+    def simplified(geometry: dict) -> dict:
+        if geometry["type"] == "Polygon":
+            return {"type": "Polygon", "coordinates": [simplified_ring(r) for r in geometry["coordinates"]]}
+        return {
+            "type": "MultiPolygon",
+            "coordinates": [[simplified_ring(r) for r in polygon] for polygon in geometry["coordinates"]],
+        }
+
+    return {
+        **collection,
+        "features": [{**f, "geometry": simplified(f["geometry"])} for f in collection["features"]],
+    }
+
+
 def prepare(source: dict, code_field: str, name_field: str, legacy_codes: dict[str, str]) -> dict:
     """A bundled FeatureCollection from an ONS one: id = current area code, properties name/lon/lat, coordinates
-    rounded."""
+    rounded, then simplified."""
     features = []
     for f in source["features"]:
         p = f["properties"]
@@ -120,7 +215,7 @@ def prepare(source: dict, code_field: str, name_field: str, legacy_codes: dict[s
                 "geometry": _round_geometry(f["geometry"]),
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return simplify({"type": "FeatureCollection", "features": features})
 
 
 def main(argv: list[str]) -> None:

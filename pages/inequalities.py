@@ -13,6 +13,12 @@ from pages import common
 cat = common.catalogue()
 geo = common.geography()
 
+
+def table_key(dimension: str) -> str:
+    """The key (and URL parameter) of a dimension's table: table_sex, table_age, table_deprivation, table_other."""
+    return f"table_{dimension.split()[0].lower()}"
+
+
 common.page_header(
     "Inequalities",
     "One indicator for one area by sex, age group and deprivation, as far as those breakdowns are stored: each "
@@ -93,15 +99,24 @@ for dimension, labels in dimensions.items():
         groups_fig, pr.groups_chart_words(drawn, ind, area.name, dimension, period), f"groups_{dimension}"
     )
     st.caption(f"Chart: {plain_text(words)}")
-    table = ineq.group_table(groups, ind, area.name)
-    shown, cfg1 = common.pill_column(table, table.columns[3])
-    shown, cfg2 = common.pill_column(shown, "Compared with England (same group)")
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={table.columns[3]: cfg1, "Compared with England (same group)": cfg2},
+    # Built when opened, as the map's table is: the browser then loads a table's grid only for a reader who asks.
+    table_part = st.expander(
+        f"The groups by {dimension.lower()} as a table",
+        key=table_key(dimension),
+        bind="query-params",
+        icon=":material/table:",
     )
+    if table_part.open:
+        with table_part:
+            table = ineq.group_table(groups, ind, area.name)
+            shown, cfg1 = common.pill_column(table, table.columns[3])
+            shown, cfg2 = common.pill_column(shown, "Compared with England (same group)")
+            st.dataframe(
+                shown,
+                hide_index=True,
+                width="stretch",
+                column_config={table.columns[3]: cfg1, "Compared with England (same group)": cfg2},
+            )
 
 st.markdown("#### Over time")
 dimension = st.radio("Breakdown to follow over time", list(dimensions), horizontal=True, key="over_time")

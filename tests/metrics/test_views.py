@@ -67,6 +67,61 @@ def test_footprint_outline_leaves_out_the_members_shared_border():
     assert drawn == (hereford | worcs) - shared
 
 
+def _square_pair(wiggles: int) -> dict:
+    """Two squares side by side whose shared border zigzags by 0.0001 degrees, and a small island off the
+    right one; the left square's ring runs the other way round."""
+    border = [[1.0 + (0.0001 if i % 2 else 0), i / wiggles] for i in range(wiggles + 1)]
+    left = [[0.0, 0.0], [0.0, 1.0], *reversed(border), [0.0, 0.0]]
+    right = [[1.0, 0.0], [2.0, 0.0], [2.0, 1.0], *reversed(border)]
+    island = [[2.1, 0.5], [2.1003, 0.5], [2.1003, 0.5003], [2.1, 0.5003], [2.1, 0.5]]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": "L", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [left]}},
+            {
+                "type": "Feature",
+                "id": "R",
+                "properties": {},
+                "geometry": {"type": "MultiPolygon", "coordinates": [[right], [island]]},
+            },
+        ],
+    }
+
+
+def _signed_area(ring) -> float:
+    return sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(ring)) / 2
+
+
+def test_simplified_neighbours_keep_one_shared_border_and_islands_keep_their_corners():
+    collection = _square_pair(40)
+    out = geo.simplify(collection, tolerance=0.001)
+    (left,), ((right,), (island,)) = (f["geometry"]["coordinates"] for f in out["features"])
+    # the zigzag (0.0001 degrees) is within the tolerance: the shared border is a few points, the same on both sides
+    shared = {tuple(p) for p in left} & {tuple(p) for p in right}
+    assert len(shared) < 10 and {(1.0, 0.0), (1.0, 1.0)} <= shared
+    near_border = [{tuple(p) for p in ring if abs(p[0] - 1.0) < 0.01} for ring in (left, right)]
+    assert near_border == [shared, shared]
+    # each ring runs the way it ran (plotly reads a polygon's inside from it) and stays closed
+    for before, after in zip(
+        [r for f in collection["features"] for r in geo._rings(f["geometry"])],
+        [r for f in out["features"] for r in geo._rings(f["geometry"])],
+    ):
+        assert after[0] == after[-1] and (_signed_area(before) > 0) == (_signed_area(after) > 0)
+    # an island smaller than the tolerance is kept, with three corners at least
+    assert len({tuple(p) for p in island}) >= 3
+    # with no tolerance every corner stays
+    (kept,) = geo.simplify(collection, tolerance=0)["features"][0]["geometry"]["coordinates"]
+    assert {tuple(p) for p in kept} == {tuple(p) for p in collection["features"][0]["geometry"]["coordinates"][0]}
+
+
+def test_bundled_boundaries_are_simplified_with_every_ring_whole():
+    for level in ("utla", "region"):
+        collection = geo.boundaries(level)
+        assert geo.simplify(collection) == collection  # the files are what the build's pipeline writes
+        rings = [r for f in collection["features"] for r in geo._rings(f["geometry"])]
+        assert all(r[0] == r[-1] and len({tuple(p) for p in r}) >= 3 for r in rings)
+
+
 def test_empty_base_map_is_served_locally():
     topo = json.loads((REPO_ROOT / "static" / "world_110m.json").read_text())
     assert topo["type"] == "Topology" and topo["arcs"] == []

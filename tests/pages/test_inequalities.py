@@ -1,7 +1,7 @@
 import pytest
 
 from metrics.safety import plain_text
-from tests.pages.helpers import all_text, frames, plotly_specs, run_page
+from tests.pages.helpers import all_text, frames, open_part, plotly_specs, run_page
 
 
 @pytest.mark.parametrize("area", ["E06000060", "E10000034", "E10000025"])
@@ -12,6 +12,8 @@ def test_an_authority_opens_on_an_indicator_with_its_breakdowns(built_db, area):
     assert at.session_state["_w_metric"] == "drug_misuse_deaths"
     specs = plotly_specs(at)
     assert specs and "<br>by sex" in specs[0]["layout"]["title"]["text"]
+    assert not at.dataframe  # each table is built when its part is opened
+    open_part(at, "table_sex")
     assert frames(at)[0]["Group"].tolist() == ["Male", "Female"]
 
 
@@ -44,6 +46,8 @@ def test_groups_by_sex_age_and_deprivation(breakdowns_db, area):
     titles = [s["layout"]["title"]["text"] for s in specs]
     assert [t.split("<br>by ")[1].split(",")[0] for t in titles[:3]] == ["sex", "age group", "deprivation"]
     assert "over time" in titles[3]
+    for part in ("table_sex", "table_age", "table_deprivation"):
+        open_part(at, part)
     sex, age, deprivation = frames(at)[:3]
     assert sex["Group"].tolist() == ["Male", "Female"]
     assert age["Group"].tolist() == ["Age 18-29", "Age 30-49", "Age 50+"]
@@ -64,5 +68,5 @@ def test_breakdown_values_are_the_stored_ones(breakdowns_db):
     with Store(breakdowns_db, read_only=True) as store:
         rows = store.breakdown_series("continuity_of_care", ["E10000034"])
     female = rows[(rows["breakdown"] == "Female") & (rows["period"] == "2023/24")].iloc[0]
-    sex = frames(at)[0]
+    sex = frames(open_part(at, "table_sex"))[0]
     assert sex.loc[sex["Group"] == "Female", "Value"].item() == f"{female['value']:.1f}%"
