@@ -42,9 +42,9 @@ chromium:
 	fi
 
 # ---- board report (issue 17): Debian packages the report needs at run time and in its tests ------------------
-# Charts are drawn by Kaleido in Debian's chromium; the PDF engine (WeasyPrint) needs Pango with its FreeType
-# backend and a font; the tests read the PDF's text back with pdftotext (poppler-utils). Installed only if missing.
-REPORT_APT := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+# Debian's chromium draws the charts (through Kaleido) and prints the PDF, in the report's font; the tests read the
+# PDF's text back with pdftotext (poppler-utils). Installed only if missing.
+REPORT_APT := chromium fonts-dejavu-core poppler-utils
 report-deps:
 	@missing="$$(for p in $(REPORT_APT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then \

@@ -1,4 +1,5 @@
-"""Plotly figures as PNG or SVG images, rendered offline by Kaleido driving Debian's Chromium.
+"""Plotly figures as PNG or SVG images, rendered offline by Kaleido driving Debian's Chromium; and an HTML
+document printed to PDF by the same browser (the board report's PDF, metrics.report.pdf).
 
 Each image carries what a chart copied out of the dashboard must say about itself, drawn into the picture:
 its title, the area, the period, the source and the copyright and licence line. The board report (metrics.report)
@@ -12,12 +13,16 @@ The browser is $CDOF_CHROMIUM, else $BROWSER_PATH (the variable Kaleido itself r
 from __future__ import annotations
 
 import asyncio
+import base64
+import concurrent.futures
 import io
 import os
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import plotly.graph_objects as go
@@ -29,6 +34,23 @@ COPYRIGHT = "Contains public sector information licensed under the Open Governme
 FORMATS = ("png", "svg")
 # A map's base topology is the project's empty one (static/README.md), not plotly.js's default from cdn.plot.ly.
 TOPOJSON_URL = (REPO_ROOT / "static").as_uri() + "/"
+
+
+# Page.printToPDF's options: the page's size and margins are its CSS @page's; backgrounds (shaded rows, the
+# warning's box) print; the PDF is tagged (structure for screen readers) with an outline from the headings.
+PDF_PRINT = {
+    "printBackground": True,
+    "preferCSSPageSize": True,
+    "generateTaggedPDF": True,
+    "generateDocumentOutline": True,
+}
+
+
+def _check(response: dict) -> dict:
+    """A DevTools answer, or the error it carries raised."""
+    if "error" in response:
+        raise RuntimeError(f"DevTools: {response['error']}")
+    return response
 
 
 class ChartImageError(RuntimeError):
@@ -184,48 +206,132 @@ def _compose_svg(chart: bytes, spec: ChartImage) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-async def _render(specs: Sequence[ChartImage], fmt: str, scale: float, progress) -> list[bytes]:
-    import kaleido  # imported here: importing it starts nothing, but pages that never draw need not pay for it
+class ChartSession:
+    """One Chromium for many figures and documents: it starts in the background as the session is made, so that
+    its caller can read and describe its figures meanwhile, draws every figure `submit`ted to it in turn and prints
+    documents to PDF (`print_pdf`); each answer is a future, so the caller goes on with work that needs no picture
+    until it needs one. `close` (or leaving `with`) stops it.
 
-    out = []
-    try:
-        async with kaleido.Kaleido(n=1, path=chromium_path(), mathjax=False, timeout=120) as k:
-            for n, spec in enumerate(specs):
-                fig = plain_figure(spec)
-                opts = dict(format=fmt, width=spec.width, height=int(fig.layout.height), scale=scale)
-                chart = await k.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
-                out.append(_compose_png(chart, spec, scale) if fmt == "png" else _compose_svg(chart, spec))
-                if progress is not None:
-                    progress(n + 1, len(specs))
-    except ChartImageError:
-        raise
-    except Exception as exc:  # the browser would not start or a figure failed: say which
-        raise ChartImageError(
-            f"Chromium could not draw the charts ({type(exc).__name__}: {exc}). Browser: {chromium_path()}."
-        ) from exc
-    return out
+    The browser runs in a thread of its own with its own event loop, so a session works the same whether or not the
+    caller's thread runs an event loop (Streamlit's may)."""
 
+    def __init__(self, fmt: str = "png", scale: float = 2.0) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"format {fmt!r}: expected one of {FORMATS}")
+        self.fmt = fmt
+        self.scale = 1.0 if fmt == "svg" else scale
+        self._path = chromium_path()  # a missing browser is said at once, before any thread starts
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="chart-images", daemon=True)
+        self._thread.start()
+        self._browser = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+        self._working: set[asyncio.Task] = set()  # drawings and prints under way, stopped by close
+        self._printer: Any = None  # the tab that prints documents (choreographer's Tab), opened by the first print_pdf
+        self._printing = asyncio.Lock()  # one document at a time in that tab
+        self._closed = False
 
-def _run(coroutine):
-    """Run a coroutine to completion whether or not this thread already runs an event loop (Streamlit may)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    result: dict = {}
+    async def _open(self):
+        import kaleido  # imported here: importing it starts nothing, but pages that never draw need not pay for it
 
-    def target():
+        browser = kaleido.Kaleido(n=1, path=self._path, mathjax=False, timeout=120)
+        await browser.open()
+        return browser
+
+    def _run(self, work: Coroutine[Any, Any, bytes]) -> concurrent.futures.Future[bytes]:
+        if self._closed:
+            raise RuntimeError("this chart session is closed")
+
+        async def tracked() -> bytes:
+            task = asyncio.current_task()
+            if task is not None:
+                self._working.add(task)
+            try:
+                return await work
+            finally:
+                self._working.discard(task)
+
+        return asyncio.run_coroutine_threadsafe(tracked(), self._loop)
+
+    async def _draw(self, spec: ChartImage) -> bytes:
         try:
-            result["value"] = asyncio.run(coroutine)
-        except BaseException as exc:
-            result["error"] = exc
+            browser = await asyncio.wrap_future(self._browser)
+            fig = plain_figure(spec)
+            opts = dict(format=self.fmt, width=spec.width, height=int(fig.layout.height), scale=self.scale)
+            chart = await browser.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
+        except Exception as exc:  # the browser would not start or the figure failed: say which
+            raise ChartImageError(
+                f"Chromium could not draw the charts ({type(exc).__name__}: {exc}). Browser: {self._path}."
+            ) from exc
+        if self.fmt == "svg":
+            return _compose_svg(chart, spec)
+        # (in a worker thread: Pillow lets go of the interpreter while it encodes, so the next figure is sent meanwhile)
+        return await asyncio.to_thread(_compose_png, chart, spec, self.scale)
 
-    thread = threading.Thread(target=target, name="chart-images")
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
+    def submit(self, spec: ChartImage) -> concurrent.futures.Future[bytes]:
+        """The image of one figure, drawn after those submitted before it (its future raises ChartImageError)."""
+        return self._run(self._draw(spec))
+
+    async def _print(self, html: bytes) -> bytes:
+        try:
+            browser = await asyncio.wrap_future(self._browser)
+            async with self._printing:
+                if self._printer is None:
+                    tab = await browser.create_tab("", window=True)
+                    _check(await tab.send_command("Page.enable"))
+                    self._printer = tab
+                printed = await self._print_in(self._printer, html)
+        except Exception as exc:  # the browser would not start or print: say which
+            raise ChartImageError(
+                f"Chromium could not print the PDF ({type(exc).__name__}: {exc}). Browser: {self._path}."
+            ) from exc
+        return base64.b64decode(printed["result"]["data"])
+
+    @staticmethod
+    async def _print_in(tab, html: bytes) -> dict:
+        with tempfile.TemporaryDirectory(prefix="cdof-print-") as folder:
+            page = Path(folder) / "document.html"
+            page.write_bytes(html)
+            loaded = tab.subscribe_once("Page.loadEventFired")
+            _check(await tab.send_command("Page.navigate", params={"url": page.as_uri()}))
+            await asyncio.wait_for(loaded, 120)
+            # (the load event waits for the embedded images; the fonts may still be on their way)
+            fonts = {"expression": "document.fonts.ready.then(() => true)", "awaitPromise": True}
+            _check(await tab.send_command("Runtime.evaluate", params=fonts))
+            return _check(await tab.send_command("Page.printToPDF", params=PDF_PRINT))
+
+    def print_pdf(self, html: bytes) -> concurrent.futures.Future[bytes]:
+        """The PDF of an HTML document (UTF-8) as Chromium prints it: A4 or whatever its CSS @page says, text kept
+        as text, tagged for screen readers with its headings as the outline. The document must carry everything it
+        shows (images as data: URLs): it is opened from a temporary file, and a Content-Security-Policy in it is
+        what keeps it from fetching anything."""
+        return self._run(self._print(html))
+
+    async def _close(self) -> None:
+        for task in self._working:  # (only when the caller gave up on them: it failed or was stopped)
+            task.cancel()
+        await asyncio.gather(*self._working, return_exceptions=True)
+        try:
+            browser = await asyncio.wrap_future(self._browser)
+        except Exception:  # it never started: nothing to stop
+            return
+        await browser.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result()
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+    def __enter__(self) -> ChartSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def figure_images(
@@ -240,7 +346,14 @@ def figure_images(
         raise ValueError(f"format {fmt!r}: expected one of {FORMATS}")
     if not specs:
         return []
-    return _run(_render(list(specs), fmt, 1.0 if fmt == "svg" else scale, progress))
+    with ChartSession(fmt, scale) as session:
+        drawings = [session.submit(spec) for spec in specs]
+        images = []
+        for n, drawing in enumerate(drawings):
+            images.append(drawing.result())
+            if progress is not None:
+                progress(n + 1, len(drawings))
+        return images
 
 
 def figure_image(

@@ -10,7 +10,6 @@ from metrics.chart_images import ChartImageError
 from metrics.report import layout
 from metrics.report.build import FORMATS, build_report
 from metrics.report.model import ReportError, default_since, revision_words
-from metrics.report.pdf import PdfEngineError
 from pages import common
 
 cat = common.catalogue()
@@ -97,7 +96,7 @@ if st.button("Build the report", type="primary", icon=":material/description:", 
             status.update(label="The report could not be built", state="error")
             st.error(str(exc))
             st.stop()
-        except (ChartImageError, PdfEngineError) as exc:
+        except ChartImageError as exc:
             status.update(label="The report could not be built", state="error")
             st.error(f"{exc}", icon=":material/error:")
             st.stop()

@@ -1,13 +1,20 @@
-"""Build a report end to end: collect the facts, draw the charts once, render the formats asked for."""
+"""Build a report end to end: collect the facts, draw the charts once, render the formats asked for.
+
+One browser (metrics.chart_images.ChartSession) serves the whole report: it starts as soon as the request is
+found good, so Chromium comes up while the figures are read; it draws every chart once, for every format, and
+prints the PDF.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
 from metrics.access import Scope
 from metrics.areas import Geography
 from metrics.catalogue import Catalogue
+from metrics.chart_images import ChartSession
 from metrics.report import charts
 from metrics.report.model import Progress, ReportModel, collect
 
@@ -18,20 +25,31 @@ FORMATS = {
 }
 
 
-def render(model: ReportModel, images: dict[str, bytes], fmt: str) -> bytes:
-    if fmt == "docx":
-        from metrics.report.word import render_docx
+def render_files(
+    model: ReportModel,
+    images: Mapping[str, bytes],
+    formats: list[str],
+    session: ChartSession | None = None,
+    writing: Callable[[str], None] | None = None,
+) -> dict[str, bytes]:
+    """{format: file bytes}, Word first: given charts.Drawings it is written while the charts are still drawn. The
+    HTML is written once for both the HTML file and the PDF printed from it (in `session`'s browser when given).
+    `writing(format)` is called as each file is begun."""
+    from metrics.report.pdf import html_to_pdf
+    from metrics.report.web import render_html
+    from metrics.report.word import render_docx
 
-        return render_docx(model, images)
-    if fmt == "html":
-        from metrics.report.web import render_html
-
-        return render_html(model, images)
-    if fmt == "pdf":
-        from metrics.report.pdf import render_pdf
-
-        return render_pdf(model, images)
-    raise ValueError(f"format {fmt!r}: expected one of {sorted(FORMATS)}")
+    files: dict[str, bytes] = {}
+    html = None
+    for fmt in sorted(formats, key=lambda f: f != "docx"):
+        if writing is not None:
+            writing(fmt)
+        if fmt == "docx":
+            files[fmt] = render_docx(model, images)
+            continue
+        html = html if html is not None else render_html(model, images)
+        files[fmt] = html if fmt == "html" else html_to_pdf(html, session)
+    return {fmt: files[fmt] for fmt in formats}
 
 
 def build_report(
@@ -50,26 +68,39 @@ def build_report(
     report it is (restricted metrics it may not see are left out, with a note); None: the operator's, everything.
     Real figures only unless `with_demonstration`."""
     progress = progress or (lambda f, t: None)
-    model = collect(
-        store,
-        catalogue,
-        geography,
-        area_code,
-        benchmark,
-        since,
-        progress,
-        scope=scope,
-        with_demonstration=with_demonstration,
-    )
-    total = len(model.charts)
-    progress(0.3, f"Drawing {total} charts")
-    images = charts.draw(
-        model, lambda done, n: progress(0.3 + 0.5 * done / max(n, 1), f"Drawing charts ({done} of {n})")
-    )
-    files = {}
     formats = list(formats)
-    for n, fmt in enumerate(formats):
-        progress(0.8 + 0.2 * n / len(formats), f"Writing the {fmt.upper()} file")
-        files[fmt] = render(model, images, fmt)
+    if unknown := [f for f in formats if f not in FORMATS]:
+        raise ValueError(f"format {unknown[0]!r}: expected one of {sorted(FORMATS)}")
+    with contextlib.ExitStack() as stack:
+        sessions: list[ChartSession] = []
+        model = collect(
+            store,
+            catalogue,
+            geography,
+            area_code,
+            benchmark,
+            since,
+            progress,
+            scope=scope,
+            with_demonstration=with_demonstration,
+            checked=lambda: sessions.append(stack.enter_context(ChartSession("png", charts.SCALE))),
+        )
+        session = sessions[0]
+        total = len(model.charts)
+        progress(0.3, f"Drawing {total} charts")
+        images = charts.Drawings(
+            charts.submit(model, session),
+            lambda done, n: progress(0.3 + 0.5 * done / max(n, 1), f"Drawing charts ({done} of {n})"),
+        )
+
+        def writing(fmt: str) -> None:
+            if fmt == "docx":
+                progress(0.3, f"Writing the DOCX file while the {total} charts are drawn")
+            else:
+                images.all()  # (the HTML embeds every chart: each is reported drawn before it is begun)
+                progress(0.8, f"Writing the {fmt.upper()} file")
+
+        files = render_files(model, images, formats, session, writing)
+        images_drawn = images.all()
     progress(1.0, "Done")
-    return model, images, files
+    return model, images_drawn, files

@@ -87,10 +87,10 @@ def _published_of(row: dict) -> str | None:
     return shown.removesuffix(AS_PUBLISHED) if isinstance(shown, str) and shown.endswith(AS_PUBLISHED) else None
 
 
-def _cell_without_derived_row(store, geography: Geography, metric_key: str, code: str, like: dict) -> dict | None:
-    """The cell of `code` for `like`'s period as a derive input row, when the store has versions of it but the
-    pages no longer show it; None when it never had a version."""
-    if store.cell_history(metric_key, code, like["period"]).empty:
+def _cell_without_derived_row(history: pd.DataFrame, geography: Geography, code: str, like: dict) -> dict | None:
+    """The cell of `code` for `like`'s period as a derive input row, when the store has versions of it (`history`)
+    but the pages no longer show it; None when it never had a version."""
+    if history.empty:
         return None
     area = geography.get(code)
     return {
@@ -141,16 +141,20 @@ def fill_changes(
         if not changed_periods:
             continue
         by_cell = {(r["area_code"], r["period"]): r for r in records}
+        # Every version of the cells the changes and the verdicts of then depend on, in one read per metric.
+        versions = store.cell_histories(
+            ind.key, list(dict.fromkeys([*own_codes, *bench_codes])), sorted(changed_periods)
+        )
+        history_of = {cell: part for cell, part in versions.groupby(["area_code", "period"], sort=False)}
+        no_versions = versions.iloc[:0]
         for now in (r for r in records if r["area_code"] == area.code and r["period"] in changed_periods):
             period = now["period"]
-            histories = {}
             # The area's own cells (a footprint's members) first: new periods and revised values.
             for code in own_codes:
                 cur = by_cell.get((code, period))
                 if cur is None or _rev(cur) <= n or cur.get("is_aggregate"):
                     continue  # (a region's aggregate changes with its authorities, listed on their reports)
-                hist = histories[code] = store.cell_history(ind.key, code, period)
-                old = version_at(hist, n)
+                old = version_at(history_of.get((code, period), no_versions), n)
                 rev = _rev(cur)
                 if old is None:
                     found.append(
@@ -187,7 +191,7 @@ def fill_changes(
                 if cur is None:
                     # A cell shown then but not now (a demonstration benchmark beside a real series) still
                     # decided the verdict at revision n.
-                    cur = _cell_without_derived_row(store, geography, ind.key, code, now)
+                    cur = _cell_without_derived_row(history_of.get((code, period), no_versions), geography, code, now)
                     if cur is None:
                         continue
                 if cur.get("is_aggregate"):
@@ -197,8 +201,7 @@ def fill_changes(
                     frame_rows.append({"published_comparison": None, **cur, "metric_key": ind.key})
                     continue
                 if _rev(cur) > n:
-                    hist = histories.get(code)
-                    old = version_at(hist if hist is not None else store.cell_history(ind.key, code, period), n)
+                    old = version_at(history_of.get((code, period), no_versions), n)
                     if old is None:
                         continue
                     cur = {**cur, **{f: old.get(f) for f in _VALUE_FIELDS}, "revision_id": int(old["revision_id"])}

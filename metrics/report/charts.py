@@ -1,13 +1,14 @@
 """The report's charts: each headline metric's trend against England (and the region), and the spine chart.
 
 The figures are the pages' own (metrics.presentation.trend_figure, spine_figure) over the same reads; here they
-are only described (figure, words drawn into the image, alt text). `draw` renders them all in one browser
-session (metrics.chart_images).
+are only described (figure, words drawn into the image, alt text). `submit` gives them all to one browser session
+(metrics.chart_images.ChartSession), which the report's PDF is printed in too; `draw` draws them alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import concurrent.futures
+from collections.abc import Callable, Iterator, Mapping
 
 import pandas as pd
 
@@ -15,11 +16,12 @@ from metrics import presentation as pr
 from metrics import stats
 from metrics.areas import ENGLAND_CODE, Geography
 from metrics.catalogue import Catalogue
-from metrics.chart_images import ChartImage, figure_images
+from metrics.chart_images import ChartImage, ChartSession, figure_images
 from metrics.report.model import ChartFacts, ReportModel
 from metrics.vocabulary import PERIOD_KIND_WORDS_PLURAL
 
 CHART_WIDTH = 900
+SCALE = 1.5  # the PNG's pixels per px of the chart (see submit)
 
 
 def _trend_chart(model: ReportModel, store, m) -> ChartFacts | None:
@@ -114,8 +116,46 @@ def describe_charts(model: ReportModel, store, catalogue: Catalogue, geography: 
         model.charts.append(spine)
 
 
+def submit(model: ReportModel, session: ChartSession) -> dict[str, concurrent.futures.Future[bytes]]:
+    """Every chart of the report given to `session` to draw (its PNG's future by chart key). The session is made
+    with SCALE: at 1.5 times their size in px a 900 px chart across an A4 page is about 200 dots per inch, sharp
+    in print, with half the pixels of 2x for the PDF to carry."""
+    return {c.key: session.submit(c.image) for c in model.charts}
+
+
+class Drawings(Mapping[str, bytes]):
+    """The report's chart images as its session draws them, by chart key: reading one waits until it is drawn, so
+    a renderer writes everything before a picture while the browser draws it. `drawn(done, total)` is called, in
+    the reader's thread, as each is first read."""
+
+    def __init__(
+        self,
+        drawings: dict[str, concurrent.futures.Future[bytes]],
+        drawn: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self._drawings = drawings
+        self._images: dict[str, bytes] = {}
+        self._drawn = drawn
+
+    def __getitem__(self, key: str) -> bytes:
+        if key not in self._images:
+            self._images[key] = self._drawings[key].result()
+            if self._drawn is not None:
+                self._drawn(len(self._images), len(self._drawings))
+        return self._images[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._drawings)
+
+    def __len__(self) -> int:
+        return len(self._drawings)
+
+    def all(self) -> dict[str, bytes]:
+        """Every image, once all are drawn."""
+        return {key: self[key] for key in self._drawings}
+
+
 def draw(model: ReportModel, progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
-    """PNG images of every chart of the report, by chart key. At 1.5 times their size in px a 900 px chart across
-    an A4 page is about 200 dots per inch: sharp in print, and the PDF engine embeds half the pixels of 2x."""
-    images = figure_images([c.image for c in model.charts], "png", scale=1.5, progress=progress)
+    """PNG images of every chart of the report, by chart key, drawn in one browser session."""
+    images = figure_images([c.image for c in model.charts], "png", scale=SCALE, progress=progress)
     return {c.key: img for c, img in zip(model.charts, images)}

@@ -46,7 +46,6 @@ def cmd_report(args) -> int:
     from metrics.chart_images import ChartImageError
     from metrics.report.build import build_report
     from metrics.report.model import ReportError
-    from metrics.report.pdf import PdfEngineError
     from metrics.store import StoreError, open_store
 
     path = database_path(args.db)
@@ -71,7 +70,7 @@ def cmd_report(args) -> int:
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (StoreError, ChartImageError, PdfEngineError) as exc:
+    except (StoreError, ChartImageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     out = Path(args.out)

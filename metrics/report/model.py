@@ -436,11 +436,13 @@ def collect(
     today: date | None = None,
     scope: Scope | None = None,
     with_demonstration: bool = False,
+    checked: Callable[[], None] | None = None,
 ) -> ReportModel:
     """Every fact of the report for one area (charts described, not yet drawn). With a scope that may not see the
     area's restricted metrics, they are left out (figures, sentences, changes and charts) and a note says why. Real
     figures only unless `with_demonstration`: then demonstration values are in it, and it says so on its cover and
-    marks each."""
+    marks each. `checked()` is called once the request is found good (area, benchmark, revision or date), before
+    any figure is read (build_report starts its browser then)."""
     from metrics.report import changes as changes_mod
     from metrics.report import charts as charts_mod
 
@@ -462,6 +464,8 @@ def collect(
     bench_name = region.name if bench == "Region" and region is not None else "England"
     revisions = store.revisions()
     since_choice = parse_since(since, revisions, today)
+    if checked is not None:
+        checked()
 
     progress(0.05, "Reading the figures")
     # The pages' rule of "latest" (Store.latest_for_areas with the catalogue's kinds of period): the report and the

@@ -1,32 +1,27 @@
-"""The report as a PDF: the HTML report laid out by WeasyPrint (text stays text: selectable and searchable).
+"""The report as a PDF: the HTML report printed by Chromium, the browser that draws its charts (text stays text:
+selectable and searchable; the PDF is tagged, with its headings as the outline).
 
-WeasyPrint needs Pango (Debian's libpango-1.0-0 and libpangoft2-1.0-0, installed by `make report-deps`; Chromium
-needs them too). It is given no way to fetch anything: the HTML carries its images as data.
+The HTML carries its images as data and a Content-Security-Policy that lets it fetch nothing, so printing it
+reaches no network (metrics.chart_images.ChartSession.print_pdf).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from metrics.chart_images import ChartSession
 from metrics.report.model import ReportModel
 from metrics.report.web import render_html
 
 
-class PdfEngineError(RuntimeError):
-    pass
+def html_to_pdf(html: bytes, session: ChartSession | None = None) -> bytes:
+    """The PDF of the report's HTML, printed in `session`'s browser (the one that drew its charts), else in a
+    browser started for it."""
+    if session is not None:
+        return session.print_pdf(html).result()
+    with ChartSession() as own:
+        return own.print_pdf(html).result()
 
 
-def html_to_pdf(html: bytes) -> bytes:
-    try:
-        from weasyprint import HTML
-        from weasyprint.urls import URLFetcher
-    except OSError as exc:  # Pango missing: WeasyPrint loads it when imported
-        raise PdfEngineError(
-            f"The PDF engine (WeasyPrint) cannot load Pango: {exc}. Install Debian's "
-            "libpango-1.0-0 and libpangoft2-1.0-0 (`make report-deps`)."
-        ) from exc
-    # Only data: URLs (the embedded charts) may be read; anything else would be a fetch, refused.
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    return HTML(string=html.decode("utf-8"), url_fetcher=fetcher).write_pdf()
-
-
-def render_pdf(model: ReportModel, images: dict[str, bytes]) -> bytes:
-    return html_to_pdf(render_html(model, images))
+def render_pdf(model: ReportModel, images: Mapping[str, bytes], session: ChartSession | None = None) -> bytes:
+    return html_to_pdf(render_html(model, images), session)

@@ -1,21 +1,28 @@
-"""The report as one self-contained HTML file (charts embedded as PNG data, CSS inline): opened in a browser,
-attached to an e-mail, or printed to PDF by WeasyPrint (metrics.report.pdf)."""
+"""The report as one self-contained HTML file (charts embedded as PNG data, CSS inline, a Content-Security-Policy
+that lets it fetch nothing): opened in a browser, attached to an e-mail, or printed to PDF by Chromium
+(metrics.report.pdf)."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from html import escape
 
 from metrics.report.layout import Bullets, Heading, Image, Para, Table, blocks
 from metrics.report.model import ReportModel
 
-CSS = """
+# Each printed page's foot: the report's title (a CSS string: Chromium has no string-set) and its page number.
+PAGE_CSS = """
 @page { size: A4; margin: 16mm 14mm 18mm 14mm;
-        @bottom-left { content: string(report-title); font-size: 8pt; color: #555; }
+        @bottom-left { content: "%(title)s"; font-size: 8pt; color: #555; }
         @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #555; } }
+"""
+# Everything the report shows is in the file: it may fetch nothing, so printing or opening it reaches no network.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+CSS = """
 html { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10pt; color: #1F2328; }
 body { max-width: 1100px; margin: 0 auto; padding: 0 12px; line-height: 1.4; }
-h1.title { font-size: 20pt; margin: 0 0 8px; string-set: report-title content(); }
+h1.title { font-size: 20pt; margin: 0 0 8px; }
 h1 { font-size: 15pt; color: #0B3D66; border-bottom: 2px solid #0B3D66; padding-bottom: 2px; margin-top: 22px;
      break-after: avoid; }
 h2 { font-size: 12pt; color: #0B3D66; margin: 14px 0 4px; break-after: avoid; }
@@ -39,6 +46,11 @@ ul { margin: 2px 0 6px 18px; padding: 0; }
 """
 
 
+def _css_string(text: str) -> str:
+    """Text inside a CSS string: every character but letters, digits and spaces escaped as its code point."""
+    return "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text)
+
+
 def _table(block: Table) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in block.header)
     body = []
@@ -53,7 +65,7 @@ def _table(block: Table) -> str:
     )
 
 
-def render_html(model: ReportModel, images: dict[str, bytes]) -> bytes:
+def render_html(model: ReportModel, images: Mapping[str, bytes]) -> bytes:
     """The HTML file's bytes (UTF-8). `images`: PNG bytes per chart key."""
     parts = []
     for block in blocks(model):
@@ -82,9 +94,12 @@ def render_html(model: ReportModel, images: dict[str, bytes]) -> bytes:
                 f'<figure><img src="data:image/png;base64,{data}" alt="{escape(block.alt)}">'
                 f"<figcaption>{escape(block.caption)}</figcaption></figure>"
             )
+    page_css = PAGE_CSS % {"title": _css_string(model.document_title)}
     html = (
         f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(model.document_title)}</title>'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{page_css}{CSS}</style></head>"
         f"<body>{''.join(parts)}</body></html>"
     )
     return html.encode("utf-8")

@@ -5,6 +5,7 @@ charts as pictures with alternative text."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -64,8 +65,9 @@ def _table(doc, block: Table) -> None:
     caption.paragraph_format.space_after = Pt(10)
 
 
-def render_docx(model: ReportModel, images: dict[str, bytes]) -> bytes:
-    """The .docx file's bytes. `images`: PNG bytes per chart key (metrics.report.charts.draw)."""
+def render_docx(model: ReportModel, images: Mapping[str, bytes]) -> bytes:
+    """The .docx file's bytes. `images`: PNG bytes per chart key (metrics.report.charts.draw, or charts.Drawings,
+    which waits for each picture as it is reached)."""
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT

@@ -139,6 +139,20 @@ class Reads:
             [metric_key, area_code, period, breakdown],
         )
 
+    def cell_histories(
+        self, metric_key: str, area_codes: list[str], periods: list[str], breakdown: str = DEFAULT_BREAKDOWN
+    ) -> pd.DataFrame:
+        """cell_history of every cell of one metric in these areas and periods, in one read: by area and period,
+        each cell's versions oldest first."""
+        return self._query(
+            f"""SELECT {VERSION_COLUMNS}, h.is_deleted, r.created_at, r.author, r.action, r.file_name
+               FROM observation_versions h JOIN revisions r USING (revision_id)
+               WHERE metric_key = ? AND area_code IN (SELECT unnest(?::VARCHAR[]))
+                 AND period IN (SELECT unnest(?::VARCHAR[])) AND breakdown = ?
+               ORDER BY area_code, period, revision_id""",
+            [metric_key, area_codes, periods, breakdown],
+        )
+
     def export_rows(self) -> pd.DataFrame:
         """Every stored value, in a stable order, with its source and revision."""
         return self._query(
