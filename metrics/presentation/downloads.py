@@ -62,14 +62,15 @@ def problem_sentences(problems: pd.DataFrame, limit: int = 10) -> list[str]:
     message, and the message is what says what to do): where it is, the value, then the message."""
     shown = problems_for_display(problems).sort_values("severity", key=lambda s: s != "error", kind="stable")
     sentences = []
-    for p in shown.head(limit).itertuples(index=False):
-        where = [] if pd.isna(p.row) else [f"row {int(p.row)}"]
-        if not str(p.column).startswith("("):
-            where.append(f"column {p.column}")
-        if "value" in shown.columns and not pd.isna(p.value) and str(p.value) != "":
-            where.append(f"value {p.value!r}")
-        place = ", ".join(where) if where else str(p.column).strip("()")
-        sentences.append(f"{str(p.severity).capitalize()}, {place}: {p.message}")
+    for p in shown.head(limit).to_dict("records"):
+        row, column, value = p["row"], str(p["column"]), p.get("value")
+        where = [] if row is None or pd.isna(row) else [f"row {int(row)}"]
+        if not column.startswith("("):
+            where.append(f"column {column}")
+        if value is not None and not pd.isna(value) and str(value) != "":
+            where.append(f"value {value!r}")
+        place = ", ".join(where) if where else column.strip("()")
+        sentences.append(f"{str(p['severity']).capitalize()}, {place}: {p['message']}")
     return sentences
 
 
