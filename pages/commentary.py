@@ -9,12 +9,11 @@ import streamlit as st
 
 from metrics.paper.edits import commentary_for
 from metrics.safety import plain_text
-from metrics.store.narrative import COMMENTARY
 from pages import common
 
 
 def _commentary(area_code: str) -> pd.DataFrame:
-    return common.store().narrative(COMMENTARY, [area_code])
+    return common.commentary(area_code)
 
 
 def _byline(row) -> str:

@@ -163,9 +163,34 @@ def current_user_is_uploader() -> bool:
     return is_uploader(settings().upload, signed_in_user(), sign_in_available(), settings())
 
 
+def _run_memo() -> dict:
+    """A dict that lives for one script run (empty outside a run, and kept by no one): what a page asks many times
+    a run (the scope, the store's revision) is worked out once. Streamlit keeps one context across the reruns a
+    session queues while its script runs, but gives each run a new `cursors` dict, so that dict marks the run."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return {}
+    kept = getattr(ctx, "_cdof_run_memo", None)
+    if kept is None or kept[0] is not ctx.cursors:
+        kept = (ctx.cursors, {})
+        ctx._cdof_run_memo = kept  # type: ignore[attr-defined]
+    return kept[1]
+
+
 def current_scope() -> Scope:
     """What the signed-in user may write and see (metrics.access.scope_for), worked out once per user and settings
-    in the session; a settings entry that names no partnership stops the page, saying which."""
+    in the session and looked up once per run (pages ask for it on every catalogue and query); a settings entry
+    that names no partnership stops the page, saying which."""
+    memo = _run_memo()
+    if "scope" in memo:
+        return memo["scope"]
+    memo["scope"] = scope = _scope_of_user()
+    return scope
+
+
+def _scope_of_user() -> Scope:
     user = signed_in_user()
     key = (repr(sorted(user.items())), sign_in_available(), id(settings()))
     kept = st.session_state.get("_scope")
@@ -191,16 +216,13 @@ _TTL = settings().app.cache_ttl_seconds
 
 
 def _latest_revision(store_) -> int:
-    """The store's latest revision, asked once per page run (remembered on the run's context)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    remembered = getattr(ctx, "_cdof_latest_revision", None) if ctx is not None else None
+    """The store's latest revision, asked once per page run."""
+    memo = _run_memo()
+    remembered = memo.get("revision")
     if remembered is not None and remembered[0] is store_:
         return remembered[1]
     revision = store_.latest_revision()
-    if ctx is not None:
-        ctx._cdof_latest_revision = (store_, revision)  # type: ignore[attr-defined]
+    memo["revision"] = (store_, revision)
     return revision
 
 
@@ -281,7 +303,15 @@ def _data_as_of(_store, revision: int):
     return _store.data_as_of()
 
 
+@_revision_keyed(ttl=_TTL, max_entries=256, show_spinner=False)
+def _commentary(_store, revision: int, area_code: str) -> pd.DataFrame:
+    from metrics.store.narrative import COMMENTARY
+
+    return _store.narrative(COMMENTARY, [area_code])
+
+
 _CACHED = (
+    _commentary,
     _latest_for_area,
     _latest_for_areas,
     _other_period_kinds,
@@ -463,6 +493,13 @@ def real_data_switch() -> bool:
 
 
 @damage_explained
+def commentary(area_code: str) -> pd.DataFrame:
+    """The partnership's current commentaries on the area's figures (pages/commentary.py), as this user may see
+    them; cached per revision, since saving one writes a revision."""
+    return visibility.visible(_commentary(_raw_store(), area_code), current_scope(), default_catalogue())
+
+
+@damage_explained
 def data_as_of():
     return _data_as_of(_raw_store())
 
@@ -519,16 +556,31 @@ def area_name(code: str) -> str:
     return geography().areas[code].name if code in geography().areas else code
 
 
+# The pickers' labels and order, made once per geography (the pickers ask for every area's label on every run).
+_AREA_PICKER: dict[int, tuple[object, list[str], dict[str, str]]] = {}
+
+
+def _area_picker_options() -> tuple[list[str], dict[str, str]]:
+    geo = geography()
+    kept = _AREA_PICKER.get(id(geo))
+    if kept is None or kept[0] is not geo:
+        if len(_AREA_PICKER) > 4:
+            _AREA_PICKER.clear()
+        options = presentation.area_options(geo)
+        kept = (geo, options, {c: presentation.area_label(c, geo) for c in geo.areas})
+        _AREA_PICKER[id(geo)] = kept
+    return kept[1], kept[2]
+
+
 def area_label(code: str) -> str:
-    return presentation.area_label(code, geography())
+    return _area_picker_options()[1].get(code) or presentation.area_label(code, geography())
 
 
 def area_picker(label: str = "Area (type to search)", param: str = "area", help: str | None = None) -> str:
-    geo = geography()
     default = settings().app.default_area
     return url_selectbox(
         label,
-        presentation.area_options(geo),
+        list(_area_picker_options()[0]),
         param,
         default,
         format_func=area_label,
@@ -542,7 +594,7 @@ def areas_picker(
     label: str = "Areas (type to search)", param: str = "areas", default: list[str] | None = None
 ) -> list[str]:
     default = default if default is not None else list(settings().app.compare_focus_areas)
-    return url_multiselect(label, presentation.area_options(geography()), param, default, format_func=area_label)
+    return url_multiselect(label, list(_area_picker_options()[0]), param, default, format_func=area_label)
 
 
 def metric_label(key: str) -> str:

@@ -58,3 +58,18 @@ def test_scorecard_has_a_marker_that_opens_the_commentary(commentary_db):
     at = run_page("scorecard", area=WORCS, real="false")
     labels = [p.proto.popover.label for p in at.get("popover")]
     assert labels == ["Commentary: Adults in treatment, 2022/23", "Commentary: Mental health need treated, 2023/24"]
+
+
+def test_a_commentary_saved_while_the_page_is_open_shows_on_its_next_run(built_db, tmp_path, monkeypatch):
+    # Commentaries are cached with the store's revision: saving one (here by another writer) is a new revision,
+    # so the next run reads it instead of the cached "none".
+    db = tmp_path / "later.duckdb"
+    shutil.copy(built_db, db)
+    monkeypatch.setenv("CDOF_DB", str(db))
+    at = run_page("trends", metric="numbers_in_treatment", area=WORCS)
+    assert plain_text(NOW) not in all_text(at)
+    with Store(db, shared=True) as store:
+        args = (default_catalogue(), default_geography())
+        save_commentary(store, "numbers_in_treatment", WORCS, "2022/23", NOW, "analyst@example.org", *args)
+    at.run()
+    assert plain_text(NOW) in all_text(at)
