@@ -31,7 +31,9 @@ TARGET_RATIO = 1.3  # issue 28: the report takes at most 1.3 times its charts' o
 def _command_line_pdf(db: Path, out: Path) -> float:
     args = ["report", "--area", AREA, "--since", SINCE, "--format", "pdf", "--out", str(out), "--db", str(db)]
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "metrics", *args], cwd=REPO_ROOT, check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "metrics", *args], cwd=REPO_ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"`python -m metrics {' '.join(args)}` failed: {done.stderr.strip()[-2000:]}")
     return time.perf_counter() - started
 
 
