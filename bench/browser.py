@@ -34,8 +34,9 @@ def wait_until_drawn(page, timeout_ms: int = 60_000, settle_ms: int = 500) -> fl
     one included, wait for the same thing: all of its elements drawn.
 
     A page may run its script twice (st.rerun: the dashboard does on a first visit when it is started as
-    dashboard.py, see pages/common.py), and between the runs the page looks finished with nothing drawn yet. So the state must hold
-    for `settle_ms` with no new run starting; the time returned is when it was reached, not when it was confirmed.
+    dashboard.py, see pages/common.py), and between the runs the page looks finished with nothing drawn yet. So the
+    state must hold for `settle_ms` with no new run starting; the time returned is when it was reached, not when it
+    was confirmed.
     """
     deadline = time.monotonic() + timeout_ms / 1000
     while True:

@@ -1,6 +1,6 @@
 """Time from changing a selection to the page drawn again, in headless Chromium, per page and selection (Trends:
 area, indicator, period; Compare and Map: indicator, period; the scorecard: area), against the bare page's rerun
-after a change of its selectbox (bench/bare_app.py), each change beside a bare one in the same time window.
+after a change of its selectbox (bench/bare_rerun_app.py), each change beside a bare one in the same time window.
 
 The timer starts just before the click that picks the option (the list already open and filtered, the pointer on
 the option) and stops when a chart has drawn the new data and the page has settled (bench.browser). Each option is
@@ -203,7 +203,7 @@ def measure(db: Path, dataset: str, repeats: int = 5) -> list[Result]:
     interactions = plan(db, repeats)
     results = []
     with (
-        streamlit_server("bench/bare_app.py") as (bare, _),
+        streamlit_server("bench/bare_rerun_app.py") as (bare, _),
         streamlit_server("app.py", env={"CDOF_DB": str(db)}) as (base, _),
         chromium() as context,
     ):
@@ -237,7 +237,7 @@ def measure(db: Path, dataset: str, repeats: int = 5) -> list[Result]:
                     dataset,
                     target_ratio=1.2,
                     note=f"click on an option until drawn again; medians of {len(times)} changes, each beside a "
-                    "change of bench/bare_app.py's selectbox" + pair_ratios(times, bare_times),
+                    "change of bench/bare_rerun_app.py's selectbox" + pair_ratios(times, bare_times),
                 )
             )
     return results
