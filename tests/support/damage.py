@@ -58,9 +58,9 @@ def _checksum_fails(path: Path) -> bool:
 def _corrupt_a_block_the_biggest_table_reads(source: Path, target: Path) -> None:
     """Invert bytes inside the first block of the biggest table that a full read of the file reads.
 
-    A full scan does not load every block pragma_storage_info lists for the table: with DuckDB 2.0 the first
-    four of the default build's were left unread (no checksum failed and the scan's result was unchanged), so
-    each candidate is tried on a scratch copy."""
+    A full scan does not load every block pragma_storage_info lists for the table (damage there fails no checksum
+    and leaves the scan's result unchanged), and which ones it skips varies from one build to the next, so each
+    candidate is tried on a scratch copy."""
     con = duckdb.connect(str(source), read_only=True)
     try:
         blocks = [
