@@ -56,6 +56,11 @@ def test_uploader_updates_an_action_and_sees_it_in_the_downloaded_paper(browser,
         page.get_by_role("tab", name="Update an action").click()
         choose(page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Action", exact=True)), "Marketing")
         form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Save the update"))
+        # Until the rerun the pick starts has ended, the first action's form may still be drawn beside the new one
+        # (and "not running" holds for a moment before the run starts): wait for the new text and the old one gone.
+        updates = page.locator("textarea[aria-label='Latest update']")
+        expect(updates.filter(has_text="Treatment numbers restored")).to_have_count(1)
+        expect(updates.filter(has_text="Youth services have been remodelled")).to_have_count(0)
         wait_idle(page)
         expect(form).to_have_count(1)  # the previous action's form is gone ...
         expect(form.locator("textarea")).to_have_count(1)  # ... and its text box
