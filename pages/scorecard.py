@@ -170,7 +170,11 @@ def area_part():
         bind="query-params",
     )
     # issue 27: on a phone the six outcomes ran to ~7,800 px; a reader jumps to one, or folds those read.
-    outcome_rows = {o.key: rows[[cat.get(k).outcome == o.key for k in rows["key"]]][shown_cols] for o in cat.outcomes}
+    by_key = cat.by_key()  # (Catalogue.get builds this dict on every call)
+    outcome_of_row = rows["key"].map(lambda k: by_key[k].outcome)
+    outcome_rows = {o.key: rows[outcome_of_row == o.key][shown_cols] for o in cat.outcomes}
+    # Most areas have no commentary: the markers are then not looked for outcome by outcome.
+    with_commentary = not common.commentary(area_code).empty
     outcomes = [o for o in cat.outcomes if not outcome_rows[o.key].empty]
     st.markdown(
         "Jump to: " + " · ".join(f"[{o.name}](#{scorecard_view.anchor(o.name)})" for o in outcomes),
@@ -197,9 +201,10 @@ def area_part():
                 st.dataframe(
                     shown, hide_index=True, width="stretch", column_config=config, height=min(38 + 35 * len(part), 600)
                 )
-            links = " · ".join(f"[{cat.get(k).short_name}](definitions?metric={k})" for k in part["key"])
+            links = " · ".join(f"[{by_key[k].short_name}](definitions?metric={k})" for k in part["key"])
             st.caption(f":material/menu_book: Definition and source: {links}")
-            commentary.markers(area_code, part["key"], part["Period"])  # issue 31
+            if with_commentary:
+                commentary.markers(area_code, part["key"], part["Period"])  # issue 31
 
     common.downloads(
         rows.drop(columns=["Trend"])
