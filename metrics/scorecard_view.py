@@ -105,10 +105,7 @@ def summary_html(rows: pd.DataFrame, compare_col: str, caption: str) -> str:
     has_target = "Target" in rows.columns and rows["Target"].fillna("").astype(bool).any()
     head += "<th scope='col' class='cdof-wide'>Target</th></tr>" if has_target else "</tr>"
     body = []
-    # (only the columns read: a record of every column costs several times the rest of the table)
-    read = ["Period", "Value", "Data", "Indicator", "Members", compare_col, "Latest compared", "Recent trend"]
-    read += ["Earlier trend", "Target"]
-    for r in rows[[c for c in dict.fromkeys(read) if c in rows.columns]].to_dict("records"):
+    for r in rows.to_dict("records"):
         period = html.escape(str(r.get("Period") or ""))
         value = str(r["Value"])
         # A demonstration value says so in its cell, as "Demo · 38.8%" does in the table with every column.
