@@ -50,11 +50,18 @@ def test_a_change_of_area_keeps_the_url_and_a_shared_link_opens_on_it(page, serv
     expect(page).to_have_url(re.compile(r"[?&]area=E10000025(&|$)"))
     expect(page.get_by_text("Compared with Region").first).to_be_visible()
 
+    # So is the switch to every column, and the tables it brings are drawn.
+    page.get_by_text("Show every column", exact=False).click()
+    expect(page).to_have_url(re.compile(r"[?&]details=true(&|$)"))
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    expect(page.locator("table.cdof-summary")).to_have_count(0)
+
     shared = browser.new_page()
     try:
         _open(shared, page.url)
         expect(shared.get_by_role("heading", name=OXFORDSHIRE)).to_be_visible()
         expect(shared.get_by_text("Compared with Region").first).to_be_visible()
+        expect(shared.get_by_role("switch", name=re.compile("^Show every column"))).to_be_checked()
     finally:
         shared.close()
 
