@@ -182,10 +182,11 @@ def groups_figure(groups: pd.DataFrame, ind: Indicator, area_name: str, dimensio
     order = df["Group"].tolist()
     data = []
     demo_rows = df["is_demo"].astype(bool)
-    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True)]:
-        part = df[(df["vs_overall"] == word) & df["value"].notna() & (demo_rows == demo)]
-        if part.empty:
-            continue
+    with_value = df["value"].notna()
+    # (only the words the groups have are filtered for: a frame filtered per word and mark cost most of the figure)
+    present = set(zip(df.loc[with_value, "vs_overall"], demo_rows[with_value]))
+    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True) if (w, d) in present]:
+        part = df[(df["vs_overall"] == word) & with_value & (demo_rows == demo)]
         # A demonstration value is a hollow grey dot, named so in the legend and its hover.
         marker = (
             dict(size=14, symbol="circle-open", color=DEMO_MARKER_COLOUR, line=dict(width=2.5))

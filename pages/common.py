@@ -556,20 +556,32 @@ def area_name(code: str) -> str:
     return geography().areas[code].name if code in geography().areas else code
 
 
-# The pickers' labels and order, made once per geography (the pickers ask for every area's label on every run).
-_AREA_PICKER: dict[int, tuple[object, list[str], dict[str, str]]] = {}
+class _SameGeography:
+    """A geography as a cache key: the same object, not an equal one (Geography is a mutable dataclass, so it has
+    no hash); the cache holds the key, so the object cannot be replaced by another at the same address meanwhile."""
+
+    __slots__ = ("geography",)
+
+    def __init__(self, geography) -> None:
+        self.geography = geography
+
+    def __hash__(self) -> int:
+        return id(self.geography)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _SameGeography) and other.geography is self.geography
 
 
-def _area_picker_options() -> tuple[list[str], dict[str, str]]:
-    geo = geography()
-    kept = _AREA_PICKER.get(id(geo))
-    if kept is None or kept[0] is not geo:
-        if len(_AREA_PICKER) > 4:
-            _AREA_PICKER.clear()
-        options = presentation.area_options(geo)
-        kept = (geo, options, {c: presentation.area_label(c, geo) for c in geo.areas})
-        _AREA_PICKER[id(geo)] = kept
-    return kept[1], kept[2]
+@functools.lru_cache(maxsize=4)
+def _area_picker_options_of(key: _SameGeography) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The pickers' areas in order and each one's label, made once per geography (the pickers ask for every area's
+    label on every run)."""
+    geo = key.geography
+    return tuple(presentation.area_options(geo)), {c: presentation.area_label(c, geo) for c in geo.areas}
+
+
+def _area_picker_options() -> tuple[tuple[str, ...], dict[str, str]]:
+    return _area_picker_options_of(_SameGeography(geography()))
 
 
 def area_label(code: str) -> str:
@@ -795,6 +807,21 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
         kwargs.pop("label", col), options=options, color=[colour_of(o) for o in options] or None, **kwargs
     )
     return out, config
+
+
+def page_part(fn):
+    """st.fragment over the part of a page that its selections drive: a change of one of them reruns and redraws
+    that part alone. The restricted metrics it hides are said again when it reruns alone, since its earlier
+    placeholders go with the rest of the part."""
+    said_above = set(st.session_state.get(_RESTRICTED_SAID, set()))
+
+    @st.fragment
+    @functools.wraps(fn)
+    def part(*args, **kwargs):
+        st.session_state[_RESTRICTED_SAID] = set(said_above)
+        return fn(*args, **kwargs)
+
+    return part
 
 
 def page_header(title: str, intro: str) -> None:

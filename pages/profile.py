@@ -66,9 +66,11 @@ words = []
 for key, name in groups.items():
     part = allrows[allrows["outcome"] == key]
     said = "; ".join(
-        f"{r.Indicator} {pr.format_value(r.area_value, r.unit, r.value_note)} ({r.comparison})"
-        for r in part.itertuples()
-        if pd.notna(r.area_value)
+        f"{name} {pr.format_value(value, unit, note)} ({comparison})"
+        for name, value, unit, note, comparison in zip(
+            part["Indicator"], part["area_value"], part["unit"], part["value_note"], part["comparison"]
+        )
+        if pd.notna(value)
     )
     missing = part[part["area_value"].isna()]["Indicator"].tolist()
     words.append(

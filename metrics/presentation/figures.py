@@ -565,13 +565,14 @@ def spine_figure(
     groups (outcome key -> heading, in order): draw every outcome in one chart, each under a bold heading row,
     instead of one chart per outcome (one chart draws much faster in the browser than several)."""
     df = spine.reset_index(drop=True)
-    labels = [f"{r.Indicator} ({period_words(r.Period)})" for r in df.itertuples()]
-    order = list(labels)  # top to bottom
     headings: list[str] = []
     if groups:
         present = [k for k in groups if (df["outcome"] == k).any()]
         df = pd.concat([df[df["outcome"] == k] for k in present], ignore_index=True)
-        labels = [f"{r.Indicator} ({period_words(r.Period)})" for r in df.itertuples()]
+    # (columns zipped, not itertuples: that makes a new namedtuple class for the frame's many columns each call)
+    labels = [f"{name} ({period_words(period)})" for name, period in zip(df["Indicator"], df["Period"])]
+    order = list(labels)  # top to bottom
+    if groups:
         order = []
         for k in present:
             headings.append(f'<span style="font-size:15px;color:#1F2328"><b>{groups[k]}</b></span>')
@@ -616,12 +617,12 @@ def spine_figure(
     fmt = lambda v, u: format_value(v, u) if not is_missing(v) else "no value"  # noqa: E731
     spine_demo = is_demo_flags(df).to_numpy()
     hover_area = [
-        f"<b>{area_name}</b>{DEMO_LEGEND if d else ''}: {format_value(r.area_value, str(r.unit), r.value_note)} "
-        f"({r.comparison} than/as England)"
-        f"<br>England: {fmt(r.england_value, r.unit)}<br>Region: {fmt(r.region_value, r.unit)}"
-        f"<br>Worst: {fmt(r.worst, r.unit)} · 25th: {fmt(r.q25, r.unit)} · 75th: {fmt(r.q75, r.unit)}"
-        f" · Best: {fmt(r.best, r.unit)} ({r.n} authorities)"
-        for r, d in zip(df.itertuples(), spine_demo)
+        f"<b>{area_name}</b>{DEMO_LEGEND if d else ''}: "
+        f"{format_value(r['area_value'], str(r['unit']), r['value_note'])} ({r['comparison']} than/as England)"
+        f"<br>England: {fmt(r['england_value'], r['unit'])}<br>Region: {fmt(r['region_value'], r['unit'])}"
+        f"<br>Worst: {fmt(r['worst'], r['unit'])} · 25th: {fmt(r['q25'], r['unit'])} · "
+        f"75th: {fmt(r['q75'], r['unit'])} · Best: {fmt(r['best'], r['unit'])} ({r['n']} authorities)"
+        for r, d in zip(df.to_dict("records"), spine_demo)
     ]
     # The region first, larger: an area's marker on the same spot stays visible inside its diamond.
     if region_name and df["p_region"].notna().any():

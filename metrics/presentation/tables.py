@@ -521,6 +521,20 @@ def _spine_position(v, sign: float, centre: float, extent: float) -> float:
     return sign * (v - centre) / extent if extent and np.isfinite(extent) and not is_missing(v) else np.nan
 
 
+# The columns of a latest-values frame that spine_rows reads.
+_SPINE_READS = (
+    "metric_key",
+    "period",
+    "value",
+    "compared_to_england",
+    "value_note",
+    "count",
+    "aggregation_note",
+    "is_demo",
+    "source",
+)
+
+
 def spine_rows(
     indicators: Sequence[Indicator],
     ranges: pd.DataFrame,
@@ -533,23 +547,25 @@ def spine_rows(
     the further extreme at +/-1, worse to the left."""
     rows = []
 
-    def split(df):
-        if df is None or df.empty:
-            return {}
-        return {k: g for k, g in df.groupby(["metric_key", "period"], sort=False)}
+    def first_rows(df) -> dict[tuple[str, str], dict]:
+        """Each (metric, period)'s first row, as a dict (a frame per group cost more than the rest together)."""
+        rows_by: dict[tuple[str, str], dict] = {}
+        if df is not None and not df.empty:
+            for r in df[[c for c in _SPINE_READS if c in df.columns]].to_dict("records"):
+                rows_by.setdefault((r["metric_key"], r["period"]), r)
+        return rows_by
 
-    area_by, eng_by, reg_by = split(area_latest), split(england_latest), split(region_latest)
+    area_by, eng_by, reg_by = first_rows(area_latest), first_rows(england_latest), first_rows(region_latest)
     by_key = {r["key"]: r for r in ranges.to_dict("records")}
-    empty = pd.DataFrame()
     for ind in indicators:
         st_ = by_key.get(ind.key)
         if st_ is None:
             continue
         period = st_["Period"]
-        a, e, g = (d.get((ind.key, period), empty) for d in (area_by, eng_by, reg_by))
-        area_v = float(a["value"].iloc[0]) if not a.empty else np.nan
-        eng_v = float(e["value"].iloc[0]) if not e.empty else np.nan
-        reg_v = float(g["value"].iloc[0]) if not g.empty else np.nan
+        a, e, g = (d.get((ind.key, period)) for d in (area_by, eng_by, reg_by))
+        area_v = float(a["value"]) if a is not None else np.nan
+        eng_v = float(e["value"]) if e is not None else np.nan
+        reg_v = float(g["value"]) if g is not None else np.nan
         sign = -1.0 if ind.polarity == "lower_is_better" else 1.0
         extent = np.nanmax([abs(st_["worst"] - eng_v), abs(st_["best"] - eng_v)]) if not is_missing(eng_v) else np.nan
         pos = functools.partial(_spine_position, sign=sign, centre=eng_v, extent=extent)
@@ -574,13 +590,13 @@ def spine_rows(
                 "p_best": pos(st_["best"]),
                 "p_area": pos(area_v),
                 "p_region": pos(reg_v),
-                "comparison": a["compared_to_england"].iloc[0] if not a.empty else NOT_COMPARED,
-                "value_note": a["value_note"].iloc[0] if not a.empty else "No data for this area",
-                "count": a["count"].iloc[0] if not a.empty and "count" in a else np.nan,
-                "aggregation_note": a["aggregation_note"].iloc[0] if not a.empty and "aggregation_note" in a else None,
+                "comparison": a["compared_to_england"] if a is not None else NOT_COMPARED,
+                "value_note": a["value_note"] if a is not None else "No data for this area",
+                "count": a.get("count", np.nan) if a is not None else np.nan,
+                "aggregation_note": a.get("aggregation_note") if a is not None else None,
                 "polarity": ind.polarity,
-                "is_demo": bool(a["is_demo"].iloc[0]) if not a.empty else False,
-                "source": a["source"].iloc[0] if not a.empty else "",
+                "is_demo": bool(a["is_demo"]) if a is not None else False,
+                "source": a["source"] if a is not None else "",
             }
         )
     return pd.DataFrame(rows)

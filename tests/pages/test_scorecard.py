@@ -206,3 +206,22 @@ def test_one_demonstration_banner_counts_what_the_page_shows():
     cells = [v for c in ("England", "Buckinghamshire", "Oxfordshire", "Worcestershire") for v in rug[c]]
     n_demo = summary.count("<span class='cdof-demo'>Demo</span> · ") + sum(v.startswith("Demo · ") for v in cells)
     assert f"{n_demo:,} of " in banners[0]
+
+
+def _banner(at) -> str:
+    banners = [w.value for w in at.warning if "Demonstration data" in w.value]
+    assert len(banners) == 1, banners
+    return banners[0]
+
+
+def test_the_banner_counts_the_several_areas_table_after_a_change_of_it():
+    # The area part (a fragment) draws the banner with the several-areas table's count kept from the run before;
+    # a change of that table must still give the count a fresh page with the same choice gives.
+    at = run_page_with_demo("scorecard", area="E10000034")
+    before = _banner(at)
+    at.multiselect(key="_w_rug").set_value(["E10000025"]).run()
+    assert not at.exception
+    changed = _banner(at)
+    fresh = _banner(run_page_with_demo("scorecard", area="E10000034", rug="E10000025"))
+    assert changed == fresh
+    assert changed != before  # one area in the table instead of three: fewer figures counted
