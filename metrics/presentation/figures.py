@@ -43,23 +43,38 @@ _FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#1F2328")
 
 
 def _hover_rows(rows: pd.DataFrame, ind: Indicator) -> list[list[str]]:
+    # Column by column: DataFrame.itertuples takes every column of the wide query frame again for each call.
+    def column(name: str, default: Any = None) -> Any:
+        return rows[name] if name in rows else [default] * len(rows)
+
     out = []
-    for r in rows.itertuples():
-        note = r.value_note if isinstance(r.value_note, str) else ""
-        agg = getattr(r, "aggregation_note", None)
+    for value, value_note, agg, lower95, upper95, count, denominator, source, compared, demo, period in zip(
+        rows["value"],
+        rows["value_note"],
+        column("aggregation_note"),
+        rows["lower95"],
+        rows["upper95"],
+        rows["count"],
+        rows["denominator"],
+        rows["source"],
+        rows["compared_to_england"],
+        column("is_demo", False),
+        column("period", ""),
+    ):
+        note = value_note if isinstance(value_note, str) else ""
         if isinstance(agg, str) and agg:
             note = (note + "; " if note else "") + agg
         out.append(
             [
-                format_value(r.value, ind.unit, r.value_note),
-                format_ci(r.lower95, r.upper95, ind.unit) or "not given",
-                format_count(r.count) or "not given",
-                format_count(r.denominator) or "not given",
+                format_value(value, ind.unit, value_note),
+                format_ci(lower95, upper95, ind.unit) or "not given",
+                format_count(count) or "not given",
+                format_count(denominator) or "not given",
                 hover_text(note or "none"),
-                hover_text(short_source(r.source)),
-                str(r.compared_to_england),
-                DEMO_LEGEND if bool(getattr(r, "is_demo", False)) else "",
-                period_words(getattr(r, "period", "")),
+                hover_text(short_source(source)),
+                str(compared),
+                DEMO_LEGEND if bool(demo) else "",
+                period_words(period),
             ]
         )
     return out
@@ -331,7 +346,9 @@ def compare_bar_figure(
     hover = _HOVER.replace("%{x}", period).replace("%{fullData.name}", "%{y}")
     data = []
     demo_rows = is_demo_flags(df)
-    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True)]:
+    # Only the words the bars have are looked up: each look-up copies every column of the wide query frame.
+    present = set(zip(df["compared_to_england"], demo_rows))
+    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True) if (w, d) in present]:
         part = df[(df["compared_to_england"] == word) & (demo_rows == demo)]
         if part.empty:
             continue
