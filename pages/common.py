@@ -797,15 +797,34 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
     return out, config
 
 
+def _not_browsable() -> list:
+    """The restricted metrics this user may not browse at all (page_header says so once, at the top)."""
+    return [i for i in default_catalogue().ordered() if i.restricted and i.key not in catalogue().by_key()]
+
+
 def page_header(title: str, intro: str) -> None:
     real_data_switch()
     st.session_state[_RESTRICTED_SAID] = set()
     st.title(title)
     st.caption(intro)
-    hidden = [i for i in default_catalogue().ordered() if i.restricted and i.key not in catalogue().by_key()]
+    hidden = _not_browsable()
     if hidden:  # not browsable at all by this user: say so once, at the top
         st.caption(":material/lock: " + visibility.placeholder(hidden))
         st.session_state[_RESTRICTED_SAID].update(i.key for i in hidden)
+
+
+def page_part(draw):
+    """The part of a page that its pickers drive, as an st.fragment: a change of one of its widgets reruns `draw`
+    alone and the browser redraws that part only, while the header, the sidebar (its switch reruns the whole page)
+    and the navigation stay as they are. What the part hides of restricted metrics is said again in it on each run,
+    as page_header's reset does for a whole page."""
+
+    @functools.wraps(draw)
+    def part() -> None:
+        st.session_state[_RESTRICTED_SAID] = {i.key for i in _not_browsable()}
+        draw()
+
+    return st.fragment(part)
 
 
 # ----------------------------------------------------------------------------------------------------------------
