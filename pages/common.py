@@ -809,6 +809,22 @@ def pill_column(df: pd.DataFrame, col: str, colour_of=presentation.comparison_wo
     return out, config
 
 
+def _not_browsable() -> list:
+    """The restricted metrics this user may not browse at all (page_header says so once, at the top)."""
+    return [i for i in default_catalogue().ordered() if i.restricted and i.key not in catalogue().by_key()]
+
+
+def page_header(title: str, intro: str) -> None:
+    real_data_switch()
+    st.session_state[_RESTRICTED_SAID] = set()
+    st.title(title)
+    st.caption(intro)
+    hidden = _not_browsable()
+    if hidden:  # not browsable at all by this user: say so once, at the top
+        st.caption(":material/lock: " + visibility.placeholder(hidden))
+        st.session_state[_RESTRICTED_SAID].update(i.key for i in hidden)
+
+
 def page_part(fn):
     """st.fragment over the part of a page that its selections drive: a change of one of them reruns and redraws
     that part alone. The restricted metrics it hides are said again when it reruns alone, since its earlier
@@ -822,17 +838,6 @@ def page_part(fn):
         return fn(*args, **kwargs)
 
     return part
-
-
-def page_header(title: str, intro: str) -> None:
-    real_data_switch()
-    st.session_state[_RESTRICTED_SAID] = set()
-    st.title(title)
-    st.caption(intro)
-    hidden = [i for i in default_catalogue().ordered() if i.restricted and i.key not in catalogue().by_key()]
-    if hidden:  # not browsable at all by this user: say so once, at the top
-        st.caption(":material/lock: " + visibility.placeholder(hidden))
-        st.session_state[_RESTRICTED_SAID].update(i.key for i in hidden)
 
 
 # ----------------------------------------------------------------------------------------------------------------

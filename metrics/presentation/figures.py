@@ -43,23 +43,38 @@ _FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#1F2328")
 
 
 def _hover_rows(rows: pd.DataFrame, ind: Indicator) -> list[list[str]]:
+    # Column by column: DataFrame.itertuples takes every column of the wide query frame again for each call.
+    def column(name: str, default: Any = None) -> Any:
+        return rows[name] if name in rows else [default] * len(rows)
+
     out = []
-    for r in rows.itertuples():
-        note = r.value_note if isinstance(r.value_note, str) else ""
-        agg = getattr(r, "aggregation_note", None)
+    for value, value_note, agg, lower95, upper95, count, denominator, source, compared, demo, period in zip(
+        rows["value"],
+        rows["value_note"],
+        column("aggregation_note"),
+        rows["lower95"],
+        rows["upper95"],
+        rows["count"],
+        rows["denominator"],
+        rows["source"],
+        rows["compared_to_england"],
+        column("is_demo", False),
+        column("period", ""),
+    ):
+        note = value_note if isinstance(value_note, str) else ""
         if isinstance(agg, str) and agg:
             note = (note + "; " if note else "") + agg
         out.append(
             [
-                format_value(r.value, ind.unit, r.value_note),
-                format_ci(r.lower95, r.upper95, ind.unit) or "not given",
-                format_count(r.count) or "not given",
-                format_count(r.denominator) or "not given",
+                format_value(value, ind.unit, value_note),
+                format_ci(lower95, upper95, ind.unit) or "not given",
+                format_count(count) or "not given",
+                format_count(denominator) or "not given",
                 hover_text(note or "none"),
-                hover_text(short_source(r.source)),
-                str(r.compared_to_england),
-                DEMO_LEGEND if bool(getattr(r, "is_demo", False)) else "",
-                period_words(getattr(r, "period", "")),
+                hover_text(short_source(source)),
+                str(compared),
+                DEMO_LEGEND if bool(demo) else "",
+                period_words(period),
             ]
         )
     return out
@@ -124,6 +139,12 @@ def _figure(data: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
+def _error_lengths(differences: pd.Series) -> list[float]:
+    """An error bar's lengths from a value to its interval's ends: none below 0, and 0 where either is unknown
+    (numpy's fmax: pandas' clip and fillna cost more than the rest of a trace)."""
+    return np.fmax(differences.to_numpy(dtype=float), 0.0).tolist()
+
+
 def _line_shape(axis: str, value: float, colour: str, dash: str | None, width: float) -> dict:
     """A full-height vertical (axis "x") or full-width horizontal (axis "y") reference line at `value`."""
     line = dict(color=colour, width=width, **({"dash": dash} if dash else {}))
@@ -167,8 +188,6 @@ def trend_figure(
             continue
         demo = is_demo_flags(part).to_numpy()
         y = part["value"].astype(float)
-        err_plus = (part["upper95"].astype(float) - y).clip(lower=0)
-        err_minus = (y - part["lower95"].astype(float)).clip(lower=0)
         data.append(
             dict(
                 type="scatter",
@@ -186,8 +205,8 @@ def trend_figure(
                 ),
                 error_y=dict(
                     type="data",
-                    array=err_plus.fillna(0).tolist(),
-                    arrayminus=err_minus.fillna(0).tolist(),
+                    array=_error_lengths(part["upper95"].astype(float) - y),
+                    arrayminus=_error_lengths(y - part["lower95"].astype(float)),
                     visible=True,
                     color=colour,
                     thickness=1.2,
@@ -331,7 +350,9 @@ def compare_bar_figure(
     hover = _HOVER.replace("%{x}", period).replace("%{fullData.name}", "%{y}")
     data = []
     demo_rows = is_demo_flags(df)
-    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True)]:
+    # Only the words the bars have are looked up: each look-up copies every column of the wide query frame.
+    present = set(zip(df["compared_to_england"], demo_rows))
+    for word, demo in [(w, d) for w in COMPARISON_COLOURS for d in (False, True) if (w, d) in present]:
         part = df[(df["compared_to_england"] == word) & (demo_rows == demo)]
         if part.empty:
             continue
@@ -361,8 +382,8 @@ def compare_bar_figure(
                 ),
                 error_x=dict(
                     type="data",
-                    array=(part["upper95"].astype(float) - y).clip(lower=0).fillna(0).tolist(),
-                    arrayminus=(y - part["lower95"].astype(float)).clip(lower=0).fillna(0).tolist(),
+                    array=_error_lengths(part["upper95"].astype(float) - y),
+                    arrayminus=_error_lengths(y - part["lower95"].astype(float)),
                     visible=True,
                     color="#1F2328",
                     thickness=1.5,

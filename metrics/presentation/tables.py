@@ -163,7 +163,8 @@ def other_kinds_words(others: pd.DataFrame, catalogue, geography: Geography) -> 
 def period_kinds_in_order(rows: pd.DataFrame, own_kind: str) -> list[str]:
     """The kinds of period in a series, the metric's own kind first (its default view), then the others with
     the latest period first."""
-    kinds = rows.sort_values("period_sortable", ascending=False)["period_kind"].drop_duplicates().tolist()
+    latest_first = rows[["period_sortable", "period_kind"]].sort_values("period_sortable", ascending=False)
+    kinds = latest_first["period_kind"].drop_duplicates().tolist()
     return sorted(kinds, key=lambda k: k != own_kind)
 
 
