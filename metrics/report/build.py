@@ -1,12 +1,13 @@
 """Build a report end to end: collect the facts, draw the charts once, render the formats asked for.
 
 One browser (metrics.chart_images.ChartSession) serves the whole report: it starts as soon as the request is
-found good, so Chromium comes up while the figures are read; it draws every chart once, for every format, and
-prints the PDF.
+found good, so Chromium comes up while the figures are read; it draws every chart once, for every format, each as
+soon as it is described (while what changed is still being worked out), and prints the PDF.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -16,7 +17,7 @@ from metrics.areas import Geography
 from metrics.catalogue import Catalogue
 from metrics.chart_images import ChartSession
 from metrics.report import charts
-from metrics.report.model import Progress, ReportModel, collect
+from metrics.report.model import ChartFacts, Progress, ReportModel, collect
 
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -73,6 +74,11 @@ def build_report(
         raise ValueError(f"format {unknown[0]!r}: expected one of {sorted(FORMATS)}")
     with contextlib.ExitStack() as stack:
         sessions: list[ChartSession] = []
+        drawings: dict[str, concurrent.futures.Future[bytes]] = {}
+
+        def described(chart: ChartFacts) -> None:
+            drawings[chart.key] = charts.submit(chart, sessions[0])
+
         model = collect(
             store,
             catalogue,
@@ -84,12 +90,13 @@ def build_report(
             scope=scope,
             with_demonstration=with_demonstration,
             checked=lambda: sessions.append(stack.enter_context(ChartSession("png", charts.SCALE))),
+            described=described,
         )
         session = sessions[0]
         total = len(model.charts)
         progress(0.3, f"Drawing {total} charts")
         images = charts.Drawings(
-            charts.submit(model, session),
+            drawings,
             lambda done, n: progress(0.3 + 0.5 * done / max(n, 1), f"Drawing charts ({done} of {n})"),
         )
 
