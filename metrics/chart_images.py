@@ -271,20 +271,40 @@ class ChartSession:
         """The image of one figure, drawn after those submitted before it (its future raises ChartImageError)."""
         return self._run(self._draw(spec))
 
+    async def _printer_tab(self) -> Any:
+        """The tab that prints documents, opened by the first caller (who holds `_printing`)."""
+        if self._printer is None:
+            browser = await asyncio.wrap_future(self._browser)
+            tab = await browser.create_tab("", window=True)
+            _check(await tab.send_command("Page.enable"))
+            self._printer = tab
+        return self._printer
+
     async def _print(self, html: bytes) -> bytes:
         try:
-            browser = await asyncio.wrap_future(self._browser)
             async with self._printing:
-                if self._printer is None:
-                    tab = await browser.create_tab("", window=True)
-                    _check(await tab.send_command("Page.enable"))
-                    self._printer = tab
-                printed = await self._print_in(self._printer, html)
+                printed = await self._print_in(await self._printer_tab(), html)
         except Exception as exc:  # the browser would not start or print: say which
             raise ChartImageError(
                 f"Chromium could not print the PDF ({type(exc).__name__}: {exc}). Browser: {self._path}."
             ) from exc
         return base64.b64decode(printed["result"]["data"])
+
+    async def _open_printer(self) -> bytes:
+        try:
+            async with self._printing:
+                await self._printer_tab()
+        except Exception as exc:  # the browser would not start or open a tab: say which
+            raise ChartImageError(
+                f"Chromium could not open a tab to print in ({type(exc).__name__}: {exc}). Browser: {self._path}."
+            ) from exc
+        return b""
+
+    def open_printer(self) -> concurrent.futures.Future[bytes]:
+        """Open the tab print_pdf prints in as soon as the browser is up (the first print_pdf does otherwise), so
+        that a caller who will print later need not wait for it then. A failure here is print_pdf's to report
+        again."""
+        return self._run(self._open_printer())
 
     @staticmethod
     async def _print_in(tab, html: bytes) -> dict:

@@ -76,6 +76,12 @@ def build_report(
         sessions: list[ChartSession] = []
         drawings: dict[str, concurrent.futures.Future[bytes]] = {}
 
+        def checked() -> None:
+            session = stack.enter_context(ChartSession("png", charts.SCALE))
+            if "pdf" in formats:
+                session.open_printer()  # (its tab opens while the figures are read)
+            sessions.append(session)
+
         def described(chart: ChartFacts) -> None:
             drawings[chart.key] = charts.submit(chart, sessions[0])
 
@@ -89,7 +95,7 @@ def build_report(
             progress,
             scope=scope,
             with_demonstration=with_demonstration,
-            checked=lambda: sessions.append(stack.enter_context(ChartSession("png", charts.SCALE))),
+            checked=checked,
             described=described,
         )
         session = sessions[0]

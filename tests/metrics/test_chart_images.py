@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from metrics.chart_images import COPYRIGHT, ChartImage, ChartImageError, figure_images
+from metrics.chart_images import COPYRIGHT, ChartImage, ChartImageError, ChartSession, figure_images
 
 needs_chromium = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium")
 
@@ -65,3 +65,16 @@ def test_a_map_is_drawn_with_the_projects_empty_base_map():
     )
     (svg,) = figure_images([ChartImage(fig, "A map", "Worcestershire", "2022/23", "ONS", width=400)], "svg")
     assert "A map" in svg.decode("utf-8")
+
+
+@needs_chromium
+def test_the_printing_tab_opened_early_is_the_one_documents_print_in():
+    html = b'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>T</title></head><body><h1>Board</h1>'
+    with ChartSession("png", 1.0) as session:
+        session.open_printer().result()
+        opened = session._printer
+        drawing = session.submit(_spec())  # (a chart drawn beside the open printing tab)
+        pdf = session.print_pdf(html + b"<p>report</p></body></html>").result()
+        assert Image.open(io.BytesIO(drawing.result())).format == "PNG"
+        assert opened is not None and session._printer is opened
+    assert pdf.startswith(b"%PDF")
