@@ -60,7 +60,8 @@ class RealOnlyStore:
 
         def read(*args, **kwargs):
             out = attr(*args, **kwargs)
-            if isinstance(out, pd.DataFrame) and "is_demo" in out.columns:
+            # (a frame with nothing to leave out is passed on as it is, not copied)
+            if isinstance(out, pd.DataFrame) and "is_demo" in out.columns and pr.is_demo_flags(out).any():
                 return pr.real_only(out)
             return out
 
@@ -104,7 +105,8 @@ class ReadOnce:
         if args or kwargs or self._no_series is None or not self._series_codes.issuperset(area_codes):
             return self._store.series(metric_key, area_codes, *args, **kwargs)
         part = self._series.get(metric_key, self._no_series)
-        return part[part["area_code"].isin(area_codes)].reset_index(drop=True)
+        wanted = part["area_code"].isin(area_codes)
+        return part.copy() if wanted.all() else part[wanted].reset_index(drop=True)
 
     def read_latest(self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None) -> None:
         """Read the latest rows of several areas (the default breakdown) now, in one query, for latest_for_area to
