@@ -1,9 +1,10 @@
 """The facts of a board report, collected from the store's public reads and worded for a board.
 
-Every figure comes from the reads the pages use (Store.latest_for_area, series, values_for_period, revisions,
-cell_history) and is formatted by metrics.presentation, so the report says what the scorecard, trends and
-profile pages say. A sentence never claims more than the figures support: no comparison without a confidence
-interval and a benchmark value ("not compared"), nothing for an area without figures ("no local data").
+Every figure comes from the reads the pages use (Store.latest_for_area, series, latest_level_values, revisions,
+cell_history), each made once for the whole report (ReadOnce), and is formatted by metrics.presentation, so the
+report says what the scorecard, trends and profile pages say. A sentence never claims more than the figures
+support: no comparison without a confidence interval and a benchmark value ("not compared"), nothing for an area
+without figures ("no local data").
 """
 
 from __future__ import annotations
