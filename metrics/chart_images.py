@@ -36,6 +36,9 @@ FORMATS = ("png", "svg")
 TOPOJSON_URL = (REPO_ROOT / "static").as_uri() + "/"
 
 
+# What Kaleido's tab answers when a figure reaches its page before the page's script is there to draw it (seen
+# now and then on a busy machine).
+PAGE_NOT_READY = "kaleido_scopes is not defined"
 # Page.printToPDF's options: the page's size and margins are its CSS @page's; backgrounds (shaded rows, the
 # warning's box) print; the PDF is tagged (structure for screen readers) with an outline from the headings.
 PDF_PRINT = {
@@ -257,7 +260,13 @@ class ChartSession:
             browser = await asyncio.wrap_future(self._browser)
             fig = plain_figure(spec)
             opts = dict(format=self.fmt, width=spec.width, height=int(fig.layout.height), scale=self.scale)
-            chart = await browser.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
+            try:
+                chart = await browser.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
+            except Exception as exc:
+                if PAGE_NOT_READY not in str(exc):
+                    raise
+                # Kaleido reloads its tab after every figure, so the figure is sent once more to the page reloaded.
+                chart = await browser.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
         except Exception as exc:  # the browser would not start or the figure failed: say which
             raise ChartImageError(
                 f"Chromium could not draw the charts ({type(exc).__name__}: {exc}). Browser: {self._path}."
