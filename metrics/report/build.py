@@ -2,7 +2,7 @@
 
 One browser (metrics.chart_images.ChartSession) serves the whole report: it starts as soon as the request is
 found good, so Chromium comes up while the figures are read; it draws every chart once, for every format, each as
-soon as it is described (while what changed is still being worked out), and prints the PDF.
+soon as it is described (while what changed is still being worked out), and prints the PDF while Word is written.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ def render_files(
     session: ChartSession | None = None,
     writing: Callable[[str], None] | None = None,
 ) -> dict[str, bytes]:
-    """{format: file bytes}, Word first: given charts.Drawings it is written while the charts are still drawn. The
-    HTML is written once for both the HTML file and the PDF printed from it (in `session`'s browser when given).
+    """{format: file bytes}. The HTML is written once, for both the HTML file and the PDF printed from it (in
+    `session`'s browser when given). A PDF printed in `session` is begun first and Word written while it prints;
+    otherwise Word comes first, so that given charts.Drawings it is written while the charts are still drawn.
     `writing(format)` is called as each file is begun."""
     from metrics.report.pdf import html_to_pdf
     from metrics.report.web import render_html
@@ -42,14 +43,23 @@ def render_files(
 
     files: dict[str, bytes] = {}
     html = None
-    for fmt in sorted(formats, key=lambda f: f != "docx"):
+    printing: concurrent.futures.Future[bytes] | None = None
+    print_first = "pdf" in formats and session is not None
+    for fmt in sorted(formats, key=lambda f: (f == "docx") == print_first):
         if writing is not None:
             writing(fmt)
         if fmt == "docx":
             files[fmt] = render_docx(model, images)
             continue
         html = html if html is not None else render_html(model, images)
-        files[fmt] = html if fmt == "html" else html_to_pdf(html, session)
+        if fmt == "html":
+            files[fmt] = html
+        elif session is not None:
+            printing = session.print_pdf(html)
+        else:
+            files[fmt] = html_to_pdf(html)
+    if printing is not None:
+        files["pdf"] = printing.result()
     return {fmt: files[fmt] for fmt in formats}
 
 
@@ -107,7 +117,9 @@ def build_report(
         )
 
         def writing(fmt: str) -> None:
-            if fmt == "docx":
+            if fmt == "docx" and "pdf" in formats:
+                progress(0.85, "Writing the DOCX file while the PDF is printed")
+            elif fmt == "docx":
                 progress(0.3, f"Writing the DOCX file while the {total} charts are drawn")
             else:
                 images.all()  # (the HTML embeds every chart: each is reported drawn before it is begun)
