@@ -36,6 +36,9 @@ FORMATS = ("png", "svg")
 TOPOJSON_URL = (REPO_ROOT / "static").as_uri() + "/"
 
 
+# What Kaleido's tab answers when a figure reaches its page before the page's script is there to draw it (seen
+# now and then on a busy machine).
+PAGE_NOT_READY = "kaleido_scopes is not defined"
 # Page.printToPDF's options: the page's size and margins are its CSS @page's; backgrounds (shaded rows, the
 # warning's box) print; the PDF is tagged (structure for screen readers) with an outline from the headings.
 PDF_PRINT = {
@@ -257,7 +260,13 @@ class ChartSession:
             browser = await asyncio.wrap_future(self._browser)
             fig = plain_figure(spec)
             opts = dict(format=self.fmt, width=spec.width, height=int(fig.layout.height), scale=self.scale)
-            chart = await browser.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
+            try:
+                chart = await browser.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
+            except Exception as exc:
+                if PAGE_NOT_READY not in str(exc):
+                    raise
+                # Kaleido reloads its tab after every figure, so the figure is sent once more to the page reloaded.
+                chart = await browser.calc_fig(fig, opts=opts, topojson=TOPOJSON_URL)
         except Exception as exc:  # the browser would not start or the figure failed: say which
             raise ChartImageError(
                 f"Chromium could not draw the charts ({type(exc).__name__}: {exc}). Browser: {self._path}."
@@ -271,20 +280,40 @@ class ChartSession:
         """The image of one figure, drawn after those submitted before it (its future raises ChartImageError)."""
         return self._run(self._draw(spec))
 
+    async def _printer_tab(self) -> Any:
+        """The tab that prints documents, opened by the first caller (who holds `_printing`)."""
+        if self._printer is None:
+            browser = await asyncio.wrap_future(self._browser)
+            tab = await browser.create_tab("", window=True)
+            _check(await tab.send_command("Page.enable"))
+            self._printer = tab
+        return self._printer
+
     async def _print(self, html: bytes) -> bytes:
         try:
-            browser = await asyncio.wrap_future(self._browser)
             async with self._printing:
-                if self._printer is None:
-                    tab = await browser.create_tab("", window=True)
-                    _check(await tab.send_command("Page.enable"))
-                    self._printer = tab
-                printed = await self._print_in(self._printer, html)
+                printed = await self._print_in(await self._printer_tab(), html)
         except Exception as exc:  # the browser would not start or print: say which
             raise ChartImageError(
                 f"Chromium could not print the PDF ({type(exc).__name__}: {exc}). Browser: {self._path}."
             ) from exc
         return base64.b64decode(printed["result"]["data"])
+
+    async def _open_printer(self) -> bytes:
+        try:
+            async with self._printing:
+                await self._printer_tab()
+        except Exception as exc:  # the browser would not start or open a tab: say which
+            raise ChartImageError(
+                f"Chromium could not open a tab to print in ({type(exc).__name__}: {exc}). Browser: {self._path}."
+            ) from exc
+        return b""
+
+    def open_printer(self) -> concurrent.futures.Future[bytes]:
+        """Open the tab print_pdf prints in as soon as the browser is up (the first print_pdf does otherwise), so
+        that a caller who will print later need not wait for it then. A failure here is print_pdf's to report
+        again."""
+        return self._run(self._open_printer())
 
     @staticmethod
     async def _print_in(tab, html: bytes) -> dict:

@@ -46,10 +46,11 @@ def version_at(history: pd.DataFrame, revision_id: int) -> dict | None:
     """The cell's version in force after revision `revision_id`: None if it did not exist then."""
     if history.empty:
         return None
-    before = history[history["revision_id"] <= revision_id]
-    if before.empty:
+    revisions = history["revision_id"].to_numpy()
+    before = np.flatnonzero(revisions <= revision_id)
+    if not len(before):
         return None
-    row = before.sort_values("revision_id").iloc[-1].to_dict()
+    row = history.iloc[before[np.argmax(revisions[before])]].to_dict()
     return None if bool(row.get("is_deleted")) else row
 
 
@@ -130,23 +131,26 @@ def fill_changes(
     found: list[Change] = []
     checks, frame_rows = [], []  # verdicts to compare once the state at n is derived (in one call)
     unknown_verdicts = 0
+    codes = list(dict.fromkeys([area.code, *own_codes, *bench_codes]))
+    changed = []  # (indicator, its rows, the periods changed since revision n)
     for m in model.metrics:
-        ind = m.indicator
-        codes = list(dict.fromkeys([area.code, *own_codes, *bench_codes]))
-        ser = store.series(ind.key, codes)
-        if ser.empty:
-            continue
-        records = ser.to_dict("records")
+        records = store.series(m.indicator.key, codes).to_dict("records")
         changed_periods = {r["period"] for r in records if not _missing(r["revision_id"]) and r["revision_id"] > n}
-        if not changed_periods:
-            continue
-        by_cell = {(r["area_code"], r["period"]): r for r in records}
-        # Every version of the cells the changes and the verdicts of then depend on, in one read per metric.
+        if changed_periods:
+            changed.append((m.indicator, records, changed_periods))
+    # Every version of the cells the changes and the verdicts of then depend on, in one read (with the cells of
+    # another metric's changed periods too, which are never looked up).
+    history_of, no_versions = {}, pd.DataFrame()
+    if changed:
         versions = store.cell_histories(
-            ind.key, list(dict.fromkeys([*own_codes, *bench_codes])), sorted(changed_periods)
+            [ind.key for ind, _, _ in changed],
+            list(dict.fromkeys([*own_codes, *bench_codes])),
+            sorted(set().union(*(periods for _, _, periods in changed))),
         )
-        history_of = {cell: part for cell, part in versions.groupby(["area_code", "period"], sort=False)}
+        history_of = dict(iter(versions.groupby(["metric_key", "area_code", "period"], sort=False)))
         no_versions = versions.iloc[:0]
+    for ind, records, changed_periods in changed:
+        by_cell = {(r["area_code"], r["period"]): r for r in records}
         for now in (r for r in records if r["area_code"] == area.code and r["period"] in changed_periods):
             period = now["period"]
             # The area's own cells (a footprint's members) first: new periods and revised values.
@@ -154,7 +158,7 @@ def fill_changes(
                 cur = by_cell.get((code, period))
                 if cur is None or _rev(cur) <= n or cur.get("is_aggregate"):
                     continue  # (a region's aggregate changes with its authorities, listed on their reports)
-                old = version_at(history_of.get((code, period), no_versions), n)
+                old = version_at(history_of.get((ind.key, code, period), no_versions), n)
                 rev = _rev(cur)
                 if old is None:
                     found.append(
@@ -191,7 +195,9 @@ def fill_changes(
                 if cur is None:
                     # A cell shown then but not now (a demonstration benchmark beside a real series) still
                     # decided the verdict at revision n.
-                    cur = _cell_without_derived_row(history_of.get((code, period), no_versions), geography, code, now)
+                    cur = _cell_without_derived_row(
+                        history_of.get((ind.key, code, period), no_versions), geography, code, now
+                    )
                     if cur is None:
                         continue
                 if cur.get("is_aggregate"):
@@ -201,7 +207,7 @@ def fill_changes(
                     frame_rows.append({"published_comparison": None, **cur, "metric_key": ind.key})
                     continue
                 if _rev(cur) > n:
-                    old = version_at(history_of.get((code, period), no_versions), n)
+                    old = version_at(history_of.get((ind.key, code, period), no_versions), n)
                     if old is None:
                         continue
                     cur = {**cur, **{f: old.get(f) for f in _VALUE_FIELDS}, "revision_id": int(old["revision_id"])}

@@ -100,7 +100,14 @@ def _spine_chart(model: ReportModel, store, catalogue: Catalogue) -> ChartFacts 
     )
 
 
-def describe_charts(model: ReportModel, store, catalogue: Catalogue, geography: Geography) -> None:
+def describe_charts(
+    model: ReportModel,
+    store,
+    catalogue: Catalogue,
+    geography: Geography,
+    described: Callable[[ChartFacts], None] | None = None,
+) -> None:
+    """The report's charts into model.charts, each given to `described` as soon as it is described."""
     for m in model.metrics:
         if m.indicator.tier != "headline":
             continue
@@ -111,16 +118,20 @@ def describe_charts(model: ReportModel, store, catalogue: Catalogue, geography: 
             )
         else:
             model.charts.append(chart)
+            if described is not None:
+                described(chart)
     spine = _spine_chart(model, store, catalogue)
     if spine is not None:
         model.charts.append(spine)
+        if described is not None:
+            described(spine)
 
 
-def submit(model: ReportModel, session: ChartSession) -> dict[str, concurrent.futures.Future[bytes]]:
-    """Every chart of the report given to `session` to draw (its PNG's future by chart key). The session is made
-    with SCALE: at 1.5 times their size in px a 900 px chart across an A4 page is about 200 dots per inch, sharp
-    in print, with half the pixels of 2x for the PDF to carry."""
-    return {c.key: session.submit(c.image) for c in model.charts}
+def submit(chart: ChartFacts, session: ChartSession) -> concurrent.futures.Future[bytes]:
+    """A chart of the report given to `session` to draw (its PNG's future). The session is made with SCALE: at 1.5
+    times their size in px a 900 px chart across an A4 page is about 200 dots per inch, sharp in print, with half
+    the pixels of 2x for the PDF to carry."""
+    return session.submit(chart.image)
 
 
 class Drawings(Mapping[str, bytes]):

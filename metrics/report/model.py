@@ -1,15 +1,16 @@
 """The facts of a board report, collected from the store's public reads and worded for a board.
 
-Every figure comes from the reads the pages use (Store.latest_for_area, series, values_for_period, revisions,
-cell_history) and is formatted by metrics.presentation, so the report says what the scorecard, trends and
-profile pages say. A sentence never claims more than the figures support: no comparison without a confidence
-interval and a benchmark value ("not compared"), nothing for an area without figures ("no local data").
+Every figure comes from the reads the pages use (Store.latest_for_area, series, latest_level_values, revisions,
+cell_history), each made once for the whole report (ReadOnce), and is formatted by metrics.presentation, so the
+report says what the scorecard, trends and profile pages say. A sentence never claims more than the figures
+support: no comparison without a confidence interval and a benchmark value ("not compared"), nothing for an area
+without figures ("no local data").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -60,7 +61,8 @@ class RealOnlyStore:
 
         def read(*args, **kwargs):
             out = attr(*args, **kwargs)
-            if isinstance(out, pd.DataFrame) and "is_demo" in out.columns:
+            # (a frame with nothing to leave out is passed on as it is, not copied)
+            if isinstance(out, pd.DataFrame) and "is_demo" in out.columns and pr.is_demo_flags(out).any():
                 return pr.real_only(out)
             return out
 
@@ -73,16 +75,62 @@ class RealOnlyStore:
         return frame[frame["metric_key"].isin(real)].reset_index(drop=True)
 
     def latest_level_values(self, level: str = "utla", *args, **kwargs) -> pd.DataFrame:
-        # (no is_demo column: keep each metric's areas whose value in that period is real)
-        frame = self._store.latest_level_values(level, *args, **kwargs)
-        if frame.empty:
-            return frame
-        keep = []
-        for (key, period), part in frame.groupby(["metric_key", "period"], sort=False):
-            values = self._store.values_for_period(key, period, level=level)
-            real = set(values.loc[~pr.is_demo_flags(values), "area_code"])
-            keep.append(part[part["area_code"].isin(real)])
-        return pd.concat(keep, ignore_index=True) if keep else frame.iloc[:0]
+        # (no is_demo column: the store leaves out the demonstration values of the periods it chose)
+        return self._store.latest_level_values(level, *args, real_only=True, **kwargs)
+
+
+class ReadOnce:
+    """A store whose reads the report repeats are made once: `read_series` reads several metrics' series in one
+    query and `read_latest` several areas' latest rows, which `series` and latest_for_area then answer from;
+    latest_for_area(s) answers a repeated question from its first answer. Each answer is a copy, so that no reader
+    changes another's."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self._series: dict[str, pd.DataFrame] = {}
+        self._series_codes: frozenset[str] = frozenset()
+        self._no_series: pd.DataFrame | None = None
+        self._latest: dict[tuple, pd.DataFrame] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def read_series(self, metric_keys: list[str], area_codes: list[str]) -> None:
+        """Read every period of these metrics for these areas (the default breakdown) now, in one query."""
+        frame = self._store.series_of_metrics(metric_keys, area_codes)
+        self._series = {str(key): part.reset_index(drop=True) for key, part in frame.groupby("metric_key", sort=False)}
+        self._series_codes = frozenset(area_codes)
+        self._no_series = frame.iloc[:0]
+
+    def series(self, metric_key: str, area_codes: list[str], *args, **kwargs) -> pd.DataFrame:
+        if args or kwargs or self._no_series is None or not self._series_codes.issuperset(area_codes):
+            return self._store.series(metric_key, area_codes, *args, **kwargs)
+        part = self._series.get(metric_key, self._no_series)
+        wanted = part["area_code"].isin(area_codes)
+        return part.copy() if wanted.all() else part[wanted].reset_index(drop=True)
+
+    def read_latest(self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None) -> None:
+        """Read the latest rows of several areas (the default breakdown) now, in one query, for latest_for_area to
+        answer each area's from (a row depends on its own area's series alone)."""
+        frame = self._store.latest_for_areas(area_codes, period_kinds)
+        for code in area_codes:
+            part = frame[frame["area_code"] == code].reset_index(drop=True)
+            self._latest[self._latest_key([code], period_kinds, (), {})] = part
+
+    @staticmethod
+    def _latest_key(area_codes: list[str], period_kinds: Mapping[str, str] | None, args, kwargs) -> tuple:
+        return (tuple(area_codes), tuple(sorted((period_kinds or {}).items())), args, tuple(sorted(kwargs.items())))
+
+    def latest_for_areas(
+        self, area_codes: list[str], period_kinds: Mapping[str, str] | None = None, *args, **kwargs
+    ) -> pd.DataFrame:
+        key = self._latest_key(area_codes, period_kinds, args, kwargs)
+        if key not in self._latest:
+            self._latest[key] = self._store.latest_for_areas(area_codes, period_kinds, *args, **kwargs)
+        return self._latest[key].copy()
+
+    def latest_for_area(self, area_code: str, *args, **kwargs) -> pd.DataFrame:
+        return self.latest_for_areas([area_code], *args, **kwargs)
 
 
 class ReportError(ValueError):
@@ -437,16 +485,19 @@ def collect(
     scope: Scope | None = None,
     with_demonstration: bool = False,
     checked: Callable[[], None] | None = None,
+    described: Callable[[ChartFacts], None] | None = None,
 ) -> ReportModel:
     """Every fact of the report for one area (charts described, not yet drawn). With a scope that may not see the
     area's restricted metrics, they are left out (figures, sentences, changes and charts) and a note says why. Real
     figures only unless `with_demonstration`: then demonstration values are in it, and it says so on its cover and
     marks each. `checked()` is called once the request is found good (area, benchmark, revision or date), before
-    any figure is read (build_report starts its browser then)."""
+    any figure is read (build_report starts its browser then); `described(chart)` as each chart is described, before
+    the changes are worked out (build_report has it drawn meanwhile)."""
     from metrics.report import changes as changes_mod
     from metrics.report import charts as charts_mod
 
     progress = progress or (lambda f, t: None)
+    reads = store = ReadOnce(store)
     if not with_demonstration:
         store = RealOnlyStore(store)
     area = check_area(area_code, geography)
@@ -471,6 +522,11 @@ def collect(
     # The pages' rule of "latest" (Store.latest_for_areas with the catalogue's kinds of period): the report and the
     # scorecard show the same period of every metric.
     kinds = catalogue.period_kinds()
+    # The latest rows the report reads, of the area and its benchmarks, in one query for each rule of "latest"
+    # (the catalogue's kinds of period for the figures; any kind for the spine chart, as the profile page).
+    benchmarked = list(dict.fromkeys([area.code, ENGLAND_CODE, *([region.code] if region is not None else [])]))
+    reads.read_latest(benchmarked, kinds)
+    reads.read_latest(benchmarked)
     latest = store.latest_for_area(area.code, kinds)
     england = store.latest_for_area(ENGLAND_CODE, kinds)
     region_latest = store.latest_for_area(region.code, kinds) if region is not None else None
@@ -532,10 +588,14 @@ def collect(
         with_demonstration=with_demonstration,
     )
 
-    progress(0.15, "Finding what changed")
+    # Every series the changes and the charts read (the area's, its members', England's and the region's), at once.
+    own_codes = list(area.members) if area.level == "cdp" else [area.code]
+    bench_codes = [ENGLAND_CODE] + ([region.code] if region is not None else [])
+    reads.read_series([i.key for i in indicators], list(dict.fromkeys([area.code, *own_codes, *bench_codes])))
+    progress(0.15, "Preparing the charts")
+    charts_mod.describe_charts(model, store, catalogue, geography, described)
+    progress(0.25, "Finding what changed")
     changes_mod.fill_changes(model, store, catalogue, geography, revisions)
-    progress(0.25, "Preparing the charts")
-    charts_mod.describe_charts(model, store, catalogue, geography)
     # issue 31: the paper's words (details, plan, commentary) and the plan as it stood at the last board.
     from metrics.report.paper import collect_paper
 

@@ -4,11 +4,13 @@ charts as pictures with alternative text."""
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Mapping
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -20,10 +22,12 @@ from metrics.report.model import ReportModel
 WARNING_COLOUR = RGBColor(0x9A, 0x34, 0x00)
 DEMO_SHADE = "FFF4CE"
 HEADER_SHADE = "DCE6F0"
+TABLE_STYLE = "Table Grid"
 
 
-def _shade(cell, fill: str) -> None:
-    props = cell._tc.get_or_add_tcPr()
+def _shade(tc, fill: str) -> None:
+    """Shade a table cell (its w:tc element)."""
+    props = tc.get_or_add_tcPr()
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
@@ -39,9 +43,24 @@ def _repeat_header(row) -> None:
     props.append(header)
 
 
-def _table(doc, block: Table) -> None:
+def _paragraph(doc, text: str, style_id: str | None):
+    """doc.add_paragraph(text, style) with the style's id found once per document (python-docx looks a style
+    name up anew for every paragraph)."""
+    p = doc.add_paragraph(text)
+    p._p.style = style_id
+    return p
+
+
+def _style_ids(doc) -> dict[str, str | None]:
+    """The ids of the paragraph styles the report uses, by name, and of its tables' style."""
+    names = ["Title", "Heading 1", "Heading 2", "Heading 3", "Caption", "List Bullet", "Intense Quote"]
+    ids = {name: doc.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH) for name in names}
+    return ids | {TABLE_STYLE: doc.part.get_style_id(TABLE_STYLE, WD_STYLE_TYPE.TABLE)}
+
+
+def _table(doc, block: Table, styles: dict[str, str | None]) -> None:
     table = doc.add_table(rows=1, cols=len(block.header))
-    table.style = "Table Grid"
+    table._tbl.tblStyle_val = styles[TABLE_STYLE]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     size = Pt(8) if len(block.header) > 6 else Pt(9)
     header = table.rows[0]
@@ -51,17 +70,24 @@ def _table(doc, block: Table) -> None:
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
         run.font.size = size
-        _shade(cell, HEADER_SHADE)
+        _shade(cell._tc, HEADER_SHADE)
+    # Each body row is a copy of one empty row made as python-docx makes it, its runs' text then set: the same
+    # XML as a row added and filled cell by cell, without python-docx working each cell out again.
+    blank = table.add_row()
+    for cell in blank.cells:
+        cell.text = ""
+        cell.paragraphs[0].add_run().font.size = size
+    template = blank._tr
+    table._tbl.remove(template)
     for n, values in enumerate(block.rows):
-        cells = table.add_row().cells
+        tr = copy.deepcopy(template)
+        table._tbl.append(tr)
         demo = n < len(block.demo_rows) and block.demo_rows[n]
-        for cell, text in zip(cells, values):
-            cell.text = ""
-            run = cell.paragraphs[0].add_run(text)
-            run.font.size = size
+        for tc, text in zip(tr.tc_lst, values):
+            tc.p_lst[0].r_lst[-1].text = text
             if demo:
-                _shade(cell, DEMO_SHADE)
-    caption = doc.add_paragraph(block.caption, style="Caption")
+                _shade(tc, DEMO_SHADE)
+    caption = _paragraph(doc, block.caption, styles["Caption"])
     caption.paragraph_format.space_after = Pt(10)
 
 
@@ -81,17 +107,18 @@ def render_docx(model: ReportModel, images: Mapping[str, bytes]) -> bytes:
     props.subject = f"Combating Drugs Outcomes Framework: {model.area.name}"
     props.author = "Combating Drugs Outcomes Dashboard"
     width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+    styles = _style_ids(doc)
     for block in blocks(model):
         if isinstance(block, Heading):
-            doc.add_heading(block.text, level=block.level)
+            _paragraph(doc, block.text, styles["Title" if block.level == 0 else f"Heading {block.level}"])
         elif isinstance(block, Para):
             if block.kind == "warning":
-                p = doc.add_paragraph(style="Intense Quote")
+                p = _paragraph(doc, "", styles["Intense Quote"])
                 run = p.add_run("Warning: " + block.text)
                 run.bold = True
                 run.font.color.rgb = WARNING_COLOUR
             elif block.kind == "caption":
-                doc.add_paragraph(block.text, style="Caption")
+                _paragraph(doc, block.text, styles["Caption"])
             else:
                 p = doc.add_paragraph()
                 if block.lead:
@@ -100,9 +127,9 @@ def render_docx(model: ReportModel, images: Mapping[str, bytes]) -> bytes:
                 run.italic = block.kind == "note"
         elif isinstance(block, Bullets):
             for item in block.items:
-                doc.add_paragraph(item, style="List Bullet")
+                _paragraph(doc, item, styles["List Bullet"])
         elif isinstance(block, Table):
-            _table(doc, block)
+            _table(doc, block, styles)
         elif isinstance(block, Image):
             png = images.get(block.key)
             if png is None:
@@ -112,7 +139,7 @@ def render_docx(model: ReportModel, images: Mapping[str, bytes]) -> bytes:
             shape = doc.inline_shapes[-1]
             shape._inline.docPr.set("descr", block.alt)  # the picture's alternative text
             shape._inline.docPr.set("title", block.caption)
-            doc.add_paragraph(block.caption, style="Caption")
+            _paragraph(doc, block.caption, styles["Caption"])
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

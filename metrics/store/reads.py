@@ -140,17 +140,17 @@ class Reads:
         )
 
     def cell_histories(
-        self, metric_key: str, area_codes: list[str], periods: list[str], breakdown: str = DEFAULT_BREAKDOWN
+        self, metric_keys: list[str], area_codes: list[str], periods: list[str], breakdown: str = DEFAULT_BREAKDOWN
     ) -> pd.DataFrame:
-        """cell_history of every cell of one metric in these areas and periods, in one read: by area and period,
-        each cell's versions oldest first."""
+        """cell_history of every cell of these metrics in these areas and periods, in one read: by metric, area and
+        period, each cell's versions oldest first."""
         return self._query(
             f"""SELECT {VERSION_COLUMNS}, h.is_deleted, r.created_at, r.author, r.action, r.file_name
                FROM observation_versions h JOIN revisions r USING (revision_id)
-               WHERE metric_key = ? AND area_code IN (SELECT unnest(?::VARCHAR[]))
+               WHERE metric_key IN (SELECT unnest(?::VARCHAR[])) AND area_code IN (SELECT unnest(?::VARCHAR[]))
                  AND period IN (SELECT unnest(?::VARCHAR[])) AND breakdown = ?
-               ORDER BY area_code, period, revision_id""",
-            [metric_key, area_codes, periods, breakdown],
+               ORDER BY metric_key, area_code, period, revision_id""",
+            [list(metric_keys), list(area_codes), list(periods), breakdown],
         )
 
     def export_rows(self) -> pd.DataFrame:
@@ -276,6 +276,19 @@ class Reads:
             [metric_key, area_codes, breakdown],
         )
 
+    def series_of_metrics(
+        self, metric_keys: list[str], area_codes: list[str], breakdown: str = DEFAULT_BREAKDOWN
+    ) -> pd.DataFrame:
+        """`series` of several metrics in one read: by metric, then as `series` orders one metric's rows."""
+        return self._query(
+            f"""SELECT {VALUE_COLUMNS}
+                FROM indicator_values v JOIN areas a USING (area_code)
+                WHERE v.metric_key IN (SELECT unnest(?::VARCHAR[]))
+                  AND v.area_code IN (SELECT unnest(?::VARCHAR[])) AND v.breakdown = ?
+                ORDER BY v.metric_key, v.area_code, v.period_sortable""",
+            [list(metric_keys), list(area_codes), breakdown],
+        )
+
     def sparklines(self, area_code: str, breakdown: str = DEFAULT_BREAKDOWN) -> pd.DataFrame:
         """metric_key, period, period_kind, value for one area across all metrics (for small trend lines)."""
         return self._query(
@@ -304,12 +317,18 @@ class Reads:
         )
 
     def latest_level_values(
-        self, level: str = "utla", period_kinds: Mapping[str, str] | None = None, breakdown: str = DEFAULT_BREAKDOWN
+        self,
+        level: str = "utla",
+        period_kinds: Mapping[str, str] | None = None,
+        breakdown: str = DEFAULT_BREAKDOWN,
+        real_only: bool = False,
     ) -> pd.DataFrame:
         """metric_key, period, area_code, value for every area of a level in each metric's latest period with
         values at that level, of the metric's kind in period_kinds (any kind for a metric not in it), and no later
-        than England's latest (the period the pages call latest), for spine charts and quintiles."""
+        than England's latest (the period the pages call latest), for spine charts and quintiles. `real_only`: the
+        demonstration values of those periods left out (the periods are still chosen among all values)."""
         keys, kinds = _kinds_lists(period_kinds)
+        real = " WHERE NOT coalesce(v.is_demo, false)" if real_only else ""
         return self._query(
             """WITH kinds AS (SELECT unnest(?::VARCHAR[]) AS metric_key, unnest(?::VARCHAR[]) AS period_kind),
                of_kind AS (
@@ -327,7 +346,8 @@ class Reads:
                    WHERE o.value IS NOT NULL AND (e.s IS NULL OR o.period_sortable <= e.s)
                    GROUP BY o.metric_key)
                SELECT v.metric_key, v.period, v.area_code, v.value
-               FROM of_kind v JOIN latest l ON v.metric_key = l.metric_key AND v.period_sortable = l.s""",
+               FROM of_kind v JOIN latest l ON v.metric_key = l.metric_key AND v.period_sortable = l.s"""
+            + real,
             [keys, kinds, level, breakdown, BENCHMARK_CODE, breakdown],
         )
 

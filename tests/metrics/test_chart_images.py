@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from metrics.chart_images import COPYRIGHT, ChartImage, ChartImageError, figure_images
+from metrics.chart_images import COPYRIGHT, PAGE_NOT_READY, ChartImage, ChartImageError, ChartSession, figure_images
 
 needs_chromium = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium")
 
@@ -65,3 +65,45 @@ def test_a_map_is_drawn_with_the_projects_empty_base_map():
     )
     (svg,) = figure_images([ChartImage(fig, "A map", "Worcestershire", "2022/23", "ONS", width=400)], "svg")
     assert "A map" in svg.decode("utf-8")
+
+
+@needs_chromium
+def test_the_printing_tab_opened_early_is_the_one_documents_print_in():
+    html = b'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>T</title></head><body><h1>Board</h1>'
+    with ChartSession("png", 1.0) as session:
+        session.open_printer().result()
+        opened = session._printer
+        drawing = session.submit(_spec())  # (a chart drawn beside the open printing tab)
+        pdf = session.print_pdf(html + b"<p>report</p></body></html>").result()
+        assert Image.open(io.BytesIO(drawing.result())).format == "PNG"
+        assert opened is not None and session._printer is opened
+    assert pdf.startswith(b"%PDF")
+
+
+@needs_chromium
+def test_a_figure_sent_before_kaleidos_page_is_ready_is_sent_again():
+    """Kaleido's tab now and then answers a figure with its page's script missing; the tab is reloaded after every
+    figure, so the figure is sent once more, once."""
+    with ChartSession("png", 1.0) as session:
+        browser = session._browser.result()
+        calc_fig, calls = browser.calc_fig, []
+
+        async def not_ready_at_first(*args, **kwargs):
+            calls.append(args)
+            if len(calls) == 1:
+                raise RuntimeError(f"ReferenceError: {PAGE_NOT_READY}")
+            return await calc_fig(*args, **kwargs)
+
+        browser.calc_fig = not_ready_at_first
+        png = session.submit(_spec()).result()
+        assert Image.open(io.BytesIO(png)).format == "PNG" and len(calls) == 2
+        calls.clear()
+
+        async def failing(*args, **kwargs):
+            calls.append(args)
+            raise RuntimeError("ReferenceError: Plotly is not defined")
+
+        browser.calc_fig = failing  # any other failure is said at once
+        with pytest.raises(ChartImageError, match="could not draw"):
+            session.submit(_spec()).result()
+        assert len(calls) == 1

@@ -37,18 +37,51 @@ def test_cell_histories_are_each_cells_history_in_one_read(store):
     r2, _ = write_revision(store, rows({"E10000034": (320, 500), "E06000002": (10, 20)}), upload())
     rollback(store, r2, "analyst")
     write_revision(store, rows({"E10000034": (1, 2)}, period="2023/24"), upload())
-    cells = [(a, p) for a in ("E10000034", "E06000001", "E06000002", "E10000025") for p in ("2022/23", "2023/24")]
-    together = store.cell_histories(
-        "continuity_of_care", ["E10000034", "E06000001", "E06000002", "E10000025"], ["2022/23", "2023/24"]
-    )
+    write_revision(store, rows({"E10000034": (5, 10)}, metric="ocu_prevalence"), upload())
+    metrics = ("continuity_of_care", "ocu_prevalence")
+    areas = ("E10000034", "E06000001", "E06000002", "E10000025")
+    cells = [(m, a, p) for m in metrics for a in areas for p in ("2022/23", "2023/24")]
+    together = store.cell_histories(list(metrics), list(areas), ["2022/23", "2023/24"])
     versions = 0
-    for area, period in cells:
-        alone = store.cell_history("continuity_of_care", area, period)
-        part = together[(together["area_code"] == area) & (together["period"] == period)].reset_index(drop=True)
+    for metric, area, period in cells:
+        alone = store.cell_history(metric, area, period)
+        part = together[
+            (together["metric_key"] == metric) & (together["area_code"] == area) & (together["period"] == period)
+        ].reset_index(drop=True)
         # (the same values; a column's type may differ where one read's answer has more rows to infer it from)
         pd.testing.assert_frame_equal(part, alone, check_dtype=False)
         versions += len(alone)
-    assert len(together) == versions and versions >= 6  # nothing else; E10000034 in 2022/23 alone has three
+    # nothing else; E10000034 in 2022/23 alone has three versions of continuity_of_care
+    assert len(together) == versions and versions >= 7
+    assert list(together["metric_key"]) == sorted(together["metric_key"])  # by metric first
+
+
+def test_series_of_metrics_is_each_metrics_series_in_one_read(store):
+    for metric in ("continuity_of_care", "ocu_prevalence"):
+        for period, count in (("2021/22", 200), ("2022/23", 300)):
+            write_revision(
+                store, rows({"E92000001": (count * 10, 10000), "E10000034": (count, 500)}, metric, period), upload()
+            )
+    areas = ["E10000034", "E92000001", "E10000025"]
+    together = store.series_of_metrics(["continuity_of_care", "ocu_prevalence", "no_such_metric"], areas)
+    for metric in ("continuity_of_care", "ocu_prevalence"):
+        alone = store.series(metric, areas)
+        part = together[together["metric_key"] == metric].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, alone)
+        assert len(alone) == 4
+    assert len(together) == 8
+
+
+def test_latest_level_values_real_only_leaves_out_the_demonstration_values_of_the_same_periods(store):
+    real = rows({"E92000001": (4000, 10000), "E10000034": (300, 500)})
+    write_revision(store, real, upload())
+    demo = rows({"E10000025": (50, 100), "E06000001": (30, 90)}).assign(is_demo=True)
+    write_revision(store, demo, upload())
+    every = store.latest_level_values("utla")
+    real_only = store.latest_level_values("utla", real_only=True)
+    assert set(every["area_code"]) == {"E10000034", "E10000025", "E06000001"}
+    assert list(real_only.columns) == list(every.columns)
+    assert real_only.to_dict("records") == every[every["area_code"] == "E10000034"].to_dict("records")
 
 
 def test_preview_classifies_new_changed_unchanged(store):
