@@ -2,7 +2,9 @@
 or by quintile where a metric has no polarity. Pure: frames in, a Plotly figure out.
 
 The figure is a `go.Choropleth` on a `geo` subplot with every base layer hidden, over the bundled boundaries
-(metrics.geo): it draws with no tile server, topojson or font download.
+(metrics.geo): it draws with no tile server, topojson or font download. Its traces name the boundaries by the URL
+the app serves them at (geo.served_url); a figure drawn without the app takes them inline (geo.inline, which
+metrics.chart_images applies).
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def map_figure(
     joint footprints outlined (name, words, member codes, code), the chosen areas labelled (code, name)."""
     words = legend_words(ind)
     mode = map_mode(ind)
-    features = {f["id"]: f for f in geo.boundaries(level)["features"]}
+    boundaries = geo.served_url(level)
     data = []
     demo = frame["is_demo"] if "is_demo" in frame else pd.Series(False, index=frame.index)
     for word in words:
@@ -159,13 +161,10 @@ def map_figure(
             )
             data.append(
                 dict(
-                    # each trace carries only its own areas' shapes: the page sends every boundary once, not once a
-                    # trace
+                    # the shapes by URL: the browser fetches the file once (plotly.js keeps it for the session), so
+                    # a run sends none of them
                     type="choropleth",
-                    geojson={
-                        "type": "FeatureCollection",
-                        "features": [features[c] for c in part["area_code"] if c in features],
-                    },
+                    geojson=boundaries,
                     locations=part["area_code"].tolist(),
                     z=[1] * len(part),
                     colorscale=[[0, colour], [1, colour]],

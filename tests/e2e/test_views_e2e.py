@@ -9,6 +9,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
+from metrics.areas import default_geography
 from tests.e2e.conftest import ARTIFACTS, screenshot, wait_idle, with_demonstration
 from tests.support.browser import serious_accessibility_violations, streamlit_server
 
@@ -133,6 +134,40 @@ def test_map_of_regions_draws_with_no_network(page, server, offline):
     _open(page, server, "map?metric=numbers_in_treatment&level=Regions")
     page.wait_for_function("() => document.querySelectorAll('.choroplethlocation').length === 9")
     assert any(t.startswith("Lowest fifth") for t in _legend(page))
+
+
+def test_map_draws_every_area_from_the_served_boundaries_fetched_once(page, server, offline):
+    """The map's figure names its boundaries by URL: the browser fetches the file from the app once, and a change
+    of selection redraws every area from it without sending or fetching the shapes again."""
+    fetched: list[tuple[str, int]] = []
+    page.on("response", lambda r: fetched.append((r.url, r.status)) if "/app/static/boundaries/" in r.url else None)
+    _open(page, server, "map?metric=continuity_of_care&period=2022%2F23")
+    areas = page.locator("[data-testid=stPlotlyChart] .choroplethlocation")
+    expect(areas).to_have_count(153, timeout=120_000)
+    named = page.evaluate(
+        """() => [...new Set(document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot').data
+                  .filter(t => t.type === 'choropleth')
+                  .map(t => typeof t.geojson === 'string' ? t.geojson : 'inline'))]"""
+    )
+    assert len(named) == 1 and named[0].startswith("app/static/boundaries/upper_tier_authorities.geojson?v="), named
+    assert fetched == [(f"{server}/{named[0]}", 200)]
+    # the areas drawn are the file's: each shape's feature is the served one for its area
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('.choroplethlocation')].map(p => p.__data__ && p.__data__.loc)"
+    )
+    assert sorted(drawn) == sorted(a.code for a in default_geography().utlas())
+
+    period = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Period", exact=True))
+    period.click()
+    page.get_by_role("option", name="2021/22", exact=True).click()
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot').data
+                 .some(t => t.type === 'choropleth' && t.customdata[0][3] === '2021/22')""",
+        timeout=120_000,
+    )
+    _idle(page)
+    expect(areas).to_have_count(153)
+    assert len(fetched) == 1, fetched
 
 
 @pytest.mark.parametrize("code", list(AREAS))
