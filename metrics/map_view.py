@@ -120,10 +120,8 @@ def map_frame(rows: pd.DataFrame, ind: Indicator, level: str, geography: Geograp
 
 
 def _hover_data(frame: pd.DataFrame) -> list[list[str]]:
-    return [
-        [str(r.area_name), str(r.value_text), str(r.ci_text), str(r.period), str(r.source_text), str(r.shown_as)]
-        for r in frame.itertuples()
-    ]
+    columns = ("area_name", "value_text", "ci_text", "period", "source_text", "shown_as")
+    return [[str(v) for v in row] for row in zip(*(frame[c].tolist() for c in columns))]
 
 
 _HOVER = (
@@ -147,17 +145,23 @@ def map_figure(
     boundaries = geo.served_url(level)
     data = []
     demo = frame["is_demo"] if "is_demo" in frame else pd.Series(False, index=frame.index)
+    codes = frame["area_code"].tolist()
+    hover = _hover_data(frame)
+    # the rows of each legend word, real and demonstration apart, in the frame's order (one pass, not a filter each)
+    rows_of: dict[tuple[str, bool], list[int]] = {}
+    for i, key in enumerate(zip(frame["category"].tolist(), demo.astype(bool).tolist())):
+        rows_of.setdefault(key, []).append(i)
     for word in words:
         for is_demo in (False, True):
-            part = frame[(frame["category"] == word) & (demo == is_demo)]
-            if part.empty:
+            rows = rows_of.get((word, is_demo))
+            if not rows:
                 continue
             colour = MAP_COLOURS[word]
             said = f"{word}{DEMO_LEGEND}" if is_demo else word
             legend = (
-                f"{said} ({len(part)})"
+                f"{said} ({len(rows)})"
                 if mode == COMPARISON_MODE or word == NO_VALUE
-                else f"{word} fifth{DEMO_LEGEND if is_demo else ''} ({len(part)})"
+                else f"{word} fifth{DEMO_LEGEND if is_demo else ''} ({len(rows)})"
             )
             data.append(
                 dict(
@@ -165,8 +169,8 @@ def map_figure(
                     # a run sends none of them
                     type="choropleth",
                     geojson=boundaries,
-                    locations=part["area_code"].tolist(),
-                    z=[1] * len(part),
+                    locations=[codes[i] for i in rows],
+                    z=[1] * len(rows),
                     colorscale=[[0, colour], [1, colour]],
                     showscale=False,
                     name=legend,
@@ -176,7 +180,7 @@ def map_figure(
                         line=dict(color=DEMO_MARKER_COLOUR if is_demo else "#6E7781", width=1 if is_demo else 0.5),
                         **({"opacity": DEMO_FILL_OPACITY} if is_demo else {}),
                     ),
-                    customdata=_hover_data(part),
+                    customdata=[hover[i] for i in rows],
                     hovertemplate=_HOVER,
                 )
             )
