@@ -59,6 +59,13 @@ def served_url(level: str) -> str:
     return f"{SERVED_PREFIX}{path.relative_to(STATIC_DIR).as_posix()}?v={digest}"
 
 
+def served_url_of_trace(level: str, trace: int) -> str:
+    """The level's served URL for the figure's `trace`-th trace: plotly.js makes every trace after the first that
+    names the same URL wait for the first one's fetch for at most 5 seconds, and then draws nothing, so each trace
+    names its own (the browser fetches each once a session)."""
+    return f"{served_url(level)}&trace={trace}"
+
+
 def inline(url: str, codes: Iterable[str]) -> dict:
     """The FeatureCollection of the areas `codes` (in that order) from the boundaries file served at `url`
     (served_url, whatever its digest): for a figure drawn where the app does not serve the file."""

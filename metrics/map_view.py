@@ -142,7 +142,6 @@ def map_figure(
     joint footprints outlined (name, words, member codes, code), the chosen areas labelled (code, name)."""
     words = legend_words(ind)
     mode = map_mode(ind)
-    boundaries = geo.served_url(level)
     data = []
     demo = frame["is_demo"] if "is_demo" in frame else pd.Series(False, index=frame.index)
     codes = frame["area_code"].tolist()
@@ -168,7 +167,7 @@ def map_figure(
                     # the shapes by URL: the browser fetches the file once (plotly.js keeps it for the session), so
                     # a run sends none of them
                     type="choropleth",
-                    geojson=boundaries,
+                    geojson=geo.served_url_of_trace(level, len(data)),
                     locations=[codes[i] for i in rows],
                     z=[1] * len(rows),
                     colorscale=[[0, colour], [1, colour]],
