@@ -142,7 +142,7 @@ def map_figure(
     joint footprints outlined (name, words, member codes, code), the chosen areas labelled (code, name)."""
     words = legend_words(ind)
     mode = map_mode(ind)
-    data = []
+    data: list[dict] = []
     demo = frame["is_demo"] if "is_demo" in frame else pd.Series(False, index=frame.index)
     codes = frame["area_code"].tolist()
     hover = _hover_data(frame)
