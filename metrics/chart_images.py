@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import plotly.graph_objects as go
 
+from metrics import geo
 from metrics.paths import REPO_ROOT
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -141,8 +142,12 @@ def _block_height(lines) -> float:
 
 def plain_figure(spec: ChartImage) -> go.Figure:
     """The figure as drawn inside the image: its own title is left out (the image's header says it), the size is
-    the image's, the axes make room for their labels."""
+    the image's, the axes make room for their labels, and boundaries the app serves by URL are inline (no app
+    serves them to the drawing)."""
     fig = go.Figure(spec.figure)
+    for trace in fig.data:
+        if trace.type == "choropleth" and isinstance(trace.geojson, str):
+            trace.geojson = geo.inline(trace.geojson, trace.locations or ())
     height = spec.height or fig.layout.height or 450
     fig.update_layout(title=dict(text=""), width=spec.width, height=height, paper_bgcolor="#FFFFFF", **spec.extra)
     # The figures' small margins rely on the axes growing them to fit their labels, as Streamlit's theme makes them.

@@ -1,5 +1,8 @@
-"""England's boundaries for the map page: the bundled GeoJSON in data/boundaries/ (see SOURCE.md there), label points
-and the outline of a joint CDP footprint. Pure Python over the files; nothing here reaches the network.
+"""England's boundaries for the map page: the bundled GeoJSON in static/boundaries/ (see SOURCE.md there), label
+points and the outline of a joint CDP footprint. Pure Python over the files; nothing here reaches the network.
+
+The files are the app's static files: the page's figure names them by URL (`served_url`), so the browser fetches
+each once and keeps it, and a figure drawn without the app (a chart download) takes them inline (`inline`).
 
 `python -m metrics.geo SOURCE_DIR` rebuilds the bundled files from the ONS files (coordinates rounded to 4 decimal
 places, about 10 m; repeated points dropped; each border between junctions simplified once, so neighbours still
@@ -8,16 +11,21 @@ share it; retired codes mapped).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
 import sys
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from metrics.paths import DATA_DIR
+from metrics.paths import REPO_ROOT
 
-BOUNDARIES_DIR = DATA_DIR / "boundaries"
+STATIC_DIR = REPO_ROOT / "static"
+BOUNDARIES_DIR = STATIC_DIR / "boundaries"
+# Where Streamlit serves static/ (`server.enableStaticServing`), relative to the page so that a base URL path holds.
+SERVED_PREFIX = "app/static/"
 AUTHORITIES_FILE = "upper_tier_authorities.geojson"
 REGIONS_FILE = "regions.geojson"
 # Under every map drawn from these files (the Open Government Licence's and Ordnance Survey's terms).
@@ -31,12 +39,42 @@ DECIMALS = 4
 TOLERANCE = 0.005
 
 
+def _file(level: str) -> Path:
+    return BOUNDARIES_DIR / {"utla": AUTHORITIES_FILE, "region": REGIONS_FILE}[level]
+
+
 @lru_cache(maxsize=2)
 def boundaries(level: str) -> dict:
     """The FeatureCollection of "utla" (the 153 upper-tier authorities) or "region" (the 9 regions); each feature's
     `id` is the area code and `properties` hold name, lon and lat (a point inside the area, for labels)."""
-    name = {"utla": AUTHORITIES_FILE, "region": REGIONS_FILE}[level]
-    return json.loads((BOUNDARIES_DIR / name).read_text(encoding="utf-8"))
+    return json.loads(_file(level).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=2)
+def served_url(level: str) -> str:
+    """The URL of the level's file as the app serves it, with a digest of its content in the query: the browser may
+    keep a file it has fetched, and a changed file is then a new URL."""
+    path = _file(level)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return f"{SERVED_PREFIX}{path.relative_to(STATIC_DIR).as_posix()}?v={digest}"
+
+
+def served_url_of_trace(level: str, trace: int) -> str:
+    """The level's served URL for the figure's `trace`-th trace: plotly.js makes every trace after the first that
+    names the same URL wait for the first one's fetch for at most 5 seconds, and then draws nothing, so each trace
+    names its own (the browser fetches each once a session)."""
+    return f"{served_url(level)}&trace={trace}"
+
+
+def inline(url: str, codes: Iterable[str]) -> dict:
+    """The FeatureCollection of the areas `codes` (in that order) from the boundaries file served at `url`
+    (served_url, whatever its digest): for a figure drawn where the app does not serve the file."""
+    path = url.split("?", 1)[0]
+    level = next((lv for lv in ("utla", "region") if served_url(lv).split("?", 1)[0] == path), None)
+    if level is None:
+        raise ValueError(f"{url!r} is not a boundaries file the app serves")
+    features = {f["id"]: f for f in boundaries(level)["features"]}
+    return {"type": "FeatureCollection", "features": [features[c] for c in codes if c in features]}
 
 
 def label_points(level: str) -> dict[str, tuple[float, float]]:
@@ -86,7 +124,7 @@ def outline(member_codes: tuple[str, ...]) -> tuple[list, list]:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Preparing the bundled files from the ONS files (run once, by hand; see data/boundaries/SOURCE.md)
+# Preparing the bundled files from the ONS files (run once, by hand; see static/boundaries/SOURCE.md)
 # ----------------------------------------------------------------------------------------------------------------
 
 

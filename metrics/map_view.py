@@ -2,7 +2,9 @@
 or by quintile where a metric has no polarity. Pure: frames in, a Plotly figure out.
 
 The figure is a `go.Choropleth` on a `geo` subplot with every base layer hidden, over the bundled boundaries
-(metrics.geo): it draws with no tile server, topojson or font download.
+(metrics.geo): it draws with no tile server, topojson or font download. Its traces name the boundaries by the URL
+the app serves them at (geo.served_url); a figure drawn without the app takes them inline (geo.inline, which
+metrics.chart_images applies).
 """
 
 from __future__ import annotations
@@ -118,10 +120,8 @@ def map_frame(rows: pd.DataFrame, ind: Indicator, level: str, geography: Geograp
 
 
 def _hover_data(frame: pd.DataFrame) -> list[list[str]]:
-    return [
-        [str(r.area_name), str(r.value_text), str(r.ci_text), str(r.period), str(r.source_text), str(r.shown_as)]
-        for r in frame.itertuples()
-    ]
+    columns = ("area_name", "value_text", "ci_text", "period", "source_text", "shown_as")
+    return [[str(v) for v in row] for row in zip(*(frame[c].tolist() for c in columns))]
 
 
 _HOVER = (
@@ -142,32 +142,34 @@ def map_figure(
     joint footprints outlined (name, words, member codes, code), the chosen areas labelled (code, name)."""
     words = legend_words(ind)
     mode = map_mode(ind)
-    features = {f["id"]: f for f in geo.boundaries(level)["features"]}
-    data = []
+    data: list[dict] = []
     demo = frame["is_demo"] if "is_demo" in frame else pd.Series(False, index=frame.index)
+    codes = frame["area_code"].tolist()
+    hover = _hover_data(frame)
+    # the rows of each legend word, real and demonstration apart, in the frame's order (one pass, not a filter each)
+    rows_of: dict[tuple[str, bool], list[int]] = {}
+    for i, key in enumerate(zip(frame["category"].tolist(), demo.astype(bool).tolist())):
+        rows_of.setdefault(key, []).append(i)
     for word in words:
         for is_demo in (False, True):
-            part = frame[(frame["category"] == word) & (demo == is_demo)]
-            if part.empty:
+            rows = rows_of.get((word, is_demo))
+            if not rows:
                 continue
             colour = MAP_COLOURS[word]
             said = f"{word}{DEMO_LEGEND}" if is_demo else word
             legend = (
-                f"{said} ({len(part)})"
+                f"{said} ({len(rows)})"
                 if mode == COMPARISON_MODE or word == NO_VALUE
-                else f"{word} fifth{DEMO_LEGEND if is_demo else ''} ({len(part)})"
+                else f"{word} fifth{DEMO_LEGEND if is_demo else ''} ({len(rows)})"
             )
             data.append(
                 dict(
-                    # each trace carries only its own areas' shapes: the page sends every boundary once, not once a
-                    # trace
+                    # the shapes by URL: the browser fetches the file once (plotly.js keeps it for the session), so
+                    # a run sends none of them
                     type="choropleth",
-                    geojson={
-                        "type": "FeatureCollection",
-                        "features": [features[c] for c in part["area_code"] if c in features],
-                    },
-                    locations=part["area_code"].tolist(),
-                    z=[1] * len(part),
+                    geojson=geo.served_url_of_trace(level, len(data)),
+                    locations=[codes[i] for i in rows],
+                    z=[1] * len(rows),
                     colorscale=[[0, colour], [1, colour]],
                     showscale=False,
                     name=legend,
@@ -177,7 +179,7 @@ def map_figure(
                         line=dict(color=DEMO_MARKER_COLOUR if is_demo else "#6E7781", width=1 if is_demo else 0.5),
                         **({"opacity": DEMO_FILL_OPACITY} if is_demo else {}),
                     ),
-                    customdata=_hover_data(part),
+                    customdata=[hover[i] for i in rows],
                     hovertemplate=_HOVER,
                 )
             )

@@ -5,10 +5,12 @@ accessibility check (axe-core) over every page."""
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 from playwright.sync_api import expect
 
+from metrics.areas import default_geography
 from tests.e2e.conftest import ARTIFACTS, screenshot, wait_idle, with_demonstration
 from tests.support.browser import serious_accessibility_violations, streamlit_server
 
@@ -135,6 +137,45 @@ def test_map_of_regions_draws_with_no_network(page, server, offline):
     assert any(t.startswith("Lowest fifth") for t in _legend(page))
 
 
+def test_map_draws_every_area_from_the_served_boundaries_fetched_once(page, server, offline):
+    """The map's figure names its boundaries by URL, one per trace: the browser fetches each from the app once, and
+    a change of selection redraws every area without sending or fetching the shapes again."""
+    fetched: list[tuple[str, int]] = []
+    page.on("response", lambda r: fetched.append((r.url, r.status)) if "/app/static/boundaries/" in r.url else None)
+    _open(page, server, "map?metric=continuity_of_care&period=2022%2F23")
+    areas = page.locator("[data-testid=stPlotlyChart] .choroplethlocation")
+    expect(areas).to_have_count(153, timeout=120_000)
+    named_js = """() => document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot').data
+                  .filter(t => t.type === 'choropleth')
+                  .map(t => typeof t.geojson === 'string' ? t.geojson : 'inline')"""
+    named = page.evaluate(named_js)
+    assert len(named) > 1 and len(set(named)) == len(named), named
+    assert all(n.startswith("app/static/boundaries/upper_tier_authorities.geojson?v=") for n in named), named
+    # (304: the browser kept the file from an earlier page of this browser and the app confirmed it unchanged)
+    assert sorted(url for url, _ in fetched) == sorted(f"{server}/{n}" for n in named), fetched
+    assert all(status in (200, 304) for _, status in fetched), fetched
+    # every authority is drawn, each once
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('.choroplethlocation')].map(p => p.__data__ && p.__data__.loc)"
+    )
+    assert sorted(drawn) == sorted(a.code for a in default_geography().utlas()), drawn
+
+    period = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Period", exact=True))
+    period.click()
+    page.get_by_role("option", name="2021/22", exact=True).click()
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot').data
+                 .some(t => t.type === 'choropleth' && t.customdata[0][3] === '2021/22')""",
+        timeout=120_000,
+    )
+    _idle(page)
+    expect(areas).to_have_count(153)
+    # a URL already fetched is not fetched again (a trace the first map did not have fetches its own once)
+    urls = [url for url, _ in fetched]
+    assert len(urls) == len(set(urls)), fetched
+    assert set(urls) == {f"{server}/{n}" for n in set(named) | set(page.evaluate(named_js))}, fetched
+
+
 @pytest.mark.parametrize("code", list(AREAS))
 def test_inequalities_for_each_area(page, server, code):
     _open(page, server, f"inequalities?metric=continuity_of_care&area={code}")
@@ -209,3 +250,20 @@ def test_no_serious_accessibility_violations(page, server, path):
     for i in range(charts.count()):  # every chart is a figure with an accessible name of its own
         role, label = charts.nth(i).evaluate("c => [c.getAttribute('role'), c.getAttribute('aria-label') || '']")
         assert role == "figure" and len(label.strip()) > 20, f"chart {i} on /{path} has no accessible name"
+
+
+def test_map_draws_every_area_when_its_boundaries_arrive_slowly(page, server, offline):
+    """A busy server or a slow line: the boundaries arriving after plotly.js's 5-second wait for a shared URL still
+    draw every area (each trace fetches its own URL and waits for it however long it takes)."""
+    slowed: list[str] = []
+
+    def slow(route):
+        slowed.append(route.request.url)
+        if len(slowed) == 1:
+            time.sleep(6)
+        route.continue_()
+
+    page.route("**/app/static/boundaries/**", slow)
+    _open(page, server, "map?metric=continuity_of_care&period=2020%2F21")
+    expect(page.locator("[data-testid=stPlotlyChart] .choroplethlocation")).to_have_count(153, timeout=120_000)
+    assert len(slowed) > 1, slowed

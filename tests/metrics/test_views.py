@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -129,6 +130,43 @@ def test_empty_base_map_is_served_locally():
     assert "enableStaticServing = true" in (REPO_ROOT / ".streamlit" / "config.toml").read_text()
 
 
+def test_the_boundaries_are_the_files_the_app_serves():
+    for level in ("utla", "region"):
+        path, digest = geo.served_url(level).split("?v=")
+        assert path.startswith("app/static/boundaries/") and len(digest) == 12
+        served = REPO_ROOT / "static" / path.removeprefix("app/static/")
+        assert json.loads(served.read_text(encoding="utf-8")) == geo.boundaries(level)
+
+
+def test_a_changed_boundaries_file_is_served_at_a_new_url(tmp_path, monkeypatch):
+    """The browser may keep the file it fetched: a changed file must not be read from its copy."""
+    folder = tmp_path / "static" / "boundaries"
+    folder.mkdir(parents=True)
+    shutil.copy(geo.BOUNDARIES_DIR / geo.REGIONS_FILE, folder / geo.REGIONS_FILE)
+    monkeypatch.setattr(geo, "STATIC_DIR", tmp_path / "static")
+    monkeypatch.setattr(geo, "BOUNDARIES_DIR", folder)
+    geo.served_url.cache_clear()
+    try:
+        before = geo.served_url("region")
+        (folder / geo.REGIONS_FILE).write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+        geo.served_url.cache_clear()
+        after = geo.served_url("region")
+    finally:
+        geo.served_url.cache_clear()
+    assert before.split("?")[0] == after.split("?")[0] == "app/static/boundaries/regions.geojson"
+    assert before != after
+
+
+def test_inline_boundaries_are_the_served_areas_asked_for_in_order():
+    url = geo.served_url("utla")
+    collection = geo.inline(url, ["E10000034", "E06000060", "not-an-area"])
+    assert [f["id"] for f in collection["features"]] == ["E10000034", "E06000060"]
+    assert collection["features"][0] == next(f for f in geo.boundaries("utla")["features"] if f["id"] == "E10000034")
+    assert [f["id"] for f in geo.inline(geo.served_url("region"), ["E12000002"])["features"]] == ["E12000002"]
+    with pytest.raises(ValueError, match="not a boundaries file"):
+        geo.inline("app/static/world_110m.json", ["E10000034"])
+
+
 # ------------------------------------------------------------------------------------------------------- map
 def test_map_frame_has_every_authority_coloured_by_the_stored_comparison(store, cat, areas):
     ind = cat.get("continuity_of_care")
@@ -170,6 +208,9 @@ def test_map_figure_draws_offline_with_words_in_the_legend(store, cat, areas):
     ).to_plotly_json()
     choropleths = [t for t in fig["data"] if t["type"] == "choropleth"]
     assert sum(len(t["locations"]) for t in choropleths) == 153
+    # the shapes by the URL the app serves them at, not in the figure sent on every run
+    # each trace its own URL of the file, so that none waits on another's fetch (plotly.js gives up after 5 s)
+    assert [t["geojson"] for t in choropleths] == [geo.served_url_of_trace("utla", n) for n in range(len(choropleths))]
     for t in choropleths:
         word = t["name"].rsplit(" (", 1)[0].removesuffix(pr.DEMO_LEGEND)  # a demonstration area: its word's colour
         assert t["name"].endswith(f"({len(t['locations'])})")

@@ -6,12 +6,15 @@ from __future__ import annotations
 import io
 import os
 
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from metrics.chart_images import COPYRIGHT
+from metrics import geo
+from metrics.chart_images import COPYRIGHT, ChartImage, figure_images, plain_figure
 from metrics.geo import ATTRIBUTION
 from metrics.safety import plain_text
+from pages import common
 from tests.pages.helpers import download, open_part, plotly_specs, run_page, run_page_with_demo
 
 needs_chromium = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="Debian's chromium")
@@ -54,6 +57,43 @@ def test_each_chart_has_png_and_svg_downloads(page, params, part, names):
     if page == "trends":
         help_text = buttons["PNG"][0].help
         assert plain_text(TREND_TITLE) in help_text and plain_text("; Worcestershire; ") in help_text
+
+
+@pytest.mark.usefixtures("built_db")
+def test_the_maps_download_draws_its_boundaries_inline(captured_downloads, monkeypatch):
+    """The page's map names its boundaries by the URL the app serves them at; the download is drawn without the
+    app, so the figure it draws has them inline, every area's shape in the trace that colours it."""
+    drawn: list = []
+
+    def record(specs, fmt, *args, **kwargs):
+        drawn.extend(specs)
+        return [b"drawn"] * len(specs)
+
+    monkeypatch.setattr(common, "figure_images", record)
+    at = run_page_with_demo("map", metric="continuity_of_care", period="2022/23")
+    (spec,) = plotly_specs(at)
+    shown = [t for t in spec["data"] if t["type"] == "choropleth"]
+    assert [t["geojson"] for t in shown] == [geo.served_url_of_trace("utla", n) for n in range(len(shown))]
+    assert download(at, captured_downloads, "Download map as SVG") == b"drawn"
+    (image,) = drawn
+    traces = [t for t in plain_figure(image).data if t.type == "choropleth"]
+    assert [t.name for t in traces] == [t["name"] for t in shown]
+    for trace in traces:
+        assert trace.geojson["type"] == "FeatureCollection"
+        assert [f["id"] for f in trace.geojson["features"]] == list(trace.locations)
+        assert all(f["geometry"]["coordinates"] for f in trace.geojson["features"])
+    assert sum(len(t.geojson["features"]) for t in traces) == 153
+    assert isinstance(image.figure.data[0].geojson, str)  # the page's own figure is left as it is
+
+
+@needs_chromium
+def test_the_map_is_drawn_into_its_image_with_every_area(built_db):
+    """A real drawing (Kaleido in Debian's Chromium, with no app serving files): every authority's shape is in it."""
+    at = run_page_with_demo("map", metric="continuity_of_care", period="2022/23")
+    (spec,) = plotly_specs(at)
+    figure = go.Figure(spec)
+    (svg,) = figure_images([ChartImage(figure, "Map", "England", "2022/23", "ONS", width=600)], "svg")
+    assert svg.decode("utf-8").count('class="choroplethlocation"') == 153
 
 
 def test_inequalities_charts_have_png_and_svg_downloads(breakdowns_db):
