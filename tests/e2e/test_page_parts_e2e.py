@@ -18,6 +18,8 @@ pytestmark = pytest.mark.browser
 def _open(page, url: str) -> None:
     page.goto(url)
     page.get_by_test_id("stSidebarNav").get_by_text("Area profile").wait_for()
+    # "not running" also holds before the first run starts: wait for the part's own heading, then for the run's end
+    _subheader(page).first.wait_for()
     wait_idle(page)
 
 
@@ -98,6 +100,7 @@ def test_sidebar_switch_reruns_the_whole_page_and_keeps_the_choice(page, server)
     typed, option = _metric_option("drug_misuse_deaths")
     _choose(page, "Indicator (type to search)", typed, option)
     expect(page).to_have_url(re.compile(r"[?&]metric=drug_misuse_deaths(&|$)"))
+    expect(_subheader(page)).to_contain_text(f"{typed} (")
     banner = page.get_by_text("Demonstration data:")
     expect(banner.first).to_be_visible()
     page.get_by_test_id("stSidebar").get_by_text("Real data only").click()

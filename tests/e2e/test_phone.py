@@ -61,6 +61,9 @@ def test_on_a_phone_chart_titles_are_whole_and_no_legend_covers_them(page, serve
 def test_on_a_phone_the_focus_areas_labels_do_not_overlap(page, server):
     _open(page, server, "map?metric=continuity_of_care&period=2022%2F23", PHONE)
     page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg")
+    # the map draws once its boundaries have been fetched (they are named by URL, not sent in the figure)
+    expect(page.locator("[data-testid=stPlotlyChart] .choroplethlocation")).to_have_count(153, timeout=60_000)
+    expect(page.locator("[data-testid=stPlotlyChart] .scattergeo text").first).to_be_visible()
     labels = [b for b in _boxes(page, "[data-testid=stPlotlyChart] .scattergeo text") if b["text"]]
     assert sorted(b["text"] for b in labels) == ["Buckinghamshire", "Oxfordshire", "Worcestershire"]
     for n, a in enumerate(labels):
