@@ -826,13 +826,12 @@ def page_header(title: str, intro: str) -> None:
 
 
 def page_part(fn):
-    """The part of a page that its selections drive, drawn in the page's own run.
-
-    It is not an st.fragment: in a fragment's rerun the page sometimes lost "Real data only" being off (the chosen
-    indicator drawn without its demonstration values and banner, seen in Chromium), and the fragment did not make
-    a change of selection measurably faster. The restricted metrics said above the part stay said."""
+    """st.fragment over the part of a page that its selections drive: a change of one of them reruns and redraws
+    that part alone. The restricted metrics it hides are said again when it reruns alone, since its earlier
+    placeholders go with the rest of the part."""
     said_above = set(st.session_state.get(_RESTRICTED_SAID, set()))
 
+    @st.fragment
     @functools.wraps(fn)
     def part(*args, **kwargs):
         st.session_state[_RESTRICTED_SAID] = set(said_above)

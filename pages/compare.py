@@ -18,7 +18,8 @@ common.page_header(
 )
 
 
-# The part that the indicator, areas, period and sort order drive (pages.common.page_part).
+# A change of indicator, areas, period or sort order reruns this part alone (the header and sidebar stay as drawn);
+# the sidebar's switch reruns the whole page.
 @common.page_part
 def chosen_comparison() -> None:
     """The pickers, the bars of the chosen areas in the chosen period, their words, trends and data."""

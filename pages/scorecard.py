@@ -21,7 +21,8 @@ common.page_header(
 RUG_CELLS = "_scorecard_rug_cells"  # the several-areas table's (demonstration, all) cells, for the banner
 
 
-# The part that the area, benchmark and column choices drive (pages.common.page_part).
+# A change of area, benchmark or column choice reruns and redraws this part alone, not the header nor the
+# several-areas table below; the sidebar's switch still reruns the whole page.
 @common.page_part
 def area_part():
     c1, c2 = st.columns([3, 2])
@@ -218,7 +219,7 @@ def area_part():
         int((rows["Data"] == pr.DEMO_MARK).sum()),
         int(rows["Data"].isin([pr.DEMO_MARK, "Published"]).sum()),
     )
-    # The several-areas table's cells as last counted; the run counts them again below.
+    # The several-areas table keeps its cells when this part reruns alone; a full run counts them again below.
     common.demo_banner(area_figures, st.session_state.get(RUG_CELLS, (0, 0)), slot=banner)
     return banner, area_figures
 

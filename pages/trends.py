@@ -15,7 +15,8 @@ common.page_header(
 )
 
 
-# The part that the indicator, area and kind of period drive (pages.common.page_part).
+# A change of indicator, area or kind of period reruns this part alone (the header and sidebar stay as drawn); the
+# sidebar's switch reruns the whole page.
 @common.page_part
 def chosen_trend() -> None:
     """The pickers, the chart of the chosen indicator and area, its words, commentary and data."""

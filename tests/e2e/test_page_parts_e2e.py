@@ -1,4 +1,4 @@
-"""Trends and Compare draw the part of the page their pickers drive in one function (pages.common.page_part):
+"""Trends and Compare redraw only the part of the page their pickers drive (pages.common.page_part, an st.fragment):
 in Debian's Chromium, a change made there still reaches the page's address, so the link opens what was chosen, and
 the sidebar's switch still reruns the whole page."""
 

@@ -1,4 +1,4 @@
-"""The scorecard's area part (pages.common.page_part) when a selection in it changes: in Chromium, the URL must still
+"""The scorecard's area part reruns alone (st.fragment) when a selection in it changes: in Chromium, the URL must still
 carry the choice (a shared link opens on it) and the sidebar's switch must still rerun the whole page."""
 
 from __future__ import annotations
